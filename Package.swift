@@ -1,0 +1,73 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "effinity",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "effinity", targets: ["effinity"]),
+        .library(name: "StripeWire", targets: ["StripeWire"]),
+        .library(name: "StripeEmulator", targets: ["StripeEmulator"]),
+        .library(name: "Billing", targets: ["Billing"]),
+        .library(name: "Scenarios", targets: ["Scenarios"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+    ],
+    targets: [
+        // System OpenSSL (libssl-dev) for HMAC-SHA256 / SHA-256: no second BoringSSL copy is compiled.
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl",
+                       providers: [.apt(["libssl-dev"])]),
+        .target(name: "StripeWire", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
+        .target(
+            name: "StripeEmulator",
+            dependencies: [
+                "StripeWire",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Billing",
+            dependencies: ["StripeWire"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Scenarios",
+            dependencies: ["StripeWire", "StripeEmulator", "Billing"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "effinity",
+            dependencies: [
+                "StripeEmulator", "Scenarios", "Billing",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "StripeWireTests", dependencies: ["StripeWire"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "StripeEmulatorTests",
+            dependencies: [
+                "StripeEmulator", "StripeWire",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "BillingTests", dependencies: ["Billing"], swiftSettings: swiftSettings),
+        .testTarget(name: "ScenariosTests", dependencies: ["Scenarios"], swiftSettings: swiftSettings),
+    ]
+)

@@ -1,0 +1,49 @@
+import StripeWire
+
+/// The table of Stripe routes: method plus a path pattern with `{param}` segments.
+///
+/// Kept apart from Hummingbird's router so that an unmatched request gets Stripe's own
+/// "Unrecognized request URL" error and so the table can be listed (docs, tests).
+struct APIRouter: Sendable {
+    typealias Handler = @Sendable (inout APIRequest) throws -> JSONValue
+
+    struct Route: Sendable {
+        let method: String
+        let pattern: [Substring]
+        let handler: Handler
+    }
+
+    private(set) var routes: [Route] = []
+
+    mutating func add(_ method: String, _ pattern: String, _ handler: @escaping Handler) {
+        routes.append(Route(method: method, pattern: pattern.split(separator: "/"), handler: handler))
+    }
+
+    mutating func get(_ p: String, _ h: @escaping Handler) { add("GET", p, h) }
+    mutating func post(_ p: String, _ h: @escaping Handler) { add("POST", p, h) }
+    mutating func delete(_ p: String, _ h: @escaping Handler) { add("DELETE", p, h) }
+
+    /// The route for a request and the values of its `{param}` segments. Literal segments win
+    /// over parameters (`/v1/customers/search` before `/v1/customers/{customer}`).
+    func match(method: String, path: String) -> (Route, [String])? {
+        let parts = path.split(separator: "/")
+        var best: (Route, [String], Int)?
+        for route in routes where route.method == method && route.pattern.count == parts.count {
+            var params: [String] = []
+            var literals = 0
+            var ok = true
+            for (p, s) in zip(route.pattern, parts) {
+                if p.first == "{" {
+                    params.append(String(s))
+                } else if p == s {
+                    literals += 1
+                } else {
+                    ok = false
+                    break
+                }
+            }
+            if ok, best == nil || literals > best!.2 { best = (route, params, literals) }
+        }
+        return best.map { ($0.0, $0.1) }
+    }
+}

@@ -1,0 +1,13 @@
+/// Every Stripe resource the emulator serves, registered into one route table.
+enum Resources {
+    static func router() -> APIRouter {
+        var r = APIRouter()
+        Customers.register(&r)
+        Products.register(&r)
+        Prices.register(&r)
+        PaymentMethods.register(&r)
+        Tokens.register(&r)
+        SetupIntents.register(&r)
+        return r
+    }
+}

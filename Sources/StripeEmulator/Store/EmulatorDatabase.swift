@@ -1,0 +1,76 @@
+import GRDB
+
+/// Where the fake Stripe keeps its state: one SQLite database holding every tenant.
+///
+/// A file (WAL mode, so reads never wait for the writer) for a fake that survives restarts, or a
+/// private in-memory database for a test or a scenario. Every API write runs in one transaction
+/// together with its idempotency record, so a request is either entirely applied or not at all.
+public struct EmulatorDatabase: Sendable {
+    public let writer: any DatabaseWriter
+
+    /// A private in-memory database.
+    public static func inMemory() throws -> EmulatorDatabase {
+        try EmulatorDatabase(writer: DatabaseQueue(configuration: configuration()))
+    }
+
+    /// A database file, created when missing.
+    public static func file(_ path: String) throws -> EmulatorDatabase {
+        try EmulatorDatabase(writer: DatabasePool(path: path, configuration: configuration()))
+    }
+
+    init(writer: any DatabaseWriter) throws {
+        self.writer = writer
+        try Self.migrator.migrate(writer)
+    }
+
+    static func configuration() -> Configuration {
+        var c = Configuration()
+        c.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        return c
+    }
+
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE objects (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    account TEXT NOT NULL,
+                    id TEXT NOT NULL,
+                    type TEXT NOT NULL,
+                    created INTEGER NOT NULL,
+                    customer TEXT,
+                    deleted INTEGER NOT NULL DEFAULT 0,
+                    data TEXT NOT NULL,
+                    private TEXT
+                );
+                CREATE UNIQUE INDEX objects_id ON objects(account, id);
+                CREATE INDEX objects_list ON objects(account, type, deleted, created, seq);
+                CREATE INDEX objects_customer ON objects(account, customer, type, created, seq);
+                CREATE TABLE id_counters (
+                    account TEXT NOT NULL,
+                    prefix TEXT NOT NULL,
+                    value INTEGER NOT NULL,
+                    PRIMARY KEY (account, prefix)
+                ) WITHOUT ROWID;
+                CREATE TABLE idempotency_keys (
+                    account TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    fingerprint TEXT NOT NULL,
+                    status INTEGER NOT NULL,
+                    body BLOB NOT NULL,
+                    created INTEGER NOT NULL,
+                    PRIMARY KEY (account, key)
+                ) WITHOUT ROWID;
+                CREATE TABLE account_clocks (
+                    account TEXT PRIMARY KEY,
+                    frozen_time INTEGER,
+                    offset INTEGER NOT NULL DEFAULT 0
+                ) WITHOUT ROWID;
+                """)
+        }
+        return m
+    }
+}

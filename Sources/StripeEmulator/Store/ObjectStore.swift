@@ -1,0 +1,161 @@
+import GRDB
+import StripeWire
+
+/// One tenant's Stripe objects inside one open transaction.
+///
+/// Objects are stored as the JSON Stripe would render, with a few columns lifted out for
+/// indexed lookups (type, creation time, customer). Every query is scoped to the account, so
+/// tenants never see each other.
+struct ObjectStore {
+    let db: Database
+    let account: String
+
+    struct Row {
+        let type: String
+        let deleted: Bool
+        let object: JSONValue
+    }
+
+    func find(_ id: String) throws -> Row? {
+        let account = self.account
+        guard let row = try GRDB.Row.fetchOne(
+            db, sql: "SELECT type, deleted, data FROM objects WHERE account = ? AND id = ?",
+            arguments: [account, id]) else { return nil }
+        let data: String = row["data"]
+        return Row(type: row["type"], deleted: row["deleted"], object: try JSONParser.parse(data))
+    }
+
+    /// The live object of this type, or Stripe's 404 `No such <noun>: '<id>'`.
+    func get(_ id: String, type: String, noun: String? = nil, param: String? = "id") throws -> JSONValue {
+        guard let row = try find(id), row.type == type, !row.deleted else {
+            throw StripeError.noSuch(noun ?? type.replacingOccurrences(of: "_", with: " "), id, param: param)
+        }
+        return row.object
+    }
+
+    /// Stores a new object. `hidden` is state real Stripe keeps but never renders (a card's full
+    /// number, which test behaviour it has); it is never part of a response.
+    func insert(_ object: JSONValue, type: String, hidden: JSONValue? = nil) throws {
+        let account = self.account
+        let id = object["id"].stringValue ?? ""
+        let created = object["created"].intValue ?? 0
+        let customer = object["customer"].stringValue
+        let data = JSONWriter.string(object)
+        let hiddenText = hidden.map { JSONWriter.string($0) }
+        try db.execute(
+            sql: "INSERT INTO objects (account, id, type, created, customer, data, private) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            arguments: [account, id, type, created, customer, data, hiddenText])
+    }
+
+    func hidden(_ id: String) throws -> JSONValue {
+        let account = self.account
+        guard let text = try String.fetchOne(db, sql: "SELECT private FROM objects WHERE account = ? AND id = ?",
+                                             arguments: [account, id]) else { return .null }
+        return try JSONParser.parse(text)
+    }
+
+    func setHidden(_ id: String, _ value: JSONValue) throws {
+        let account = self.account
+        let text = JSONWriter.string(value)
+        try db.execute(sql: "UPDATE objects SET private = ? WHERE account = ? AND id = ?", arguments: [text, account, id])
+    }
+
+    func update(_ object: JSONValue) throws {
+        let account = self.account
+        let id = object["id"].stringValue ?? ""
+        let customer = object["customer"].stringValue
+        let data = JSONWriter.string(object)
+        try db.execute(sql: "UPDATE objects SET data = ?, customer = ? WHERE account = ? AND id = ?",
+                       arguments: [data, customer, account, id])
+    }
+
+    func markDeleted(_ id: String) throws {
+        let account = self.account
+        try db.execute(sql: "UPDATE objects SET deleted = 1 WHERE account = ? AND id = ?", arguments: [account, id])
+    }
+
+    func remove(_ id: String) throws {
+        let account = self.account
+        try db.execute(sql: "DELETE FROM objects WHERE account = ? AND id = ?", arguments: [account, id])
+    }
+
+    /// Every live object of a type matching the filters, oldest first (for search and engine sweeps).
+    func all(type: String, filters: [ListFilter] = []) throws -> [JSONValue] {
+        var sql = "SELECT data FROM objects WHERE account = ? AND type = ? AND deleted = 0"
+        var args: [any DatabaseValueConvertible & Sendable] = [account, type]
+        for f in filters { sql += " AND " + f.sql; args.append(contentsOf: f.arguments) }
+        sql += " ORDER BY created, seq"
+        let rows = try String.fetchAll(db, sql: sql, arguments: StatementArguments(args.map { $0 as (any DatabaseValueConvertible)? }))
+        return try rows.map { try JSONParser.parse($0) }
+    }
+
+    /// One page of a Stripe list, newest first, with an exact `has_more`.
+    func list(type: String, filters: [ListFilter], page: ListPage, url: String, noun: String) throws -> JSONValue {
+        var sql = "SELECT data FROM objects WHERE account = ? AND type = ? AND deleted = 0"
+        var args: [any DatabaseValueConvertible & Sendable] = [account, type]
+        for f in filters { sql += " AND " + f.sql; args.append(contentsOf: f.arguments) }
+        var backward = false
+        if let cursor = page.startingAfter ?? page.endingBefore {
+            backward = page.startingAfter == nil
+            let param = backward ? "ending_before" : "starting_after"
+            let accountID = account
+            guard let anchor = try GRDB.Row.fetchOne(
+                db, sql: "SELECT created, seq FROM objects WHERE account = ? AND id = ? AND type = ?",
+                arguments: [accountID, cursor, type]) else {
+                throw StripeError.noSuch(noun, cursor, param: param)
+            }
+            let c: Int = anchor["created"], s: Int = anchor["seq"]
+            sql += backward ? " AND (created > ? OR (created = ? AND seq > ?))" : " AND (created < ? OR (created = ? AND seq < ?))"
+            args.append(contentsOf: [c, c, s])
+        }
+        sql += backward ? " ORDER BY created ASC, seq ASC" : " ORDER BY created DESC, seq DESC"
+        sql += " LIMIT ?"
+        args.append(page.limit + 1)
+        var rows = try String.fetchAll(db, sql: sql, arguments: StatementArguments(args.map { $0 as (any DatabaseValueConvertible)? }))
+        let hasMore = rows.count > page.limit
+        if hasMore { rows.removeLast() }
+        if backward { rows.reverse() }
+        return [
+            "object": "list",
+            "data": .array(try rows.map { try JSONParser.parse($0) }),
+            "has_more": .bool(hasMore),
+            "url": .string(url),
+        ]
+    }
+}
+
+/// A SQL condition on the `objects` table (a lifted column or a `json_extract` of the data).
+struct ListFilter: @unchecked Sendable {
+    let sql: String
+    let arguments: [any DatabaseValueConvertible & Sendable]
+
+    static func column(_ name: String, _ value: String) -> ListFilter {
+        ListFilter(sql: "\(name) = ?", arguments: [value])
+    }
+
+    /// Equality on a field of the stored JSON (`$.product`).
+    static func field(_ path: String, equals value: JSONValue) -> ListFilter {
+        switch value {
+        case .bool(let b): return ListFilter(sql: "json_extract(data, '$.\(path)') = ?", arguments: [b ? 1 : 0])
+        case .int(let i): return ListFilter(sql: "json_extract(data, '$.\(path)') = ?", arguments: [i])
+        case .null: return ListFilter(sql: "json_extract(data, '$.\(path)') IS NULL", arguments: [])
+        default: return ListFilter(sql: "json_extract(data, '$.\(path)') = ?", arguments: [value.stringValue ?? ""])
+        }
+    }
+
+    static func field(_ path: String, in values: [String]) -> ListFilter {
+        let marks = values.map { _ in "?" }.joined(separator: ", ")
+        return ListFilter(sql: "json_extract(data, '$.\(path)') IN (\(marks))", arguments: values)
+    }
+
+    static func created(_ op: String, _ value: Int) -> ListFilter {
+        ListFilter(sql: "created \(op) ?", arguments: [value])
+    }
+}
+
+/// The cursor part of a list request.
+struct ListPage: Sendable {
+    var limit = 10
+    var startingAfter: String?
+    var endingBefore: String?
+}

@@ -1,0 +1,132 @@
+import Foundation
+import GRDB
+import Logging
+import StripeWire
+import Synchronization
+
+/// The fake Stripe: Stripe's v1 REST API over a stateful store, one isolated account per API key.
+///
+/// It is independent of any HTTP server: ``handle(_:)`` takes a request and returns the exact
+/// response bytes, so the same code serves a socket (``StripeHTTPResponder``), in-process tests
+/// and the scenario runner.
+public final class StripeEmulator: Sendable {
+    public let database: EmulatorDatabase
+    public let settings: EmulatorSettings
+    let router: APIRouter
+    let idempotency = IdempotencyGate()
+    private let requestCounter = Mutex<Int>(0)
+    let logger: Logger
+
+    public init(database: EmulatorDatabase, settings: EmulatorSettings = EmulatorSettings(), logger: Logger? = nil) {
+        self.database = database
+        self.settings = settings
+        self.router = Resources.router()
+        self.logger = logger ?? Logger(label: "effinity.stripe")
+    }
+
+    func newRequestID() -> String {
+        switch settings.idMode {
+        case .random: return "req_" + IDMinter.randomToken(14)
+        case .sequential:
+            let n = requestCounter.withLock { c -> Int in c += 1; return c }
+            let digits = String(n)
+            return "req_" + String(repeating: "0", count: max(0, 12 - digits.count)) + digits
+        }
+    }
+
+    /// Answers one API call.
+    public func handle(_ call: APICall) async -> APIResponse {
+        let requestID = newRequestID()
+        let version = call.header("Stripe-Version") ?? settings.apiVersion
+        var headers: [(String, String)] = [
+            ("Content-Type", "application/json"),
+            ("Request-Id", requestID),
+            ("Stripe-Version", version),
+        ]
+        if let key = call.header("Idempotency-Key") { headers.append(("Idempotency-Key", key)) }
+        do {
+            let (status, body, replayed) = try await dispatch(call, requestID: requestID)
+            if replayed { headers.append(("Idempotent-Replayed", "true")) }
+            return APIResponse(status: status, headers: headers, body: body)
+        } catch let error as StripeError {
+            if error.status == 409 { headers.append(("Stripe-Should-Retry", "true")) }
+            return APIResponse(status: error.status, headers: headers, body: JSONWriter.data(error.json))
+        } catch {
+            logger.error("unexpected error", metadata: ["request": "\(call.method) \(call.path)", "error": "\(error)"])
+            let e = StripeError(status: 500, type: .apiError,
+                                message: "An unexpected error occurred in the emulator (\(requestID)): \(error)")
+            return APIResponse(status: 500, headers: headers, body: JSONWriter.data(e.json))
+        }
+    }
+
+    private func dispatch(_ call: APICall, requestID: String) async throws -> (Int, [UInt8], Bool) {
+        let account = try Authenticator.account(from: call.header("Authorization"))
+        guard let (route, pathParams) = router.match(method: call.method, path: call.path) else {
+            throw StripeError.invalidRequest(
+                "Unrecognized request URL (\(call.method): \(call.path)). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.",
+                status: 404)
+        }
+        let decoder = FormDecoder()
+        var form: [String: FormValue] = [:]
+        do {
+            if let q = call.query, !q.isEmpty { form = try decoder.decode(q) }
+            if call.method == "POST", !call.body.isEmpty {
+                for (k, v) in try decoder.decode(call.body) { form[k] = v }
+            }
+        } catch {
+            throw StripeError.invalidRequest(error.message, param: error.param)
+        }
+        var params = Params(form)
+        let expand = try params.strings("expand") ?? []
+        let parsedParams = params
+        let isWrite = call.method != "GET"
+        let settings = self.settings
+        let handler = route.handler
+        let method = call.method, path = call.path
+
+        let idempotencyKey = call.method == "POST" ? call.header("Idempotency-Key") : nil
+        if let key = idempotencyKey {
+            guard key.count <= 255 else {
+                throw StripeError.invalidRequest("Idempotency-Key must be at most 255 characters long.", param: "Idempotency-Key")
+            }
+            guard idempotency.claim(account: account, key: key) else { throw IdempotencyGate.conflict() }
+        }
+        defer { if let key = idempotencyKey { idempotency.release(account: account, key: key) } }
+        let fingerprint = method + " " + path + " " + JSONWriter.string(.object(form.mapValues(\.canonicalJSON)))
+
+        let work: @Sendable (Database) throws -> Outcome = { db in
+            let ids = IDMinter(mode: settings.idMode, db: db, account: account)
+            let now = try AccountClock(db: db, account: account, wall: settings.wallClock).now()
+            if let key = idempotencyKey, let stored = try IdempotencyGate.lookup(db: db, account: account, key: key, now: now) {
+                guard stored.fingerprint == fingerprint else { throw IdempotencyGate.mismatch(key) }
+                return Outcome(status: stored.status, body: stored.body, replayed: true)
+            }
+            var request = APIRequest(method: method, path: path, account: account, requestID: requestID,
+                                     idempotencyKey: idempotencyKey, now: now, params: parsedParams, pathParams: pathParams,
+                                     db: db, ids: ids, settings: settings)
+            var outcome: Outcome
+            do {
+                var value = try handler(&request)
+                try request.params.finish()
+                if !expand.isEmpty { value = try Expander(store: request.store).expand(value, paths: expand) }
+                outcome = Outcome(status: 200, body: JSONWriter.data(value), replayed: false)
+            } catch let failure as CommittedFailure {
+                try request.params.finish()
+                outcome = Outcome(status: failure.error.status, body: JSONWriter.data(failure.error.json), replayed: false)
+            }
+            if let key = idempotencyKey {
+                try IdempotencyGate.store(db: db, account: account, key: key, fingerprint: fingerprint,
+                                          status: outcome.status, body: outcome.body, now: now)
+            }
+            return outcome
+        }
+        let outcome = isWrite ? try await database.writer.write(work) : try await database.writer.read(work)
+        return (outcome.status, outcome.body, outcome.replayed)
+    }
+
+    struct Outcome: Sendable {
+        let status: Int
+        let body: [UInt8]
+        let replayed: Bool
+    }
+}

@@ -1,0 +1,68 @@
+/// A JSON document as a value tree.
+///
+/// Stripe objects are open-ended (hundreds of fields, nested, expandable), so the emulator keeps
+/// them as trees rather than as one Swift struct per shape: expansion, `previous_attributes` and
+/// golden snapshots all walk the same tree. Rendering is deterministic (`id` and `object` first,
+/// the other keys sorted) so identical state gives byte-identical JSON.
+public enum JSONValue: Sendable, Equatable, Hashable {
+    case null
+    case bool(Bool)
+    case int(Int)
+    case double(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    public subscript(key: String) -> JSONValue {
+        get {
+            if case .object(let o) = self { return o[key] ?? .null }
+            return .null
+        }
+        set {
+            guard case .object(var o) = self else { return }
+            o[key] = newValue
+            self = .object(o)
+        }
+    }
+
+    public var stringValue: String? { if case .string(let s) = self { return s } else { return nil } }
+    public var intValue: Int? {
+        switch self {
+        case .int(let i): return i
+        case .double(let d) where d == d.rounded() && abs(d) < 9e15: return Int(d)
+        default: return nil
+        }
+    }
+    public var boolValue: Bool? { if case .bool(let b) = self { return b } else { return nil } }
+    public var arrayValue: [JSONValue]? { if case .array(let a) = self { return a } else { return nil } }
+    public var objectValue: [String: JSONValue]? { if case .object(let o) = self { return o } else { return nil } }
+    public var isNull: Bool { if case .null = self { return true } else { return false } }
+
+    /// Follows a dotted path (`invoice_settings.default_payment_method`).
+    public func value(at path: String) -> JSONValue {
+        var current = self
+        for part in path.split(separator: ".") { current = current[String(part)] }
+        return current
+    }
+}
+
+extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
+    ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral, ExpressibleByFloatLiteral
+{
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(integerLiteral value: Int) { self = .int(value) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+        self = .object(Dictionary(elements, uniquingKeysWith: { _, b in b }))
+    }
+    public init(nilLiteral: ()) { self = .null }
+    public init(floatLiteral value: Double) { self = .double(value) }
+}
+
+extension JSONValue {
+    /// Wraps an optional, mapping `nil` to JSON `null`.
+    public static func from(_ s: String?) -> JSONValue { s.map { .string($0) } ?? .null }
+    public static func from(_ i: Int?) -> JSONValue { i.map { .int($0) } ?? .null }
+    public static func from(_ b: Bool?) -> JSONValue { b.map { .bool($0) } ?? .null }
+}

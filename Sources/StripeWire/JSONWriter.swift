@@ -1,0 +1,88 @@
+/// Serializes a ``JSONValue`` to UTF-8 bytes.
+///
+/// Hand-written because rendering is on the hot path of every response and must be
+/// deterministic: `id` and `object` first, then keys in byte order.
+public enum JSONWriter {
+    public static func data(_ value: JSONValue, pretty: Bool = false) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(1024)
+        write(value, into: &out, indent: pretty ? 0 : nil)
+        if pretty { out.append(0x0A) }
+        return out
+    }
+
+    public static func string(_ value: JSONValue, pretty: Bool = false) -> String {
+        String(decoding: data(value, pretty: pretty), as: UTF8.self)
+    }
+
+    static func orderedKeys(_ o: [String: JSONValue]) -> [String] {
+        var keys: [String] = []
+        keys.reserveCapacity(o.count)
+        if o["id"] != nil { keys.append("id") }
+        if o["object"] != nil { keys.append("object") }
+        for k in o.keys.sorted() where k != "id" && k != "object" { keys.append(k) }
+        return keys
+    }
+
+    private static func newline(_ out: inout [UInt8], _ indent: Int?) {
+        guard let indent else { return }
+        out.append(0x0A)
+        for _ in 0..<indent { out.append(0x20); out.append(0x20) }
+    }
+
+    static func write(_ value: JSONValue, into out: inout [UInt8], indent: Int?) {
+        switch value {
+        case .null: out.append(contentsOf: Array("null".utf8))
+        case .bool(let b): out.append(contentsOf: Array((b ? "true" : "false").utf8))
+        case .int(let i): out.append(contentsOf: Array(String(i).utf8))
+        case .double(let d):
+            if d.isFinite {
+                if d == d.rounded() && abs(d) < 1e15 { out.append(contentsOf: Array(String(Int(d)).utf8)) }
+                else { out.append(contentsOf: Array(String(d).utf8)) }
+            } else { out.append(contentsOf: Array("null".utf8)) }
+        case .string(let s): writeString(s, into: &out)
+        case .array(let a):
+            out.append(UInt8(ascii: "["))
+            if a.isEmpty { out.append(UInt8(ascii: "]")); return }
+            for (i, v) in a.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                newline(&out, indent.map { $0 + 1 })
+                write(v, into: &out, indent: indent.map { $0 + 1 })
+            }
+            newline(&out, indent)
+            out.append(UInt8(ascii: "]"))
+        case .object(let o):
+            out.append(UInt8(ascii: "{"))
+            if o.isEmpty { out.append(UInt8(ascii: "}")); return }
+            for (i, k) in orderedKeys(o).enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                newline(&out, indent.map { $0 + 1 })
+                writeString(k, into: &out)
+                out.append(UInt8(ascii: ":"))
+                if indent != nil { out.append(0x20) }
+                write(o[k]!, into: &out, indent: indent.map { $0 + 1 })
+            }
+            newline(&out, indent)
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    static func writeString(_ s: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "\""): out.append(UInt8(ascii: "\\")); out.append(b)
+            case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(b)
+            case 0x0A: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "n"))
+            case 0x0D: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "r"))
+            case 0x09: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "t"))
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                out.append(contentsOf: Array("\\u00".utf8))
+                out.append(hex[Int(b >> 4)]); out.append(hex[Int(b & 0xF)])
+            default: out.append(b)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+}

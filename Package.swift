@@ -64,6 +64,7 @@ let package = Package(
             dependencies: [
                 "StripeEmulator", "StripeWire",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: swiftSettings
         ),

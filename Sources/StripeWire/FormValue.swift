@@ -17,3 +17,7 @@ public enum FormValue: Sendable, Equatable, Hashable {
         }
     }
 }
+
+extension FormValue: ExpressibleByStringLiteral {
+    public init(stringLiteral value: String) { self = .string(value) }
+}

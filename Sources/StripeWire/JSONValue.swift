@@ -25,6 +25,12 @@ public enum JSONValue: Sendable, Equatable, Hashable {
         }
     }
 
+    /// The element at an index of an array, or null.
+    public subscript(index: Int) -> JSONValue {
+        if case .array(let a) = self, a.indices.contains(index) { return a[index] }
+        return .null
+    }
+
     public var stringValue: String? { if case .string(let s) = self { return s } else { return nil } }
     public var intValue: Int? {
         switch self {

@@ -19,7 +19,8 @@ import uuid
 import pytest
 import stripe
 
-DEFAULT_BIN = "/work/main/.build/debug/effinity"
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DEFAULT_BIN = os.path.join(REPO_ROOT, ".build", "debug", "effinity")
 STARTUP_TIMEOUT = 30.0
 
 

@@ -2,7 +2,7 @@
 # Official stripe-python SDK compatibility suite for the effinity Stripe emulator.
 # Usage: bash Tests/sdk/run.sh [pytest args...]
 #   VENV        virtualenv to create/use (default: .venv, relative to repo root)
-#   EFFINITY_BIN path to the effinity binary (default: /work/main/.build/debug/effinity)
+#   EFFINITY_BIN path to the effinity binary (default: .build/debug/effinity in the repo)
 set -u
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT" || exit 2

@@ -144,6 +144,7 @@ def test_expand_non_expandable_field_is_error():
 
 
 def test_expand_unknown_path_is_error():
+    stripe.Price.create(product_data={"name": "E"}, unit_amount=100, currency="usd")
     with pytest.raises(stripe.InvalidRequestError) as ei:
         stripe.Price.list(expand=["data.nonexistent_field"])
     assert ei.value.http_status == 400

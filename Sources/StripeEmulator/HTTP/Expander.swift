@@ -6,6 +6,15 @@ struct Expander {
     let store: ObjectStore
     static let maxDepth = 4
 
+    /// Fields that hold an expandable id (or null) on the objects the emulator serves.
+    static let expandable: Set<String> = [
+        "application", "balance_transaction", "charge", "customer", "default_payment_method", "default_price",
+        "default_source", "destination", "invoice", "latest_attempt", "latest_charge", "latest_invoice", "on_behalf_of",
+        "payment_intent", "payment_method", "pending_setup_intent", "price", "product", "review", "schedule",
+        "setup_intent", "source", "subscription", "subscription_item", "test_clock", "transfer", "configuration",
+        "payment_link", "mandate", "refunds",
+    ]
+
     func expand(_ value: JSONValue, paths: [String]) throws -> JSONValue {
         var result = value
         for path in paths {
@@ -30,6 +39,9 @@ struct Expander {
             return v
         }
         guard case .object(var object) = value, let field = object[key] else {
+            throw cannotExpand(key, fullPath)
+        }
+        if case .object = field {} else if !Self.expandable.contains(key) {
             throw cannotExpand(key, fullPath)
         }
         switch field {

@@ -38,9 +38,13 @@ enum Customers {
         try apply(&req, to: &c, creating: true)
         try req.store.insert(c, type: "customer")
         if let pm = try req.params.nonEmpty("payment_method") {
-            _ = try PaymentMethods.attach(pm, to: id, &req, param: "payment_method")
+            let attached = try PaymentMethods.attach(pm, to: id, &req, param: "payment_method")
+            if c["invoice_settings"]["default_payment_method"].stringValue == pm {
+                c["invoice_settings"]["default_payment_method"] = attached["id"]
+                try req.store.update(c)
+            }
         }
-        return try req.store.get(id, type: "customer")
+        return c
     }
 
     static func invoicePrefix(_ id: String) -> String {

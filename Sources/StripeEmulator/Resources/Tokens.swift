@@ -19,7 +19,7 @@ enum Tokens {
             }
             throw StripeError.missingParam("card")
         }
-        if let cardID = try req.params.nonEmpty("card"), req.params.raw(["card"])?.stringValue != nil {
+        if let cardID = req.params.raw(["card"])?.stringValue {
             throw StripeError.invalidRequest("Tokenizing an existing card (\(cardID)) is not emulated; pass card[number], card[exp_month], card[exp_year].",
                                              param: "card")
         }

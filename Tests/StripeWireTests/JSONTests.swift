@@ -1,0 +1,34 @@
+import Testing
+@testable import StripeWire
+
+@Suite struct JSONTests {
+    @Test func rendersIdAndObjectFirstThenSortedKeys() {
+        let v: JSONValue = ["zeta": 1, "object": "customer", "alpha": nil, "id": "cus_1"]
+        #expect(JSONWriter.string(v) == #"{"id":"cus_1","object":"customer","alpha":null,"zeta":1}"#)
+    }
+
+    @Test func escapesStrings() {
+        let v: JSONValue = .string("a\"b\\c\nd\u{01}é")
+        #expect(JSONWriter.string(v) == #""a\"b\\c\nd\u0001é""#)
+    }
+
+    @Test func parsesWhatItWrites() throws {
+        let v: JSONValue = ["a": [1, 2.5, true, false, nil, "x"], "b": ["c": ["d": "é\n\u{1F600}"]], "n": -42]
+        #expect(try JSONParser.parse(JSONWriter.data(v)) == v)
+        #expect(try JSONParser.parse(JSONWriter.data(v, pretty: true)) == v)
+    }
+
+    @Test func parsesEscapesAndSurrogates() throws {
+        #expect(try JSONParser.parse(#""\u00e9\ud83d\ude00\/""#) == .string("é😀/"))
+    }
+
+    @Test(arguments: ["", "{", "[1,", #"{"a" 1}"#, "tru", "01x", #""abc"#, "[1] 2", "-"])
+    func rejectsInvalid(_ text: String) {
+        #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(text) }
+    }
+
+    @Test func boundsDepth() {
+        let deep = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
+        #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(deep) }
+    }
+}

@@ -1,0 +1,47 @@
+import Testing
+@testable import StripeWire
+
+@Suite struct SignatureTests {
+    @Test func hmacKnownVector() {
+        // RFC-style well-known vector: HMAC-SHA256("key", "The quick brown fox jumps over the lazy dog").
+        let mac = Digest.hmacSHA256(key: Array("key".utf8), message: Array("The quick brown fox jumps over the lazy dog".utf8))
+        #expect(Digest.hex(mac) == "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8")
+    }
+
+    @Test func sha256KnownVector() {
+        #expect(Digest.hex(Digest.sha256(Array("abc".utf8))) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    }
+
+    @Test func stripeSignatureVector() {
+        // t.payload signed with the secret, as Stripe documents: HMAC-SHA256 of "1700000000.{}".
+        let sig = WebhookSignature.sign(payload: Array("{}".utf8), secret: "whsec_test", timestamp: 1_700_000_000)
+        let expected = Digest.hex(Digest.hmacSHA256(key: Array("whsec_test".utf8), message: Array("1700000000.{}".utf8)))
+        #expect(sig == expected)
+        #expect(sig.count == 64)
+    }
+
+    @Test func verifiesAnyMatchingV1AndRejectsTampering() throws {
+        let payload = Array(#"{"id":"evt_1"}"#.utf8)
+        let header = WebhookSignature.header(payload: payload, secrets: ["whsec_old", "whsec_new"], timestamp: 1000)
+        try WebhookSignature.verify(payload: payload, header: header, secret: "whsec_new", now: 1010)
+        try WebhookSignature.verify(payload: payload, header: header, secret: "whsec_old", now: 1010)
+        #expect(throws: WebhookSignature.Failure.noMatchingSignature) {
+            try WebhookSignature.verify(payload: payload + [0x20], header: header, secret: "whsec_new", now: 1010)
+        }
+        #expect(throws: WebhookSignature.Failure.noMatchingSignature) {
+            try WebhookSignature.verify(payload: payload, header: header, secret: "whsec_other", now: 1010)
+        }
+        #expect(throws: WebhookSignature.Failure.timestampOutsideTolerance(age: 400)) {
+            try WebhookSignature.verify(payload: payload, header: header, secret: "whsec_new", now: 1400)
+        }
+        #expect(throws: WebhookSignature.Failure.malformedHeader) {
+            try WebhookSignature.verify(payload: payload, header: "garbage", secret: "whsec_new", now: 1000)
+        }
+    }
+
+    @Test func constantTimeCompare() {
+        #expect(Digest.constantTimeEqual([1, 2, 3], [1, 2, 3]))
+        #expect(!Digest.constantTimeEqual([1, 2, 3], [1, 2, 4]))
+        #expect(!Digest.constantTimeEqual([1, 2], [1, 2, 3]))
+    }
+}

@@ -25,7 +25,7 @@ struct Card: Sendable, Equatable {
     }
 
     static func fromMagic(_ name: String, _ magic: TestCards.Magic, now: Int) -> Card {
-        Card(number: magic.number, expMonth: 12, expYear: Calendar.yearOf(now) + 3, cvcProvided: true,
+        Card(number: magic.number, expMonth: 12, expYear: UTCCalendar.yearOf(now) + 3, cvcProvided: true,
              magicName: magic.behavior == nil ? nil : name)
     }
 
@@ -45,7 +45,7 @@ struct Card: Sendable, Equatable {
             throw cardError("invalid_expiry_month", "Your card's expiration month is invalid.", "exp_month")
         }
         let year = expYear < 100 ? 2000 + expYear : expYear
-        let (nowYear, nowMonth) = Calendar.yearMonthOf(now)
+        let (nowYear, nowMonth) = UTCCalendar.yearMonthOf(now)
         guard year > nowYear || (year == nowYear && expMonth >= nowMonth), year < nowYear + 50 else {
             throw cardError("invalid_expiry_year", "Your card's expiration year is invalid.", "exp_year")
         }

@@ -75,13 +75,18 @@ public struct EmulatorSettings: Sendable {
     public var baseURL: String
     /// The API version rendered and echoed when a request does not pin one.
     public var apiVersion: String
+    /// Enforce real Stripe's test-clock caps (3 customers per clock, advances of at most two
+    /// billing intervals), so suites written here also run against Stripe.
+    public var strictClocks: Bool
 
     public init(idMode: IDMode = .random, wallClock: any WallClock = SystemWallClock(),
-                baseURL: String = "http://127.0.0.1:12111", apiVersion: String = StripeAPIVersion.current) {
+                baseURL: String = "http://127.0.0.1:12111", apiVersion: String = StripeAPIVersion.current,
+                strictClocks: Bool = false) {
         self.idMode = idMode
         self.wallClock = wallClock
         self.baseURL = baseURL
         self.apiVersion = apiVersion
+        self.strictClocks = strictClocks
     }
 }
 

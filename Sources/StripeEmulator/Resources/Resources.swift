@@ -8,6 +8,14 @@ enum Resources {
         PaymentMethods.register(&r)
         Tokens.register(&r)
         SetupIntents.register(&r)
+        Subscriptions.register(&r)
+        SubscriptionItems.register(&r)
+        Invoices.register(&r)
+        InvoiceItems.register(&r)
+        PaymentIntents.register(&r)
+        TestClocks.register(&r)
+        Events.register(&r)
+        ControlRoutes.register(&r)
         return r
     }
 }

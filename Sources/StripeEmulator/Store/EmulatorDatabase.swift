@@ -71,6 +71,27 @@ public struct EmulatorDatabase: Sendable {
                 ) WITHOUT ROWID;
                 """)
         }
+        m.registerMigration("v2-billing") { db in
+            try db.execute(sql: """
+                CREATE TABLE due_work (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    account TEXT NOT NULL,
+                    clock TEXT NOT NULL,
+                    due INTEGER NOT NULL,
+                    kind TEXT NOT NULL,
+                    target TEXT NOT NULL,
+                    payload TEXT
+                );
+                CREATE INDEX due_work_next ON due_work(account, clock, due, seq);
+                CREATE INDEX due_work_target ON due_work(account, target, kind);
+                CREATE INDEX objects_event_type ON objects(account, type, json_extract(data, '$.type'))
+                    WHERE type = 'event';
+                CREATE TABLE account_settings (
+                    account TEXT PRIMARY KEY,
+                    data TEXT NOT NULL
+                ) WITHOUT ROWID;
+                """)
+        }
         return m
     }
 }

@@ -1,8 +1,8 @@
 /// Civil-calendar arithmetic on Unix seconds in UTC, without Foundation's calendar (which is slow
 /// and locale-dependent). Billing periods, card expiries and durations all use it.
-enum Calendar {
+public enum UTCCalendar {
     /// (year, month, day) for days since 1970-01-01 (Howard Hinnant's algorithm).
-    static func civil(fromDays z0: Int) -> (Int, Int, Int) {
+    public static func civil(fromDays z0: Int) -> (Int, Int, Int) {
         let z = z0 + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let doe = z - era * 146_097
@@ -15,7 +15,7 @@ enum Calendar {
         return (m <= 2 ? y + 1 : y, m, d)
     }
 
-    static func days(fromCivil y0: Int, _ m: Int, _ d: Int) -> Int {
+    public static func days(fromCivil y0: Int, _ m: Int, _ d: Int) -> Int {
         let y = m <= 2 ? y0 - 1 : y0
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400
@@ -24,16 +24,16 @@ enum Calendar {
         return era * 146_097 + doe - 719_468
     }
 
-    static func floorDiv(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
+    public static func floorDiv(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
 
-    static func yearMonthOf(_ t: Int) -> (Int, Int) {
+    public static func yearMonthOf(_ t: Int) -> (Int, Int) {
         let (y, m, _) = civil(fromDays: floorDiv(t, 86400))
         return (y, m)
     }
 
-    static func yearOf(_ t: Int) -> Int { yearMonthOf(t).0 }
+    public static func yearOf(_ t: Int) -> Int { yearMonthOf(t).0 }
 
-    static func daysInMonth(_ y: Int, _ m: Int) -> Int {
+    public static func daysInMonth(_ y: Int, _ m: Int) -> Int {
         switch m {
         case 2: return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 ? 29 : 28
         case 4, 6, 9, 11: return 30
@@ -43,7 +43,7 @@ enum Calendar {
 
     /// Adds calendar months, clamping the day to the month's length (Jan 31 + 1 month = Feb 28/29),
     /// as Stripe's billing periods do.
-    static func addMonths(_ t: Int, _ months: Int, anchorDay: Int? = nil) -> Int {
+    public static func addMonths(_ t: Int, _ months: Int, anchorDay: Int? = nil) -> Int {
         let days = floorDiv(t, 86400)
         let secs = t - days * 86400
         let (y, m, d) = civil(fromDays: days)

@@ -1,8 +1,9 @@
-/// A relative time step of a scenario (`3d`, `1mo`, `2h30m`, `1y2mo`), as written in `advance` steps.
+/// A relative span of time (`3d`, `1mo`, `2h30m`, `1y2mo`), as written in scenario `advance` steps
+/// and the emulator's time control API.
 ///
 /// Months and years are calendar units (added with the day clamped to the month's length, as
 /// Stripe's billing periods are); the other units are fixed numbers of seconds.
-public struct ScenarioDuration: Sendable, Equatable, CustomStringConvertible {
+public struct TimeSpan: Sendable, Equatable, CustomStringConvertible {
     public var months: Int
     public var seconds: Int
 
@@ -56,5 +57,12 @@ public struct ScenarioDuration: Sendable, Equatable, CustomStringConvertible {
             s %= size
         }
         return parts.isEmpty ? "0s" : parts.joined()
+    }
+}
+
+extension TimeSpan {
+    /// The moment this span after `t` (months first, on the calendar; then seconds).
+    public func after(_ t: Int) -> Int {
+        UTCCalendar.addMonths(t, months) + seconds
     }
 }

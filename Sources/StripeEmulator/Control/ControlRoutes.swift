@@ -1,0 +1,165 @@
+import GRDB
+import StripeWire
+
+/// The non-Stripe control API under `/_emulator/`, per tenant (same API key): the account clock,
+/// dunning settings, scripted faults, completing authentication, and reset.
+enum ControlRoutes {
+    static func register(_ r: inout APIRouter) {
+        r.get("/_emulator/time", time)
+        r.post("/_emulator/time/freeze", freeze)
+        r.post("/_emulator/time/unfreeze", unfreeze)
+        r.post("/_emulator/time/advance", advance)
+        r.post("/_emulator/time/set", set)
+        r.get("/_emulator/settings", settings)
+        r.post("/_emulator/settings", updateSettings)
+        r.post("/_emulator/faults/charges", injectChargeFailure)
+        r.delete("/_emulator/faults/charges/{customer}", clearChargeFailure)
+        r.post("/_emulator/payment_intents/{id}/authenticate", authenticatePayment)
+        r.post("/_emulator/reset", reset)
+    }
+
+    static func timeJSON(_ req: APIRequest) throws -> JSONValue {
+        let state = try req.clock.state()
+        let now = try req.clock.now()
+        return ["object": "emulator.time", "now": .int(now), "frozen": .bool(state.frozenTime != nil),
+                "next_due": .from(try Scheduler.nextDue(req.ledger, clock: ""))]
+    }
+
+    static func time(_ req: inout APIRequest) throws -> JSONValue { try timeJSON(req) }
+
+    static func freeze(_ req: inout APIRequest) throws -> JSONValue {
+        let at = try req.params.int("at") ?? req.clock.now()
+        let now = try req.clock.now()
+        if at > now { try runDue(&req, until: at) }
+        try req.clock.set(.init(frozenTime: at, offset: 0))
+        return try timeJSON(req)
+    }
+
+    static func unfreeze(_ req: inout APIRequest) throws -> JSONValue {
+        let now = try req.clock.now()
+        try req.clock.set(.init(frozenTime: nil, offset: now - req.settings.wallClock.now()))
+        return try timeJSON(req)
+    }
+
+    /// `by=3d` (a span: y, mo, w, d, h, m, s) or `seconds=N`: runs all due work in order, then moves the clock.
+    static func advance(_ req: inout APIRequest) throws -> JSONValue {
+        let now = try req.clock.now()
+        let target: Int
+        if let by = try req.params.nonEmpty("by") {
+            do { target = try TimeSpan(parsing: by).after(now) } catch {
+                throw StripeError.invalidRequest(error.description, param: "by")
+            }
+        } else if let seconds = try req.params.int("seconds") {
+            target = now + seconds
+        } else {
+            throw StripeError.invalidRequest("Pass `by` (e.g. 3d, 1mo, 2h30m) or `seconds`.", param: "by", code: "parameter_missing")
+        }
+        guard target >= now else { throw StripeError.invalidRequest("Time only moves forward.", param: "by") }
+        return try moveTo(target, &req)
+    }
+
+    static func set(_ req: inout APIRequest) throws -> JSONValue {
+        guard let to = try req.params.int("to") else { throw StripeError.missingParam("to") }
+        let now = try req.clock.now()
+        guard to >= now else { throw StripeError.invalidRequest("Time only moves forward (now is \(now)).", param: "to") }
+        return try moveTo(to, &req)
+    }
+
+    static func moveTo(_ target: Int, _ req: inout APIRequest) throws -> JSONValue {
+        let ran = try runDue(&req, until: target)
+        var state = try req.clock.state()
+        if state.frozenTime != nil { state.frozenTime = target } else { state.offset = target - req.settings.wallClock.now() }
+        try req.clock.set(state)
+        var json = try timeJSON(req)
+        json["ran"] = .int(ran)
+        return json
+    }
+
+    @discardableResult
+    static func runDue(_ req: inout APIRequest, until: Int) throws -> Int {
+        try Scheduler.run(req.ledger, clock: "", until: until)
+    }
+
+    static func settings(_ req: inout APIRequest) throws -> JSONValue {
+        ["object": "emulator.settings", "dunning": try Dunning.settings(req.ledger).json]
+    }
+
+    static func updateSettings(_ req: inout APIRequest) throws -> JSONValue {
+        var d = try Dunning.settings(req.ledger)
+        if let days = try req.params.strings("dunning", "retry_days") {
+            d.retryDays = try days.map { s in
+                guard let n = Int(s), n >= 1, n <= 60 else {
+                    throw StripeError.invalidRequest("retry_days are whole days between 1 and 60.", param: "dunning[retry_days]")
+                }
+                return n
+            }
+        }
+        if let s = try req.params.choice("dunning", "subscription_end", in: ["cancel", "unpaid", "past_due"]) { d.subscriptionEnd = s }
+        if let i = try req.params.choice("dunning", "invoice_end", in: ["open", "uncollectible"]) { d.invoiceEnd = i }
+        try Dunning.save(d, req.ledger)
+        return ["object": "emulator.settings", "dunning": d.json]
+    }
+
+    static func injectChargeFailure(_ req: inout APIRequest) throws -> JSONValue {
+        let customer = try Customers.live(try req.params.requiredString("customer"), req, param: "customer")
+        let from = try req.params.int("from_attempt") ?? 1
+        guard from >= 1 else { throw StripeError.invalidRequest("from_attempt starts at 1.", param: "from_attempt") }
+        let code = try req.params.nonEmpty("decline_code") ?? "generic_decline"
+        try FaultInjection.set(req.ledger, customer: customer["id"].stringValue!, fromAttempt: from, declineCode: code)
+        return ["object": "emulator.fault", "customer": customer["id"], "from_attempt": .int(from), "decline_code": .string(code)]
+    }
+
+    static func clearChargeFailure(_ req: inout APIRequest) throws -> JSONValue {
+        let customer = try Customers.live(req.pathParam(), req)
+        try FaultInjection.clear(req.ledger, customer: customer["id"].stringValue!)
+        return ["object": "emulator.fault", "customer": customer["id"], "deleted": true]
+    }
+
+    /// Completes (or fails) the authentication a `requires_action` payment intent waits for, as the
+    /// customer would on the 3D Secure page.
+    static func authenticatePayment(_ req: inout APIRequest) throws -> JSONValue {
+        var pi = try PaymentIntents.get(req.pathParam(), req)
+        guard pi["status"] == "requires_action", let pmID = pi["payment_method"].stringValue else {
+            throw StripeError.invalidRequest("This PaymentIntent is not waiting for authentication (status \(pi["status"].stringValue ?? "")).",
+                                             code: "payment_intent_unexpected_state")
+        }
+        let outcome = try req.params.choice("outcome", in: ["complete", "fail"]) ?? "complete"
+        let ledger = req.ledger
+        if outcome == "fail" {
+            let pm = try req.store.get(pmID, type: "payment_method")
+            let card = try PaymentMethods.card(of: pm, req)
+            _ = try Payments.fail(&pi, pm: pm, card: card, decline: TestCards.Decline(
+                code: "payment_intent_authentication_failure", declineCode: nil,
+                message: "We are unable to authenticate your payment method. Please choose a different payment method and try again.",
+                param: nil), now: try ledger.now(for: pi), ledger)
+        } else {
+            _ = try Payments.confirm(&pi, paymentMethod: pmID, offSession: false, ledger, authenticated: true)
+        }
+        // An invoice waiting on this intent follows its outcome.
+        for var invoice in try req.store.all(type: "invoice", filters: [.field("status", equals: "open")])
+        where (invoice["payments"]["data"].arrayValue ?? []).contains(where: { $0["payment"]["payment_intent"] == pi["id"] }) {
+            if pi["status"] == "succeeded" {
+                var payment = invoice["payments"]["data"].arrayValue!.last { $0["payment"]["payment_intent"] == pi["id"] }!
+                let before = invoice
+                payment["status"] = "paid"
+                payment["amount_paid"] = pi["amount"]
+                payment["status_transitions"]["paid_at"] = .int(try ledger.now(for: invoice))
+                try req.store.update(payment)
+                Invoicing.setPayment(&invoice, payment)
+                invoice["amount_paid"] = pi["amount"]
+                try Invoicing.markPaid(&invoice, ledger, outOfBand: false, before: before, payment: payment)
+                try SubscriptionEngine.afterCollection(invoice: invoice, result: .paid, ledger)
+            }
+        }
+        return try PaymentIntents.get(pi["id"].stringValue!, req)
+    }
+
+    /// Forgets everything of this tenant (objects, events, scheduled work, clock, settings).
+    static func reset(_ req: inout APIRequest) throws -> JSONValue {
+        let account = req.account
+        for table in ["objects", "due_work", "id_counters", "idempotency_keys", "account_clocks", "account_settings"] {
+            try req.db.execute(sql: "DELETE FROM \(table) WHERE account = ?", arguments: [account])
+        }
+        return ["object": "emulator.reset", "deleted": true]
+    }
+}

@@ -1,13 +1,14 @@
 import StripeWire
 
 /// Scripted payment failures for QA: "charges of this customer fail with `insufficient_funds` from
-/// the 3rd attempt on". Kept as hidden state on the customer, set through the control API.
+/// the 3rd attempt on". Attempts are counted over all of the customer's charges (so "the card
+/// failed on the third renewal" is `from_attempt=4` with a first charge at signup). Kept as
+/// hidden state on the customer, set through the control API.
 enum FaultInjection {
     static func set(_ ledger: Ledger, customer: String, fromAttempt: Int, declineCode: String) throws {
         var hidden = try ledger.store.hidden(customer)
         if hidden.isNull { hidden = [:] }
         hidden["charge_failure"] = ["from_attempt": .int(fromAttempt), "decline_code": .string(declineCode)]
-        hidden["charge_attempts"] = 0
         try ledger.store.setHidden(customer, hidden)
     }
 
@@ -22,11 +23,11 @@ enum FaultInjection {
     static func chargeDecline(_ ledger: Ledger, customer: String?) throws -> TestCards.Decline? {
         guard let customer else { return nil }
         var hidden = try ledger.store.hidden(customer)
-        guard case .object = hidden["charge_failure"] else { return nil }
+        if hidden.isNull { hidden = [:] }
         let attempt = (hidden["charge_attempts"].intValue ?? 0) + 1
         hidden["charge_attempts"] = .int(attempt)
         try ledger.store.setHidden(customer, hidden)
-        guard attempt >= (hidden["charge_failure"]["from_attempt"].intValue ?? 1) else { return nil }
+        guard case .object = hidden["charge_failure"], attempt >= (hidden["charge_failure"]["from_attempt"].intValue ?? 1) else { return nil }
         let code = hidden["charge_failure"]["decline_code"].stringValue ?? "generic_decline"
         return decline(code)
     }

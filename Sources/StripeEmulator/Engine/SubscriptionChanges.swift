@@ -63,7 +63,8 @@ extension SubscriptionEngine {
         var newItems = items(sub)
         let prorationTime = change.prorationDate ?? now
         let prorate = change.prorationBehavior != "none" && status != "trialing"
-        var prorationsMade = false
+        // Proration items are created after the update event, the order Stripe reports them in.
+        var prorations: [(item: JSONValue, credit: Bool)] = []
         var intervalChanged = false
         let oldRecurring = newItems.first?["price"]["recurring"] ?? .null
         for ch in change.items {
@@ -73,7 +74,7 @@ extension SubscriptionEngine {
                 }
                 let old = newItems[index]
                 if ch.deleted {
-                    if prorate { try Prorations.unused(sub: sub, item: old, at: prorationTime, ledger); prorationsMade = true }
+                    if prorate { prorations.append((old, true)) }
                     newItems.remove(at: index)
                     continue
                 }
@@ -83,19 +84,18 @@ extension SubscriptionEngine {
                 if let m = ch.metadata { updated["metadata"] = m }
                 let billingChanged = updated["price"]["id"] != old["price"]["id"] || updated["quantity"] != old["quantity"]
                 if billingChanged, prorate {
-                    try Prorations.unused(sub: sub, item: old, at: prorationTime, ledger)
+                    prorations.append((old, true))
                     let sameCycle = updated["price"]["recurring"]["interval"] == old["price"]["recurring"]["interval"]
                         && updated["price"]["recurring"]["interval_count"] == old["price"]["recurring"]["interval_count"]
                     // A new interval starts a new cycle billed in full, so only the old time is credited.
-                    if sameCycle { try Prorations.remaining(sub: sub, item: updated, at: prorationTime, ledger) }
-                    prorationsMade = true
+                    if sameCycle { prorations.append((updated, false)) }
                 }
                 newItems[index] = updated
             } else {
                 guard let price = ch.price else { throw StripeError.missingParam("items[][price]") }
                 let item = try makeItem(ledger, subID: sub["id"].stringValue!, price: price, quantity: ch.quantity ?? 1,
                                         metadata: ch.metadata ?? [:], period: (periodStart(sub), periodEnd(sub)), now: now)
-                if prorate { try Prorations.remaining(sub: sub, item: item, at: prorationTime, ledger); prorationsMade = true }
+                if prorate { prorations.append((item, false)) }
                 newItems.append(item)
             }
         }
@@ -125,6 +125,12 @@ extension SubscriptionEngine {
             }
         }
 
+        func makeProrations(_ sub: JSONValue) throws {
+            for p in prorations {
+                if p.credit { try Prorations.unused(sub: sub, item: p.item, at: prorationTime, ledger) }
+                else { try Prorations.remaining(sub: sub, item: p.item, at: prorationTime, ledger) }
+            }
+        }
         if endTrialNow {
             try ledger.emit("customer.subscription.trial_will_end", sub)
             try save(sub, ledger)
@@ -138,6 +144,7 @@ extension SubscriptionEngine {
         if intervalChanged || change.billingCycleAnchorNow, status != "trialing" {
             // A new billing cycle starts now: bill the prorations and the new period at once.
             try save(sub, ledger)
+            try makeProrations(sub)
             var s = sub
             try startNextPeriodAfterChange(&s, before: before, now: now, billingReason: "subscription_update", ledger, resetAnchor: true,
                                            immediate: true)
@@ -146,11 +153,12 @@ extension SubscriptionEngine {
         }
         try save(sub, ledger)
         try ledger.emitUpdate("customer.subscription.updated", before: before, after: sub)
+        try makeProrations(sub)
         if change.trialEnd != nil || change.cancelAt != nil || change.cancelAtPeriodEnd != nil {
             try scheduleLife(sub, ledger, now: now)
             try scheduleTrialWillEnd(sub, ledger, now: now)
         }
-        if prorationsMade, change.prorationBehavior == "always_invoice" {
+        if !prorations.isEmpty, change.prorationBehavior == "always_invoice" {
             try invoiceNow(&sub, billingReason: "subscription_update", now: now, ledger)
         }
     }
@@ -163,7 +171,7 @@ extension SubscriptionEngine {
         let newEnd = PriceMath.periodEnd(start: now, recurring: recurring, anchor: sub["billing_cycle_anchor"].intValue ?? now)
         let oldPeriod = (periodStart(before), periodEnd(before))
         setPeriod(&sub, start: now, end: newEnd)
-        if sub["status"] == "trialing" { sub["status"] = "active" }
+        if sub["status"] == "trialing" || sub["status"] == "paused" { sub["status"] = "active" }
         try save(sub, ledger)
         try ledger.emitUpdate("customer.subscription.updated", before: before, after: sub)
         var invoice = try invoicePeriod(&sub, period: (now, newEnd), invoicePeriod: oldPeriod, billingReason: billingReason, now: now, ledger)

@@ -36,12 +36,18 @@ enum Customers {
             c["created"] = clockObject["frozen_time"]
         }
         try apply(&req, to: &c, creating: true)
+        if req.settings.strictClocks, let clock = c["test_clock"].stringValue,
+           try req.store.all(type: "customer", filters: [.field("test_clock", equals: .string(clock))]).count >= 3 {
+            throw StripeError.invalidRequest("A test clock can have at most 3 customers (strict clocks are on).", param: "test_clock")
+        }
         try req.store.insert(c, type: "customer")
+        let created = try EventLog.emit(req.ledger, type: "customer.created", object: c, previous: nil)
         if let pm = try req.params.nonEmpty("payment_method") {
             let attached = try PaymentMethods.attach(pm, to: id, &req, param: "payment_method")
             if c["invoice_settings"]["default_payment_method"].stringValue == pm {
                 c["invoice_settings"]["default_payment_method"] = attached["id"]
                 try req.store.update(c)
+                try EventLog.replaceObject(req.ledger, eventID: created, with: c)
             }
         }
         return c
@@ -117,15 +123,24 @@ enum Customers {
             throw StripeError.invalidRequest("The legacy Sources API (`default_source`) is not emulated; set invoice_settings[default_payment_method].",
                                              param: "default_source")
         }
+        let before = c
         try apply(&req, to: &c, creating: false)
         try req.store.update(c)
+        try req.ledger.emitUpdate("customer.updated", before: before, after: c)
         return c
     }
 
     static func delete(_ req: inout APIRequest) throws -> JSONValue {
         let id = req.pathParam()
-        _ = try live(id, req)
+        let customer = try live(id, req)
+        let ledger = req.ledger
+        // Deleting a customer ends its subscriptions at once, as on Stripe.
+        for var sub in try req.store.all(type: "subscription", filters: [.column("customer", id)])
+        where !["canceled", "incomplete_expired"].contains(sub["status"].stringValue ?? "") {
+            try SubscriptionEngine.cancelNow(&sub, reason: nil, ledger)
+        }
         try req.store.markDeleted(id)
+        try ledger.emit("customer.deleted", customer)
         return deletedStub(id, "customer")
     }
 

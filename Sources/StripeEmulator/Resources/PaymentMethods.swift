@@ -82,6 +82,7 @@ enum PaymentMethods {
 
     static func update(_ req: inout APIRequest) throws -> JSONValue {
         var pm = try req.store.get(req.pathParam(), type: "payment_method", noun: "PaymentMethod")
+        let before = pm
         pm["billing_details"] = try Address.billingDetails(&req.params, ["billing_details"], existing: pm["billing_details"])
         pm["metadata"] = try Metadata.apply(&req.params, to: pm["metadata"])
         if let m = try req.params.int("card", "exp_month") {
@@ -94,6 +95,7 @@ enum PaymentMethods {
         if let y = try req.params.int("card", "exp_year") { pm["card"]["exp_year"] = .int(y < 100 ? 2000 + y : y) }
         if let a = try req.params.choice("allow_redisplay", in: ["always", "limited", "unspecified"]) { pm["allow_redisplay"] = .string(a) }
         try req.store.update(pm)
+        try req.ledger.emitUpdate("payment_method.updated", before: before, after: pm)
         return pm
     }
 
@@ -112,6 +114,7 @@ enum PaymentMethods {
         }
         pm["customer"] = .string(customer)
         try req.store.update(pm)
+        try req.ledger.emit("payment_method.attached", pm)
         return pm
     }
 
@@ -129,10 +132,13 @@ enum PaymentMethods {
         }
         pm["customer"] = nil
         try req.store.update(pm)
+        try req.ledger.emit("payment_method.detached", pm, previous: ["customer": .string(owner)])
         if var c = try req.store.find(owner)?.object,
            c["invoice_settings"]["default_payment_method"].stringValue == pm["id"].stringValue {
+            let before = c
             c["invoice_settings"]["default_payment_method"] = nil
             try req.store.update(c)
+            try req.ledger.emitUpdate("customer.updated", before: before, after: c)
         }
         return pm
     }

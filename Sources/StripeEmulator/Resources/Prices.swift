@@ -25,6 +25,7 @@ enum Prices {
             }
             prod["metadata"] = try Metadata.apply(&req.params, to: [:], path: ["product_data", "metadata"])
             try req.store.insert(prod, type: "product")
+            try req.ledger.emit("product.created", prod)
             product = prod["id"].stringValue!
         } else {
             throw StripeError.invalidRequest("You must specify either `product` or `product_data` when creating a price.",
@@ -144,6 +145,7 @@ enum Prices {
             price["metadata"] = try Metadata.apply(&req.params, to: [:], path: path + ["metadata"])
         }
         try req.store.insert(price, type: "price")
+        try req.ledger.emit("price.created", price)
         return price
     }
 
@@ -157,8 +159,10 @@ enum Prices {
                     "A price (`\(holder["id"].stringValue!)`) already uses that lookup key. Pass transfer_lookup_key=true to move it to this price.",
                     param: "lookup_key", code: "lookup_key_already_used")
             }
+            let before = holder
             holder["lookup_key"] = nil
             try req.store.update(holder)
+            try req.ledger.emitUpdate("price.updated", before: before, after: holder)
         }
     }
 
@@ -168,6 +172,7 @@ enum Prices {
 
     static func update(_ req: inout APIRequest) throws -> JSONValue {
         var price = try req.store.get(req.pathParam(), type: "price")
+        let before = price
         try price.setBool("active", from: &req.params)
         try price.setString("nickname", from: &req.params)
         price["metadata"] = try Metadata.apply(&req.params, to: price["metadata"])
@@ -187,6 +192,7 @@ enum Prices {
             }
         }
         try req.store.update(price)
+        try req.ledger.emitUpdate("price.updated", before: before, after: price)
         return price
     }
 

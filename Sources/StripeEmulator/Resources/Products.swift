@@ -30,10 +30,12 @@ enum Products {
         var p = make(id: id, name: name, now: req.now)
         try apply(&req, to: &p)
         try req.store.insert(p, type: "product")
+        let created = try EventLog.emit(req.ledger, type: "product.created", object: p, previous: nil)
         if req.params.has("default_price_data") {
             let price = try Prices.create(from: &req, path: ["default_price_data"], product: id)
             p["default_price"] = price["id"]
             try req.store.update(p)
+            try EventLog.replaceObject(req.ledger, eventID: created, with: p)
         }
         return p
     }
@@ -74,6 +76,7 @@ enum Products {
 
     static func update(_ req: inout APIRequest) throws -> JSONValue {
         var p = try req.store.get(req.pathParam(), type: "product")
+        let before = p
         try apply(&req, to: &p)
         if let dp = try req.params.string("default_price") {
             if dp.isEmpty {
@@ -86,14 +89,15 @@ enum Products {
                 p["default_price"] = .string(dp)
             }
         }
-        p["updated"] = .int(req.now)
+        if p != before { p["updated"] = .int(req.now) }
         try req.store.update(p)
+        try req.ledger.emitUpdate("product.updated", before: before, after: p)
         return p
     }
 
     static func delete(_ req: inout APIRequest) throws -> JSONValue {
         let id = req.pathParam()
-        _ = try req.store.get(id, type: "product")
+        let product = try req.store.get(id, type: "product")
         let prices = try req.store.all(type: "price", filters: [.field("product", equals: .string(id))])
         guard prices.isEmpty else {
             throw StripeError.invalidRequest(
@@ -101,6 +105,7 @@ enum Products {
                 param: nil, code: "product_has_prices")
         }
         try req.store.markDeleted(id)
+        try req.ledger.emit("product.deleted", product)
         return deletedStub(id, "product")
     }
 

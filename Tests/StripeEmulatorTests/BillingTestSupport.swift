@@ -21,7 +21,10 @@ extension TestStripe {
     }
 
     /// Every event type so far, oldest first.
-    func eventTypes() async -> [String] {
+    func eventTypes() async -> [String] { await allEvents().compactMap { $0["type"].stringValue } }
+
+    /// Every event so far, oldest first (by `created`, then creation order).
+    func allEvents() async -> [JSONValue] {
         var all: [JSONValue] = []
         var after: String? = nil
         while true {
@@ -33,7 +36,7 @@ extension TestStripe {
             guard page.json["has_more"] == true, let last = data.last?["id"].stringValue else { break }
             after = last
         }
-        return all.reversed().compactMap { $0["type"].stringValue }
+        return all.reversed()
     }
 
     func eventObjects() async -> [JSONValue] {
@@ -43,9 +46,9 @@ extension TestStripe {
 
     /// The event types appended while `body` ran.
     func events(during body: () async throws -> Void) async rethrows -> [String] {
-        let before = await eventTypes().count
+        let before = Set(await allEvents().compactMap { $0["id"].stringValue })
         try await body()
-        return Array(await eventTypes().dropFirst(before))
+        return await allEvents().filter { !before.contains($0["id"].stringValue ?? "") }.compactMap { $0["type"].stringValue }
     }
 
     @discardableResult

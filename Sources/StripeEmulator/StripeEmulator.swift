@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Logging
+import NIOCore
 import StripeWire
 import Synchronization
 
@@ -16,12 +17,68 @@ public final class StripeEmulator: Sendable {
     let idempotency = IdempotencyGate()
     private let requestCounter = Mutex<Int>(0)
     let logger: Logger
+    let deliveries: DeliveryWorker
+    private let wake: AsyncStream<Void>.Continuation
+    private let wakeups: AsyncStream<Void>
 
-    public init(database: EmulatorDatabase, settings: EmulatorSettings = EmulatorSettings(), logger: Logger? = nil) {
+    /// - Parameters:
+    ///   - transport: how webhooks are sent (HTTP by default; tests script it).
+    ///   - deliveryTimeout: how long a receiver may take before the attempt counts as failed.
+    public init(database: EmulatorDatabase, settings: EmulatorSettings = EmulatorSettings(), logger: Logger? = nil,
+                transport: any WebhookTransport = HTTPWebhookTransport(), deliveryTimeout: TimeAmount = .seconds(10)) {
         self.database = database
         self.settings = settings
         self.router = Resources.router()
-        self.logger = logger ?? Logger(label: "effinity.stripe")
+        let logger = logger ?? Logger(label: "effinity.stripe")
+        self.logger = logger
+        self.deliveries = DeliveryWorker(database: database, settings: settings, transport: transport, timeout: deliveryTimeout,
+                                         logger: logger)
+        (wakeups, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Attempts every webhook delivery that is due now (on each tenant's clock), repeating until
+    /// none is left, and returns how many attempts were made. Tests and scenarios call this
+    /// instead of sleeping.
+    @discardableResult
+    public func drainDeliveries(account: String? = nil) async throws -> Int {
+        try await deliveries.drain(account: account)
+    }
+
+    /// Runs the work that falls due as wall time passes (renewals, retries, expiries) on every
+    /// tenant's own clock, and delivers due webhooks. The server calls this in the background.
+    public func runDueWork() async throws {
+        let settings = self.settings
+        try await database.writer.write { db in
+            let accounts = try String.fetchAll(db, sql: "SELECT DISTINCT account FROM due_work WHERE clock = ''")
+            for account in accounts {
+                let ledger = Ledger(db: db, account: account, ids: IDMinter(mode: settings.idMode, db: db, account: account),
+                                    settings: settings, request: .automatic)
+                try Scheduler.run(ledger, clock: "", until: try ledger.accountClock.now())
+            }
+        }
+        try await deliveries.deliverDue()
+    }
+
+    /// The background loop of a running server: due work and deliveries, on every write and at
+    /// least every `interval`. Returns when the task is cancelled.
+    public func runBackground(interval: Duration = .milliseconds(500)) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [wake] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: interval)
+                    wake.yield()
+                }
+            }
+            group.addTask { [wakeups, logger] in
+                for await _ in wakeups {
+                    if Task.isCancelled { break }
+                    do { try await self.runDueWork() } catch where !(error is CancellationError) && !Task.isCancelled {
+                        logger.error("background work failed: \(error)")
+                    } catch {}
+                }
+            }
+            await group.waitForAll()
+        }
     }
 
     func newRequestID() -> String {
@@ -36,6 +93,12 @@ public final class StripeEmulator: Sendable {
 
     /// Answers one API call.
     public func handle(_ call: APICall) async -> APIResponse {
+        let response = await respond(call)
+        if call.method != "GET", response.status < 500 { wake.yield() }
+        return response
+    }
+
+    private func respond(_ call: APICall) async -> APIResponse {
         let requestID = newRequestID()
         let version = call.header("Stripe-Version") ?? settings.apiVersion
         var headers: [(String, String)] = [
@@ -45,7 +108,17 @@ public final class StripeEmulator: Sendable {
         ]
         if let key = call.header("Idempotency-Key") { headers.append(("Idempotency-Key", key)) }
         do {
+            if call.method == "POST", call.path == "/_emulator/deliveries/drain" {
+                let account = try Authenticator.account(from: call.header("Authorization"))
+                let attempted = try await drainDeliveries(account: account)
+                return APIResponse(status: 200, headers: headers,
+                                   body: JSONWriter.data(["object": "emulator.drain", "attempted": .int(attempted)]))
+            }
             let (status, body, replayed) = try await dispatch(call, requestID: requestID)
+            if status == 200, call.method == "POST", call.path.hasPrefix("/_emulator/time/") {
+                // Moving time makes deliveries (and their retries) due: send them before answering.
+                try await drainDeliveries(account: try Authenticator.account(from: call.header("Authorization")))
+            }
             if replayed { headers.append(("Idempotent-Replayed", "true")) }
             return APIResponse(status: status, headers: headers, body: body)
         } catch let error as StripeError {

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import StripeEmulator
+import StripeWire
 
 /// `effinity stripe`: runs the fake Stripe server until Ctrl-C.
 struct StripeCommand: AsyncParsableCommand {
@@ -33,8 +34,28 @@ struct StripeCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel = "notice"
 
+    @Option(help: "The API key printed in the banner; --forward-to registers its endpoint on this key's account.")
+    var apiKey = "sk_test_effinity"
+
+    @Option(help: ArgumentHelp("Like `stripe listen --forward-to`: register a webhook endpoint for this URL at start and print its signing secret.", valueName: "url"))
+    var forwardTo: String?
+
+    @Option(help: ArgumentHelp("Event types to forward (comma separated); default all (*).", valueName: "types"))
+    var events: String = "*"
+
+    @Option(help: ArgumentHelp("Also write the forwarding endpoint's signing secret to this file (for CI).", valueName: "path"))
+    var printSecretTo: String?
+
+    @Flag(help: "Enforce real Stripe's test-clock caps (3 customers per clock, advances of at most two intervals).")
+    var strictClocks = false
+
     func validate() throws {
         if dbPath != nil && inMemory { throw ValidationError("--db and --in-memory cannot be used together.") }
+        guard apiKey.hasPrefix("sk_test_"), apiKey.count > 8 else { throw ValidationError("--api-key must start with sk_test_.") }
+        if printSecretTo != nil && forwardTo == nil { throw ValidationError("--print-secret-to needs --forward-to.") }
+        if let url = forwardTo, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+            throw ValidationError("--forward-to must be an http:// or https:// URL.")
+        }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535.") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("Unknown --log-level '\(logLevel)'.") }
     }
@@ -45,19 +66,28 @@ struct StripeCommand: AsyncParsableCommand {
         let database = try dbPath.map { try EmulatorDatabase.file($0) } ?? EmulatorDatabase.inMemory()
         let host = self.host
         let settings = EmulatorSettings(idMode: seed == nil ? .random : .sequential,
-                                        baseURL: "http://\(host):\(port)")
+                                        baseURL: "http://\(host):\(port)", strictClocks: strictClocks)
         let emulator = StripeEmulator(database: database, settings: settings, logger: logger)
+        var forwarding = ""
+        if let url = forwardTo {
+            let secret = try await registerForwarding(emulator, url: url)
+            forwarding = "Forwarding \(events) events of \(apiKey) to \(url)\nWebhook signing secret: \(secret)\n"
+            if let path = printSecretTo { try Data((secret + "\n").utf8).write(to: URL(fileURLWithPath: path)) }
+        }
         let storage = dbPath.map { "SQLite file \($0)" } ?? "memory (state is lost on exit)"
+        let apiKey = self.apiKey
+        let forwardingBanner = forwarding
         let app = Application(
             responder: StripeHTTPResponder(emulator: emulator),
             configuration: .init(address: .hostname(host, port: port), serverName: "effinity-stripe"),
+            services: [BackgroundWorkService(emulator: emulator)],
             onServerRunning: { channel in
                 let actualPort = channel.localAddress?.port ?? 0
                 let banner = """
                     Fake Stripe listening on http://\(host):\(actualPort)
-                    API key: sk_test_effinity (any sk_test_... key works; each key is its own account)
+                    API key: \(apiKey) (any sk_test_... key works; each key is its own account)
                     State: \(storage)
-                    Press Ctrl-C to stop.
+                    \(forwardingBanner)Press Ctrl-C to stop.
 
                     """
                 FileHandle.standardOutput.write(Data(banner.utf8))
@@ -65,5 +95,21 @@ struct StripeCommand: AsyncParsableCommand {
             logger: logger
         )
         try await app.runService()
+    }
+
+    /// Registers (or reuses, for a file database) the forwarding endpoint and returns its secret.
+    func registerForwarding(_ emulator: StripeEmulator, url: String) async throws -> String {
+        var body = "url=\(FormEncoder.escape(url))"
+        for (i, e) in events.split(separator: ",").enumerated() {
+            body += "&enabled_events[\(i)]=\(FormEncoder.escape(e.trimmingCharacters(in: .whitespaces)))"
+        }
+        body += "&description=effinity%20stripe%20--forward-to"
+        let r = await emulator.handle(APICall(method: "POST", path: "/v1/webhook_endpoints", body: Array(body.utf8),
+                                              headers: ["Authorization": "Bearer \(apiKey)"]))
+        let json = try JSONParser.parse(r.body)
+        guard r.status == 200, let secret = json["secret"].stringValue else {
+            throw ValidationError("Could not register the --forward-to endpoint: \(json["error"]["message"].stringValue ?? r.bodyString)")
+        }
+        return secret
     }
 }

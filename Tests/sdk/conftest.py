@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 
@@ -162,3 +163,113 @@ def raw(base_url, api_key):
         return raw_request(base_url, method, path, body=body, headers=headers, key=key)
 
     return _raw
+
+
+# --- billing helpers (subscriptions, test clocks, events) ---------------------------------
+
+# 2026-01-01T00:00:00Z: a fixed, deterministic start for test clocks (January has 31 days).
+T0 = 1767225600
+DAY = 86400
+HOUR = 3600
+
+
+class Billing:
+    """Small helpers shared by the billing/test-clock/payment suites (module-level SDK)."""
+
+    T0 = T0
+    DAY = DAY
+    HOUR = HOUR
+
+    def __init__(self, raw):
+        self._raw = raw
+
+    def control(self, path, **form):
+        """POST to the emulator's control API (/_emulator/...); returns parsed JSON, asserts 200."""
+        body = urllib.parse.urlencode(form) if form else ""
+        status, _, parsed = self._raw("POST", path, body=body)
+        assert status == 200, (path, status, parsed)
+        return parsed
+
+    def clock(self, frozen_time=T0, name=None):
+        params = {"frozen_time": frozen_time}
+        if name:
+            params["name"] = name
+        return stripe.test_helpers.TestClock.create(**params)
+
+    def advance(self, clock, to):
+        c = stripe.test_helpers.TestClock.advance(getattr(clock, "id", clock), frozen_time=to)
+        assert c.status == "ready" and c.frozen_time == to
+        return c
+
+    def customer(self, clock=None, pm="pm_card_visa", **kw):
+        params = dict(kw)
+        if clock is not None:
+            params["test_clock"] = getattr(clock, "id", clock)
+        if pm:
+            params["payment_method"] = pm
+        cus = stripe.Customer.create(**params)
+        if pm:
+            # payment_method=pm_card_x attaches a *new* pm_ id; make it the invoice default.
+            default = stripe.PaymentMethod.list(customer=cus.id, type="card").data[0].id
+            cus = stripe.Customer.modify(cus.id, invoice_settings={"default_payment_method": default})
+        return cus
+
+    def price(self, amount, name="Basic", interval="month"):
+        prod = stripe.Product.create(name=name)
+        return stripe.Price.create(
+            product=prod.id, unit_amount=amount, currency="usd", recurring={"interval": interval}
+        )
+
+    def set_default_pm(self, customer_id, pm):
+        attached = stripe.PaymentMethod.attach(pm, customer=customer_id)
+        stripe.Customer.modify(customer_id, invoice_settings={"default_payment_method": attached.id})
+        return attached
+
+    @staticmethod
+    def all_events(**params):
+        """Every event of the tenant, oldest first (list is newest first; reverse it)."""
+        params.setdefault("limit", 100)
+        evs = list(stripe.Event.list(**params).auto_paging_iter())
+        evs.reverse()
+        return evs
+
+    @staticmethod
+    def obj(event):
+        return event.data.object.to_dict()
+
+    def events_for(self, customer_id, clock_id=None, since=None, **params):
+        """Events about one customer's objects (customer, its payment methods, subscriptions,
+        invoices, payment intents, charges, invoice payments) plus the clock's own events,
+        oldest first. `since`: only events after that event id."""
+        evs = self.all_events(**params)
+        invoices = set()
+        out = []
+        for e in evs:
+            o = self.obj(e)
+            related = (
+                o.get("id") == customer_id
+                or o.get("customer") == customer_id
+                or (clock_id is not None and o.get("id") == clock_id)
+                or (o.get("object") == "invoice_payment" and o.get("invoice") in invoices)
+            )
+            if o.get("object") == "invoice" and o.get("customer") == customer_id:
+                invoices.add(o.get("id"))
+            if related:
+                out.append(e)
+        if since is not None:
+            ids = [e.id for e in out]
+            out = out[ids.index(since) + 1:]
+        return out
+
+    def types_for(self, customer_id, clock_id=None, since=None):
+        return [e.type for e in self.events_for(customer_id, clock_id, since=since)]
+
+    @staticmethod
+    def last_event_id():
+        data = stripe.Event.list(limit=1).data
+        return data[0].id if data else None
+
+
+@pytest.fixture
+def billing(raw):
+    return Billing(raw)

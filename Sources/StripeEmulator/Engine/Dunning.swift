@@ -43,19 +43,12 @@ enum Dunning {
     }
 
     static func settings(_ ledger: Ledger) throws -> DunningSettings {
-        let account = ledger.account
-        guard let text = try String.fetchOne(ledger.db, sql: "SELECT data FROM account_settings WHERE account = ?",
-                                             arguments: [account]) else { return DunningSettings() }
-        return DunningSettings(json: try JSONParser.parse(text)["dunning"])
+        let json = try AccountSettings.read(ledger)["dunning"]
+        return json.isNull ? DunningSettings() : DunningSettings(json: json)
     }
 
     static func save(_ settings: DunningSettings, _ ledger: Ledger) throws {
-        let account = ledger.account
-        let text = JSONWriter.string(["dunning": settings.json])
-        try ledger.db.execute(sql: """
-            INSERT INTO account_settings (account, data) VALUES (?, ?)
-            ON CONFLICT(account) DO UPDATE SET data = excluded.data
-            """, arguments: [account, text])
+        try AccountSettings.write("dunning", settings.json, ledger)
     }
 
     /// When the next automatic attempt happens after the invoice's latest failure, or nil if none.

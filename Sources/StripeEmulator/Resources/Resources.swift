@@ -15,7 +15,9 @@ enum Resources {
         PaymentIntents.register(&r)
         TestClocks.register(&r)
         Events.register(&r)
+        WebhookEndpoints.register(&r)
         ControlRoutes.register(&r)
+        DeliveryControlRoutes.register(&r)
         return r
     }
 }

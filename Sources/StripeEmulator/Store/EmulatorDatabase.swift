@@ -92,6 +92,39 @@ public struct EmulatorDatabase: Sendable {
                 ) WITHOUT ROWID;
                 """)
         }
+        m.registerMigration("v3-webhooks") { db in
+            try db.execute(sql: """
+                CREATE TABLE webhook_deliveries (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    account TEXT NOT NULL,
+                    event_id TEXT NOT NULL,
+                    event_type TEXT NOT NULL,
+                    endpoint_id TEXT NOT NULL,
+                    due INTEGER NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    state TEXT NOT NULL DEFAULT 'pending',
+                    created INTEGER NOT NULL
+                );
+                CREATE INDEX webhook_deliveries_due ON webhook_deliveries(state, account, due, seq);
+                CREATE TABLE webhook_attempts (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    account TEXT NOT NULL,
+                    delivery INTEGER NOT NULL,
+                    event_id TEXT NOT NULL,
+                    event_type TEXT NOT NULL,
+                    endpoint_id TEXT NOT NULL,
+                    attempt INTEGER NOT NULL,
+                    at INTEGER NOT NULL,
+                    status_code INTEGER,
+                    error TEXT,
+                    outcome TEXT NOT NULL,
+                    duration_ms INTEGER NOT NULL,
+                    signature_timestamp INTEGER NOT NULL,
+                    duplicate INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE INDEX webhook_attempts_account ON webhook_attempts(account, seq);
+                """)
+        }
         return m
     }
 }

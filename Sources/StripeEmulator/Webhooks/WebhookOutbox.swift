@@ -1,10 +1,36 @@
 import GRDB
 import StripeWire
 
-/// Queues an event for every enabled webhook endpoint that listens to its type.
+/// Queues an event for every enabled webhook endpoint that listens to its type, in the same
+/// transaction that appended the event (a transactional outbox: nothing is lost on a crash, and
+/// a rolled-back change sends nothing).
 enum WebhookOutbox {
     /// Returns how many endpoints will receive the event (its `pending_webhooks`).
     static func enqueue(_ ledger: Ledger, eventID: String, type: String, created: Int) throws -> Int {
-        0
+        let endpoints = try ledger.store.all(type: "webhook_endpoint", filters: [.field("status", equals: "enabled")])
+            .filter { listens($0, to: type) }
+        guard !endpoints.isEmpty else { return 0 }
+        let now = try ledger.accountClock.now()
+        let tenantChaos = try DeliveryChaos.tenant(ledger)
+        for endpoint in endpoints {
+            let chaos = try DeliveryChaos.forEndpoint(endpoint["id"].stringValue!, ledger) ?? tenantChaos
+            try insert(ledger, eventID: eventID, type: type, endpoint: endpoint["id"].stringValue!,
+                       due: now + (chaos?.delaySeconds ?? 0), now: now)
+        }
+        return endpoints.count
+    }
+
+    static func insert(_ ledger: Ledger, eventID: String, type: String, endpoint: String, due: Int, now: Int) throws {
+        let account = ledger.account
+        try ledger.db.execute(sql: """
+            INSERT INTO webhook_deliveries (account, event_id, event_type, endpoint_id, due, created)
+            VALUES (?, ?, ?, ?, ?, ?)
+            """, arguments: [account, eventID, type, endpoint, due, now])
+    }
+
+    static func listens(_ endpoint: JSONValue, to type: String) -> Bool {
+        let events = endpoint["enabled_events"].arrayValue?.compactMap(\.stringValue) ?? []
+        return events.contains("*") || events.contains(type)
+            || events.contains { $0.hasSuffix(".*") && type.hasPrefix(String($0.dropLast(1))) }
     }
 }

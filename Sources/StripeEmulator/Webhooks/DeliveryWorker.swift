@@ -1,0 +1,164 @@
+import GRDB
+import Logging
+import NIOCore
+import StripeWire
+
+/// Reads the outbox and delivers: each due delivery is signed (`Stripe-Signature: t=..,v1=..`)
+/// over the exact bytes sent, posted, and recorded; failures are retried on the tenant's clock.
+///
+/// Test-mode schedule (as Stripe's test mode: a few attempts over hours): 3 attempts in all, the
+/// second 1 hour after the first, the third 3 hours after the second. Deliveries of one tenant go
+/// out one at a time in event order (unless chaos reorders them), so a deterministic run sends the
+/// same sequence every time.
+struct DeliveryWorker: Sendable {
+    static let retryDelays = [3600, 3 * 3600]
+    static var maxAttempts: Int { retryDelays.count + 1 }
+
+    let database: EmulatorDatabase
+    let settings: EmulatorSettings
+    let transport: any WebhookTransport
+    let timeout: TimeAmount
+    let logger: Logger
+
+    struct Due: Sendable {
+        let seq: Int
+        let account: String
+        let eventID: String
+        let eventType: String
+        let endpointID: String
+        let attempts: Int
+    }
+
+    /// Accounts with pending deliveries.
+    func accounts() async throws -> [String] {
+        try await database.writer.read { db in
+            try String.fetchAll(db, sql: "SELECT DISTINCT account FROM webhook_deliveries WHERE state = 'pending'")
+        }
+    }
+
+    /// One pass: attempts every delivery due now on each tenant's clock once. Returns the attempts made.
+    @discardableResult
+    func deliverDue(account: String? = nil) async throws -> Int {
+        var total = 0
+        let targets: [String]
+        if let account { targets = [account] } else { targets = try await accounts() }
+        for acct in targets {
+            total += try await deliverDue(forAccount: acct)
+        }
+        return total
+    }
+
+    func deliverDue(forAccount account: String) async throws -> Int {
+        let settings = self.settings
+        let (due, chaos): ([Due], DeliveryChaos?) = try await database.writer.read { db in
+            let ledger = Ledger(db: db, account: account, ids: IDMinter(mode: settings.idMode, db: db, account: account),
+                                settings: settings, request: .automatic)
+            let now = try ledger.accountClock.now()
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT seq, event_id, event_type, endpoint_id, attempts FROM webhook_deliveries
+                WHERE state = 'pending' AND account = ? AND due <= ? ORDER BY seq LIMIT 1000
+                """, arguments: [account, now])
+            let due = rows.map { Due(seq: $0["seq"], account: account, eventID: $0["event_id"], eventType: $0["event_type"],
+                                     endpointID: $0["endpoint_id"], attempts: $0["attempts"]) }
+            return (due, try DeliveryChaos.tenant(ledger))
+        }
+        let order = (chaos ?? DeliveryChaos()).reorder(due.map(\.seq))
+        let bySeq = Dictionary(uniqueKeysWithValues: due.map { ($0.seq, $0) })
+        for seq in order { try await attempt(bySeq[seq]!) }
+        return due.count
+    }
+
+    /// Repeats passes until nothing is due (bounded), so a caller knows every due delivery was attempted.
+    @discardableResult
+    func drain(account: String? = nil) async throws -> Int {
+        var total = 0
+        for _ in 0..<100 {
+            let n = try await deliverDue(account: account)
+            total += n
+            if n == 0 { break }
+        }
+        return total
+    }
+
+    struct Prepared: Sendable {
+        let url: String
+        let payload: [UInt8]
+        let secrets: [String]
+        let now: Int
+        let chaos: DeliveryChaos
+        let live: Bool
+    }
+
+    func attempt(_ d: Due) async throws {
+        let settings = self.settings
+        let prepared: Prepared? = try await database.writer.read { db in
+            let ledger = Ledger(db: db, account: d.account, ids: IDMinter(mode: settings.idMode, db: db, account: d.account),
+                                settings: settings, request: .automatic)
+            guard let endpoint = try ledger.store.find(d.endpointID), let event = try ledger.store.find(d.eventID) else { return nil }
+            let now = try ledger.accountClock.now()
+            let chaos = try DeliveryChaos.forEndpoint(d.endpointID, ledger) ?? DeliveryChaos.tenant(ledger) ?? DeliveryChaos()
+            let hidden = try ledger.store.hidden(d.endpointID)
+            return Prepared(url: endpoint.object["url"].stringValue ?? "", payload: JSONWriter.data(event.object),
+                            secrets: WebhookEndpoints.signingSecrets(hidden, now: now), now: now, chaos: chaos,
+                            live: !endpoint.deleted && endpoint.object["status"] == "enabled")
+        }
+        guard let p = prepared, p.live else {
+            try await database.writer.write { db in
+                try db.execute(sql: "UPDATE webhook_deliveries SET state = 'canceled' WHERE seq = ?", arguments: [d.seq])
+            }
+            return
+        }
+        let attemptNumber = d.attempts + 1
+        let signedAt = p.now + p.chaos.signatureSkewSeconds
+        let header = WebhookSignature.header(payload: p.payload, secrets: p.secrets, timestamp: signedAt)
+        let headers = [("Content-Type", "application/json; charset=utf-8"), ("Stripe-Signature", header),
+                       ("User-Agent", "Stripe/1.0 (+https://stripe.com/docs/webhooks)")]
+        var results: [(WebhookTransportResult, Int, Bool)] = []
+        let sends = p.chaos.duplicates(d.seq, attempt: attemptNumber) ? 2 : 1
+        for copy in 0..<sends {
+            let started = ContinuousClock.now
+            let result: WebhookTransportResult
+            if attemptNumber <= p.chaos.failFirst {
+                result = WebhookTransportResult(statusCode: 500, error: "injected failure (fail_first=\(p.chaos.failFirst))")
+            } else {
+                result = await transport.post(url: p.url, headers: headers, body: p.payload, timeout: timeout)
+            }
+            let elapsed = ContinuousClock.now - started
+            let ms = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+            results.append((result, ms, copy > 0))
+        }
+        let succeeded = results.contains { $0.0.succeeded }
+        let retryDelays = Self.retryDelays
+        let recorded = results
+        try await database.writer.write { db in
+            for (result, ms, duplicate) in recorded {
+                try db.execute(sql: """
+                    INSERT INTO webhook_attempts (account, delivery, event_id, event_type, endpoint_id, attempt, at, status_code,
+                                                  error, outcome, duration_ms, signature_timestamp, duplicate)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [d.account, d.seq, d.eventID, d.eventType, d.endpointID, attemptNumber, p.now,
+                                     result.statusCode, result.error, result.succeeded ? "succeeded" : "failed", ms, signedAt,
+                                     duplicate ? 1 : 0])
+            }
+            if succeeded {
+                try db.execute(sql: "UPDATE webhook_deliveries SET state = 'succeeded', attempts = ? WHERE seq = ?",
+                               arguments: [attemptNumber, d.seq])
+                let store = ObjectStore(db: db, account: d.account)
+                if var event = try store.find(d.eventID)?.object {
+                    event["pending_webhooks"] = .int(max(0, (event["pending_webhooks"].intValue ?? 1) - 1))
+                    try store.update(event)
+                }
+            } else if attemptNumber < retryDelays.count + 1 {
+                try db.execute(sql: "UPDATE webhook_deliveries SET attempts = ?, due = ? WHERE seq = ?",
+                               arguments: [attemptNumber, p.now + retryDelays[attemptNumber - 1], d.seq])
+            } else {
+                try db.execute(sql: "UPDATE webhook_deliveries SET state = 'failed', attempts = ? WHERE seq = ?",
+                               arguments: [attemptNumber, d.seq])
+            }
+        }
+        if !succeeded {
+            logger.info("webhook delivery failed", metadata: ["event": "\(d.eventID)", "endpoint": "\(d.endpointID)",
+                                                              "attempt": "\(attemptNumber)", "status": "\(results.last?.0.statusCode.map(String.init) ?? results.last?.0.error ?? "")"])
+        }
+    }
+}

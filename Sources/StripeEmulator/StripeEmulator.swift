@@ -114,9 +114,14 @@ public final class StripeEmulator: Sendable {
                 return APIResponse(status: 200, headers: headers,
                                    body: JSONWriter.data(["object": "emulator.drain", "attempted": .int(attempted)]))
             }
+            if call.method == "POST", Self.timeTravelPaths.contains(call.path) {
+                let account = try Authenticator.account(from: call.header("Authorization"))
+                return APIResponse(status: 200, headers: headers, body: JSONWriter.data(try await timeTravel(call, account: account)))
+            }
             let (status, body, replayed) = try await dispatch(call, requestID: requestID)
-            if status == 200, call.method == "POST", call.path.hasPrefix("/_emulator/time/") {
-                // Moving time makes deliveries (and their retries) due: send them before answering.
+            if status == 200, call.method == "POST",
+               call.path.hasPrefix("/_emulator/time/") || call.path.hasPrefix("/v1/test_helpers/test_clocks/") {
+                // Moving a clock makes deliveries due: send them before answering, so tests never sleep.
                 try await drainDeliveries(account: try Authenticator.account(from: call.header("Authorization")))
             }
             if replayed { headers.append(("Idempotent-Replayed", "true")) }
@@ -139,16 +144,7 @@ public final class StripeEmulator: Sendable {
                 "Unrecognized request URL (\(call.method): \(call.path)). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.",
                 status: 404)
         }
-        let decoder = FormDecoder()
-        var form: [String: FormValue] = [:]
-        do {
-            if let q = call.query, !q.isEmpty { form = try decoder.decode(q) }
-            if call.method == "POST", !call.body.isEmpty {
-                for (k, v) in try decoder.decode(call.body) { form[k] = v }
-            }
-        } catch {
-            throw StripeError.invalidRequest(error.message, param: error.param)
-        }
+        let form = try FormDecoder().decodeForAPI(call)
         var params = Params(form)
         let expand = try params.strings("expand") ?? []
         let parsedParams = params

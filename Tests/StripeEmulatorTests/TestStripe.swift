@@ -15,6 +15,11 @@ struct TestStripe {
         key = "sk_test_" + IDMinter.randomToken(16)
     }
 
+    init(emulator: StripeEmulator, key: String) {
+        self.emulator = emulator
+        self.key = key
+    }
+
     struct Reply {
         let status: Int
         let json: JSONValue

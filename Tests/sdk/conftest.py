@@ -202,17 +202,14 @@ class Billing:
         return c
 
     def customer(self, clock=None, pm="pm_card_visa", **kw):
+        """Customer (optionally on a test clock) whose invoice default is a fresh `pm` (None: no card)."""
         params = dict(kw)
         if clock is not None:
             params["test_clock"] = getattr(clock, "id", clock)
         if pm:
             params["payment_method"] = pm
-        cus = stripe.Customer.create(**params)
-        if pm:
-            # payment_method=pm_card_x attaches a *new* pm_ id; make it the invoice default.
-            default = stripe.PaymentMethod.list(customer=cus.id, type="card").data[0].id
-            cus = stripe.Customer.modify(cus.id, invoice_settings={"default_payment_method": default})
-        return cus
+            params["invoice_settings"] = {"default_payment_method": pm}
+        return stripe.Customer.create(**params)
 
     def price(self, amount, name="Basic", interval="month"):
         prod = stripe.Product.create(name=name)
@@ -237,37 +234,32 @@ class Billing:
     def obj(event):
         return event.data.object.to_dict()
 
-    def events_for(self, customer_id, clock_id=None, since=None, **params):
+    def events_for(self, customer_id, clock_id=None, exclude=(), **params):
         """Events about one customer's objects (customer, its payment methods, subscriptions,
         invoices, payment intents, charges, invoice payments) plus the clock's own events,
-        oldest first. `since`: only events after that event id."""
-        evs = self.all_events(**params)
+        oldest first, leaving out the event ids in `exclude`."""
         invoices = set()
         out = []
-        for e in evs:
+        for e in self.all_events(**params):
             o = self.obj(e)
+            if o.get("object") == "invoice" and o.get("customer") == customer_id:
+                invoices.add(o.get("id"))
             related = (
                 o.get("id") == customer_id
                 or o.get("customer") == customer_id
                 or (clock_id is not None and o.get("id") == clock_id)
                 or (o.get("object") == "invoice_payment" and o.get("invoice") in invoices)
             )
-            if o.get("object") == "invoice" and o.get("customer") == customer_id:
-                invoices.add(o.get("id"))
-            if related:
+            if related and e.id not in exclude:
                 out.append(e)
-        if since is not None:
-            ids = [e.id for e in out]
-            out = out[ids.index(since) + 1:]
         return out
 
-    def types_for(self, customer_id, clock_id=None, since=None):
-        return [e.type for e in self.events_for(customer_id, clock_id, since=since)]
+    def types_for(self, customer_id, clock_id=None, exclude=()):
+        return [e.type for e in self.events_for(customer_id, clock_id, exclude=exclude)]
 
-    @staticmethod
-    def last_event_id():
-        data = stripe.Event.list(limit=1).data
-        return data[0].id if data else None
+    def seen(self):
+        """Ids of all events so far (pass as `exclude` to look only at later ones)."""
+        return {e.id for e in self.all_events()}
 
 
 @pytest.fixture

@@ -2,14 +2,13 @@ import GRDB
 import StripeWire
 
 /// The non-Stripe control API under `/_emulator/`, per tenant (same API key): the account clock,
-/// dunning settings, scripted faults, completing authentication, and reset.
+/// dunning settings, scripted faults, completing authentication, and reset. Moving the clock
+/// forward is in `TimeTravel.swift`, because it waits for webhook deliveries on the way.
 enum ControlRoutes {
     static func register(_ r: inout APIRouter) {
         r.get("/_emulator/time", time)
         r.post("/_emulator/time/freeze", freeze)
         r.post("/_emulator/time/unfreeze", unfreeze)
-        r.post("/_emulator/time/advance", advance)
-        r.post("/_emulator/time/set", set)
         r.get("/_emulator/settings", settings)
         r.post("/_emulator/settings", updateSettings)
         r.post("/_emulator/faults/charges", injectChargeFailure)
@@ -39,40 +38,6 @@ enum ControlRoutes {
         let now = try req.clock.now()
         try req.clock.set(.init(frozenTime: nil, offset: now - req.settings.wallClock.now()))
         return try timeJSON(req)
-    }
-
-    /// `by=3d` (a span: y, mo, w, d, h, m, s) or `seconds=N`: runs all due work in order, then moves the clock.
-    static func advance(_ req: inout APIRequest) throws -> JSONValue {
-        let now = try req.clock.now()
-        let target: Int
-        if let by = try req.params.nonEmpty("by") {
-            do { target = try TimeSpan(parsing: by).after(now) } catch {
-                throw StripeError.invalidRequest(error.description, param: "by")
-            }
-        } else if let seconds = try req.params.int("seconds") {
-            target = now + seconds
-        } else {
-            throw StripeError.invalidRequest("Pass `by` (e.g. 3d, 1mo, 2h30m) or `seconds`.", param: "by", code: "parameter_missing")
-        }
-        guard target >= now else { throw StripeError.invalidRequest("Time only moves forward.", param: "by") }
-        return try moveTo(target, &req)
-    }
-
-    static func set(_ req: inout APIRequest) throws -> JSONValue {
-        guard let to = try req.params.int("to") else { throw StripeError.missingParam("to") }
-        let now = try req.clock.now()
-        guard to >= now else { throw StripeError.invalidRequest("Time only moves forward (now is \(now)).", param: "to") }
-        return try moveTo(to, &req)
-    }
-
-    static func moveTo(_ target: Int, _ req: inout APIRequest) throws -> JSONValue {
-        let ran = try runDue(&req, until: target)
-        var state = try req.clock.state()
-        if state.frozenTime != nil { state.frozenTime = target } else { state.offset = target - req.settings.wallClock.now() }
-        try req.clock.set(state)
-        var json = try timeJSON(req)
-        json["ran"] = .int(ran)
-        return json
     }
 
     @discardableResult

@@ -10,7 +10,7 @@ enum WebhookOutbox {
         let endpoints = try ledger.store.all(type: "webhook_endpoint", filters: [.field("status", equals: "enabled")])
             .filter { listens($0, to: type) }
         guard !endpoints.isEmpty else { return 0 }
-        let now = try ledger.accountClock.now()
+        let now = try ledger.now(clock: nil)
         let tenantChaos = try DeliveryChaos.tenant(ledger)
         for endpoint in endpoints {
             let chaos = try DeliveryChaos.forEndpoint(endpoint["id"].stringValue!, ledger) ?? tenantChaos

@@ -6,6 +6,6 @@ struct Effinity: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "effinity",
         abstract: "A local, stateful Stripe for testing billing, the EFFINITY billing app, and a scenario runner.",
-        subcommands: [StripeCommand.self]
+        subcommands: [StripeCommand.self, BenchCommand.self]
     )
 }

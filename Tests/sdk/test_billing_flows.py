@@ -447,6 +447,24 @@ def test_error_if_incomplete_raises_card_error_and_creates_no_subscription(billi
     assert stripe.Event.list(type="customer.subscription.created").data == []
 
 
+def test_error_if_incomplete_error_points_at_a_real_declined_payment(billing):
+    """The 402 carries the declined charge and payment intent like any other card error; the
+    card was really attempted, so those ids must resolve."""
+    clock = billing.clock()
+    cus = billing.customer(clock, pm="pm_card_chargeCustomerFail")
+    price = billing.price(1000)
+    with pytest.raises(stripe.CardError) as ei:
+        stripe.Subscription.create(
+            customer=cus.id, items=[{"price": price.id}], payment_behavior="error_if_incomplete"
+        )
+    body = ei.value.json_body["error"]
+    pi = stripe.PaymentIntent.retrieve(body["payment_intent"]["id"])
+    assert pi.status == "requires_payment_method"
+    assert pi.last_payment_error.code == "card_declined"
+    assert body.get("charge") == pi.latest_charge
+    assert [c.status for c in stripe.Charge.list(customer=cus.id).data] == ["failed"]
+
+
 def test_default_incomplete_does_not_charge(billing):
     clock, cus, _, sub = _monthly_sub(billing, amount=1000, payment_behavior="default_incomplete")
     assert sub.status == "incomplete"
@@ -524,3 +542,46 @@ def test_renewal_needing_3ds_goes_past_due_until_authenticated(billing, raw):
     assert status == 200
     assert stripe.Invoice.retrieve(inv.id).status == "paid"
     assert stripe.Subscription.retrieve(sub.id).status == "active"
+
+
+def test_dunning_settings_mark_unpaid_and_uncollectible(billing):
+    s = billing.control(
+        "/_emulator/settings",
+        **{
+            "dunning[subscription_end]": "unpaid",
+            "dunning[invoice_end]": "uncollectible",
+            "dunning[retry_days][0]": "1",
+            "dunning[retry_days][1]": "2",
+        },
+    )
+    assert s["dunning"] == {"invoice_end": "uncollectible", "retry_days": [1, 2], "subscription_end": "unpaid"}
+    clock, cus, _, sub = _monthly_sub(billing, amount=1000)
+    billing.set_default_pm(cus.id, "pm_card_chargeCustomerFail")
+
+    billing.advance(clock, FEB1 + HOUR + 60)
+    inv = _latest_invoice(sub.id)
+    assert inv.next_payment_attempt == FEB1 + HOUR + DAY
+    billing.advance(clock, FEB1 + HOUR + 3 * DAY + 60)
+    sub = stripe.Subscription.retrieve(sub.id)
+    inv = stripe.Invoice.retrieve(inv.id)
+    assert sub.status == "unpaid"
+    assert (inv.status, inv.attempt_count, inv.next_payment_attempt) == ("uncollectible", 3, None)
+    upd = stripe.Event.list(type="customer.subscription.updated", limit=1).data[0]
+    assert upd.data.previous_attributes.status == "past_due"
+    assert [e.data.object.id for e in stripe.Event.list(type="invoice.marked_uncollectible").data] == [inv.id]
+
+    # While unpaid, new invoices are created but never attempted ("immediately closed").
+    charges_before = len(stripe.Charge.list(customer=cus.id, limit=100).data)
+    billing.advance(clock, MAR1 + 2 * HOUR)
+    nxt = _latest_invoice(sub.id)
+    assert nxt.id != inv.id
+    assert (nxt.status, nxt.attempt_count, nxt.next_payment_attempt) == ("open", 0, None)
+    assert len(stripe.Charge.list(customer=cus.id, limit=100).data) == charges_before
+
+    # Paying the latest invoice makes the subscription active again.
+    billing.set_default_pm(cus.id, "pm_card_visa")
+    assert stripe.Invoice.pay(nxt.id).status == "paid"
+    assert stripe.Subscription.retrieve(sub.id).status == "active"
+    # SDK docs (Subscription.status): invoices of an unpaid subscription are "created, but then
+    # immediately automatically closed", i.e. auto_advance=false.
+    assert nxt.auto_advance is False

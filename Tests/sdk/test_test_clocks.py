@@ -111,6 +111,23 @@ def test_objects_on_a_clock_use_clock_time(billing):
     assert [c.id for c in stripe.Customer.list(test_clock=clock.id).data] == [cus.id]
 
 
+def test_deleting_a_clock_deletes_its_customers_and_subscriptions(billing):
+    clock = billing.clock()
+    cus = billing.customer(clock)
+    price = billing.price(1000)
+    sub = stripe.Subscription.create(customer=cus.id, items=[{"price": price.id}])
+    gone = stripe.test_helpers.TestClock.delete(clock.id)
+    assert (gone.id, gone.deleted) == (clock.id, True)
+    with pytest.raises(stripe.InvalidRequestError) as ei:
+        stripe.test_helpers.TestClock.retrieve(clock.id)
+    assert ei.value.http_status == 404
+    assert stripe.Customer.retrieve(cus.id).to_dict().get("deleted") is True
+    with pytest.raises(stripe.InvalidRequestError):
+        stripe.Subscription.retrieve(sub.id)
+    assert stripe.Subscription.list(status="all").data == []
+    assert [e.data.object.id for e in stripe.Event.list(type="test_helpers.test_clock.deleted").data] == [clock.id]
+
+
 # --- trial -> active ----------------------------------------------------------------------
 
 

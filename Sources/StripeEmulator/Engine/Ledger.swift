@@ -31,20 +31,16 @@ struct Ledger {
         let key = clock ?? ""
         if let o = timeOverride, o.clock == key { return o.time }
         if key.isEmpty { return try accountClock.now() }
-        guard let c = try store.find(key), c.type == "test_helpers.test_clock" else { return try accountClock.now() }
-        return c.object["frozen_time"].intValue ?? 0
+        guard let frozen = try store.intField(key, "frozen_time") else { return try accountClock.now() }
+        return frozen
     }
 
     /// The clock an object follows: its own `test_clock`, else its customer's.
     func clock(of object: JSONValue) throws -> String? {
         if object["object"] == "test_helpers.test_clock" { return object["id"].stringValue }
         if let c = object["test_clock"].stringValue { return c }
-        if let customer = object["customer"].stringValue, let row = try store.find(customer) {
-            return row.object["test_clock"].stringValue
-        }
-        if let invoice = object["invoice"].stringValue, let row = try store.find(invoice) {
-            return row.object["test_clock"].stringValue
-        }
+        if let customer = object["customer"].stringValue { return try store.stringField(customer, "test_clock") }
+        if let invoice = object["invoice"].stringValue { return try store.stringField(invoice, "test_clock") }
         return nil
     }
 

@@ -49,18 +49,16 @@ enum SubscriptionEngine {
 
     /// Saves the subscription and mirrors its items as `subscription_item` objects.
     static func save(_ sub: JSONValue, _ ledger: Ledger) throws {
-        try ledger.store.update(sub)
         let subID = sub["id"].stringValue!
+        let previous = Set(items(try ledger.store.find(subID)?.object ?? .null).compactMap { $0["id"].stringValue })
+        try ledger.store.update(sub)
         let current = Set(items(sub).compactMap { $0["id"].stringValue })
-        for old in try ledger.store.all(type: "subscription_item", filters: [.field("subscription", equals: .string(subID))])
-        where !current.contains(old["id"].stringValue ?? "") {
-            try ledger.store.remove(old["id"].stringValue!)
-        }
+        for removed in previous.subtracting(current) { try ledger.store.remove(removed) }
         for item in items(sub) {
-            if try ledger.store.find(item["id"].stringValue!) == nil {
-                try ledger.store.insert(item, type: "subscription_item")
-            } else {
+            if previous.contains(item["id"].stringValue!) {
                 try ledger.store.update(item)
+            } else if try ledger.store.find(item["id"].stringValue!) == nil {
+                try ledger.store.insert(item, type: "subscription_item")
             }
         }
     }

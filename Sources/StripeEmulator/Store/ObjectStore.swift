@@ -47,6 +47,19 @@ struct ObjectStore {
             arguments: [account, id, type, created, customer, data, hiddenText])
     }
 
+    /// One string field of a stored object, read by SQLite without parsing the whole object.
+    func stringField(_ id: String, _ path: String) throws -> String? {
+        let account = self.account
+        return try String.fetchOne(db, sql: "SELECT json_extract(data, '$.' || ?) FROM objects WHERE account = ? AND id = ?",
+                                   arguments: [path, account, id])
+    }
+
+    func intField(_ id: String, _ path: String) throws -> Int? {
+        let account = self.account
+        return try Int.fetchOne(db, sql: "SELECT json_extract(data, '$.' || ?) FROM objects WHERE account = ? AND id = ?",
+                                arguments: [path, account, id])
+    }
+
     func hidden(_ id: String) throws -> JSONValue {
         let account = self.account
         guard let text = try String.fetchOne(db, sql: "SELECT private FROM objects WHERE account = ? AND id = ?",

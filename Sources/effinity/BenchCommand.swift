@@ -1,0 +1,136 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import StripeEmulator
+import StripeWire
+
+/// `effinity bench`: in-process benchmarks of the fake's engine (the HTTP API figures come from
+/// `benchmarks/run.sh`, which measures the server the same way as other fakes).
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure the fake Stripe's billing engine and webhook delivery (build with -c release for real figures).",
+        subcommands: [ClockBench.self, WebhookBench.self]
+    )
+}
+
+/// Resident memory of this process, from /proc.
+func residentMemoryMiB() -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+          let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+    return kb / 1024
+}
+
+extension StripeEmulator {
+    /// A call for the bench key that must succeed.
+    func must(_ method: String, _ path: String, _ body: String = "", key: String) async throws -> JSONValue {
+        let parts = path.split(separator: "?", maxSplits: 1).map(String.init)
+        let r = await handle(APICall(method: method, path: parts[0], query: parts.count > 1 ? parts[1] : nil, body: Array(body.utf8),
+                                     headers: ["Authorization": "Bearer \(key)"]))
+        guard r.status == 200 else { throw ValidationError("\(method) \(path) failed: \(r.bodyString)") }
+        return try JSONParser.parse(r.body)
+    }
+}
+
+struct ClockBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "clock",
+        abstract: "Create N monthly subscriptions, then time advancing the account clock by a year (every renewal billed and paid)."
+    )
+
+    @Option(help: "Number of subscriptions.") var subscriptions = 10_000
+    @Option(help: "Clock advance (a span such as 1y, 6mo).") var advance = "1y1h"
+
+    func run() async throws {
+        let span = try TimeSpan(parsing: advance)
+        let start = 1_800_000_000
+        let emulator = StripeEmulator(database: try .inMemory(),
+                                      settings: EmulatorSettings(idMode: .sequential, wallClock: FixedWallClock(start)))
+        let key = "sk_test_bench"
+        let product = try await emulator.must("POST", "/v1/products", "name=Pro", key: key)
+        let price = try await emulator.must("POST", "/v1/prices",
+                                            "product=\(product["id"].stringValue!)&currency=usd&unit_amount=2000&recurring[interval]=month", key: key)
+        let priceID = price["id"].stringValue!
+        let setupStart = ContinuousClock.now
+        for _ in 0..<subscriptions {
+            let c = try await emulator.must("POST", "/v1/customers",
+                                            "payment_method=pm_card_visa&invoice_settings[default_payment_method]=pm_card_visa", key: key)
+            _ = try await emulator.must("POST", "/v1/subscriptions", "customer=\(c["id"].stringValue!)&items[0][price]=\(priceID)", key: key)
+        }
+        let setup = ContinuousClock.now - setupStart
+        print("setup_seconds \(fmt(setup))")
+        let rssBefore = residentMemoryMiB()
+        let advanceStart = ContinuousClock.now
+        let ran = try await emulator.travel(account: key, to: span.after(start))
+        let elapsed = ContinuousClock.now - advanceStart
+        let paid = try await emulator.must("GET", "/v1/invoices?limit=1&status=paid", key: key)
+        print("clock_bench subscriptions=\(subscriptions) advance=\(advance)")
+        print("setup_seconds \(fmt(setup)) (\(subscriptions) customers + subscriptions through the API)")
+        print("advance_seconds \(fmt(elapsed)) (work items run: \(ran))")
+        print("rss_mib_before_advance \(String(format: "%.1f", rssBefore))")
+        print("rss_mib_after_advance \(String(format: "%.1f", residentMemoryMiB()))")
+        print("latest_paid_invoice \(paid["data"][0]["id"].stringValue ?? "none")")
+    }
+}
+
+func fmt(_ d: Duration) -> String {
+    String(format: "%.3f", Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
+}
+
+struct WebhookBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "webhooks",
+        abstract: "Deliver N signed events to a local HTTP receiver; print deliveries per second and delivery latency."
+    )
+
+    @Option(help: "Number of events to deliver.") var events = 2000
+
+    func run() async throws {
+        let counter = ReceiverCounter()
+        let router = Router()
+        router.post("/hook") { request, _ -> HTTPResponse.Status in
+            _ = try await request.body.collect(upTo: 1 << 20)
+            counter.increment()
+            return .ok
+        }
+        let portBox = PortBox()
+        let receiver = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                                   onServerRunning: { channel in portBox.set(channel.localAddress?.port ?? 0) })
+        let serverTask = Task { try await receiver.runService(gracefulShutdownSignals: []) }
+        while portBox.port == 0 { try await Task.sleep(for: .milliseconds(10)) }
+
+        let emulator = StripeEmulator(database: try .inMemory(), settings: EmulatorSettings(wallClock: FixedWallClock(1_800_000_000)))
+        let key = "sk_test_hooks"
+        _ = try await emulator.must("POST", "/v1/webhook_endpoints",
+                                    "url=http://127.0.0.1:\(portBox.port)/hook&enabled_events[0]=customer.created", key: key)
+        for i in 0..<events { _ = try await emulator.must("POST", "/v1/customers", "email=c\(i)%40bench.test", key: key) }
+        let started = ContinuousClock.now
+        let attempted = try await emulator.drainDeliveries(account: key)
+        let elapsed = ContinuousClock.now - started
+        let log = try await emulator.must("GET", "/_emulator/deliveries?limit=1000", key: key)
+        let latencies = (log["data"].arrayValue ?? []).compactMap { $0["duration_ms"].intValue }.sorted()
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        print("webhook_bench events=\(events) delivered=\(counter.value) attempted=\(attempted)")
+        print("deliveries_per_second \(String(format: "%.0f", Double(attempted) / seconds))")
+        if !latencies.isEmpty {
+            print("delivery_latency_ms p50=\(latencies[latencies.count / 2]) p99=\(latencies[min(latencies.count - 1, latencies.count * 99 / 100)]) (last \(latencies.count) attempts, HTTP round trip)")
+        }
+        serverTask.cancel()
+        guard counter.value == events else { throw ValidationError("only \(counter.value) of \(events) deliveries arrived") }
+    }
+}
+
+final class ReceiverCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func increment() { lock.lock(); count += 1; lock.unlock() }
+    var value: Int { lock.lock(); defer { lock.unlock() }; return count }
+}
+
+final class PortBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    func set(_ p: Int) { lock.lock(); value = p; lock.unlock() }
+    var port: Int { lock.lock(); defer { lock.unlock() }; return value }
+}

@@ -447,9 +447,10 @@ def test_error_if_incomplete_raises_card_error_and_creates_no_subscription(billi
     assert stripe.Event.list(type="customer.subscription.created").data == []
 
 
-def test_error_if_incomplete_error_points_at_a_real_declined_payment(billing):
-    """The 402 carries the declined charge and payment intent like any other card error; the
-    card was really attempted, so those ids must resolve."""
+def test_error_if_incomplete_rolls_back_and_names_nothing_that_is_gone(billing):
+    """Emulator choice (documented in the README): with error_if_incomplete the whole attempt is
+    rolled back, so the 402 carries the decline but no payment intent or charge id, and nothing
+    of the attempt is left to find."""
     clock = billing.clock()
     cus = billing.customer(clock, pm="pm_card_chargeCustomerFail")
     price = billing.price(1000)
@@ -458,11 +459,11 @@ def test_error_if_incomplete_error_points_at_a_real_declined_payment(billing):
             customer=cus.id, items=[{"price": price.id}], payment_behavior="error_if_incomplete"
         )
     body = ei.value.json_body["error"]
-    pi = stripe.PaymentIntent.retrieve(body["payment_intent"]["id"])
-    assert pi.status == "requires_payment_method"
-    assert pi.last_payment_error.code == "card_declined"
-    assert body.get("charge") == pi.latest_charge
-    assert [c.status for c in stripe.Charge.list(customer=cus.id).data] == ["failed"]
+    assert (body["code"], body["decline_code"]) == ("card_declined", "generic_decline")
+    assert "payment_intent" not in body and "charge" not in body
+    assert stripe.Charge.list(customer=cus.id).data == []
+    assert stripe.PaymentIntent.list(customer=cus.id).data == []
+    assert stripe.Subscription.list(customer=cus.id, status="all").data == []
 
 
 def test_default_incomplete_does_not_charge(billing):

@@ -462,7 +462,10 @@ def test_failed_delivery_is_retried_after_an_hour(receiver_factory, hooks):
 
     hooks.advance("1m")  # exactly one hour after the first attempt
     got = receiver.got()
-    assert len(got) == 2
+    assert len(got) == 2, (
+        [(d.id, d.status, d.sig_parts()[0]) for d in got],
+        [(a["attempt"], a["status_code"], a["signature_timestamp"], a["duplicate"]) for a in hooks.attempts(event=evt)],
+    )
     second = got[1]
     assert second.status == 200 and second.id == evt
     assert second.json["data"]["object"]["id"] == cus.id

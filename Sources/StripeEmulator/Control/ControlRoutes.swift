@@ -123,7 +123,7 @@ enum ControlRoutes {
     static func reset(_ req: inout APIRequest) throws -> JSONValue {
         let account = req.account
         for table in ["objects", "due_work", "id_counters", "idempotency_keys", "account_clocks", "account_settings"] {
-            try req.db.execute(sql: "DELETE FROM \(table) WHERE account = ?", arguments: [account])
+            try req.db.cachedStatement(sql: "DELETE FROM \(table) WHERE account = ?").execute(arguments: [account])
         }
         return ["object": "emulator.reset", "deleted": true]
     }

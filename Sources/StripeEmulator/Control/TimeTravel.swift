@@ -51,13 +51,13 @@ extension StripeEmulator {
             let stop: Int = try await database.writer.read { db in
                 let clock = AccountClock(db: db, account: account, wall: settings.wallClock)
                 let now = try clock.now()
-                let hasEndpoints = try Int.fetchOne(db, sql: """
+                let hasEndpoints = try Int.fetchOne(db.cachedStatement(sql: """
                     SELECT COUNT(*) FROM objects WHERE account = ? AND type = 'webhook_endpoint' AND deleted = 0
-                    """, arguments: [account]) ?? 0 > 0
+                    """), arguments: [account]) ?? 0 > 0
                 guard hasEndpoints else { return target }
-                let nextDelivery = try Int.fetchOne(db, sql: """
+                let nextDelivery = try Int.fetchOne(db.cachedStatement(sql: """
                     SELECT MIN(due) FROM webhook_deliveries WHERE account = ? AND state = 'pending' AND due > ?
-                    """, arguments: [account, now])
+                    """), arguments: [account, now])
                 let nextWork = try Int.fetchOne(db, sql: "SELECT MIN(due) FROM due_work WHERE account = ? AND clock = '' AND due > ?",
                                                 arguments: [account, now])
                 return min(target, nextDelivery ?? target, nextWork ?? target)

@@ -190,7 +190,10 @@ enum Invoicing {
         guard invoice["status"] == "open", invoice["collection_method"] == "charge_automatically" else { return }
         if let subID = SubscriptionEngine.subscriptionID(of: invoice),
            let sub = try ledger.store.find(subID)?.object, sub["status"] == "unpaid" {
-            return  // unpaid subscriptions keep invoicing but stop attempting payment
+            // Unpaid subscriptions keep invoicing, but their invoices are closed to automatic collection.
+            invoice["auto_advance"] = false
+            try ledger.store.update(invoice)
+            return
         }
         let result = try collect(&invoice, ledger, offSession: true)
         try SubscriptionEngine.afterCollection(invoice: invoice, result: result, ledger)
@@ -217,7 +220,7 @@ enum Invoicing {
     /// Attempts to pay an open invoice. The invoice is saved and its events emitted.
     static func collect(_ invoice: inout JSONValue, _ ledger: Ledger, offSession: Bool, paymentMethod: String? = nil,
                         declineIfActionNeeded: Bool = false) throws -> Collection {
-        guard invoice["status"] == "open" else { return .nothingDue }
+        guard invoice["status"] == "open" || invoice["status"] == "uncollectible" else { return .nothingDue }
         let due = invoice["amount_remaining"].intValue ?? 0
         guard due > 0 else { try markPaid(&invoice, ledger, outOfBand: false); return .paid }
         let before = invoice
@@ -286,6 +289,7 @@ enum Invoicing {
         ]
         try ledger.store.insert(payment, type: "invoice_payment")
         setPayment(&invoice, payment)
+        invoice["confirmation_secret"] = ["client_secret": pi["client_secret"], "type": "payment_intent"]
         return (pi, payment)
     }
 

@@ -50,10 +50,12 @@ struct Ledger {
         try EventLog.emit(self, type: type, object: object, previous: previous)
     }
 
-    /// Emits `<type>` with `previous_attributes` computed from the object before and after.
-    func emitUpdate(_ type: String, before: JSONValue, after: JSONValue) throws {
-        guard let previous = JSONDiff.previousAttributes(before, after) else { return }
-        try emit(type, after, previous: previous)
+    /// Emits `<type>` with `previous_attributes` computed from the object before and after;
+    /// nothing (and nil) when nothing changed.
+    @discardableResult
+    func emitUpdate(_ type: String, before: JSONValue, after: JSONValue) throws -> String? {
+        guard let previous = JSONDiff.previousAttributes(before, after) else { return nil }
+        return try EventLog.emit(self, type: type, object: after, previous: previous)
     }
 }
 

@@ -205,12 +205,9 @@ enum SubscriptionEngine {
                 if result == .paid {
                     status = "active"
                 } else if new.paymentBehavior == "error_if_incomplete" {
-                    // Nothing is kept: the transaction rolls back with the card error.
-                    let pi = invoice["payments"]["data"][0]["payment"]["payment_intent"].stringValue
-                    let piObject = try pi.flatMap { try ledger.store.find($0)?.object } ?? .null
-                    if case .failed(let decline?) = result {
-                        throw Payments.error(for: decline, pi: piObject, charge: nil)
-                    }
+                    // Nothing is kept: the transaction rolls back with the card error, which
+                    // therefore names no payment intent or charge (they no longer exist).
+                    if case .failed(let decline?) = result { throw decline.error() }
                     throw StripeError(status: 402, type: .cardError, code: "subscription_payment_intent_requires_action",
                                       message: "Payment for this subscription requires additional user action before it can be completed successfully.")
                 }

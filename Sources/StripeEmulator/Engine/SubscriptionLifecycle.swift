@@ -52,8 +52,10 @@ extension SubscriptionEngine {
         setPeriod(&sub, start: start, end: newEnd)
         if sub["status"] == "trialing" || sub["status"] == "paused" { sub["status"] = "active" }
         try save(sub, ledger)
-        try ledger.emitUpdate("customer.subscription.updated", before: before, after: sub)
+        let updated = try ledger.emitUpdate("customer.subscription.updated", before: before, after: sub)
         try invoicePeriod(&sub, period: (start, newEnd), invoicePeriod: oldPeriod, billingReason: billingReason, now: now, ledger)
+        // Stripe's update event already shows the renewal invoice as `latest_invoice`.
+        if let updated { try EventLog.amend(ledger, eventID: updated, before: before, after: sub) }
         try scheduleLife(sub, ledger, now: now)
     }
 

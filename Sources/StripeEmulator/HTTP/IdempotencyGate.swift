@@ -40,10 +40,10 @@ final class IdempotencyGate: Sendable {
 
     static func store(db: Database, account: String, key: String, fingerprint: String, status: Int, body: [UInt8], now: Int) throws {
         let data = Data(body)
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT OR REPLACE INTO idempotency_keys (account, key, fingerprint, status, body, created)
             VALUES (?, ?, ?, ?, ?, ?)
-            """, arguments: [account, key, fingerprint, status, data, now])
+            """).execute(arguments: [account, key, fingerprint, status, data, now])
     }
 
     static func mismatch(_ key: String) -> StripeError {

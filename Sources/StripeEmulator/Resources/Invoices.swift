@@ -116,7 +116,7 @@ enum Invoices {
         var invoice = try get(req.pathParam(), req)
         let ledger = req.ledger
         if invoice["status"] == "draft" { try Invoicing.finalize(&invoice, ledger) }
-        guard invoice["status"] == "open" else {
+        guard invoice["status"] == "open" || invoice["status"] == "uncollectible" else {
             if invoice["status"] == "paid" {
                 throw StripeError.invalidRequest("Invoice is already paid", code: "invoice_already_paid")
             }

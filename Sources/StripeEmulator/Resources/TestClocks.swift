@@ -87,7 +87,7 @@ enum TestClocks {
         for sub in try req.store.all(type: "subscription", filters: [.field("test_clock", equals: .string(id))]) {
             try req.store.markDeleted(sub["id"].stringValue!)
         }
-        try req.db.execute(sql: "DELETE FROM due_work WHERE account = ? AND clock = ?", arguments: [account, id])
+        try req.db.cachedStatement(sql: "DELETE FROM due_work WHERE account = ? AND clock = ?").execute(arguments: [account, id])
         try req.store.markDeleted(id)
         try req.ledger.emit("test_helpers.test_clock.deleted", clock)
         return deletedStub(id, "test_helpers.test_clock")

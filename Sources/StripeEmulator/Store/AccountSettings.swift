@@ -15,9 +15,9 @@ enum AccountSettings {
         settings[key] = value
         let account = ledger.account
         let text = JSONWriter.string(settings)
-        try ledger.db.execute(sql: """
+        try ledger.db.cachedStatement(sql: """
             INSERT INTO account_settings (account, data) VALUES (?, ?)
             ON CONFLICT(account) DO UPDATE SET data = excluded.data
-            """, arguments: [account, text])
+            """).execute(arguments: [account, text])
     }
 }

@@ -25,11 +25,11 @@ struct IDMinter {
             return prefix + "_" + Self.randomToken(Self.randomLength(for: prefix))
         case .sequential:
             let account = self.account
-            let value = try Int.fetchOne(db, sql: """
+            let value = try Int.fetchOne(db.cachedStatement(sql: """
                 INSERT INTO id_counters (account, prefix, value) VALUES (?, ?, 1)
                 ON CONFLICT(account, prefix) DO UPDATE SET value = value + 1
                 RETURNING value
-                """, arguments: [account, prefix]) ?? 1
+                """), arguments: [account, prefix]) ?? 1
             let digits = String(value)
             return prefix + "_" + String(repeating: "0", count: max(0, 12 - digits.count)) + digits
         }

@@ -70,7 +70,7 @@ struct ObjectStore {
     func setHidden(_ id: String, _ value: JSONValue) throws {
         let account = self.account
         let text = JSONWriter.string(value)
-        try db.execute(sql: "UPDATE objects SET private = ? WHERE account = ? AND id = ?", arguments: [text, account, id])
+        try db.cachedStatement(sql: "UPDATE objects SET private = ? WHERE account = ? AND id = ?").execute(arguments: [text, account, id])
     }
 
     func update(_ object: JSONValue) throws {
@@ -84,12 +84,12 @@ struct ObjectStore {
 
     func markDeleted(_ id: String) throws {
         let account = self.account
-        try db.execute(sql: "UPDATE objects SET deleted = 1 WHERE account = ? AND id = ?", arguments: [account, id])
+        try db.cachedStatement(sql: "UPDATE objects SET deleted = 1 WHERE account = ? AND id = ?").execute(arguments: [account, id])
     }
 
     func remove(_ id: String) throws {
         let account = self.account
-        try db.execute(sql: "DELETE FROM objects WHERE account = ? AND id = ?", arguments: [account, id])
+        try db.cachedStatement(sql: "DELETE FROM objects WHERE account = ? AND id = ?").execute(arguments: [account, id])
     }
 
     /// Every live object of a type matching the filters, oldest first (for search and engine sweeps).
@@ -98,7 +98,7 @@ struct ObjectStore {
         var args: [any DatabaseValueConvertible & Sendable] = [account, type]
         for f in filters { sql += " AND " + f.sql; args.append(contentsOf: f.arguments) }
         sql += " ORDER BY created, seq"
-        let rows = try String.fetchAll(db, sql: sql, arguments: StatementArguments(args.map { $0 as (any DatabaseValueConvertible)? }))
+        let rows = try String.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(args.map { $0 as (any DatabaseValueConvertible)? }))
         return try rows.map { try JSONParser.parse($0) }
     }
 
@@ -124,7 +124,7 @@ struct ObjectStore {
         sql += backward ? " ORDER BY created ASC, seq ASC" : " ORDER BY created DESC, seq DESC"
         sql += " LIMIT ?"
         args.append(page.limit + 1)
-        var rows = try String.fetchAll(db, sql: sql, arguments: StatementArguments(args.map { $0 as (any DatabaseValueConvertible)? }))
+        var rows = try String.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(args.map { $0 as (any DatabaseValueConvertible)? }))
         let hasMore = rows.count > page.limit
         if hasMore { rows.removeLast() }
         if backward { rows.reverse() }

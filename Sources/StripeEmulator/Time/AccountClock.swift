@@ -28,9 +28,9 @@ struct AccountClock {
 
     func set(_ state: State) throws {
         let account = self.account
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO account_clocks (account, frozen_time, offset) VALUES (?, ?, ?)
             ON CONFLICT(account) DO UPDATE SET frozen_time = excluded.frozen_time, offset = excluded.offset
-            """, arguments: [account, state.frozenTime, state.offset])
+            """).execute(arguments: [account, state.frozenTime, state.offset])
     }
 }

@@ -38,7 +38,7 @@ enum Scheduler {
 
     static func cancelAll(_ ledger: Ledger, target: String) throws {
         let account = ledger.account
-        try ledger.db.execute(sql: "DELETE FROM due_work WHERE account = ? AND target = ?", arguments: [account, target])
+        try ledger.db.cachedStatement(sql: "DELETE FROM due_work WHERE account = ? AND target = ?").execute(arguments: [account, target])
     }
 
     /// Replaces any pending item of this kind for the target.
@@ -71,12 +71,12 @@ enum Scheduler {
     static func run(_ ledger: Ledger, clock: String, until: Int) throws -> Int {
         var ran = 0
         let account = ledger.account
-        while let row = try Row.fetchOne(ledger.db, sql: """
+        while let row = try Row.fetchOne(ledger.db.cachedStatement(sql: """
             SELECT seq, clock, due, kind, target FROM due_work
             WHERE account = ? AND clock = ? AND due <= ? ORDER BY due, seq LIMIT 1
-            """, arguments: [account, clock, until]) {
+            """), arguments: [account, clock, until]) {
             let seq: Int = row["seq"]
-            try ledger.db.execute(sql: "DELETE FROM due_work WHERE seq = ?", arguments: [seq])
+            try ledger.db.cachedStatement(sql: "DELETE FROM due_work WHERE seq = ?").execute(arguments: [seq])
             guard let item = item(row) else { continue }
             var l = ledger
             l.request = .automatic

@@ -54,10 +54,10 @@ struct DeliveryWorker: Sendable {
             let ledger = Ledger(db: db, account: account, ids: IDMinter(mode: settings.idMode, db: db, account: account),
                                 settings: settings, request: .automatic)
             let now = try ledger.accountClock.now()
-            let rows = try Row.fetchAll(db, sql: """
+            let rows = try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT seq, event_id, event_type, endpoint_id, attempts FROM webhook_deliveries
                 WHERE state = 'pending' AND account = ? AND due <= ? ORDER BY seq LIMIT 1000
-                """, arguments: [account, now])
+                """), arguments: [account, now])
             let due = rows.map { Due(seq: $0["seq"], account: account, eventID: $0["event_id"], eventType: $0["event_type"],
                                      endpointID: $0["endpoint_id"], attempts: $0["attempts"]) }
             return (due, try DeliveryChaos.tenant(ledger))
@@ -104,7 +104,7 @@ struct DeliveryWorker: Sendable {
         }
         guard let p = prepared, p.live else {
             try await database.writer.write { db in
-                try db.execute(sql: "UPDATE webhook_deliveries SET state = 'canceled' WHERE seq = ?", arguments: [d.seq])
+                try db.cachedStatement(sql: "UPDATE webhook_deliveries SET state = 'canceled' WHERE seq = ?").execute(arguments: [d.seq])
             }
             return
         }
@@ -132,11 +132,11 @@ struct DeliveryWorker: Sendable {
         let recorded = results
         try await database.writer.write { db in
             for (result, ms, duplicate) in recorded {
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     INSERT INTO webhook_attempts (account, delivery, event_id, event_type, endpoint_id, attempt, at, status_code,
                                                   error, outcome, duration_ms, signature_timestamp, duplicate)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [d.account, d.seq, d.eventID, d.eventType, d.endpointID, attemptNumber, p.now,
+                    """).execute(arguments: [d.account, d.seq, d.eventID, d.eventType, d.endpointID, attemptNumber, p.now,
                                      result.statusCode, result.error, result.succeeded ? "succeeded" : "failed", ms, signedAt,
                                      duplicate ? 1 : 0])
             }

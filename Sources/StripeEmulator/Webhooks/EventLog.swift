@@ -23,6 +23,14 @@ enum EventLog {
         return id
     }
 
+    /// Re-renders an update event of this request with the object's final state.
+    static func amend(_ ledger: Ledger, eventID: String, before: JSONValue, after: JSONValue) throws {
+        guard var event = try ledger.store.find(eventID)?.object else { return }
+        event["data"]["object"] = after
+        event["data"]["previous_attributes"] = JSONDiff.previousAttributes(before, after) ?? [:]
+        try ledger.store.update(event)
+    }
+
     /// Replaces the object an earlier event of this request carried (used when Stripe reports the
     /// final state of an object in its `*.created` event although other events follow it).
     static func replaceObject(_ ledger: Ledger, eventID: String, with object: JSONValue) throws {

@@ -22,10 +22,10 @@ enum WebhookOutbox {
 
     static func insert(_ ledger: Ledger, eventID: String, type: String, endpoint: String, due: Int, now: Int) throws {
         let account = ledger.account
-        try ledger.db.execute(sql: """
+        try ledger.db.cachedStatement(sql: """
             INSERT INTO webhook_deliveries (account, event_id, event_type, endpoint_id, due, created)
             VALUES (?, ?, ?, ?, ?, ?)
-            """, arguments: [account, eventID, type, endpoint, due, now])
+            """).execute(arguments: [account, eventID, type, endpoint, due, now])
     }
 
     static func listens(_ endpoint: JSONValue, to type: String) -> Bool {

@@ -32,14 +32,14 @@ public enum JSONWriter {
 
     static func write(_ value: JSONValue, into out: inout [UInt8], indent: Int?) {
         switch value {
-        case .null: out.append(contentsOf: Array("null".utf8))
-        case .bool(let b): out.append(contentsOf: Array((b ? "true" : "false").utf8))
-        case .int(let i): out.append(contentsOf: Array(String(i).utf8))
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .int(let i): out.append(contentsOf: String(i).utf8)
         case .double(let d):
             if d.isFinite {
-                if d == d.rounded() && abs(d) < 1e15 { out.append(contentsOf: Array(String(Int(d)).utf8)) }
-                else { out.append(contentsOf: Array(String(d).utf8)) }
-            } else { out.append(contentsOf: Array("null".utf8)) }
+                if d == d.rounded() && abs(d) < 1e15 { out.append(contentsOf: String(Int(d)).utf8) }
+                else { out.append(contentsOf: String(d).utf8) }
+            } else { out.append(contentsOf: "null".utf8) }
         case .string(let s): writeString(s, into: &out)
         case .array(let a):
             out.append(UInt8(ascii: "["))
@@ -68,6 +68,13 @@ public enum JSONWriter {
     }
 
     static func writeString(_ s: String, into out: inout [UInt8]) {
+        let utf8 = s.utf8
+        if !utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            out.append(0x22)
+            out.append(contentsOf: utf8)
+            out.append(0x22)
+            return
+        }
         out.append(UInt8(ascii: "\""))
         for b in s.utf8 {
             switch b {
@@ -78,7 +85,7 @@ public enum JSONWriter {
             case 0x09: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "t"))
             case 0..<0x20:
                 let hex = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: Array("\\u00".utf8))
+                out.append(contentsOf: "\\u00".utf8)
                 out.append(hex[Int(b >> 4)]); out.append(hex[Int(b & 0xF)])
             default: out.append(b)
             }

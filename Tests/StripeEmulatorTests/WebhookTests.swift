@@ -176,6 +176,20 @@ extension TestStripe {
         #expect(t.received.compactMap { $0.event["type"].stringValue } == (await s.eventTypes()))
     }
 
+    @Test func concurrentDrainsSendEachDeliveryOnce() async throws {
+        let t = ScriptedTransport()
+        let s = try TestStripe(transport: t)
+        _ = await s.endpoint()
+        for i in 0..<20 { _ = await s.post("/v1/customers", [("email", "c\(i)@x.test")]) }
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<4 { group.addTask { _ = try? await s.emulator.drainDeliveries(account: s.key) } }
+            group.addTask { try? await s.emulator.runDueWork() }
+        }
+        #expect(t.received.count == 20)
+        #expect(Set(t.received.compactMap { $0.event["id"].stringValue }).count == 20)
+        #expect(await s.attempts([("limit", "1000")]).count == 20)
+    }
+
     @Test func resendAndLogFilters() async throws {
         let t = ScriptedTransport()
         let s = try TestStripe(transport: t)

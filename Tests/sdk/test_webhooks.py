@@ -16,6 +16,8 @@ import urllib.parse
 import pytest
 import stripe
 
+from conftest import new_key, raw_request
+
 HOUR = 3600
 
 # The subscription flow as a webhook consumer sees it (filtered to these types, in this order).
@@ -323,9 +325,12 @@ def test_every_delivery_is_signed_and_verifies(receiver, hooks):
         assert a["signature_timestamp"] == d.sig_parts()[0]
 
     # Every endpoint answered 2xx: nothing is pending any more.
+    delivered = {e.id for e in expected}
     for e in hooks.events():
-        if e.id in by_id and e.id in set(receiver.ids()):
+        if e.id in delivered:
             assert e.pending_webhooks == 0, (e.id, e.type, e.pending_webhooks)
+        else:  # the event from before the endpoint existed had nobody to notify
+            assert e.pending_webhooks == 0 and e.data.object.id == before.id
     assert stripe.Event.retrieve(expected[0].id).pending_webhooks == 0
     assert hooks.drain() == 0
     assert len(receiver.got()) == len(got)
@@ -356,6 +361,63 @@ def test_tampered_body_and_wrong_secret_are_rejected(receiver, hooks):
     t, (sig,) = d.sig_parts()
     with pytest.raises(stripe.SignatureVerificationError):
         stripe.Webhook.construct_event(d.text, f"t={t + 1},v1={sig}", we.secret)
+
+
+def test_non_ascii_payload_and_url_query_survive(receiver, hooks):
+    """The signature covers the exact UTF-8 bytes sent; the endpoint URL is used verbatim."""
+    we = stripe.WebhookEndpoint.create(url=receiver.url + "?tenant=a%20b&x=1", enabled_events=["customer.created"])
+    name = 'Zoë Ångström — 東京 🚀 "quoted" \\ back'
+    stripe.Customer.create(name=name, metadata={"note": "naïve café"})
+    hooks.drain()
+    (d,) = receiver.got()
+    assert d.path == "/hooks/stripe?tenant=a%20b&x=1"
+    assert int(d.headers["content-length"]) == len(d.body)
+    event = d.verify(we.secret)
+    assert event.data.object.name == name
+    assert event.data.object.metadata.to_dict() == {"note": "naïve café"}
+
+
+def test_each_delivery_is_sent_once(receiver, hooks):
+    """Without chaos a delivery that got a 2xx is never sent again, however the drain route and
+    the background worker interleave."""
+    we = hooks.endpoint(receiver, events=["customer.created"])
+    stripe.Customer.create(name="once")
+    hooks.drain()  # right after the write, while the background worker may be delivering too
+    hooks.drain()
+    got = receiver.got()
+    log = hooks.attempts(endpoint=we.id)
+    assert len(got) == 1, [(d.id, d.sig_parts()[0]) for d in got]
+    assert [(a["attempt"], a["outcome"], a["duplicate"]) for a in log] == [(1, "succeeded", False)], log
+
+
+def test_concurrent_drains_send_each_delivery_once(receiver, hooks):
+    we = hooks.endpoint(receiver, events=["customer.created"])
+    customers = [stripe.Customer.create(name=f"c{i}").id for i in range(8)]
+    errors = []
+
+    def drain():
+        try:
+            hooks.drain()
+        except AssertionError as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=drain) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert not errors, errors
+    hooks.drain()
+
+    got = receiver.got()
+    ids = [d.id for d in got]
+    assert sorted(d.json["data"]["object"]["id"] for d in got) == sorted(customers), (
+        "each event must reach the receiver exactly once",
+        [(d.id, d.json["data"]["object"]["id"]) for d in got],
+    )
+    assert len(set(ids)) == len(ids) == 8
+    log = hooks.attempts(endpoint=we.id)
+    assert len(log) == 8 and all(a["attempt"] == 1 and a["outcome"] == "succeeded" for a in log), log
 
 
 def test_subscription_flow_arrives_in_order(receiver, hooks):
@@ -658,6 +720,90 @@ def test_fail_first_and_delay_chaos(receiver_factory, hooks):
     df.verify(we_flaky.secret)
     assert df.id == ds.id == a["event"]
     assert stripe.Event.retrieve(df.id).pending_webhooks == 0
+
+
+def test_chaos_settings_roundtrip_and_validation(receiver, hooks, raw):
+    we = hooks.endpoint(receiver)
+    set_ = hooks.chaos(seed=5, duplicate_rate=0.5, reorder_window=3, delay_seconds=2, fail_first=1,
+                       signature_skew_seconds=-30, endpoint=we.id)
+    assert set_["endpoint"] == we.id
+    status, _, got = raw("GET", "/_emulator/webhooks/chaos?endpoint=" + we.id)
+    assert status == 200 and got["chaos"] == set_["chaos"]
+    assert got["chaos"]["duplicate_rate"] == 0.5 and got["chaos"]["fail_first"] == 1
+    assert got["chaos"]["signature_skew_seconds"] == -30
+    # The tenant-wide setting is separate.
+    status, _, tenant = raw("GET", "/_emulator/webhooks/chaos")
+    assert status == 200 and tenant["chaos"] is None
+    hooks.chaos(endpoint=we.id, clear="true")
+    status, _, got = raw("GET", "/_emulator/webhooks/chaos?endpoint=" + we.id)
+    assert got["chaos"] is None
+
+    for bad in ("duplicate_rate=2", "duplicate_rate=-0.1", "reorder_window=0", "delay_seconds=-1", "fail_first=-1"):
+        status, _, body = raw("POST", "/_emulator/webhooks/chaos", body=bad)
+        assert status == 400, (bad, body)
+        assert body["error"]["param"] == bad.split("=")[0]
+    status, _, body = raw("POST", "/_emulator/webhooks/chaos", body="endpoint=we_nope&fail_first=1")
+    assert status == 404, body
+    status, _, body = raw("POST", "/_emulator/webhook_endpoints/we_nope/roll_secret", body="")
+    assert status == 404, body
+    status, _, body = raw("POST", f"/_emulator/webhook_endpoints/{we.id}/roll_secret", body="grace_period=-1")
+    assert status == 400, body
+
+
+def test_payload_is_the_event_snapshot(receiver, hooks):
+    """Held back with delay chaos: the event is pending until delivered, and the payload is the
+    object as it was when the event happened (not when it was sent)."""
+    we = hooks.endpoint(receiver, events=["customer.created", "customer.updated"])
+    hooks.chaos(delay_seconds=600)
+    cus = stripe.Customer.create(name="first", idempotency_key="wh-idem-1")
+    created_request = cus.last_response.request_id
+    stripe.Customer.modify(cus.id, name="second")
+    hooks.drain()
+    assert receiver.got() == []
+    evs = hooks.events()
+    assert [(e.type, e.pending_webhooks) for e in evs] == [("customer.created", 1), ("customer.updated", 1)]
+
+    hooks.advance("10m")
+    got = receiver.got()
+    assert [d.type for d in got] == ["customer.created", "customer.updated"]
+    created, updated = (d.verify(we.secret) for d in got)
+    assert created.data.object.name == "first"
+    assert created.request.id == created_request and created.request.idempotency_key == "wh-idem-1"
+    assert updated.data.object.name == "second"
+    assert updated.data.previous_attributes.to_dict() == {"name": "first"}
+    assert [e.pending_webhooks for e in hooks.events()] == [0, 0]
+
+
+def test_other_tenants_endpoints_get_nothing(receiver_factory, hooks, base_url):
+    mine, theirs = receiver_factory(), receiver_factory()
+    other_key = new_key()
+    other = stripe.WebhookEndpoint.create(url=theirs.url, enabled_events=["*"], api_key=other_key)
+    we = hooks.endpoint(mine)
+    assert [e.id for e in stripe.WebhookEndpoint.list().data] == [we.id]
+    stripe.Customer.create(name="mine")
+    hooks.drain()
+    raw_request(base_url, "POST", "/_emulator/deliveries/drain", body="", key=other_key)
+    assert mine.types() == ["customer.created"]
+    assert theirs.got() == []
+    status, _, log = raw_request(base_url, "GET", "/_emulator/deliveries", key=other_key)
+    assert status == 200 and log["data"] == []
+    assert other.id not in {a["endpoint"] for a in hooks.attempts()}
+
+
+def test_retries_stop_when_endpoint_disabled_or_deleted(receiver_factory, hooks):
+    r_off, r_gone = receiver_factory(status=500), receiver_factory(status=500)
+    we_off = hooks.endpoint(r_off, events=["customer.created"])
+    we_gone = hooks.endpoint(r_gone, events=["customer.created"])
+    stripe.Customer.create()
+    hooks.drain()
+    assert len(r_off.got()) == 1 and len(r_gone.got()) == 1
+    r_off.status = r_gone.status = 200
+    stripe.WebhookEndpoint.modify(we_off.id, disabled=True)
+    stripe.WebhookEndpoint.delete(we_gone.id)
+    hooks.advance("5h")
+    assert len(r_off.got()) == 1 and len(r_gone.got()) == 1
+    assert len(hooks.attempts(endpoint=we_off.id)) == 1
+    assert len(hooks.attempts(endpoint=we_gone.id)) == 1
 
 
 # --- resend -----------------------------------------------------------------------------------------------

@@ -19,6 +19,9 @@ struct DeliveryWorker: Sendable {
     let transport: any WebhookTransport
     let timeout: TimeAmount
     let logger: Logger
+    /// One delivery pass per tenant at a time: the background loop and a drain never send the
+    /// same delivery twice, and a drain waits for a pass already in flight.
+    let passes = KeyedLock()
 
     struct Due: Sendable {
         let seq: Int
@@ -49,6 +52,18 @@ struct DeliveryWorker: Sendable {
     }
 
     func deliverDue(forAccount account: String) async throws -> Int {
+        await passes.acquire(account)
+        do {
+            let n = try await pass(account)
+            await passes.release(account)
+            return n
+        } catch {
+            await passes.release(account)
+            throw error
+        }
+    }
+
+    private func pass(_ account: String) async throws -> Int {
         let settings = self.settings
         let (due, chaos): ([Due], DeliveryChaos?) = try await database.writer.read { db in
             let ledger = Ledger(db: db, account: account, ids: IDMinter(mode: settings.idMode, db: db, account: account),
@@ -159,6 +174,31 @@ struct DeliveryWorker: Sendable {
         if !succeeded {
             logger.info("webhook delivery failed", metadata: ["event": "\(d.eventID)", "endpoint": "\(d.endpointID)",
                                                               "attempt": "\(attemptNumber)", "status": "\(results.last?.0.statusCode.map(String.init) ?? results.last?.0.error ?? "")"])
+        }
+    }
+}
+
+/// A lock per key for async code: `acquire` waits until the key is free; ownership passes to the
+/// next waiter on `release`.
+actor KeyedLock {
+    private var busy: Set<String> = []
+    private var waiters: [String: [CheckedContinuation<Void, Never>]] = [:]
+
+    func acquire(_ key: String) async {
+        guard busy.contains(key) else {
+            busy.insert(key)
+            return
+        }
+        await withCheckedContinuation { waiters[key, default: []].append($0) }
+    }
+
+    func release(_ key: String) {
+        if var queue = waiters[key], !queue.isEmpty {
+            let next = queue.removeFirst()
+            waiters[key] = queue.isEmpty ? nil : queue
+            next.resume()
+        } else {
+            busy.remove(key)
         }
     }
 }

@@ -16,14 +16,14 @@ enum Events {
         var (page, filters) = try req.listPage()
         if let type = try req.params.nonEmpty("type") {
             if type.contains("*") {
-                filters.append(ListFilter(sql: "json_extract(data, '$.type') GLOB ?", arguments: [type]))
+                filters.append(ListFilter(sql: "tag GLOB ?", arguments: [type]))
             } else {
-                filters.append(.field("type", equals: .string(type)))
+                filters.append(.column("tag", type))
             }
         }
         if let types = try req.params.strings("types"), !types.isEmpty {
             guard types.count <= 20 else { throw StripeError.invalidRequest("You can pass at most 20 types.", param: "types") }
-            filters.append(.field("type", in: types))
+            filters.append(ListFilter(sql: "tag IN (\(types.map { _ in "?" }.joined(separator: ", ")))", arguments: types))
         }
         _ = try req.params.bool("delivery_success")
         return try req.store.list(type: "event", filters: filters, page: page, url: "/v1/events", noun: "event")

@@ -26,6 +26,8 @@ public struct EmulatorDatabase: Sendable {
     static func configuration() -> Configuration {
         var c = Configuration()
         c.prepareDatabase { db in
+            // Stripe objects and their events are a few KB each: larger pages avoid overflow chains.
+            try db.execute(sql: "PRAGMA page_size = 16384")
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         return c
@@ -123,6 +125,14 @@ public struct EmulatorDatabase: Sendable {
                     duplicate INTEGER NOT NULL DEFAULT 0
                 );
                 CREATE INDEX webhook_attempts_account ON webhook_attempts(account, seq);
+                """)
+        }
+        m.registerMigration("v4-event-type-column") { db in
+            try db.execute(sql: """
+                DROP INDEX objects_event_type;
+                ALTER TABLE objects ADD COLUMN tag TEXT;
+                UPDATE objects SET tag = json_extract(data, '$.type') WHERE type = 'event';
+                CREATE INDEX objects_tag ON objects(account, type, tag, created, seq) WHERE tag IS NOT NULL;
                 """)
         }
         return m

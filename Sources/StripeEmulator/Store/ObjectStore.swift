@@ -40,11 +40,13 @@ struct ObjectStore {
         let id = object["id"].stringValue ?? ""
         let created = object["created"].intValue ?? 0
         let customer = object["customer"].stringValue
+        // Events are listed by their type: it is lifted into an indexed column.
+        let tag = type == "event" ? object["type"].stringValue : nil
         let data = JSONWriter.string(object)
         let hiddenText = hidden.map { JSONWriter.string($0) }
-        try db.execute(
-            sql: "INSERT INTO objects (account, id, type, created, customer, data, private) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            arguments: [account, id, type, created, customer, data, hiddenText])
+        try db.cachedStatement(sql: """
+            INSERT INTO objects (account, id, type, created, customer, data, private, tag) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [account, id, type, created, customer, data, hiddenText, tag])
     }
 
     /// One string field of a stored object, read by SQLite without parsing the whole object.
@@ -78,8 +80,7 @@ struct ObjectStore {
         let id = object["id"].stringValue ?? ""
         let customer = object["customer"].stringValue
         let data = JSONWriter.string(object)
-        try db.execute(sql: "UPDATE objects SET data = ?, customer = ? WHERE account = ? AND id = ?",
-                       arguments: [data, customer, account, id])
+        try db.cachedStatement(sql: "UPDATE objects SET data = ?, customer = ? WHERE account = ? AND id = ?").execute(arguments: [data, customer, account, id])
     }
 
     func markDeleted(_ id: String) throws {

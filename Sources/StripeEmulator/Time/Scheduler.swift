@@ -26,14 +26,12 @@ enum Scheduler {
 
     static func schedule(_ ledger: Ledger, clock: String?, at due: Int, _ kind: Kind, target: String) throws {
         let account = ledger.account
-        try ledger.db.execute(sql: "INSERT INTO due_work (account, clock, due, kind, target) VALUES (?, ?, ?, ?, ?)",
-                              arguments: [account, clock ?? "", due, kind.rawValue, target])
+        try ledger.db.cachedStatement(sql: "INSERT INTO due_work (account, clock, due, kind, target) VALUES (?, ?, ?, ?, ?)").execute(arguments: [account, clock ?? "", due, kind.rawValue, target])
     }
 
     static func cancel(_ ledger: Ledger, _ kind: Kind, target: String) throws {
         let account = ledger.account
-        try ledger.db.execute(sql: "DELETE FROM due_work WHERE account = ? AND target = ? AND kind = ?",
-                              arguments: [account, target, kind.rawValue])
+        try ledger.db.cachedStatement(sql: "DELETE FROM due_work WHERE account = ? AND target = ? AND kind = ?").execute(arguments: [account, target, kind.rawValue])
     }
 
     static func cancelAll(_ ledger: Ledger, target: String) throws {

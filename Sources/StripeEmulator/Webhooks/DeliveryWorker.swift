@@ -156,19 +156,16 @@ struct DeliveryWorker: Sendable {
                                      duplicate ? 1 : 0])
             }
             if succeeded {
-                try db.execute(sql: "UPDATE webhook_deliveries SET state = 'succeeded', attempts = ? WHERE seq = ?",
-                               arguments: [attemptNumber, d.seq])
+                try db.cachedStatement(sql: "UPDATE webhook_deliveries SET state = 'succeeded', attempts = ? WHERE seq = ?").execute(arguments: [attemptNumber, d.seq])
                 let store = ObjectStore(db: db, account: d.account)
                 if var event = try store.find(d.eventID)?.object {
                     event["pending_webhooks"] = .int(max(0, (event["pending_webhooks"].intValue ?? 1) - 1))
                     try store.update(event)
                 }
             } else if attemptNumber < retryDelays.count + 1 {
-                try db.execute(sql: "UPDATE webhook_deliveries SET attempts = ?, due = ? WHERE seq = ?",
-                               arguments: [attemptNumber, p.now + retryDelays[attemptNumber - 1], d.seq])
+                try db.cachedStatement(sql: "UPDATE webhook_deliveries SET attempts = ?, due = ? WHERE seq = ?").execute(arguments: [attemptNumber, p.now + retryDelays[attemptNumber - 1], d.seq])
             } else {
-                try db.execute(sql: "UPDATE webhook_deliveries SET state = 'failed', attempts = ? WHERE seq = ?",
-                               arguments: [attemptNumber, d.seq])
+                try db.cachedStatement(sql: "UPDATE webhook_deliveries SET state = 'failed', attempts = ? WHERE seq = ?").execute(arguments: [attemptNumber, d.seq])
             }
         }
         if !succeeded {

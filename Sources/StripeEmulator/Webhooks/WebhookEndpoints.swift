@@ -74,8 +74,7 @@ enum WebhookEndpoints {
         let id = endpoint["id"].stringValue!
         let account = req.account
         try req.store.markDeleted(id)
-        try req.db.execute(sql: "UPDATE webhook_deliveries SET state = 'canceled' WHERE account = ? AND endpoint_id = ? AND state = 'pending'",
-                           arguments: [account, id])
+        try req.db.cachedStatement(sql: "UPDATE webhook_deliveries SET state = 'canceled' WHERE account = ? AND endpoint_id = ? AND state = 'pending'").execute(arguments: [account, id])
         return deletedStub(id, "webhook_endpoint")
     }
 

@@ -109,12 +109,16 @@ struct WebhookBench: AsyncParsableCommand {
         let attempted = try await emulator.drainDeliveries(account: key)
         let elapsed = ContinuousClock.now - started
         let log = try await emulator.must("GET", "/_emulator/deliveries?limit=1000", key: key)
-        let latencies = (log["data"].arrayValue ?? []).compactMap { $0["duration_ms"].intValue }.sorted()
+        let latencies = (log["data"].arrayValue ?? []).compactMap { v -> Double? in
+            if case .double(let d) = v["duration_ms"] { return d }
+            return v["duration_ms"].intValue.map(Double.init)
+        }.sorted()
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         print("webhook_bench events=\(events) delivered=\(counter.value) attempted=\(attempted)")
         print("deliveries_per_second \(String(format: "%.0f", Double(attempted) / seconds))")
         if !latencies.isEmpty {
-            print("delivery_latency_ms p50=\(latencies[latencies.count / 2]) p99=\(latencies[min(latencies.count - 1, latencies.count * 99 / 100)]) (last \(latencies.count) attempts, HTTP round trip)")
+            let p50 = latencies[latencies.count / 2], p99 = latencies[min(latencies.count - 1, latencies.count * 99 / 100)]
+            print("delivery_latency_ms p50=\(String(format: "%.3f", p50)) p99=\(String(format: "%.3f", p99)) (last \(latencies.count) attempts, signed POST round trip)")
         }
         serverTask.cancel()
         guard counter.value == events else { throw ValidationError("only \(counter.value) of \(events) deliveries arrived") }

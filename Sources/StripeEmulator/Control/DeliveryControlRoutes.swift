@@ -36,7 +36,7 @@ enum DeliveryControlRoutes {
                     "event_type": .string(row["event_type"]), "endpoint": .string(row["endpoint_id"]),
                     "attempt": .int(row["attempt"]), "at": .int(row["at"]), "status_code": .from(row["status_code"] as Int?),
                     "error": .from(row["error"] as String?), "outcome": .string(row["outcome"]),
-                    "duration_ms": .int(row["duration_ms"]), "signature_timestamp": .int(row["signature_timestamp"]),
+                    "duration_ms": .double(((row["duration_ms"] as Double? ?? 0) * 1000).rounded() / 1000), "signature_timestamp": .int(row["signature_timestamp"]),
                     "duplicate": .bool(row["duplicate"]),
                 ]
             }),

@@ -128,7 +128,7 @@ struct DeliveryWorker: Sendable {
         let header = WebhookSignature.header(payload: p.payload, secrets: p.secrets, timestamp: signedAt)
         let headers = [("Content-Type", "application/json; charset=utf-8"), ("Stripe-Signature", header),
                        ("User-Agent", "Stripe/1.0 (+https://stripe.com/docs/webhooks)")]
-        var results: [(WebhookTransportResult, Int, Bool)] = []
+        var results: [(WebhookTransportResult, Double, Bool)] = []
         let sends = p.chaos.duplicates(d.seq, attempt: attemptNumber) ? 2 : 1
         for copy in 0..<sends {
             let started = ContinuousClock.now
@@ -139,7 +139,8 @@ struct DeliveryWorker: Sendable {
                 result = await transport.post(url: p.url, headers: headers, body: p.payload, timeout: timeout)
             }
             let elapsed = ContinuousClock.now - started
-            let ms = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+            let microseconds = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
+            let ms = Double(microseconds) / 1000
             results.append((result, ms, copy > 0))
         }
         let succeeded = results.contains { $0.0.succeeded }

@@ -99,6 +99,7 @@ public final class StripeEmulator: Sendable {
     }
 
     private func respond(_ call: APICall) async -> APIResponse {
+        if HostedPages.isPagePath(call.path) { return await HostedPages(emulator: self).handle(call) }
         let requestID = newRequestID()
         let version = call.header("Stripe-Version") ?? settings.apiVersion
         var headers: [(String, String)] = [

@@ -219,7 +219,7 @@ enum Invoicing {
 
     /// Attempts to pay an open invoice. The invoice is saved and its events emitted.
     static func collect(_ invoice: inout JSONValue, _ ledger: Ledger, offSession: Bool, paymentMethod: String? = nil,
-                        declineIfActionNeeded: Bool = false) throws -> Collection {
+                        declineIfActionNeeded: Bool = false, authenticated: Bool = false) throws -> Collection {
         guard invoice["status"] == "open" || invoice["status"] == "uncollectible" else { return .nothingDue }
         let due = invoice["amount_remaining"].intValue ?? 0
         guard due > 0 else { try markPaid(&invoice, ledger, outOfBand: false); return .paid }
@@ -237,7 +237,7 @@ enum Invoicing {
         }
         var (pi, payment) = try intent(for: &invoice, amount: due, ledger, now: now)
         let outcome = try Payments.confirm(&pi, paymentMethod: pmID, offSession: offSession, ledger,
-                                           declineIfActionNeeded: declineIfActionNeeded)
+                                           authenticated: authenticated, declineIfActionNeeded: declineIfActionNeeded)
         switch outcome {
         case .succeeded:
             payment["status"] = "paid"

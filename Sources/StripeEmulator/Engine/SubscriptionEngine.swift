@@ -24,6 +24,8 @@ struct NewSubscription {
     var collectionMethod = "charge_automatically"
     var daysUntilDue: Int?
     var offSession = false
+    /// The customer completed 3D Secure for this first payment (Checkout's challenge).
+    var authenticated = false
 }
 
 /// Subscriptions: creation with its first invoice, and the shape they are rendered and saved in.
@@ -201,7 +203,7 @@ enum SubscriptionEngine {
                 _ = try Invoicing.intent(for: &inv, amount: inv["amount_remaining"].intValue ?? 0, ledger, now: now)
                 try ledger.store.update(inv)
             } else {
-                let result = try Invoicing.collect(&invoice, ledger, offSession: new.offSession)
+                let result = try Invoicing.collect(&invoice, ledger, offSession: new.offSession, authenticated: new.authenticated)
                 if result == .paid {
                     status = "active"
                 } else if new.paymentBehavior == "error_if_incomplete" {

@@ -38,6 +38,13 @@ struct Expander {
             v["data"] = .array(try items.map { try apply($0, rest, fullPath: fullPath) })
             return v
         }
+        if key == "line_items", kind == "checkout.session", case .object(var object) = value, let id = object["id"]?.stringValue {
+            // An includable field: present only when expanded.
+            let items = try store.hidden(id)["line_items"].arrayValue ?? []
+            object[key] = ["object": "list", "data": .array(items), "has_more": false,
+                           "url": .string("/v1/checkout/sessions/\(id)/line_items")]
+            return .object(object)
+        }
         guard case .object(var object) = value, let field = object[key] else {
             throw cannotExpand(key, fullPath)
         }

@@ -101,7 +101,9 @@ struct Params {
     }
 
     /// A list of strings sent as `a[]=x` or `a[0]=x`; a single `a=x` counts as a list of one.
-    mutating func strings(_ path: String...) throws -> [String]? {
+    mutating func strings(_ path: String...) throws -> [String]? { try strings(path) }
+
+    mutating func strings(_ path: [String]) throws -> [String]? {
         guard let v = value(path) else { return nil }
         switch v {
         case .string(let s): return s.isEmpty ? [] : [s]

@@ -16,6 +16,9 @@ enum Resources {
         TestClocks.register(&r)
         Events.register(&r)
         WebhookEndpoints.register(&r)
+        CheckoutSessions.register(&r)
+        BillingPortal.register(&r)
+        HostedPageControlRoutes.register(&r)
         ControlRoutes.register(&r)
         DeliveryControlRoutes.register(&r)
         return r

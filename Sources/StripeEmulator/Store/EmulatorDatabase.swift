@@ -135,6 +135,10 @@ public struct EmulatorDatabase: Sendable {
                 CREATE INDEX objects_tag ON objects(account, type, tag, created, seq) WHERE tag IS NOT NULL;
                 """)
         }
+        m.registerMigration("v5-hosted-pages") { db in
+            // Hosted pages are opened without an API key: their URLs carry this alias of the account.
+            try db.execute(sql: "CREATE TABLE account_aliases (alias TEXT PRIMARY KEY, account TEXT NOT NULL) WITHOUT ROWID")
+        }
         return m
     }
 }

@@ -14,6 +14,7 @@ enum Scheduler {
         case dunningEnd = "subscription.dunning_end"
         case finalizeInvoice = "invoice.finalize"
         case retryInvoice = "invoice.retry"
+        case expireCheckout = "checkout.expire"
     }
 
     struct Item {
@@ -94,6 +95,7 @@ enum Scheduler {
         case .dunningEnd: try Dunning.applyEndState(invoiceID: item.target, &ledger)
         case .finalizeInvoice: try Invoicing.autoFinalize(item.target, &ledger)
         case .retryInvoice: try Dunning.retry(invoiceID: item.target, &ledger)
+        case .expireCheckout: try CheckoutEngine.expire(item.target, ledger, onlyIfDue: true)
         }
     }
 }

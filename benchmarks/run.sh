@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# benchmarks/run.sh: reproduces every figure in BENCHMARKS.md, then regenerates it.
+#
+#   bash benchmarks/run.sh              # full run (~20-25 min on 2 cores), writes
+#                                       # benchmarks/results/*.jsonl and BENCHMARKS.md
+#   bash benchmarks/run.sh --no-build   # use the release binary as it is
+#   bash benchmarks/run.sh --quick      # smoke test with small counts; writes to
+#                                       # /tmp/effinity-bench-quick/ (BENCHMARKS.md untouched)
+#
+# What it does (see BENCHMARKS.md, "Method"):
+#   1. builds the release binary (`swift build -c release --product effinity --scratch-path .build-release`);
+#   2. installs localstripe (pinned) into a venv ($LS_VENV, default /tmp/benchvenv) if missing;
+#      without it the localstripe figures are skipped and the report says so;
+#   3. runs the shared harness (../shared/bench/stripebench.py, or $STRIPEBENCH) against
+#      `effinity stripe` and localstripe, runs interleaved (ours, localstripe, ours, ...);
+#   4. stripebench --scale (RSS, create rate, list latency vs stored customers) for both;
+#   5. benchmarks/listbench.py: GET /v1/customers?limit=100 throughput at 1k and 50k customers;
+#   6. `effinity bench webhooks` and `effinity bench clock` (1,000 and 10,000 subscriptions);
+#   7. benchmarks/report.py turns the JSON lines into BENCHMARKS.md (ratios computed there).
+# Every load generator talks to 127.0.0.1 only and stops by itself (request counts and time caps).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH="$ROOT/benchmarks"
+STRIPEBENCH=${STRIPEBENCH:-$ROOT/../shared/bench/stripebench.py}
+LS_VENV=${LS_VENV:-/tmp/benchvenv}
+LS_VERSION=${LS_VERSION:-1.15.10}
+SCRATCH="$ROOT/.build-release"
+BIN="$SCRATCH/release/effinity"
+PY=${PYTHON:-python3}
+
+BUILD=1
+QUICK=0
+for a in "$@"; do
+  case "$a" in
+    --no-build) BUILD=0 ;;
+    --quick) QUICK=1 ;;
+    -h|--help) sed -n 2,20p "$0"; exit 0 ;;
+    *) echo "unknown option $a" >&2; exit 2 ;;
+  esac
+done
+
+if [ "$QUICK" = 1 ]; then
+  OUT=${OUT:-/tmp/effinity-bench-quick}
+  REPORT=${REPORT:-$OUT/BENCHMARKS.md}
+  RUNS=1; REQUESTS=300; FLOWS=30; MAXS=5; WRKS=2
+  SCALE_OURS=1000,5000; SCALE_LS=500,1000; SCALE_LS_MAX=60
+  LIST_OURS=1000,5000; LIST_LS=1000; LIST_REQ=200; LIST_MAXS=3
+  HOOK_EVENTS=500; CLOCK_SUBS="100 300"; CLOCK_TIMEOUT=300
+else
+  OUT=${OUT:-$BENCH/results}
+  REPORT=${REPORT:-$ROOT/BENCHMARKS.md}
+  RUNS=${RUNS:-3}; REQUESTS=2000; FLOWS=200; MAXS=10; WRKS=5
+  SCALE_OURS=1000,10000,50000; SCALE_LS=1000,2000,5000; SCALE_LS_MAX=${SCALE_LS_MAX:-180}
+  LIST_OURS=1000,50000; LIST_LS=1000; LIST_REQ=1000; LIST_MAXS=10
+  HOOK_EVENTS=2000; CLOCK_SUBS="1000 10000"; CLOCK_TIMEOUT=${CLOCK_TIMEOUT:-1500}
+fi
+LOGS="$OUT/logs"
+mkdir -p "$OUT" "$LOGS"
+rm -f "$OUT"/*.jsonl "$LOGS"/*
+T0=$(date +%s)
+say() { printf '[%4ds] %s\n' $(( $(date +%s) - T0 )) "$*" >&2; }
+free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# ---- 1. release binary -----------------------------------------------------------------------
+if [ "$BUILD" = 1 ]; then
+  say "building release binary (scratch path $SCRATCH)"
+  (cd "$ROOT" && nice swift build -c release --product effinity --scratch-path "$SCRATCH") >"$LOGS/build.log" 2>&1 \
+    || { echo "release build failed, see $LOGS/build.log" >&2; exit 1; }
+fi
+[ -x "$BIN" ] || { echo "no release binary at $BIN (run without --no-build)" >&2; exit 1; }
+[ -f "$STRIPEBENCH" ] || { echo "stripebench.py not found at $STRIPEBENCH (set STRIPEBENCH)" >&2; exit 1; }
+
+# ---- 2. peers and tools ----------------------------------------------------------------------
+LS_NOTE=""
+if [ ! -x "$LS_VENV/bin/localstripe" ]; then
+  say "installing localstripe==$LS_VERSION into $LS_VENV"
+  { "$PY" -m venv "$LS_VENV" && "$LS_VENV/bin/pip" install -q "localstripe==$LS_VERSION"; } >"$LOGS/localstripe-install.log" 2>&1 \
+    || LS_NOTE="localstripe could not be installed (see $LOGS/localstripe-install.log)"
+fi
+[ -x "$LS_VENV/bin/localstripe" ] || LS_NOTE=${LS_NOTE:-"localstripe not available"}
+if [ -n "$LS_NOTE" ]; then say "SKIPPING localstripe: $LS_NOTE"; fi
+if ! command -v wrk >/dev/null 2>&1; then
+  { apt-get install -y wrk || { apt-get update && apt-get install -y wrk; }; } >"$LOGS/wrk-install.log" 2>&1 \
+    || say "wrk not installed: the wrk cross-check is skipped"
+fi
+
+machine_info() {  # $1 = phase (start|end)
+  "$PY" - "$1" "$ROOT" "$LS_VENV" "$LS_NOTE" "$QUICK" <<'EOF' >>"$OUT/machine.jsonl"
+import json, os, subprocess, sys, time
+phase, root, venv, ls_note, quick = sys.argv[1:6]
+def sh(cmd):
+    try:
+        return subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=60).stdout.strip()
+    except Exception:
+        return None
+rec = {"metric": "machine", "phase": phase, "ts": round(time.time(), 3),
+       "date_utc": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+       "loadavg": open("/proc/loadavg").read().split()[:3]}
+if phase == "start":
+    cpu = [l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")]
+    mem = [l.split()[1] for l in open("/proc/meminfo") if l.startswith("MemTotal:")]
+    rec.update({
+        "nproc": int(sh("nproc") or os.cpu_count()),
+        "cpu_model": cpu[0] if cpu else None,
+        "mem_total_gib": round(int(mem[0]) / 1024 / 1024, 1) if mem else None,
+        "kernel": sh("uname -sr"),
+        "swift": (sh("swift --version 2>&1") or "").splitlines()[0] if sh("command -v swift") else None,
+        "python": sh("python3 --version"),
+        "git_commit": sh(f"git -C {root} rev-parse --short HEAD"),
+        "git_dirty": bool(sh(f"git -C {root} status --porcelain --untracked-files=no")),
+        "localstripe": None if ls_note else sh(f"{venv}/bin/pip show localstripe 2>/dev/null | sed -n 's/^Version: //p'"),
+        "localstripe_note": ls_note or None,
+        "wrk": sh("wrk -v 2>&1 | head -1") if sh("command -v wrk") else None,
+        "quick": quick == "1",
+    })
+print(json.dumps(rec))
+EOF
+}
+machine_info start
+
+# ---- 3. the HTTP workload, ours and localstripe, interleaved runs ----------------------------
+PORT_OURS=$(free_port)
+PORT_LS=$(free_port)
+OURS_CMD="$BIN stripe --port $PORT_OURS"
+LS_CMD="$LS_VENV/bin/localstripe --port $PORT_LS --from-scratch"
+SB_ARGS=(--runs 1 --requests "$REQUESTS" --flows "$FLOWS" --max-seconds "$MAXS" --wrk --wrk-seconds "$WRKS" --log-dir "$LOGS")
+for i in $(seq 1 "$RUNS"); do
+  say "stripebench run $i/$RUNS: ours"
+  timeout 600 "$PY" "$STRIPEBENCH" --base-url "http://127.0.0.1:$PORT_OURS" --name ours \
+    --server-cmd "$OURS_CMD" "${SB_ARGS[@]}" --out "$OUT/http-ours.jsonl" >/dev/null 2>>"$LOGS/stripebench-ours.log" \
+    || say "stripebench ours run $i failed (see $LOGS/stripebench-ours.log)"
+  if [ -z "$LS_NOTE" ]; then
+    say "stripebench run $i/$RUNS: localstripe"
+    timeout 900 "$PY" "$STRIPEBENCH" --base-url "http://127.0.0.1:$PORT_LS" --name localstripe \
+      --server-cmd "$LS_CMD" "${SB_ARGS[@]}" --out "$OUT/http-localstripe.jsonl" >/dev/null 2>>"$LOGS/stripebench-localstripe.log" \
+      || say "stripebench localstripe run $i failed (see $LOGS/stripebench-localstripe.log)"
+  fi
+done
+
+# ---- 4. scale mode: RSS, create rate and list latency vs stored customers --------------------
+say "stripebench --scale: ours ($SCALE_OURS)"
+timeout 900 "$PY" "$STRIPEBENCH" --base-url "http://127.0.0.1:$PORT_OURS" --name ours --server-cmd "$OURS_CMD" \
+  --scale --scale-checkpoints "$SCALE_OURS" --scale-max-seconds 600 --log-dir "$LOGS" \
+  --out "$OUT/scale-ours.jsonl" >/dev/null 2>>"$LOGS/scale-ours.log" || say "scale ours failed"
+if [ -z "$LS_NOTE" ]; then
+  say "stripebench --scale: localstripe ($SCALE_LS, cap ${SCALE_LS_MAX}s)"
+  timeout $(( SCALE_LS_MAX + 300 )) "$PY" "$STRIPEBENCH" --base-url "http://127.0.0.1:$PORT_LS" --name localstripe \
+    --server-cmd "$LS_CMD" --scale --scale-checkpoints "$SCALE_LS" --scale-max-seconds "$SCALE_LS_MAX" --log-dir "$LOGS" \
+    --out "$OUT/scale-localstripe.jsonl" >/dev/null 2>>"$LOGS/scale-localstripe.log" || say "scale localstripe failed"
+fi
+
+# ---- 5. list throughput at 1k and 50k stored customers ---------------------------------------
+LB_ARGS=(--harness "$STRIPEBENCH" --requests "$LIST_REQ" --max-seconds "$LIST_MAXS" --log-dir "$LOGS")
+say "listbench: ours ($LIST_OURS)"
+timeout 900 "$PY" "$BENCH/listbench.py" --base-url "http://127.0.0.1:$PORT_OURS" --name ours --server-cmd "$OURS_CMD" \
+  --checkpoints "$LIST_OURS" --seed-max-seconds 600 "${LB_ARGS[@]}" --out "$OUT/list-ours.jsonl" >/dev/null \
+  2>>"$LOGS/list-ours.log" || say "listbench ours failed"
+if [ -z "$LS_NOTE" ]; then
+  say "listbench: localstripe ($LIST_LS)"
+  timeout 600 "$PY" "$BENCH/listbench.py" --base-url "http://127.0.0.1:$PORT_LS" --name localstripe --server-cmd "$LS_CMD" \
+    --checkpoints "$LIST_LS" --seed-max-seconds 240 "${LB_ARGS[@]}" --out "$OUT/list-localstripe.jsonl" >/dev/null \
+    2>>"$LOGS/list-localstripe.log" || say "listbench localstripe failed"
+fi
+
+# ---- 6. in-process engine benchmarks ----------------------------------------------------------
+say "effinity bench webhooks --events $HOOK_EVENTS"
+"$PY" "$BENCH/engine.py" --name "webhooks_$HOOK_EVENTS" --timeout 600 --out "$OUT/engine.jsonl" -- \
+  "$BIN" bench webhooks --events "$HOOK_EVENTS" >&2 || say "webhook bench wrapper failed"
+for n in $CLOCK_SUBS; do
+  say "effinity bench clock --subscriptions $n (cap ${CLOCK_TIMEOUT}s)"
+  "$PY" "$BENCH/engine.py" --name "clock_$n" --timeout "$CLOCK_TIMEOUT" --out "$OUT/engine.jsonl" -- \
+    "$BIN" bench clock --subscriptions "$n" >&2 || say "clock bench wrapper failed"
+done
+
+machine_info end
+
+# ---- 7. the report -----------------------------------------------------------------------------
+say "writing $REPORT"
+"$PY" "$BENCH/report.py" --results "$OUT" --out "$REPORT"
+say "done in $(( $(date +%s) - T0 )) s; raw results in $OUT"

@@ -86,9 +86,9 @@ if ! command -v wrk >/dev/null 2>&1; then
 fi
 
 machine_info() {  # $1 = phase (start|end)
-  "$PY" - "$1" "$ROOT" "$LS_VENV" "$LS_NOTE" "$QUICK" <<'EOF' >>"$OUT/machine.jsonl"
-import json, os, subprocess, sys, time
-phase, root, venv, ls_note, quick = sys.argv[1:6]
+  "$PY" - "$1" "$ROOT" "$LS_VENV" "$LS_NOTE" "$QUICK" "$BIN" <<'EOF' >>"$OUT/machine.jsonl"
+import json, os, re, subprocess, sys, time
+phase, root, venv, ls_note, quick, binary = sys.argv[1:7]
 def sh(cmd):
     try:
         return subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=60).stdout.strip()
@@ -113,6 +113,9 @@ if phase == "start":
         "localstripe_note": ls_note or None,
         "wrk": sh("wrk -v 2>&1 | head -1") if sh("command -v wrk") else None,
         "quick": quick == "1",
+        # a subcommand whose name mentions scenarios, in the SUBCOMMANDS part of the help
+        "scenario_runner": bool(re.search(r"(?m)^  \S*scenario\S*(\s|$)",
+                                          (sh(f"{binary} --help 2>&1") or "").partition("SUBCOMMANDS:")[2].lower())),
     })
 print(json.dumps(rec))
 EOF

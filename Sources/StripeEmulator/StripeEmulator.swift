@@ -149,7 +149,7 @@ public final class StripeEmulator: Sendable {
         var params = Params(form)
         let expand = try params.strings("expand") ?? []
         let parsedParams = params
-        let isWrite = call.method != "GET"
+        let isWrite = route.writes
         let settings = self.settings
         let handler = route.handler
         let method = call.method, path = call.path

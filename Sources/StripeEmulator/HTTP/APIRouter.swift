@@ -11,15 +11,17 @@ struct APIRouter: Sendable {
         let method: String
         let pattern: [Substring]
         let handler: Handler
+        /// Runs in a write transaction (every POST and DELETE, and the few GETs that create on first read).
+        let writes: Bool
     }
 
     private(set) var routes: [Route] = []
 
-    mutating func add(_ method: String, _ pattern: String, _ handler: @escaping Handler) {
-        routes.append(Route(method: method, pattern: pattern.split(separator: "/"), handler: handler))
+    mutating func add(_ method: String, _ pattern: String, writes: Bool? = nil, _ handler: @escaping Handler) {
+        routes.append(Route(method: method, pattern: pattern.split(separator: "/"), handler: handler, writes: writes ?? (method != "GET")))
     }
 
-    mutating func get(_ p: String, _ h: @escaping Handler) { add("GET", p, h) }
+    mutating func get(_ p: String, writes: Bool = false, _ h: @escaping Handler) { add("GET", p, writes: writes, h) }
     mutating func post(_ p: String, _ h: @escaping Handler) { add("POST", p, h) }
     mutating func delete(_ p: String, _ h: @escaping Handler) { add("DELETE", p, h) }
 

@@ -42,7 +42,7 @@ extension TestStripe {
         #expect(pageHTML.status == 200)
         #expect(pageHTML.header("Content-Type")?.hasPrefix("text/html") == true)
         #expect(pageHTML.bodyString.contains("TEST MODE"))
-        #expect(pageHTML.bodyString.contains("14 days free, then $29.00"))
+        #expect(pageHTML.bodyString.contains("14 days free, then $29.00 a month"))
         #expect(pageHTML.bodyString.contains("buyer@x.test"))
         var redirect = APIResponse(status: 0, body: [])
         let events = await s.events {

@@ -72,7 +72,11 @@ struct CheckoutPage {
             "submitLabel": mode == "setup" ? "Save card" : (trialDays != nil ? "Start trial" : "Pay \(PriceMath.money(session["amount_total"].intValue ?? 0, currency))"),
         ]
         if let days = trialDays {
-            context["trialText"] = "\(days) days free, then \(PriceMath.money(recurringTotal, currency)) per period. Cancel any time."
+            let recurring = items.first { $0["price"]["type"] == "recurring" }?["price"]["recurring"] ?? .null
+            let count = recurring["interval_count"].intValue ?? 1
+            let interval = recurring["interval"].stringValue ?? "month"
+            let per = count == 1 ? "a \(interval)" : "every \(count) \(interval)s"
+            context["trialText"] = "\(days) days free, then \(PriceMath.money(recurringTotal, currency)) \(per). Cancel any time."
         }
         if !needsCard { context["formTitle"] = "No card needed for the trial (you can add one later)" }
         if let error { context["error"] = error }

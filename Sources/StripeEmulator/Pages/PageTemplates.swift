@@ -9,7 +9,7 @@ enum PageTemplates {
     * { box-sizing: border-box; }
     body { margin:0; font:15px/1.5 -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; color:var(--ink); background:var(--bg); }
     .testmode { background:#ffde92; color:#5a3e00; text-align:center; font-size:13px; padding:6px 12px; font-weight:600; }
-    main { max-width:980px; margin:32px auto; padding:0 16px; display:grid; gap:32px; grid-template-columns: 1fr 1fr; }
+    main { max-width:980px; margin:32px auto; padding:0 16px; display:grid; gap:32px; grid-template-columns: 1fr 1fr; align-items:start; }
     main.single { grid-template-columns: 1fr; max-width:720px; }
     @media (max-width: 760px) { main { grid-template-columns: 1fr; } }
     section { background:#fff; border:1px solid var(--line); border-radius:10px; padding:24px; }
@@ -38,7 +38,7 @@ enum PageTemplates {
     """
 
     static let testCards = """
-    <label>Or pay with a test card</label>
+    <label>Or use a test card</label>
     <div class="cards">
     {{#testCards}}<button type="submit" name="test_card" value="{{value}}" formnovalidate>{{label}}<small>{{note}}</small></button>
     {{/testCards}}</div>

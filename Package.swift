@@ -45,7 +45,16 @@ let package = Package(
         ),
         .target(
             name: "Billing",
-            dependencies: ["StripeWire"],
+            dependencies: [
+                "StripeWire",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("plans.json")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -73,7 +82,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "BillingTests", dependencies: ["Billing"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BillingTests",
+            dependencies: ["Billing", "StripeEmulator", "StripeWire", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "ScenariosTests", dependencies: ["Scenarios"], swiftSettings: swiftSettings),
     ]
 )

@@ -1,0 +1,49 @@
+/// The app's persistence, behind a small protocol so SQLite (the default) and PostgreSQL
+/// (for several app servers) are interchangeable. Every multi-step change runs in one
+/// transaction through ``write(_:)``.
+public protocol BillingStore: Sendable {
+    func write<T: Sendable>(_ body: @escaping @Sendable (any BillingTransaction) throws -> T) async throws -> T
+    func read<T: Sendable>(_ body: @escaping @Sendable (any BillingTransaction) throws -> T) async throws -> T
+}
+
+/// The operations available inside one transaction.
+public protocol BillingTransaction {
+    // Organizations, users, sessions.
+    func organization(_ id: String) throws -> Organization?
+    func insertOrganization(_ org: Organization) throws
+    func user(email: String) throws -> User?
+    func insertUser(_ user: User) throws
+    func membership(org: String, user: String) throws -> Membership?
+    func upsertMembership(_ m: Membership) throws
+    func members(org: String) throws -> [Membership]
+    func insertSession(tokenHash: String, userID: String, orgID: String, expiresAt: Int, createdAt: Int) throws
+    /// The live session for a token hash: (user, org), or nil when unknown, expired or revoked.
+    func session(tokenHash: String, now: Int) throws -> (userID: String, orgID: String)?
+    func revokeSession(tokenHash: String, at: Int) throws
+
+    // Subscription mirror.
+    func subscription(org: String) throws -> OrgSubscription?
+    func saveSubscription(_ sub: OrgSubscription) throws
+    func org(stripeCustomer: String) throws -> String?
+    func org(stripeSubscription: String) throws -> String?
+
+    // CRM objects.
+    func insertLead(_ lead: Lead) throws
+    func leads(org: String) throws -> [Lead]
+    func insertProperty(_ p: Property) throws
+    func properties(org: String) throws -> [Property]
+    func countProperties(org: String) throws -> Int
+    func countMembers(org: String) throws -> Int
+    func insertUsage(_ u: UsageRecord) throws
+    func usage(org: String, since: Int) throws -> [UsageRecord]
+
+    // Invoices, webhooks, email.
+    func upsertInvoice(_ invoice: Invoice) throws
+    func invoices(org: String) throws -> [Invoice]
+    /// Records an event id; false when it was already processed (a duplicate delivery).
+    func markProcessed(eventID: String, type: String, at: Int) throws -> Bool
+    func isProcessed(eventID: String) throws -> Bool
+    func queueEmail(_ email: Email) throws
+    func emails(org: String) throws -> [Email]
+    func countSubscriptions(byPlan: Bool) throws -> [String: Int]
+}

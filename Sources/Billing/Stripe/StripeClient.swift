@@ -1,0 +1,112 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import StripeWire
+
+/// Where the app finds Stripe: the real one or the fake, from `STRIPE_API_BASE`,
+/// `STRIPE_SECRET_KEY` and `STRIPE_WEBHOOK_SECRET`.
+public struct StripeConfiguration: Sendable {
+    public var apiBase: String
+    public var secretKey: String
+    public var webhookSecret: String?
+    public var timeout: TimeAmount
+    public var maxRetries: Int
+
+    public init(apiBase: String = "https://api.stripe.com", secretKey: String, webhookSecret: String? = nil,
+                timeout: TimeAmount = .seconds(20), maxRetries: Int = 2) {
+        self.apiBase = apiBase.hasSuffix("/") ? String(apiBase.dropLast()) : apiBase
+        self.secretKey = secretKey
+        self.webhookSecret = webhookSecret
+        self.timeout = timeout
+        self.maxRetries = maxRetries
+    }
+
+    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) -> StripeConfiguration? {
+        guard let key = env["STRIPE_SECRET_KEY"] else { return nil }
+        return StripeConfiguration(apiBase: env["STRIPE_API_BASE"] ?? "https://api.stripe.com", secretKey: key,
+                                   webhookSecret: env["STRIPE_WEBHOOK_SECRET"])
+    }
+}
+
+/// A failed Stripe call: Stripe's own error, or no answer at all.
+public enum StripeCallError: Error, CustomStringConvertible {
+    case stripe(StripeError)
+    case transport(String)
+
+    public var description: String {
+        switch self {
+        case .stripe(let e): return "Stripe answered \(e)"
+        case .transport(let s): return "Stripe could not be reached: \(s)"
+        }
+    }
+}
+
+/// The app's small Stripe client over the wire format in `StripeWire`: form bodies as the
+/// official SDKs encode them, an idempotency key on every POST (the same one across retries),
+/// retries with backoff on 409, 429 and 5xx unless `Stripe-Should-Retry: false`, and a timeout.
+public struct StripeClient: Sendable {
+    public let configuration: StripeConfiguration
+    let logger: Logger
+
+    public init(configuration: StripeConfiguration, logger: Logger = Logger(label: "effinity.app.stripe")) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public func post(_ path: String, _ params: [(String, FormValue)] = [], idempotencyKey: String? = nil) async throws -> JSONValue {
+        try await call("POST", path, body: FormEncoder.encode(params), idempotencyKey: idempotencyKey ?? UUID().uuidString)
+    }
+
+    public func get(_ path: String, _ params: [(String, FormValue)] = []) async throws -> JSONValue {
+        let query = FormEncoder.encode(params)
+        return try await call("GET", query.isEmpty ? path : "\(path)?\(query)", body: "", idempotencyKey: nil)
+    }
+
+    func call(_ method: String, _ path: String, body: String, idempotencyKey: String?) async throws -> JSONValue {
+        var attempt = 0
+        while true {
+            attempt += 1
+            var request = HTTPClientRequest(url: configuration.apiBase + path)
+            request.method = method == "POST" ? .POST : .GET
+            request.headers.add(name: "Authorization", value: "Bearer \(configuration.secretKey)")
+            request.headers.add(name: "Stripe-Version", value: "2026-10-28.endive")
+            request.headers.add(name: "User-Agent", value: "effinity-billing/1.0")
+            if let idempotencyKey { request.headers.add(name: "Idempotency-Key", value: idempotencyKey) }
+            if method == "POST" {
+                request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+                request.body = .bytes(ByteBuffer(string: body))
+            }
+            let status: Int
+            let bytes: [UInt8]
+            let shouldRetryHeader: String?
+            do {
+                let response = try await HTTPClient.shared.execute(request, timeout: configuration.timeout)
+                status = Int(response.status.code)
+                shouldRetryHeader = response.headers.first(name: "Stripe-Should-Retry")
+                bytes = Array(buffer: try await response.body.collect(upTo: 16 << 20))
+            } catch {
+                if attempt <= configuration.maxRetries {
+                    try await backoff(attempt)
+                    continue
+                }
+                throw StripeCallError.transport("\(error)")
+            }
+            let json = (try? JSONParser.parse(bytes)) ?? .null
+            if (200..<300).contains(status) { return json }
+            let retryable = shouldRetryHeader.map { $0 == "true" } ?? (status == 409 || status == 429 || status >= 500)
+            if retryable, attempt <= configuration.maxRetries {
+                logger.notice("retrying Stripe call", metadata: ["path": "\(path)", "status": "\(status)", "attempt": "\(attempt)"])
+                try await backoff(attempt)
+                continue
+            }
+            throw StripeCallError.stripe(StripeError(status: status, body: json)
+                ?? StripeError(status: status, type: .apiError, message: "Unexpected answer from Stripe (HTTP \(status))."))
+        }
+    }
+
+    func backoff(_ attempt: Int) async throws {
+        let base = 100 * (1 << min(attempt - 1, 5))
+        try await Task.sleep(for: .milliseconds(base + Int.random(in: 0...(base / 2))))
+    }
+}

@@ -1,0 +1,219 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import StripeWire
+
+/// The app's HTTP surface: `/api/billing/*`, the CRM routes that consume limits, the webhook
+/// receiver and the dashboard. Every route but the webhook needs a session token, and every
+/// query is scoped to the caller's organization (another org's data is a 404, never a 403).
+public struct BillingApp: Sendable {
+    public let service: BillingService
+    let logger: Logger
+
+    public init(service: BillingService, logger: Logger = Logger(label: "effinity.app")) {
+        self.service = service
+        self.logger = logger
+    }
+
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("/health") { _, _ in Self.json(200, ["ok": true]) }
+        router.get("/api/billing/subscription") { req, _ in try await self.route(req) { caller in try await self.subscription(caller) } }
+        router.post("/api/billing/subscription") { req, _ in
+            try await self.route(req, billing: true) { caller in
+                let plan = try Self.field(try await Self.body(req), "plan")
+                if plan == "free" { return try await self.service.changePlan(org: caller.org, email: caller.email, planID: plan) }
+                let session = try await self.service.startCheckout(org: caller.org, email: caller.email, planID: plan)
+                return ["checkout_session_id": .string(session.id), "url": .string(session.url)]
+            }
+        }
+        router.post("/api/billing/portal") { req, _ in
+            try await self.route(req, billing: true) { caller in ["url": .string(try await self.service.portalURL(org: caller.org))] }
+        }
+        router.post("/api/billing/upgrade") { req, _ in
+            try await self.route(req, billing: true) { caller in
+                try await self.service.changePlan(org: caller.org, email: caller.email, planID: try Self.field(try await Self.body(req), "plan"))
+            }
+        }
+        router.get("/api/billing/usage") { req, _ in try await self.route(req) { caller in try await self.service.usage(org: caller.org) } }
+        router.get("/api/billing/invoices") { req, _ in
+            try await self.route(req) { caller in
+                let invoices = try await self.service.store.read { tx in try tx.invoices(org: caller.org) }
+                return ["data": .array(invoices.map(Self.render))]
+            }
+        }
+        router.post("/api/billing/webhooks") { req, _ in
+            await self.respond(req) {
+                let body = Array(buffer: try await req.body.collect(upTo: 2 << 20))
+                let signature = req.headers[HTTPField.Name("Stripe-Signature")!]
+                let outcome = try await self.service.handleWebhook(payload: body, signature: signature)
+                switch outcome {
+                case .processed(let id): return ["received": true, "event": .string(id), "outcome": "processed"]
+                case .duplicate(let id): return ["received": true, "event": .string(id), "outcome": "duplicate"]
+                case .ignored(let id): return ["received": true, "event": .string(id), "outcome": "ignored"]
+                }
+            }
+        }
+        router.post("/api/leads") { req, _ in
+            try await self.route(req, status: 201) { caller in
+                let body = try await Self.body(req)
+                let name = try Self.field(body, "name")
+                let email = body["email"].stringValue
+                if let email, !email.contains("@") { throw AppError.validation(["email": "Must be an email address."]) }
+                return Self.render(try await self.service.createLead(org: caller.org, name: name, email: email))
+            }
+        }
+        router.get("/api/leads") { req, _ in
+            try await self.route(req) { caller in
+                ["data": .array(try await self.service.store.read { tx in try tx.leads(org: caller.org) }.map(Self.render))]
+            }
+        }
+        router.post("/api/properties") { req, _ in
+            try await self.route(req, status: 201) { caller in
+                let body = try await Self.body(req)
+                return Self.render(try await self.service.createProperty(org: caller.org, title: try Self.field(body, "title"),
+                                                                         address: body["address"].stringValue))
+            }
+        }
+        router.get("/api/properties") { req, _ in
+            try await self.route(req) { caller in
+                ["data": .array(try await self.service.store.read { tx in try tx.properties(org: caller.org) }.map(Self.render))]
+            }
+        }
+        router.post("/api/members") { req, _ in
+            try await self.route(req, billing: true, status: 201) { caller in
+                let body = try await Self.body(req)
+                let email = try Self.field(body, "email")
+                guard email.contains("@") else { throw AppError.validation(["email": "Must be an email address."]) }
+                let role = Role(rawValue: body["role"].stringValue ?? "member")
+                guard let role, role != .owner else { throw AppError.validation(["role": "Must be admin or member."]) }
+                let m = try await self.service.addMember(org: caller.org, email: email, role: role)
+                return ["email": .string(m.email), "role": .string(m.role.rawValue)]
+            }
+        }
+        router.get("/api/members") { req, _ in
+            try await self.route(req) { caller in
+                ["data": .array(try await self.service.store.read { tx in try tx.members(org: caller.org) }.map {
+                    ["email": .string($0.email), "role": .string($0.role.rawValue)]
+                })]
+            }
+        }
+        DashboardRoutes(app: self).register(router)
+        return router
+    }
+
+    // MARK: Plumbing
+
+    struct Caller: Sendable {
+        let userID: String
+        let org: String
+        let email: String
+        let role: Role
+    }
+
+    func authenticate(_ req: Request) async throws -> Caller {
+        guard let token = Self.token(req) else { throw AppError.unauthorized }
+        let hash = BillingService.hash(token)
+        let now = service.clock.now()
+        let caller: Caller? = try await service.store.read { tx in
+            guard let (userID, org) = try tx.session(tokenHash: hash, now: now), let m = try tx.membership(org: org, user: userID) else { return nil }
+            return Caller(userID: userID, org: org, email: m.email, role: m.role)
+        }
+        guard let caller else { throw AppError(401, "unauthorized", "This session token is unknown, expired or revoked.") }
+        return caller
+    }
+
+    static func token(_ req: Request) -> String? {
+        if let auth = req.headers[.authorization], auth.lowercased().hasPrefix("bearer ") { return String(auth.dropFirst(7)) }
+        if let cookie = req.headers[.cookie] {
+            for part in cookie.split(separator: ";") {
+                let kv = part.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
+                if kv.count == 2, kv[0] == "effinity_session" { return String(kv[1]) }
+            }
+        }
+        return nil
+    }
+
+    func route(_ req: Request, billing: Bool = false, status: Int = 200,
+               _ body: @escaping @Sendable (Caller) async throws -> JSONValue) async throws -> Response {
+        await respond(req, status: status) {
+            let caller = try await self.authenticate(req)
+            if billing, !caller.role.managesBilling { throw AppError.forbidden }
+            return try await body(caller)
+        }
+    }
+
+    func respond(_ req: Request, status: Int = 200, _ body: @Sendable () async throws -> JSONValue) async -> Response {
+        do {
+            return Self.json(status, try await body())
+        } catch let e as AppError {
+            var error: JSONValue = ["status": .int(e.status), "code": .string(e.code), "message": .string(e.message)]
+            if !e.fields.isEmpty { error["fields"] = .object(e.fields.mapValues { .string($0) }) }
+            if let u = e.upgrade {
+                error["upgrade"] = ["resource": .string(u.resource), "limit": .int(u.limit), "used": .int(u.used),
+                                    "current_plan": .string(u.currentPlan), "suggested_plan": .from(u.suggestedPlan),
+                                    "upgrade_url": .string(u.upgradeURL)]
+            }
+            return Self.json(e.status, ["error": error])
+        } catch let e as StripeCallError {
+            logger.error("Stripe call failed", metadata: ["error": "\(e)", "path": "\(req.uri.path)"])
+            return Self.json(502, ["error": ["status": 502, "code": "stripe_unavailable", "message": "Billing is temporarily unavailable. Try again."]])
+        } catch {
+            let id = "req_" + BillingService.token(12)
+            logger.error("unexpected error", metadata: ["request_id": "\(id)", "error": "\(error)", "path": "\(req.uri.path)"])
+            return Self.json(500, ["error": ["status": 500, "code": "internal_error", "message": "Something went wrong.", "request_id": .string(id)]])
+        }
+    }
+
+    static func body(_ req: Request) async throws -> JSONValue {
+        let bytes = Array(buffer: try await req.body.collect(upTo: 1 << 20))
+        guard !bytes.isEmpty else { return [:] }
+        guard let json = try? JSONParser.parse(bytes), case .object = json else {
+            throw AppError(400, "invalid_json", "The body must be a JSON object.")
+        }
+        return json
+    }
+
+    static func field(_ body: JSONValue, _ name: String) throws -> String {
+        guard let v = body[name].stringValue?.trimmingCharacters(in: .whitespaces), !v.isEmpty else {
+            throw AppError.validation([name: body[name].isNull ? "Required." : "Must be a non-empty string."])
+        }
+        guard v.count <= 500 else { throw AppError.validation([name: "At most 500 characters."]) }
+        return v
+    }
+
+    static func json(_ status: Int, _ value: JSONValue) -> Response {
+        Response(status: .init(code: status), headers: [.contentType: "application/json"],
+                 body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter.data(value))))
+    }
+
+    func subscription(_ caller: Caller) async throws -> JSONValue {
+        let sub = try await service.store.read { tx in try tx.subscription(org: caller.org) }
+        guard let sub else { return ["plan": nil, "status": "none"] }
+        let plan = service.policy.catalog.plan(sub.plan)
+        return [
+            "plan": .string(sub.plan), "status": .string(sub.status), "trial_end": .from(sub.trialEnd),
+            "current_period_start": .from(sub.currentPeriodStart), "current_period_end": .from(sub.currentPeriodEnd),
+            "cancel_at_period_end": .bool(sub.cancelAtPeriodEnd), "stripe_subscription_id": .from(sub.stripeSubscriptionID),
+            "limits": ["leads_per_period": .from(plan?.limits.leadsPerPeriod), "properties": .from(plan?.limits.properties),
+                       "seats": .from(plan?.limits.seats)],
+        ]
+    }
+
+    static func render(_ l: Lead) -> JSONValue {
+        ["id": .string(l.id), "name": .string(l.name), "email": .from(l.email), "created_at": .int(l.createdAt)]
+    }
+
+    static func render(_ p: Property) -> JSONValue {
+        ["id": .string(p.id), "title": .string(p.title), "address": .from(p.address), "created_at": .int(p.createdAt)]
+    }
+
+    static func render(_ i: Invoice) -> JSONValue {
+        ["id": .string(i.stripeInvoiceID), "number": .from(i.number), "amount_due": .int(i.amountDue), "amount_paid": .int(i.amountPaid),
+         "currency": .string(i.currency), "status": .string(i.status), "hosted_invoice_url": .from(i.hostedInvoiceURL),
+         "invoice_pdf": .from(i.invoicePDF), "period_start": .from(i.periodStart), "period_end": .from(i.periodEnd),
+         "paid_at": .from(i.paidAt), "created_at": .int(i.createdAt)]
+    }
+}

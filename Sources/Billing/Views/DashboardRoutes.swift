@@ -1,0 +1,152 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Mustache
+import NIOCore
+import StripeWire
+
+/// `/dashboard/billing`: the server-rendered billing page (plan, trial countdown, usage bars,
+/// plans to choose, invoices, manage billing). The session token comes as a cookie; a `?token=`
+/// link sets the cookie once and redirects to a clean URL.
+struct DashboardRoutes: Sendable {
+    let app: BillingApp
+
+    static let template: MustacheTemplate = try! MustacheTemplate(string: DashboardTemplate.page)  // constant, rendered by the dashboard tests
+
+    func register(_ router: Router<BasicRequestContext>) {
+        router.get("/dashboard/billing") { req, _ -> Response in
+            if let token = req.uri.queryParameters.get("token") {
+                var headers = HTTPFields()
+                headers[.location] = "/dashboard/billing"
+                headers[.setCookie] = "effinity_session=\(token); Path=/; HttpOnly; SameSite=Lax"
+                return Response(status: .seeOther, headers: headers)
+            }
+            return await self.page(req)
+        }
+        router.post("/dashboard/billing/choose") { req, _ -> Response in
+            await self.redirecting(req) { caller in
+                let form = try FormDecoder().decode(Array(buffer: try await req.body.collect(upTo: 1 << 16)))
+                let plan = form["plan"]?.stringValue ?? ""
+                let result = try await self.app.service.changePlan(org: caller.org, email: caller.email, planID: plan)
+                return result["url"].stringValue ?? "/dashboard/billing?notice=plan_changed"
+            }
+        }
+        router.post("/dashboard/billing/portal") { req, _ -> Response in
+            await self.redirecting(req) { caller in try await self.app.service.portalURL(org: caller.org) }
+        }
+    }
+
+    func redirecting(_ req: Request, _ body: @Sendable (BillingApp.Caller) async throws -> String) async -> Response {
+        do {
+            let caller = try await app.authenticate(req)
+            guard caller.role.managesBilling else { throw AppError.forbidden }
+            var headers = HTTPFields()
+            headers[.location] = try await body(caller)
+            return Response(status: .seeOther, headers: headers)
+        } catch let e as AppError {
+            return html(e.status, "<p>\(e.message.htmlEscaped)</p><p><a href=\"/dashboard/billing\">Back</a></p>")
+        } catch {
+            return html(502, "<p>Billing is temporarily unavailable. Try again.</p><p><a href=\"/dashboard/billing\">Back</a></p>")
+        }
+    }
+
+    func html(_ status: Int, _ body: String) -> Response {
+        Response(status: .init(code: status), headers: [.contentType: "text/html; charset=utf-8"],
+                 body: .init(byteBuffer: ByteBuffer(string: "<!doctype html><meta charset=utf-8><title>EFFINITY</title>\(body)")))
+    }
+
+    func page(_ req: Request) async -> Response {
+        let caller: BillingApp.Caller
+        do { caller = try await app.authenticate(req) } catch {
+            return html(401, "<h1>Sign in</h1><p>Open the link printed by <code>effinity token</code> (it ends in <code>?token=…</code>).</p>")
+        }
+        do {
+            let context = try await self.context(caller, query: req.uri.queryParameters)
+            return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(string: Self.template.render(context))))
+        } catch {
+            return html(500, "<p>Something went wrong.</p>")
+        }
+    }
+
+    func context(_ caller: BillingApp.Caller, query: Parameters) async throws -> [String: Any] {
+        let service = app.service
+        let now = service.clock.now()
+        let (sub, invoices, properties, members) = try await service.store.read { tx in
+            (try tx.subscription(org: caller.org), try tx.invoices(org: caller.org), try tx.countProperties(org: caller.org),
+             try tx.countMembers(org: caller.org))
+        }
+        let catalog = service.policy.catalog
+        let plan = sub.flatMap { catalog.plan($0.plan) } ?? catalog.plans[0]
+        let status = sub?.status ?? "none"
+        let leads = sub.map { service.policy.leadUsage($0, now: now).used } ?? 0
+        func usage(_ label: String, _ used: Int, _ limit: Int?) -> [String: Any] {
+            let percent = limit.map { $0 == 0 ? 100 : min(100, used * 100 / $0) } ?? 0
+            return ["label": label, "used": used, "limitText": limit.map(String.init) ?? "unlimited", "percent": percent,
+                    "full": limit.map { used >= $0 } ?? false]
+        }
+        var context: [String: Any] = [
+            "org": caller.org, "email": caller.email, "planName": plan.name, "canManage": caller.role.managesBilling,
+            "hasCustomer": sub?.stripeCustomerID != nil,
+            "statusText": status.replacingOccurrences(of: "_", with: " "),
+            "statusClass": ["active": "", "trialing": "", "past_due": "warn"][status] ?? "bad",
+            "usage": [usage("Leads this period", leads, plan.limits.leadsPerPeriod), usage("Properties", properties, plan.limits.properties),
+                      usage("Seats", members, plan.limits.seats)],
+            "hasInvoices": !invoices.isEmpty,
+            "invoices": invoices.map { i -> [String: Any] in
+                ["date": BillingService.date(i.createdAt), "number": i.number ?? i.stripeInvoiceID,
+                 "amount": BillingService.money(i.amountDue, i.currency), "status": i.status, "url": i.hostedInvoiceURL ?? ""]
+            },
+            "plans": catalog.plans.map { p -> [String: Any] in
+                let limits = [p.limits.leadsPerPeriod.map { "\($0) leads" } ?? "Unlimited leads",
+                              p.limits.properties.map { "\($0) properties" } ?? "unlimited properties",
+                              p.limits.seats.map { "\($0) seats" } ?? "unlimited seats"].joined(separator: " · ")
+                let isCurrent = p.id == plan.id && ["active", "trialing", "past_due"].contains(status)
+                return ["id": p.id, "name": p.name, "price": BillingService.money(p.monthlyPriceCents, p.currency), "limitsText": limits,
+                        "trialText": p.trialDays > 0 && sub?.stripeSubscriptionID == nil ? "\(p.trialDays)-day free trial" : "",
+                        "current": isCurrent,
+                        "actionLabel": p.monthlyPriceCents > plan.monthlyPriceCents ? "Upgrade" : (p.isFree ? "Downgrade to free" : "Switch")]
+            },
+        ]
+        if let end = sub?.currentPeriodEnd {
+            context["periodText"] = sub?.cancelAtPeriodEnd == true ? "Ends on \(BillingService.date(end))"
+                : (status == "trialing" ? "Trial ends on \(BillingService.date(end))" : "Renews on \(BillingService.date(end))")
+        } else {
+            context["periodText"] = plan.isFree ? "Free forever · upgrade any time" : ""
+        }
+        if status == "trialing", let end = sub?.trialEnd { context["trialDaysLeft"] = max(0, (end - now + 86399) / 86400) }
+        switch status {
+        case "past_due": context["notice"] = "Your last payment failed. Update your card to keep your plan."; context["noticeClass"] = "bad"
+        case "canceled", "unpaid", "incomplete_expired": context["notice"] = "Your subscription has ended. Choose a plan to continue."; context["noticeClass"] = "bad"
+        case "incomplete": context["notice"] = "Your first payment is not complete."; context["noticeClass"] = "warn"
+        default: break
+        }
+        if query.get("checkout") == "success" { context["notice"] = "Thank you! Your subscription is being activated."; context["noticeClass"] = "good" }
+        let checks: [(String, Int, Int?, KeyPath<PlanLimits, Int?>)] = [
+            ("leads", leads, plan.limits.leadsPerPeriod, \.leadsPerPeriod), ("properties", properties, plan.limits.properties, \.properties),
+            ("seats", members, plan.limits.seats, \.seats),
+        ]
+        for (name, used, limit, path) in checks {
+            guard let limit, used >= limit, let next = catalog.upgrade(from: plan.id, for: path) else { continue }
+            context["limitPrompt"] = "You have reached your \(plan.name) plan's limit of \(limit) \(name). Upgrade to \(next.name) for more."
+            break
+        }
+        return context
+    }
+}
+
+extension String {
+    var htmlEscaped: String {
+        var out = ""
+        for ch in self {
+            switch ch {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            default: out.append(ch)
+            }
+        }
+        return out
+    }
+}

@@ -36,6 +36,15 @@ public final class StripeEmulator: Sendable {
         (wakeups, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
+    /// A tenant's "now" (its account clock), for code that must share the fake's time, such as
+    /// an app under test verifying webhook signatures during a clock advance.
+    public func now(account: String) -> Int {
+        let settings = self.settings
+        return (try? database.writer.read { db in
+            try AccountClock(db: db, account: account, wall: settings.wallClock).now()
+        }) ?? settings.wallClock.now()
+    }
+
     /// Attempts every webhook delivery that is due now (on each tenant's clock), repeating until
     /// none is left, and returns how many attempts were made. Tests and scenarios call this
     /// instead of sleeping.

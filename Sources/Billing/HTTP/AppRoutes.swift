@@ -70,6 +70,25 @@ public struct BillingApp: Sendable {
                 ["data": .array(try await self.service.store.read { tx in try tx.leads(org: caller.org) }.map(Self.render))]
             }
         }
+        router.get("/api/leads/{id}") { req, context in
+            try await self.route(req) { caller in
+                let id = context.parameters.get("id") ?? ""
+                // Scoped by organization: another org's lead is simply not found.
+                guard let lead = try await self.service.store.read({ tx in try tx.leads(org: caller.org).first { $0.id == id } }) else {
+                    throw AppError.notFound("lead")
+                }
+                return Self.render(lead)
+            }
+        }
+        router.get("/api/properties/{id}") { req, context in
+            try await self.route(req) { caller in
+                let id = context.parameters.get("id") ?? ""
+                guard let p = try await self.service.store.read({ tx in try tx.properties(org: caller.org).first { $0.id == id } }) else {
+                    throw AppError.notFound("property")
+                }
+                return Self.render(p)
+            }
+        }
         router.post("/api/properties") { req, _ in
             try await self.route(req, status: 201) { caller in
                 let body = try await Self.body(req)

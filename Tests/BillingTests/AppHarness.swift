@@ -1,0 +1,103 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import StripeWire
+import StripeEmulator
+@testable import Billing
+
+/// The fake Stripe and the EFFINITY app, both on real loopback ports, wired together: the app
+/// calls the fake over HTTP and the fake delivers signed webhooks to the app. Time is frozen and
+/// moves for both at once.
+struct AppEnv {
+    let emulator: StripeEmulator
+    let key: String
+    let service: BillingService
+    let clock: any AppClock
+    let app: any TestClientProtocol
+    let start: Int
+
+    static func run(start: Int = 1_800_000_000, _ body: @escaping @Sendable (AppEnv) async throws -> Void) async throws {
+        let emulator = StripeEmulator(database: try .inMemory(), settings: EmulatorSettings(wallClock: FixedWallClock(start)))
+        let key = "sk_test_app_" + BillingService.token(10)
+        try await Application(responder: StripeHTTPResponder(emulator: emulator)).test(.live) { stripeClient in
+            let stripePort = stripeClient.port!
+            // The endpoint exists first, so the app starts with its secret; its URL is set once the app listens.
+            let endpoint = try JSONParser.parse(await emulator.handle(APICall(
+                method: "POST", path: "/v1/webhook_endpoints",
+                body: Array("url=http://127.0.0.1:1/pending&enabled_events[]=*".utf8),
+                headers: ["Authorization": "Bearer \(key)"])).body)
+            let clock = FakeStripeClock(emulator: emulator, account: key)
+            let stripe = StripeClient(configuration: StripeConfiguration(apiBase: "http://127.0.0.1:\(stripePort)", secretKey: key,
+                                                                         webhookSecret: endpoint["secret"].stringValue, maxRetries: 0))
+            let service = BillingService(store: try SQLiteBillingStore.inMemory(), stripe: stripe,
+                                         policy: BillingPolicy(catalog: try BillingService.defaultCatalog()), clock: clock,
+                                         appURL: "http://app.test")
+            let app = Application(router: BillingApp(service: service).router())
+            try await app.test(.live) { appClient in
+                _ = await emulator.handle(APICall(method: "POST", path: "/v1/webhook_endpoints/\(endpoint["id"].stringValue!)",
+                                                  body: Array("url=http://127.0.0.1:\(appClient.port!)/api/billing/webhooks".utf8),
+                                                  headers: ["Authorization": "Bearer \(key)"]))
+                try await body(AppEnv(emulator: emulator, key: key, service: service, clock: clock, app: appClient, start: start))
+            }
+        }
+    }
+
+    /// A user, org and membership, and a session token for them.
+    func token(_ email: String, org: String, role: Role = .owner) async throws -> String {
+        let (user, _, _) = try await service.ensureMember(email: email, org: org, role: role)
+        return try await service.createSession(userID: user.id, orgID: org)
+    }
+
+    struct Reply {
+        let status: Int
+        let json: JSONValue
+    }
+
+    func call(_ method: HTTPRequest.Method, _ path: String, token: String? = nil, _ body: JSONValue? = nil) async throws -> Reply {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        let response = try await app.execute(uri: path, method: method, headers: headers,
+                                             body: body.map { ByteBuffer(bytes: JSONWriter.data($0)) })
+        return Reply(status: Int(response.status.code), json: (try? JSONParser.parse(Array(buffer: response.body))) ?? .null)
+    }
+
+    /// A Stripe API call as the test (not the app).
+    @discardableResult
+    func stripe(_ method: String, _ path: String, _ body: String = "") async throws -> JSONValue {
+        let parts = path.split(separator: "?", maxSplits: 1).map(String.init)
+        let r = await emulator.handle(APICall(method: method, path: parts[0], query: parts.count > 1 ? parts[1] : nil,
+                                              body: Array(body.utf8), headers: ["Authorization": "Bearer \(key)"]))
+        return try JSONParser.parse(r.body)
+    }
+
+    func drain() async throws { try await emulator.drainDeliveries(account: key) }
+
+    /// Moves the fake's clock and the app's together; deliveries on the way are drained.
+    func advance(_ span: String) async throws {
+        let now = try await stripe("GET", "/_emulator/time")["now"].intValue!
+        let target = try TimeSpan(parsing: span).after(now)
+        try await emulator.travel(account: key, to: target)
+        try await drain()
+    }
+
+    /// Subscribes an org through Checkout completed headlessly with a card.
+    func subscribe(token: String, plan: String, card: String = "4242424242424242") async throws -> String {
+        let r = try await call(.post, "/api/billing/subscription", token: token, ["plan": .string(plan)])
+        guard r.status == 200, let session = r.json["checkout_session_id"].stringValue else {
+            throw AppError(r.status, "setup", "checkout failed: \(JSONWriter.string(r.json))")
+        }
+        try await stripe("POST", "/_emulator/checkout/\(session)/complete", "card=\(card)")
+        try await drain()
+        return session
+    }
+}
+
+/// The app's clock follows the fake's account clock, so webhook signatures made at simulated
+/// times verify at those same times.
+struct FakeStripeClock: AppClock {
+    let emulator: StripeEmulator
+    let account: String
+    func now() -> Int { emulator.now(account: account) }
+}

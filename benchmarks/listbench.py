@@ -140,7 +140,7 @@ def main():
     signal.signal(signal.SIGHUP, _on_signal)
 
     log_dir = args.log_dir or tempfile.mkdtemp(prefix="listbench-")
-    srv = sb.Server(args.server_cmd, args.base_url, args.api_key, os.path.join(log_dir, f"list-{args.name}.log"))
+    srv = sb.Server(args.server_cmd, args.base_url, args.api_key, os.path.join(log_dir, f"server-list-{args.name}.log"))
     try:
         ms, _ = srv.start()
         emit({"metric": "list_startup", "startup_ms": sb.r3(ms)})

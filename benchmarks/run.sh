@@ -57,7 +57,7 @@ else
 fi
 LOGS="$OUT/logs"
 mkdir -p "$OUT" "$LOGS"
-rm -f "$OUT"/*.jsonl "$LOGS"/*
+rm -rf "$OUT"/*.jsonl "$LOGS"/*
 T0=$(date +%s)
 say() { printf '[%4ds] %s\n' $(( $(date +%s) - T0 )) "$*" >&2; }
 free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -127,16 +127,17 @@ PORT_OURS=$(free_port)
 PORT_LS=$(free_port)
 OURS_CMD="$BIN stripe --port $PORT_OURS"
 LS_CMD="$LS_VENV/bin/localstripe --port $PORT_LS --from-scratch"
-SB_ARGS=(--runs 1 --requests "$REQUESTS" --flows "$FLOWS" --max-seconds "$MAXS" --wrk --wrk-seconds "$WRKS" --log-dir "$LOGS")
+mkdir -p "$LOGS/ours" "$LOGS/localstripe"   # server logs, one folder per server
+SB_ARGS=(--runs 1 --requests "$REQUESTS" --flows "$FLOWS" --max-seconds "$MAXS" --wrk --wrk-seconds "$WRKS")
 for i in $(seq 1 "$RUNS"); do
   say "stripebench run $i/$RUNS: ours"
   timeout 600 "$PY" "$STRIPEBENCH" --base-url "http://127.0.0.1:$PORT_OURS" --name ours \
-    --server-cmd "$OURS_CMD" "${SB_ARGS[@]}" --out "$OUT/http-ours.jsonl" >/dev/null 2>>"$LOGS/stripebench-ours.log" \
+    --server-cmd "$OURS_CMD" "${SB_ARGS[@]}" --log-dir "$LOGS/ours" --out "$OUT/http-ours.jsonl" >/dev/null 2>>"$LOGS/stripebench-ours.log" \
     || say "stripebench ours run $i failed (see $LOGS/stripebench-ours.log)"
   if [ -z "$LS_NOTE" ]; then
     say "stripebench run $i/$RUNS: localstripe"
     timeout 900 "$PY" "$STRIPEBENCH" --base-url "http://127.0.0.1:$PORT_LS" --name localstripe \
-      --server-cmd "$LS_CMD" "${SB_ARGS[@]}" --out "$OUT/http-localstripe.jsonl" >/dev/null 2>>"$LOGS/stripebench-localstripe.log" \
+      --server-cmd "$LS_CMD" "${SB_ARGS[@]}" --log-dir "$LOGS/localstripe" --out "$OUT/http-localstripe.jsonl" >/dev/null 2>>"$LOGS/stripebench-localstripe.log" \
       || say "stripebench localstripe run $i failed (see $LOGS/stripebench-localstripe.log)"
   fi
 done
@@ -144,12 +145,12 @@ done
 # ---- 4. scale mode: RSS, create rate and list latency vs stored customers --------------------
 say "stripebench --scale: ours ($SCALE_OURS)"
 timeout 900 "$PY" "$STRIPEBENCH" --base-url "http://127.0.0.1:$PORT_OURS" --name ours --server-cmd "$OURS_CMD" \
-  --scale --scale-checkpoints "$SCALE_OURS" --scale-max-seconds 600 --log-dir "$LOGS" \
+  --scale --scale-checkpoints "$SCALE_OURS" --scale-max-seconds 600 --log-dir "$LOGS/ours" \
   --out "$OUT/scale-ours.jsonl" >/dev/null 2>>"$LOGS/scale-ours.log" || say "scale ours failed"
 if [ -z "$LS_NOTE" ]; then
   say "stripebench --scale: localstripe ($SCALE_LS, cap ${SCALE_LS_MAX}s)"
   timeout $(( SCALE_LS_MAX + 300 )) "$PY" "$STRIPEBENCH" --base-url "http://127.0.0.1:$PORT_LS" --name localstripe \
-    --server-cmd "$LS_CMD" --scale --scale-checkpoints "$SCALE_LS" --scale-max-seconds "$SCALE_LS_MAX" --log-dir "$LOGS" \
+    --server-cmd "$LS_CMD" --scale --scale-checkpoints "$SCALE_LS" --scale-max-seconds "$SCALE_LS_MAX" --log-dir "$LOGS/localstripe" \
     --out "$OUT/scale-localstripe.jsonl" >/dev/null 2>>"$LOGS/scale-localstripe.log" || say "scale localstripe failed"
 fi
 

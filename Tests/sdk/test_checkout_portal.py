@@ -161,6 +161,21 @@ def test_list_line_items_and_expand(billing):
     # Not expanded: not included at all (line_items is includable only).
     assert "line_items" not in stripe.checkout.Session.retrieve(s.id)
 
+    listed = stripe.checkout.Session.list(expand=["data.line_items"]).data
+    assert [i.price.id for i in listed[0].line_items.data] == [plan.id, seats.id]
+    with_product = stripe.checkout.Session.list_line_items(s.id, expand=["data.price.product"])
+    assert [i.price.product.name for i in with_product.data] == ["Pro", "Seat"]
+
+
+def test_expand_line_items_nested_price_product(billing):
+    """expand=["line_items.data.price.product"] on retrieve, as in Stripe's fulfilment guide."""
+    plan = billing.price(1500, name="Pro")
+    s = _sub_session(plan)
+    got = stripe.checkout.Session.retrieve(s.id, expand=["line_items.data.price.product"])
+    product = got.line_items.data[0].price.product
+    assert not isinstance(product, str), f"price.product not expanded: {product!r}"
+    assert product.name == "Pro"
+
 
 def test_create_validation_errors(billing):
     price = billing.price(1500)
@@ -416,6 +431,7 @@ def test_expiry_by_advancing_time(billing, control):
     assert gone.status == "expired" and gone.url is None
     evs = stripe.Event.list(type="checkout.session.expired").data
     assert sorted(e.data.object.id for e in evs) == sorted([s.id, short.id])
+    assert all(e.data.object.status == "expired" and e.data.object.url is None for e in evs)
     assert {x.id for x in stripe.checkout.Session.list(status="expired").data} == {s.id, short.id}
 
     status, body = control(f"/_emulator/checkout/{s.id}/complete", card="pm_card_visa")
@@ -461,6 +477,21 @@ def test_headless_subscription_existing_customer(billing, control):
     assert types[:5] == ["payment_method.attached", "customer.updated", "customer.subscription.created",
                          "invoice.created", "invoice.finalized"]
     assert types[-1] == "checkout.session.completed"
+
+    status, body = control(f"/_emulator/checkout/{s.id}/complete", card="pm_card_visa")
+    assert status == 400 and body["error"]["code"] == "checkout_session_not_open", body
+    assert len(stripe.Subscription.list(customer=cus.id).data) == 1
+
+
+def test_headless_with_existing_payment_method(billing, control):
+    price = billing.price(1500)
+    pm = stripe.PaymentMethod.create(type="card", card={"token": "tok_visa"})
+    s = _sub_session(price, customer_email="pm@example.com")
+    status, body = control(f"/_emulator/checkout/{s.id}/complete", card=pm.id)
+    assert status == 200, body
+    sub = stripe.Subscription.retrieve(body["subscription"])
+    assert sub.default_payment_method == pm.id and sub.status == "active"
+    assert stripe.PaymentMethod.retrieve(pm.id).customer == body["customer"]
 
 
 def test_headless_declines_and_3ds(billing, control):
@@ -517,6 +548,36 @@ def test_headless_payment_mode(billing, control):
     assert stripe.checkout.Session.retrieve(s2.id).payment_intent is None
 
 
+def test_payment_mode_customer_creation_always(billing, control):
+    price = _one_time_price(2500)
+    s = stripe.checkout.Session.create(mode="payment", line_items=[{"price": price.id}], success_url=SUCCESS,
+                                       customer_creation="always", customer_email="cc@example.com")
+    assert s.customer_creation == "always"
+    status, body = control(f"/_emulator/checkout/{s.id}/complete", card="pm_card_visa")
+    assert status == 200, body
+    done = stripe.checkout.Session.retrieve(s.id)
+    assert done.customer is not None
+    assert stripe.Customer.retrieve(done.customer).email == "cc@example.com"
+    assert stripe.PaymentIntent.retrieve(done.payment_intent).customer == done.customer
+
+
+def test_payment_mode_page_3ds(billing, page):
+    price = _one_time_price(2500, name="Mug")
+    s = stripe.checkout.Session.create(mode="payment", line_items=[{"price": price.id, "quantity": 2}],
+                                       success_url=SUCCESS, cancel_url=CANCEL)
+    _, _, html = page(s.url)
+    assert "Mug" in html and "Pay $50.00" in html
+    status, _, html = page(s.url, {"test_card": "4000002760003184", "email": "m@example.com"})
+    assert status == 200 and "/challenge" in html
+    assert stripe.PaymentIntent.list().data == []  # nothing kept while waiting for the challenge
+    status, headers, _ = page(s.url, {"outcome": "complete"}, suffix="/challenge")
+    assert status == 303 and headers["Location"] == f"https://app.test/ok?s={s.id}"
+    done = stripe.checkout.Session.retrieve(s.id)
+    assert (done.status, done.payment_status, done.customer_details.email) == ("complete", "paid", "m@example.com")
+    pis = stripe.PaymentIntent.list().data
+    assert [(p.id, p.status, p.amount) for p in pis] == [(done.payment_intent, "succeeded", 5000)]
+
+
 def test_headless_setup_mode(billing, control):
     cus = billing.customer(pm=None, email="i@example.com")
     s = stripe.checkout.Session.create(mode="setup", currency="usd", success_url=SUCCESS, customer=cus.id)
@@ -532,6 +593,22 @@ def test_headless_setup_mode(billing, control):
     assert pm.customer == cus.id and (pm.card.last4, pm.card.exp_year) == ("4242", 2040)
     assert [p.id for p in stripe.PaymentMethod.list(customer=cus.id).data] == [pm.id]
     assert "setup_intent.succeeded" in [e.type for e in stripe.Event.list().data]
+
+
+def test_session_for_test_clock_customer_is_usable(billing, control):
+    """A Checkout Session for a customer on a test clock must not be born expired: its
+    expiry must be measured on the same clock as its expires_at."""
+    clock = billing.clock()
+    cus = billing.customer(clock, pm=None, email="tc@example.com")
+    price = billing.price(1000)
+    s = _sub_session(price, customer=cus.id)
+    assert s.status == "open"
+    assert stripe.checkout.Session.retrieve(s.id).status == "open"
+    assert stripe.Event.list(type="checkout.session.expired").data == []
+    status, body = control(f"/_emulator/checkout/{s.id}/complete", card="pm_card_visa")
+    assert status == 200, body
+    sub = stripe.Subscription.retrieve(body["subscription"])
+    assert sub.test_clock == clock.id and sub.start_date == billing.T0 and sub.status == "active"
 
 
 # --- errors through the SDK --------------------------------------------------------------------
@@ -618,6 +695,7 @@ def test_portal_session_with_and_without_configuration(billing, page):
     assert s.configuration == default.id and s.customer == cus.id and s.flow is None
     assert s.return_url == "https://app.test/account"
     assert _path(s.url).startswith("/p/session/") and _path(s.url).endswith("/" + s.id)
+    assert [e.data.object.id for e in stripe.Event.list(type="billing_portal.session.created").data] == [s.id]
 
     status, _, html = page(s.url)
     assert status == 200 and "TEST MODE" in html
@@ -744,9 +822,12 @@ def test_portal_switch_plan_prorates(billing, page, control, via):
     assert len(items) == 2
     amounts = sorted(i.amount for i in items)
     assert amounts[0] < 0 < amounts[1]
-    # 10 of 31 days used: the unused part of Basic back, the unused part of Pro charged.
-    assert amounts[0] == pytest.approx(-1000 * 21 / 31, abs=2)
-    assert amounts[1] == pytest.approx(3000 * 21 / 31, abs=2)
+    # 10 days used: the unused part of Basic back, the unused part of Pro charged.
+    start, end = sub["items"].data[0].current_period_start, sub["items"].data[0].current_period_end
+    unused = (end - start - 10 * DAY) / (end - start)
+    assert amounts[0] == pytest.approx(-1000 * unused, abs=2)
+    assert amounts[1] == pytest.approx(3000 * unused, abs=2)
+    assert {i.period.end for i in items} == {end}
     assert all(i.subscription == sub.id if "subscription" in i else True for i in items)
 
 
@@ -868,3 +949,22 @@ def test_checkout_then_portal_end_to_end(billing, page, control):
     assert status == 303 and "flash=" in headers["Location"]
     sub = stripe.Subscription.retrieve(done.subscription)
     assert sub.status == "trialing" and sub.cancel_at_period_end is True
+
+    # A new card in the portal becomes the default of the customer and of the subscription.
+    before = billing.seen()
+    status, headers, _ = page(ps.url, {"action": "update_card", "test_card": "5555555555554444"})
+    assert status == 303 and "flash=" in headers["Location"]
+    new_pm = stripe.Customer.retrieve(done.customer).invoice_settings.default_payment_method
+    assert stripe.Subscription.retrieve(sub.id).default_payment_method == new_pm
+    assert stripe.PaymentMethod.retrieve(new_pm).card.last4 == "4444"
+    assert _types(billing, done.customer, exclude=before) == [
+        "payment_method.attached", "customer.updated", "customer.subscription.updated"]
+
+    # Switching plans during the trial ends it (trial_update_behavior=end_trial) and charges the new card.
+    pro2 = billing.price(2500, name="Pro Plus")
+    status, headers, _ = page(ps.url, {"action": "switch_plan", "subscription": sub.id, "price": pro2.id})
+    assert status == 303 and "flash=" in headers["Location"], headers["Location"]
+    sub = stripe.Subscription.retrieve(sub.id)
+    assert sub.status == "active" and sub["items"].data[0].price.id == pro2.id
+    inv = stripe.Invoice.retrieve(sub.latest_invoice)
+    assert (inv.status, inv.amount_paid) == ("paid", 2500)

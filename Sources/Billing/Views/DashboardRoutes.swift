@@ -105,7 +105,8 @@ struct DashboardRoutes: Sendable {
                 return ["id": p.id, "name": p.name, "price": BillingService.money(p.monthlyPriceCents, p.currency), "limitsText": limits,
                         "trialText": p.trialDays > 0 && sub?.stripeSubscriptionID == nil ? "\(p.trialDays)-day free trial" : "",
                         "current": isCurrent,
-                        "actionLabel": p.monthlyPriceCents > plan.monthlyPriceCents ? "Upgrade" : (p.isFree ? "Downgrade to free" : "Switch")]
+                        "actionLabel": !["active", "trialing", "past_due"].contains(status) ? "Choose"
+                            : (p.monthlyPriceCents > plan.monthlyPriceCents ? "Upgrade" : (p.isFree ? "Downgrade to free" : "Downgrade"))]
             },
         ]
         if let end = sub?.currentPeriodEnd {

@@ -1,0 +1,80 @@
+import ArgumentParser
+import Billing
+import Foundation
+import Hummingbird
+import Logging
+
+/// Options shared by the app commands: where the app keeps its data.
+struct AppStoreOptions: ParsableArguments {
+    @Option(name: .customLong("db"), help: ArgumentHelp("The app's SQLite file (shared by `effinity app` and `effinity token`).", valueName: "path"))
+    var dbPath = "effinity.sqlite"
+
+    func store() throws -> SQLiteBillingStore { try SQLiteBillingStore.file(dbPath) }
+}
+
+/// `effinity app`: the EFFINITY billing app against Stripe (real, or the fake).
+struct AppCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "app",
+        abstract: "Run the EFFINITY billing app (API, webhook receiver, dashboard).",
+        discussion: "Stripe comes from STRIPE_API_BASE, STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET (or the options below)."
+    )
+
+    @OptionGroup var storeOptions: AppStoreOptions
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on.") var port = 8080
+    @Option(help: "The app's public URL (for Checkout and Portal return links); default http://HOST:PORT.") var publicURL: String?
+    @Option(help: "Stripe API base URL (overrides STRIPE_API_BASE).") var stripeAPIBase: String?
+    @Option(help: "Stripe secret key (overrides STRIPE_SECRET_KEY).") var stripeSecretKey: String?
+    @Option(help: "Webhook signing secret (overrides STRIPE_WEBHOOK_SECRET).") var stripeWebhookSecret: String?
+
+    func run() async throws {
+        let env = ProcessInfo.processInfo.environment
+        guard let key = stripeSecretKey ?? env["STRIPE_SECRET_KEY"] else {
+            throw ValidationError("Set STRIPE_SECRET_KEY (or --stripe-secret-key); for the local fake use `effinity dev`.")
+        }
+        let config = StripeConfiguration(apiBase: stripeAPIBase ?? env["STRIPE_API_BASE"] ?? "https://api.stripe.com", secretKey: key,
+                                         webhookSecret: stripeWebhookSecret ?? env["STRIPE_WEBHOOK_SECRET"])
+        let app = try await AppRunner.make(store: try storeOptions.store(), stripe: config, host: host, port: port,
+                                           publicURL: publicURL ?? "http://\(host):\(port)")
+        say("EFFINITY billing on http://\(host):\(port) (dashboard: /dashboard/billing, data: \(storeOptions.dbPath))")
+        try await app.runService()
+    }
+}
+
+/// Builds the app's HTTP application (shared by `app` and `dev`).
+enum AppRunner {
+    static func make(store: any BillingStore, stripe: StripeConfiguration, host: String, port: Int, publicURL: String,
+                     onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws -> some ApplicationProtocol {
+        let service = BillingService(store: store, stripe: StripeClient(configuration: stripe),
+                                     policy: BillingPolicy(catalog: try BillingService.defaultCatalog()), appURL: publicURL)
+        try await service.ensurePlans()
+        var logger = Logger(label: "effinity.app")
+        logger.logLevel = .notice
+        return Application(router: BillingApp(service: service).router(),
+                           configuration: .init(address: .hostname(host, port: port), serverName: "effinity-app"),
+                           onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) }, logger: logger)
+    }
+}
+
+/// `effinity token`: a session token for a user of an organization (creating what is missing).
+struct TokenCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "token", abstract: "Create a user, organization and membership if missing, and print a session token.")
+
+    @OptionGroup var storeOptions: AppStoreOptions
+    @Option(help: "The user's email.") var user: String
+    @Option(help: "The organization id.") var org: String
+    @Option(help: "owner, admin or member.") var role = "owner"
+    @Option(help: "Days the token stays valid.") var days = 30
+
+    func run() async throws {
+        guard let role = Role(rawValue: role) else { throw ValidationError("--role must be owner, admin or member.") }
+        guard user.contains("@") else { throw ValidationError("--user must be an email address.") }
+        let service = BillingService(store: try storeOptions.store(),
+                                     stripe: StripeClient(configuration: StripeConfiguration(secretKey: "unused")),
+                                     policy: BillingPolicy(catalog: try BillingService.defaultCatalog()), appURL: "")
+        let (u, _, _) = try await service.ensureMember(email: user, org: org, role: role)
+        say(try await service.createSession(userID: u.id, orgID: org, ttl: days * 86400))
+    }
+}

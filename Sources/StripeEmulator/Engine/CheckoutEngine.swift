@@ -61,7 +61,7 @@ enum CheckoutEngine {
         var session = session
         let sessionID = session["id"].stringValue!
         let mode = session["mode"].stringValue ?? "payment"
-        let now = try ledger.now(clock: nil)
+        let now = try ledger.now(for: session)
         let hidden = try ledger.store.hidden(sessionID)
         let items = hidden["line_items"].arrayValue ?? []
         let email = email ?? session["customer_email"].stringValue
@@ -205,7 +205,7 @@ enum CheckoutEngine {
     @discardableResult
     static func expire(_ id: String, _ ledger: Ledger, onlyIfDue: Bool) throws -> JSONValue? {
         guard var session = try ledger.store.find(id)?.object, session["status"] == "open" else { return nil }
-        let now = try ledger.now(clock: nil)
+        let now = try ledger.now(for: session)
         if onlyIfDue, (session["expires_at"].intValue ?? 0) > now { return nil }
         session["status"] = "expired"
         session["url"] = nil

@@ -41,8 +41,9 @@ struct Expander {
         if key == "line_items", kind == "checkout.session", case .object(var object) = value, let id = object["id"]?.stringValue {
             // An includable field: present only when expanded.
             let items = try store.hidden(id)["line_items"].arrayValue ?? []
-            object[key] = ["object": "list", "data": .array(items), "has_more": false,
-                           "url": .string("/v1/checkout/sessions/\(id)/line_items")]
+            let list: JSONValue = ["object": "list", "data": .array(items), "has_more": false,
+                                   "url": .string("/v1/checkout/sessions/\(id)/line_items")]
+            object[key] = try apply(list, rest, fullPath: fullPath)
             return .object(object)
         }
         guard case .object(var object) = value, let field = object[key] else {

@@ -30,6 +30,14 @@ enum CheckoutSessions {
         if customer != nil, email != nil {
             throw StripeError.invalidRequest("You may only specify one of these parameters: customer, customer_email.", param: "customer_email")
         }
+        let customerCreation = try req.params.choice("customer_creation", in: ["always", "if_required"])
+        if customerCreation != nil, customer != nil {
+            throw StripeError.invalidRequest("customer_creation can only be used without `customer`.", param: "customer_creation")
+        }
+        if customerCreation == "if_required", mode == "subscription" {
+            throw StripeError.invalidRequest("customer_creation=if_required is not valid in subscription mode: a customer is always created.",
+                                             param: "customer_creation")
+        }
         let ledger = req.ledger
         let now = try customer.map { try ledger.now(for: $0) } ?? req.now
 
@@ -122,7 +130,7 @@ enum CheckoutSessions {
             "currency": .string(currency), "currency_conversion": nil, "custom_fields": [],
             "custom_text": ["after_submit": nil, "shipping_address": nil, "submit": nil, "terms_of_service_acceptance": nil],
             "customer": .from(customer?["id"].stringValue), "customer_account": nil,
-            "customer_creation": customer != nil ? .null : (mode == "payment" ? "if_required" : "always"),
+            "customer_creation": customer != nil ? .null : .string(customerCreation ?? (mode == "payment" ? "if_required" : "always")),
             "customer_details": nil, "customer_email": .from(email), "discounts": [], "excluded_payment_method_types": [],
             "expires_at": .int(expiresAt), "invoice": nil, "invoice_creation": nil, "livemode": false,
             "locale": .from(try req.params.nonEmpty("locale")), "metadata": try Metadata.apply(&req.params, to: [:]), "mode": .string(mode),
@@ -145,7 +153,8 @@ enum CheckoutSessions {
         }
         try req.store.insert(session, type: "checkout.session",
                              hidden: ["line_items": .array(items), "subscription_data": subscriptionData])
-        try Scheduler.schedule(ledger, clock: nil, at: expiresAt, .expireCheckout, target: id)
+        // Expiry runs on the clock the session's time came from (the customer's test clock, if any).
+        try Scheduler.schedule(ledger, clock: customer?["test_clock"].stringValue, at: expiresAt, .expireCheckout, target: id)
         return session
     }
 

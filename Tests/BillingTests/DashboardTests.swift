@@ -72,8 +72,12 @@ import StripeWire
                                    "--screenshot=\(file.path)", "http://127.0.0.1:\(client.port!)/dashboard/billing?token=\(sessionTokens[state.name]!)"]
                     p.standardOutput = FileHandle.nullDevice
                     p.standardError = FileHandle.nullDevice
-                    try p.run()
-                    p.waitUntilExit()
+                    // Wait off the cooperative pool: Chromium needs this process's server to answer.
+                    try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+                        DispatchQueue.global().async {
+                            do { try p.run(); p.waitUntilExit(); c.resume() } catch { c.resume(throwing: error) }
+                        }
+                    }
                     let png = try Data(contentsOf: file)
                     #expect(png.count > 20_000, "\(state.name) screenshot looks blank")
                 }

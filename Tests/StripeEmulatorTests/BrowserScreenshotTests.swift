@@ -12,7 +12,17 @@ import StripeWire
         .first { FileManager.default.isExecutableFile(atPath: $0) }
 
     /// Runs Chromium headless and returns what it printed (the DOM with `--dump-dom`).
-    static func chromium(_ arguments: [String]) throws -> String {
+    /// Chromium fetches pages from a server running in this process: waiting for it must not
+    /// block a cooperative thread (there may be only two), or the server could never answer.
+    static func chromium(_ arguments: [String]) async throws -> String {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                do { continuation.resume(returning: try chromiumBlocking(arguments)) } catch { continuation.resume(throwing: error) }
+            }
+        }
+    }
+
+    static func chromiumBlocking(_ arguments: [String]) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: chromium!)
         process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
@@ -49,12 +59,12 @@ import StripeWire
             let port = try #require(client.port)
             for (name, path, text) in [("checkout", checkoutPath, "Start your free trial"), ("portal", portalPath, "Billing for owner@acme.test")] {
                 let url = "http://127.0.0.1:\(port)\(path)"
-                let dom = try Self.chromium(["--dump-dom", url])
+                let dom = try await Self.chromium(["--dump-dom", url])
                 #expect(dom.contains(text), "\(name) page did not render its content")
                 #expect(dom.contains("TEST MODE"))
                 let file = dir.appendingPathComponent("\(name).png")
                 try? FileManager.default.removeItem(at: file)
-                _ = try Self.chromium(["--window-size=1280,1000", "--screenshot=\(file.path)", url])
+                _ = try await Self.chromium(["--window-size=1280,1000", "--screenshot=\(file.path)", url])
                 let png = try Data(contentsOf: file)
                 #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]), "\(name).png is not a PNG")
                 #expect(png.count > 20_000, "\(name).png looks blank (\(png.count) bytes)")

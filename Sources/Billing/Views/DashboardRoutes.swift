@@ -44,10 +44,17 @@ struct DashboardRoutes: Sendable {
             headers[.location] = try await body(caller)
             return Response(status: .seeOther, headers: headers)
         } catch let e as AppError {
-            return html(e.status, "<p>\(e.message.htmlEscaped)</p><p><a href=\"/dashboard/billing\">Back</a></p>")
+            return message(e.status, e.message)
         } catch {
-            return html(502, "<p>Billing is temporarily unavailable. Try again.</p><p><a href=\"/dashboard/billing\">Back</a></p>")
+            return message(502, "Billing is temporarily unavailable. Try again.")
         }
+    }
+
+    static let messageTemplate: MustacheTemplate = try! MustacheTemplate(string: DashboardTemplate.message)  // constant
+
+    /// A short page with a (escaped) message and a way back.
+    func message(_ status: Int, _ text: String) -> Response {
+        html(status, Self.messageTemplate.render(["text": text]))
     }
 
     func html(_ status: Int, _ body: String) -> Response {
@@ -133,21 +140,5 @@ struct DashboardRoutes: Sendable {
             break
         }
         return context
-    }
-}
-
-extension String {
-    var htmlEscaped: String {
-        var out = ""
-        for ch in self {
-            switch ch {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.append(ch)
-            }
-        }
-        return out
     }
 }

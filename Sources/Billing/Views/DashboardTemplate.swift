@@ -58,4 +58,8 @@ enum DashboardTemplate {
       </section>
     </main></body></html>
     """
+
+    static let message = """
+    <p>{{text}}</p><p><a href="/dashboard/billing">Back</a></p>
+    """
 }

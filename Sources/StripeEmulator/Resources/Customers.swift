@@ -152,21 +152,6 @@ enum Customers {
     }
 
     static func search(_ req: inout APIRequest) throws -> JSONValue {
-        let query = try req.params.requiredString("query")
-        let limit = try req.params.int("limit") ?? 10
-        guard (1...100).contains(limit) else {
-            throw StripeError.invalidRequest("Invalid limit: must be between 1 and 100.", param: "limit")
-        }
-        let pageToken = try req.params.nonEmpty("page")
-        let search = try SearchQuery(query)
-        let matches = try req.store.all(type: "customer").reversed().filter { search.matches($0) }
-        let start = Int(pageToken.flatMap { $0.hasPrefix("page_") ? String($0.dropFirst(5)) : nil } ?? "0") ?? 0
-        let slice = Array(matches.dropFirst(start).prefix(limit))
-        let more = start + slice.count < matches.count
-        return [
-            "object": "search_result", "data": .array(slice), "has_more": .bool(more),
-            "next_page": more ? .string("page_\(start + slice.count)") : nil,
-            "url": "/v1/customers/search", "total_count": .int(matches.count),
-        ]
+        try req.search(type: "customer", url: "/v1/customers/search")
     }
 }

@@ -209,12 +209,7 @@ enum Invoices {
     }
 
     static func search(_ req: inout APIRequest) throws -> JSONValue {
-        let query = try SearchQuery(try req.params.requiredString("query"))
-        let limit = min(max(try req.params.int("limit") ?? 10, 1), 100)
-        _ = try req.params.string("page")
-        let matches = try req.store.all(type: "invoice").reversed().filter { query.matches($0) }
-        return ["object": "search_result", "data": .array(Array(matches.prefix(limit))), "has_more": .bool(matches.count > limit),
-                "next_page": nil, "url": "/v1/invoices/search", "total_count": .int(matches.count)]
+        try req.search(type: "invoice", url: "/v1/invoices/search")
     }
 
     static func listPayments(_ req: inout APIRequest) throws -> JSONValue {

@@ -140,12 +140,7 @@ enum PaymentIntents {
     }
 
     static func search(_ req: inout APIRequest) throws -> JSONValue {
-        let query = try SearchQuery(try req.params.requiredString("query"))
-        let limit = min(max(try req.params.int("limit") ?? 10, 1), 100)
-        _ = try req.params.string("page")
-        let matches = try req.store.all(type: "payment_intent").reversed().filter { query.matches($0) }
-        return ["object": "search_result", "data": .array(Array(matches.prefix(limit))), "has_more": .bool(matches.count > limit),
-                "next_page": nil, "url": "/v1/payment_intents/search", "total_count": .int(matches.count)]
+        try req.search(type: "payment_intent", url: "/v1/payment_intents/search")
     }
 
     static func listCharges(_ req: inout APIRequest) throws -> JSONValue {

@@ -213,12 +213,6 @@ enum Prices {
     }
 
     static func search(_ req: inout APIRequest) throws -> JSONValue {
-        let query = try SearchQuery(try req.params.requiredString("query"))
-        let limit = min(max(try req.params.int("limit") ?? 10, 1), 100)
-        _ = try req.params.string("page")
-        let matches = try req.store.all(type: "price").reversed().filter { query.matches($0) }
-        let slice = Array(matches.prefix(limit))
-        return ["object": "search_result", "data": .array(slice), "has_more": .bool(matches.count > limit),
-                "next_page": nil, "url": "/v1/prices/search", "total_count": .int(matches.count)]
+        try req.search(type: "price", url: "/v1/prices/search")
     }
 }

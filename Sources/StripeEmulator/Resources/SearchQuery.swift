@@ -102,3 +102,30 @@ extension String {
         return String(s)
     }
 }
+
+extension APIRequest {
+    /// A search endpoint (`/v1/<resource>/search`): `query`, `limit` 1..100, and `page` tokens
+    /// (`next_page` of the previous result), newest first.
+    mutating func search(type: String, url: String) throws -> JSONValue {
+        let query = try SearchQuery(try params.requiredString("query"))
+        let limit = try params.int("limit") ?? 10
+        guard (1...100).contains(limit) else {
+            throw StripeError.invalidRequest("Invalid limit: must be between 1 and 100.", param: "limit")
+        }
+        var start = 0
+        if let token = try params.nonEmpty("page") {
+            guard token.hasPrefix("page_"), let n = Int(token.dropFirst(5)), n >= 0 else {
+                throw StripeError.invalidRequest("Invalid page: '\(token)' is not a next_page value of this search.", param: "page")
+            }
+            start = n
+        }
+        let matches = try store.all(type: type).reversed().filter { query.matches($0) }
+        let slice = Array(matches.dropFirst(start).prefix(limit))
+        let more = start + slice.count < matches.count
+        return [
+            "object": "search_result", "data": .array(slice), "has_more": .bool(more),
+            "next_page": more ? .string("page_\(start + slice.count)") : nil,
+            "url": .string(url), "total_count": .int(matches.count),
+        ]
+    }
+}

@@ -15,6 +15,7 @@ public final class StripeEmulator: Sendable {
     public let settings: EmulatorSettings
     let router: APIRouter
     let idempotency = IdempotencyGate()
+    let apiFaults = APIFaults()
     private let requestCounter = Mutex<Int>(0)
     let logger: Logger
     let deliveries: DeliveryWorker
@@ -123,6 +124,16 @@ public final class StripeEmulator: Sendable {
                 let attempted = try await drainDeliveries(account: account)
                 return APIResponse(status: 200, headers: headers,
                                    body: JSONWriter.data(["object": "emulator.drain", "attempted": .int(attempted)]))
+            }
+            if call.method == "POST", call.path == "/_emulator/faults/api" {
+                let account = try Authenticator.account(from: call.header("Authorization"))
+                return APIResponse(status: 200, headers: headers,
+                                   body: JSONWriter.data(try apiFaults.configure(account: account, form: try FormDecoder().decodeForAPI(call))))
+            }
+            if call.path.hasPrefix("/v1/"), let account = try? Authenticator.account(from: call.header("Authorization")),
+               let injected = apiFaults.take(account: account, method: call.method, path: call.path) {
+                if injected.status != 429 { headers.append(("Stripe-Should-Retry", "true")) }
+                return APIResponse(status: injected.status, headers: headers, body: JSONWriter.data(injected.json))
             }
             if call.method == "POST", Self.timeTravelPaths.contains(call.path) {
                 let account = try Authenticator.account(from: call.header("Authorization"))

@@ -4,6 +4,8 @@
 public protocol BillingStore: Sendable {
     func write<T: Sendable>(_ body: @escaping @Sendable (any BillingTransaction) throws -> T) async throws -> T
     func read<T: Sendable>(_ body: @escaping @Sendable (any BillingTransaction) throws -> T) async throws -> T
+    /// Every row of every app table (``snapshotTables``), for scenario snapshots.
+    func dumpTables() async throws -> [TableDump]
 }
 
 /// The operations available inside one transaction.

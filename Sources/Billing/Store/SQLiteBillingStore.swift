@@ -1,4 +1,6 @@
+import Foundation
 import GRDB
+import StripeWire
 
 /// The embedded default: SQLite through GRDB, a file (WAL mode) or a private in-memory database.
 public struct SQLiteBillingStore: BillingStore {
@@ -23,6 +25,38 @@ public struct SQLiteBillingStore: BillingStore {
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (any BillingTransaction) throws -> T) async throws -> T {
         try await writer.read { db in try body(SQLiteBillingTransaction(db: db)) }
+    }
+
+    public func dumpTables() async throws -> [TableDump] {
+        try await writer.read { db in try Self.dump(db) }
+    }
+
+    /// Reads a SQLite file the app wrote (a scenario's `--database-url`), without migrating it.
+    public static func dumpTables(ofFile path: String) throws -> [TableDump] {
+        var config = Configuration()
+        config.readonly = true
+        return try DatabaseQueue(path: path, configuration: config).read { db in try dump(db) }
+    }
+
+    static func dump(_ db: Database) throws -> [TableDump] {
+        try Self.snapshotTables.map { table in
+            guard try db.tableExists(table) else { return TableDump(table: table, rows: []) }
+            let keys = try db.primaryKey(table).columns.map { "\"\($0)\"" }.joined(separator: ", ")
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM \"\(table)\" ORDER BY \(keys)")
+            return TableDump(table: table, rows: rows.map { row in
+                var object: [String: JSONValue] = [:]
+                for (column, value) in row {
+                    switch value.storage {
+                    case .null: object[column] = .null
+                    case .int64(let i): object[column] = .int(Int(i))
+                    case .double(let d): object[column] = .double(d)
+                    case .string(let s): object[column] = .string(s)
+                    case .blob(let b): object[column] = .string(b.base64EncodedString())
+                    }
+                }
+                return .object(object)
+            })
+        }
     }
 }
 

@@ -11,7 +11,7 @@ extension BillingService {
             do throws(BillingPolicy.Refusal) { _ = try policy.guardResourceCreation(sub, resource: .lead, used: used, now: now) } catch {
                 throw AppError(error)
             }
-            let lead = Lead(id: "lead_" + Self.token(14), orgID: org, name: name, email: email, createdAt: now)
+            let lead = Lead(id: ids.make("lead"), orgID: org, name: name, email: email, createdAt: now)
             try tx.insertLead(lead)
             // trackLeadCreation: a usage record and the period counter.
             try tx.insertUsage(UsageRecord(orgID: org, resource: "lead", action: "create", quantity: 1, createdAt: now))
@@ -31,7 +31,7 @@ extension BillingService {
             do throws(BillingPolicy.Refusal) { _ = try policy.guardResourceCreation(sub, resource: .property, used: used, now: now) } catch {
                 throw AppError(error)
             }
-            let property = Property(id: "prop_" + Self.token(14), orgID: org, title: title, address: address, createdAt: now)
+            let property = Property(id: ids.make("prop"), orgID: org, title: title, address: address, createdAt: now)
             try tx.insertProperty(property)
             try tx.insertUsage(UsageRecord(orgID: org, resource: "property", action: "create", quantity: 1, createdAt: now))
             return property
@@ -44,7 +44,7 @@ extension BillingService {
         let policy = self.policy
         return try await store.write { tx in
             let user = try tx.user(email: email) ?? {
-                let u = User(id: "usr_" + Self.token(12), email: email.lowercased(), createdAt: now)
+                let u = User(id: ids.make("usr", length: 12), email: email.lowercased(), createdAt: now)
                 try tx.insertUser(u)
                 return u
             }()

@@ -11,15 +11,18 @@ public struct BillingService: Sendable {
     public let clock: any AppClock
     /// The app's public base URL, for Checkout and Portal return URLs.
     public let appURL: String
+    /// The app's own ids: random, or sequential for deterministic scenarios.
+    public let ids: AppIDs
     let logger: Logger
 
     public init(store: any BillingStore, stripe: StripeClient, policy: BillingPolicy, clock: any AppClock = SystemAppClock(),
-                appURL: String, logger: Logger = Logger(label: "effinity.app")) {
+                appURL: String, ids: AppIDs = AppIDs(), logger: Logger = Logger(label: "effinity.app")) {
         self.store = store
         self.stripe = stripe
         self.policy = policy
         self.clock = clock
         self.appURL = appURL
+        self.ids = ids
         self.logger = logger
     }
 
@@ -72,16 +75,16 @@ public struct BillingService: Sendable {
     // MARK: Organizations
 
     /// Creates what is missing (user, organization with a free plan, membership) and returns them.
-    public func ensureMember(email: String, org: String, role: Role) async throws -> (User, Organization, Membership) {
+    public func ensureMember(email: String, org: String, role: Role, orgName: String? = nil) async throws -> (User, Organization, Membership) {
         let now = clock.now()
         return try await store.write { tx in
             let user = try tx.user(email: email) ?? {
-                let u = User(id: "usr_" + Self.token(12), email: email.lowercased(), createdAt: now)
+                let u = User(id: ids.make("usr", length: 12), email: email.lowercased(), createdAt: now)
                 try tx.insertUser(u)
                 return u
             }()
             let organization = try tx.organization(org) ?? {
-                let o = Organization(id: org, name: org, createdAt: now)
+                let o = Organization(id: org, name: orgName ?? org, createdAt: now)
                 try tx.insertOrganization(o)
                 try tx.saveSubscription(.free(org: org, now: now))
                 return o

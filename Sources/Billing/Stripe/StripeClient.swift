@@ -12,14 +12,18 @@ public struct StripeConfiguration: Sendable {
     public var webhookSecret: String?
     public var timeout: TimeAmount
     public var maxRetries: Int
+    /// The first retry's wait; each further retry doubles it (plus up to half again of jitter).
+    /// Scenarios shorten it, since the fake answers at once.
+    public var retryBackoff: Duration
 
     public init(apiBase: String = "https://api.stripe.com", secretKey: String, webhookSecret: String? = nil,
-                timeout: TimeAmount = .seconds(20), maxRetries: Int = 2) {
+                timeout: TimeAmount = .seconds(20), maxRetries: Int = 2, retryBackoff: Duration = .milliseconds(100)) {
         self.apiBase = apiBase.hasSuffix("/") ? String(apiBase.dropLast()) : apiBase
         self.secretKey = secretKey
         self.webhookSecret = webhookSecret
         self.timeout = timeout
         self.maxRetries = maxRetries
+        self.retryBackoff = retryBackoff
     }
 
     public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) -> StripeConfiguration? {
@@ -106,7 +110,7 @@ public struct StripeClient: Sendable {
     }
 
     func backoff(_ attempt: Int) async throws {
-        let base = 100 * (1 << min(attempt - 1, 5))
-        try await Task.sleep(for: .milliseconds(base + Int.random(in: 0...(base / 2))))
+        let base = configuration.retryBackoff * (1 << min(attempt - 1, 5))
+        try await Task.sleep(for: base + base * Double.random(in: 0...0.5))
     }
 }

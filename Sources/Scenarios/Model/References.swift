@@ -2,7 +2,9 @@ import Foundation
 import StripeWire
 
 /// `${name:json.path}` references of Stripe CLI fixtures (with `|default` and `${.env:VAR}`),
-/// resolved against the responses of earlier steps.
+/// resolved against the responses of earlier steps. Scenarios add time expressions, which
+/// fixtures lack: `${.start:+8d}` and `${.now:+1h}` are Unix seconds (the start of the scenario,
+/// or the fake's clock now, plus a duration), for `frozen_time`, `trial_end` and the like.
 public enum References {
     public struct Failure: Error, Equatable, CustomStringConvertible, Sendable {
         public let reference: String
@@ -41,6 +43,13 @@ public enum References {
         return out
     }
 
+    /// The duration of a time expression: `+8d`, `8d`, or `0`.
+    public static func timeOffset(_ path: String) -> TimeSpan? {
+        let body = path.hasPrefix("+") ? String(path.dropFirst()) : path
+        if body == "0" { return TimeSpan() }
+        return try? TimeSpan(parsing: body)
+    }
+
     /// Follows a fixture path: dotted keys, and `[N]` or `.N` for array elements (`data[0].id`).
     public static func lookup(_ path: String, in value: JSONValue) -> JSONValue? {
         var current = value
@@ -60,13 +69,20 @@ public enum References {
 
     /// Replaces every reference in `text`. A string that is exactly one reference keeps its JSON
     /// type (a number stays a number); otherwise values are spliced in as text.
-    public static func resolve(_ text: String, outputs: [String: JSONValue], env: [String: String]) throws(Failure) -> JSONValue {
+    public static func resolve(_ text: String, outputs: [String: JSONValue], env: [String: String],
+                               times: (start: Int, now: Int)? = nil) throws(Failure) -> JSONValue {
         let refs = try parse(text)
         guard !refs.isEmpty else { return .string(text) }
         var result = text
         for ref in refs {
             let value: JSONValue
-            if ref.name == ".env" {
+            if ref.name == ".start" || ref.name == ".now" {
+                guard let times else { throw Failure(reference: "\(ref.name):\(ref.path)", reason: "no clock in this context") }
+                guard let offset = timeOffset(ref.path) else {
+                    throw Failure(reference: "\(ref.name):\(ref.path)", reason: "expected a duration like +8d or +1h30m")
+                }
+                value = .int(offset.after(ref.name == ".start" ? times.start : times.now))
+            } else if ref.name == ".env" {
                 guard let v = env[ref.path] ?? ref.fallback else {
                     throw Failure(reference: "\(ref.name):\(ref.path)", reason: "environment variable \(ref.path) is not set")
                 }

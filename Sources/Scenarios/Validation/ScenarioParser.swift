@@ -1,0 +1,411 @@
+import Billing
+import Foundation
+import StripeWire
+
+/// Turns a scenario file into a ``Scenario``, or into every ``ScenarioError`` it contains:
+/// unknown keys (with the nearest valid one), wrong types, bad durations and times, references
+/// to steps that do not exist (yet), to unknown users or orgs. Nothing runs until a file passes.
+public enum ScenarioParser {
+    static let stepKinds = ["stripe", "app", "checkout", "portal", "advance", "expect_webhooks", "expect_stripe",
+                            "expect_emails", "inject", "repeat", "snapshot"]
+
+    public static func load(path: String) throws(ScenarioErrors) -> Scenario {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw ScenarioErrors(errors: [ScenarioError(file: path, path: "", message: "cannot read the file (\(error.localizedDescription))")])
+        }
+        return try parse(Array(data), file: path)
+    }
+
+    public static func parse(_ bytes: [UInt8], file: String) throws(ScenarioErrors) -> Scenario {
+        let json: JSONValue
+        do { json = try JSONParser.parse(bytes) } catch {
+            throw ScenarioErrors(errors: [ScenarioError(file: file, path: "", message: "not valid JSON: \(error)")])
+        }
+        let sink = ErrorSink(file: file)
+        let scenario = Builder(sink: sink, file: file).scenario(Node(value: json, path: "", sink: sink))
+        guard sink.errors.isEmpty, let scenario else { throw ScenarioErrors(errors: sink.errors) }
+        return scenario
+    }
+
+    /// The default name of a scenario: its file name without directories and `.json`.
+    static func defaultName(_ file: String) -> String {
+        var base = file.split(separator: "/").last.map(String.init) ?? file
+        if base.hasSuffix(".json") { base.removeLast(5) }
+        return base
+    }
+}
+
+/// One validation pass over one file; remembers the names that later steps may reference.
+private final class Builder {
+    let sink: ErrorSink
+    let file: String
+    var stepNames: [String] = []
+    var users: [String] = []
+    var orgs: [String] = []
+    var snapshots: Set<String> = []
+
+    init(sink: ErrorSink, file: String) {
+        self.sink = sink
+        self.file = file
+    }
+
+    func scenario(_ root: Node) -> Scenario? {
+        guard root.object(allowed: ["_meta", "fixtures", "env", "given"], required: ["_meta", "fixtures"]) != nil else { return nil }
+        var name = ScenarioParser.defaultName(file), description: String? = nil, tags: [String] = []
+        if let meta = root.child("_meta") {
+            meta.object(allowed: ["template_version", "exclude_metadata", "aliases", "name", "description", "tags"])
+            if let v = meta.int("template_version"), v != 0 {
+                meta.child("template_version")!.fail("only template_version 0 exists (the Stripe CLI refuses higher), found \(v)")
+            }
+            _ = meta.bool("exclude_metadata")
+            _ = meta.strings("aliases")
+            if let n = meta.string("name") {
+                if n.isEmpty || n.contains("/") || n.hasPrefix(".") { meta.child("name")!.fail("must be a non-empty file-safe name") } else { name = n }
+            }
+            description = meta.string("description")
+            tags = meta.strings("tags") ?? []
+        }
+        let given = self.given(root.child("given"))
+        var steps: [Step] = []
+        if let fixtures = root.child("fixtures") {
+            if case .array(let list) = fixtures.value {
+                if list.isEmpty { fixtures.fail("has no steps") }
+                steps = self.steps(list, at: fixtures)
+            } else {
+                fixtures.fail("expected an array of steps, found \(Node.typeName(fixtures.value))")
+            }
+        }
+        var env: [(String, String)] = []
+        if let e = root.child("env"), let map = root.stringMap("env") {
+            for key in map.keys.sorted() {
+                checkReferences(in: .string(map[key]!), at: e.child(key)!)
+                env.append((key, map[key]!))
+            }
+        }
+        return Scenario(file: file, name: name, description: description, tags: tags, given: given, steps: steps, env: env)
+    }
+
+    // MARK: given
+
+    func given(_ node: Node?) -> Given {
+        var g = Given(start: Given.defaultStart, orgs: [], users: [], plans: nil, seed: 0, dunning: [:])
+        guard let node else { return g }
+        node.object(allowed: ["start", "orgs", "users", "plans", "seed", "dunning"])
+        if let s = node.child("start") {
+            switch s.value {
+            case .int(let t): g.start = t
+            case .string(let text):
+                if let t = ScenarioTime.parse(text) { g.start = t } else {
+                    s.fail("expected a time like 2027-01-01T00:00:00Z, 2027-01-01 or Unix seconds, found '\(text)'")
+                }
+            default: s.fail("expected a time like 2027-01-01T00:00:00Z or Unix seconds, found \(Node.typeName(s.value))")
+            }
+        }
+        g.seed = node.int("seed") ?? 0
+        if let orgs = node.child("orgs") {
+            if case .array(let list) = orgs.value {
+                for (i, v) in list.enumerated() {
+                    let n = orgs.element(i, v)
+                    var org: Given.Org? = nil
+                    if case .string(let id) = v { org = Given.Org(id: id, name: id) } else if n.object(allowed: ["id", "name"], required: ["id"]) != nil,
+                                                                                         let id = n.string("id") {
+                        org = Given.Org(id: id, name: n.string("name") ?? id)
+                    }
+                    guard let org else { continue }
+                    if org.id.isEmpty { n.fail("an org id cannot be empty") }
+                    if self.orgs.contains(org.id) { n.fail("org '\(org.id)' is listed twice") }
+                    self.orgs.append(org.id)
+                    g.orgs.append(org)
+                }
+            } else { orgs.fail("expected an array of orgs, found \(Node.typeName(orgs.value))") }
+        }
+        if let users = node.child("users") {
+            if case .array(let list) = users.value {
+                for (i, v) in list.enumerated() {
+                    let n = users.element(i, v)
+                    guard n.object(allowed: ["email", "org", "role", "as"], required: ["email", "org"]) != nil,
+                          let email = n.string("email"), let org = n.string("org") else { continue }
+                    if !email.contains("@") { n.child("email")!.fail("must be an email address, found '\(email)'") }
+                    if !orgs.contains(org) {
+                        n.child("org")!.fail("no org '\(org)' in given.orgs\(NearestName.hint(org, among: orgs))")
+                    }
+                    let role = n.choice("role", ["owner", "admin", "member"]) ?? "owner"
+                    let alias = n.string("as") ?? email
+                    if self.users.contains(alias) { n.fail("user '\(alias)' is listed twice") }
+                    self.users.append(alias)
+                    g.users.append(Given.User(alias: alias, email: email, org: org, role: role))
+                }
+            } else { users.fail("expected an array of users, found \(Node.typeName(users.value))") }
+        }
+        if let plans = node.child("plans") {
+            let catalog: JSONValue = ["plans": plans.value]
+            do { _ = try PlanCatalog(json: Data(JSONWriter.data(catalog))) } catch {
+                plans.fail("not a valid plan catalog: \(error)")
+            }
+            g.plans = catalog
+        }
+        if let d = node.child("dunning"), let o = d.object(allowed: ["retry_days", "subscription_end", "invoice_end"]) {
+            if let days = d.child("retry_days") {
+                if case .array(let a) = days.value, a.allSatisfy({ ($0.intValue ?? 0) >= 1 && ($0.intValue ?? 0) <= 60 }) {} else {
+                    days.fail("expected an array of whole days between 1 and 60")
+                }
+            }
+            _ = d.choice("subscription_end", ["cancel", "unpaid", "past_due"])
+            _ = d.choice("invoice_end", ["open", "uncollectible"])
+            g.dunning = o
+        }
+        return g
+    }
+
+    // MARK: steps
+
+    func steps(_ list: [JSONValue], at parent: Node) -> [Step] {
+        var out: [Step] = []
+        for (i, v) in list.enumerated() {
+            if let step = step(parent.element(i, v)) { out.append(step) }
+        }
+        return out
+    }
+
+    static let common = ["name", "kind", "comment"]
+
+    func step(_ n: Node) -> Step? {
+        guard case .object(let o) = n.value else { n.fail("expected a step object, found \(Node.typeName(n.value))"); return nil }
+        var kindName = "stripe"
+        if let k = n.child("kind") {
+            guard case .string(let s) = k.value else { k.fail("expected a string, found \(Node.typeName(k.value))"); return nil }
+            guard ScenarioParser.stepKinds.contains(s) else {
+                k.fail("unknown step kind '\(s)'\(NearestName.hint(s, among: ScenarioParser.stepKinds))")
+                return nil
+            }
+            kindName = s
+        }
+        let name = n.string("name", required: kindName == "stripe" || kindName == "snapshot")
+        if let name, name.isEmpty { n.child("name")!.fail("a step name cannot be empty") }
+        // Everything in the step may reference earlier steps (not itself).
+        if kindName != "repeat" { checkReferences(in: n.value, at: n, skipping: ["name", "kind", "comment"]) }
+        let kind: Step.Kind?
+        switch kindName {
+        case "stripe": kind = stripe(n)
+        case "app": kind = app(n)
+        case "checkout":
+            n.object(allowed: Self.common + ["session", "card", "authentication", "expected_error_type", "expect"], required: ["session"])
+            kind = .checkout(Checkout(session: n.string("session") ?? "", card: n.string("card") ?? "4242424242424242",
+                                      authentication: n.choice("authentication", ["complete", "fail"]),
+                                      expectedErrorType: errorType(n), expect: expectation(n)))
+        case "portal":
+            n.object(allowed: Self.common + ["session", "action", "plan", "card", "reason", "expected_error_type", "expect"],
+                     required: ["session", "action"])
+            let action = n.choice("action", ["cancel", "undo_cancel", "switch_plan", "update_card"])
+            if action == "switch_plan", n.child("plan") == nil { n.fail("switch_plan needs 'plan' (a plan id of the app)") }
+            if action == "update_card", n.child("card") == nil { n.fail("update_card needs 'card'") }
+            kind = .portal(Portal(session: n.string("session") ?? "", action: action ?? "", plan: n.string("plan"), card: n.string("card"),
+                                  reason: n.string("reason"), expectedErrorType: errorType(n), expect: expectation(n)))
+        case "advance": kind = advance(n)
+        case "expect_webhooks":
+            n.object(allowed: Self.common + ["exact", "contains", "object"])
+            let (mode, list) = exactOrContains(n)
+            let types = list.compactMap(\.stringValue)
+            if types.count != list.count { n.fail("webhook lists hold event types (strings)") }
+            kind = .expectWebhooks(ExpectWebhooks(mode: mode, types: types, object: n.string("object")))
+        case "expect_stripe":
+            n.object(allowed: Self.common + ["path", "match"], required: ["path", "match"])
+            if let p = n.string("path"), !p.hasPrefix("/v1/") { n.child("path")!.fail("must be an API path starting with /v1/, found '\(p)'") }
+            kind = .expectStripe(ExpectStripe(path: n.string("path") ?? "", match: n.child("match")?.value ?? .null))
+        case "expect_emails":
+            n.object(allowed: Self.common + ["org", "exact", "contains"], required: ["org"])
+            let org = n.string("org") ?? ""
+            if n.child("org") != nil, !orgs.contains(org) { n.child("org")!.fail("no org '\(org)' in given.orgs\(NearestName.hint(org, among: orgs))") }
+            let (mode, list) = exactOrContains(n)
+            for (i, e) in list.enumerated() {
+                switch e {
+                case .string: break
+                case .object(let o):
+                    for key in o.keys.sorted() where !["kind", "to", "subject", "body"].contains(key) {
+                        n.fail("unknown email field '\(key)' in item \(i)\(NearestName.hint(key, among: ["kind", "to", "subject", "body"]))")
+                    }
+                default: n.fail("each email is a kind (string) or an object with kind, to, subject, body")
+                }
+            }
+            kind = .expectEmails(ExpectEmails(org: org, mode: mode, emails: list))
+        case "inject": kind = inject(n)
+        case "repeat":
+            n.object(allowed: Self.common + ["times", "steps"], required: ["times", "steps"])
+            let times = n.int("times", in: 1...1000) ?? 1
+            var inner: [Step] = []
+            if let s = n.child("steps") {
+                if case .array(let list) = s.value, !list.isEmpty { inner = steps(list, at: s) } else { s.fail("expected a non-empty array of steps") }
+            }
+            kind = .repeatBlock(times: times, steps: inner)
+        case "snapshot":
+            n.object(allowed: Self.common)
+            if let name {
+                if snapshots.contains(name) { n.child("name")!.fail("snapshot '\(name)' is taken twice") }
+                snapshots.insert(name)
+            }
+            kind = .snapshot(name ?? "")
+        default: kind = nil
+        }
+        if let name, kindName != "snapshot" {
+            if stepNames.contains(name) { n.child("name")!.fail("step name '\(name)' is used twice") }
+            stepNames.append(name)
+        }
+        _ = o
+        guard let kind else { return nil }
+        return Step(name: kindName == "snapshot" ? nil : name, location: n.path, kind: kind)
+    }
+
+    func stripe(_ n: Node) -> Step.Kind? {
+        n.object(allowed: Self.common + ["path", "method", "params", "expected_error_type", "idempotency_key", "headers", "context",
+                                         "api_base", "expect"], required: ["path"])
+        let path = n.string("path") ?? ""
+        if n.child("path") != nil, !(path.hasPrefix("/v1/") || path.hasPrefix("/v2/") || path.hasPrefix("/_emulator/")) {
+            n.child("path")!.fail("must start with /v1/, /v2/ or /_emulator/, found '\(path)'")
+        }
+        let method = (n.string("method") ?? "post").lowercased()
+        if !["get", "post", "delete"].contains(method) { n.child("method")!.fail("must be get, post or delete, found '\(method)'") }
+        var params: JSONValue = [:]
+        if let p = n.child("params") {
+            if case .object = p.value { params = p.value } else { p.fail("expected an object, found \(Node.typeName(p.value))") }
+        }
+        var headers = n.stringMap("headers") ?? [:]
+        if let context = n.string("context") { headers["Stripe-Context"] = context }
+        _ = n.string("api_base")
+        return .stripe(StripeCall(method: method.uppercased(), path: path, params: params, expectedErrorType: errorType(n),
+                                  idempotencyKey: n.string("idempotency_key"), headers: headers, expect: expectation(n)))
+    }
+
+    func app(_ n: Node) -> Step.Kind? {
+        n.object(allowed: Self.common + ["as", "method", "path", "body", "headers", "idempotency_key", "expect"], required: ["path"])
+        let user = n.string("as")
+        if let user, !users.contains(user) {
+            n.child("as")!.fail("no user '\(user)' in given.users\(NearestName.hint(user, among: users))")
+        }
+        let path = n.string("path") ?? ""
+        if n.child("path") != nil, !path.hasPrefix("/") { n.child("path")!.fail("must be an app path starting with /, found '\(path)'") }
+        let method = (n.string("method") ?? "get").uppercased()
+        if !["GET", "POST", "PUT", "PATCH", "DELETE"].contains(method) { n.child("method")!.fail("must be get, post, put, patch or delete") }
+        return .app(AppCall(user: user, method: method, path: path, body: n.child("body")?.value, headers: n.stringMap("headers") ?? [:],
+                            idempotencyKey: n.string("idempotency_key"), expect: expectation(n)))
+    }
+
+    func advance(_ n: Node) -> Step.Kind? {
+        n.object(allowed: Self.common + ["by", "to"])
+        switch (n.string("by"), n.child("to")) {
+        case (let by?, nil):
+            do { return .advance(.by(try TimeSpan(parsing: by))) } catch {
+                n.child("by")!.fail("\(error)")
+                return nil
+            }
+        case (nil, let to?):
+            if case .int(let t) = to.value { return .advance(.to(t)) }
+            guard case .string(let text) = to.value else { to.fail("expected a time or +duration, found \(Node.typeName(to.value))"); return nil }
+            if text.hasPrefix("+") {
+                do { return .advance(.toOffset(try TimeSpan(parsing: String(text.dropFirst())))) } catch {
+                    to.fail("\(error)")
+                    return nil
+                }
+            }
+            guard let t = ScenarioTime.parse(text) else {
+                to.fail("expected +duration (from the start), 2027-02-01T00:00:00Z or Unix seconds, found '\(text)'")
+                return nil
+            }
+            return .advance(.to(t))
+        case (nil, nil):
+            if n.child("by") == nil { n.fail("advance needs 'by' (like 3d, 1mo, 2h30m) or 'to'") }
+            return nil
+        default:
+            n.fail("advance takes 'by' or 'to', not both")
+            return nil
+        }
+    }
+
+    func inject(_ n: Node) -> Step.Kind? {
+        let options = ["charge_failure", "api_error", "webhook_chaos"]
+        guard let o = n.object(allowed: Self.common + options) else { return nil }
+        let given = options.filter { o[$0] != nil }
+        guard given.count == 1 else {
+            n.fail("inject takes exactly one of \(options.joined(separator: ", "))")
+            return nil
+        }
+        let f = n.child(given[0])!
+        switch given[0] {
+        case "charge_failure":
+            f.object(allowed: ["customer", "org", "from_attempt", "decline_code"])
+            let org = f.string("org"), customer = f.string("customer")
+            if (org == nil) == (customer == nil) { f.fail("name the card holder with 'customer' or 'org' (one of them)") }
+            if let org, !orgs.contains(org) { f.child("org")!.fail("no org '\(org)' in given.orgs\(NearestName.hint(org, among: orgs))") }
+            return .inject(.chargeFailure(customer: customer, org: org, fromAttempt: f.int("from_attempt", in: 1...1000) ?? 1,
+                                          declineCode: f.string("decline_code") ?? "generic_decline"))
+        case "api_error":
+            f.object(allowed: ["path", "method", "status", "count"], required: ["path"])
+            let path = f.string("path") ?? ""
+            if f.child("path") != nil, !path.hasPrefix("/v1/") { f.child("path")!.fail("must start with /v1/ (end it with * for a prefix)") }
+            let status = f.int("status") ?? 500
+            if status != 429, !(500...599).contains(status) { f.child("status")?.fail("must be 429 or between 500 and 599") }
+            return .inject(.apiError(path: path, method: f.choice("method", ["get", "post", "delete"])?.uppercased(), status: status,
+                                     count: f.int("count", in: 1...1000) ?? 1))
+        default:
+            let allowed = ["duplicate_rate", "reorder_window", "delay", "fail_first", "signature_skew", "clear"]
+            guard let c = f.object(allowed: allowed) else { return nil }
+            return .inject(.webhookChaos(c))
+        }
+    }
+
+    // MARK: shared pieces
+
+    func errorType(_ n: Node) -> String? {
+        n.choice("expected_error_type", ["api_error", "card_error", "idempotency_error", "invalid_request_error"])
+    }
+
+    func expectation(_ n: Node) -> Expectation? {
+        guard let e = n.child("expect") else { return nil }
+        e.object(allowed: ["status", "json"])
+        return Expectation(status: e.int("status", in: 100...599), json: e.child("json")?.value)
+    }
+
+    func exactOrContains(_ n: Node) -> (ExpectWebhooks.Mode, [JSONValue]) {
+        let exact = n.child("exact"), contains = n.child("contains")
+        guard (exact == nil) != (contains == nil) else {
+            n.fail("give either 'exact' (the whole ordered list) or 'contains' (these, in this order, among others)")
+            return (.exact, [])
+        }
+        let node = exact ?? contains!
+        guard case .array(let list) = node.value else { node.fail("expected an array, found \(Node.typeName(node.value))"); return (.exact, []) }
+        return (exact != nil ? .exact : .contains, list)
+    }
+
+    /// Every `${…}` in `value` must parse and name `.env`, `.start`/`.now` with a duration, or a
+    /// step defined earlier in the file.
+    func checkReferences(in value: JSONValue, at node: Node, skipping: Set<String> = []) {
+        switch value {
+        case .string(let s):
+            guard s.contains("${") else { return }
+            let refs: [References.Reference]
+            do { refs = try References.parse(s) } catch {
+                node.fail("\(error)")
+                return
+            }
+            for ref in refs {
+                switch ref.name {
+                case ".env": continue
+                case ".start", ".now":
+                    if References.timeOffset(ref.path) == nil {
+                        node.fail("bad time expression ${\(ref.name):\(ref.path)}: expected a duration like +8d or +1h30m")
+                    }
+                default:
+                    if !stepNames.contains(ref.name), ref.fallback == nil {
+                        let known = stepNames + [".env", ".start", ".now"]
+                        node.fail("reference ${\(ref.name):\(ref.path)} names no earlier step\(NearestName.hint(ref.name, among: known))")
+                    }
+                }
+            }
+        case .array(let a):
+            for (i, v) in a.enumerated() { checkReferences(in: v, at: node.element(i, v)) }
+        case .object(let o):
+            for k in o.keys.sorted() where !skipping.contains(k) { checkReferences(in: o[k]!, at: node.child(k)!) }
+        default: return
+        }
+    }
+}

@@ -59,7 +59,13 @@ let package = Package(
         ),
         .target(
             name: "Scenarios",
-            dependencies: ["StripeWire", "StripeEmulator", "Billing"],
+            dependencies: [
+                "StripeWire", "StripeEmulator", "Billing",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

@@ -7,7 +7,7 @@ struct Effinity: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "effinity",
         abstract: "A local, stateful Stripe for testing billing, the EFFINITY billing app, and a scenario runner.",
-        subcommands: [StripeCommand.self, AppCommand.self, DevCommand.self, TokenCommand.self, BenchCommand.self]
+        subcommands: [ScenariosCommand.self, StripeCommand.self, AppCommand.self, DevCommand.self, TokenCommand.self, BenchCommand.self]
     )
 }
 

@@ -112,3 +112,15 @@ public struct BillingService: Sendable {
         return String((0..<n).map { _ in alphabet[Int(g.next() % UInt64(alphabet.count))] })
     }
 }
+
+extension BillingService {
+    /// An organization on the free plan, if it does not exist yet (scenarios list orgs without users).
+    public func ensureOrganization(id: String, name: String) async throws {
+        let now = clock.now()
+        try await store.write { tx in
+            guard try tx.organization(id) == nil else { return }
+            try tx.insertOrganization(Organization(id: id, name: name, createdAt: now))
+            try tx.saveSubscription(.free(org: id, now: now))
+        }
+    }
+}

@@ -13,7 +13,8 @@ enum DeliveryControlRoutes {
         r.post("/_emulator/webhook_endpoints/{id}/roll_secret", rollSecret)
     }
 
-    /// Every attempt, newest first; filters `event_type`, `endpoint`, `event`, `outcome`; `limit` up to 1000.
+    /// Every attempt, newest first; filters `event_type`, `endpoint`, `event`, `outcome`, `after`
+    /// (attempts whose `seq` is greater, to follow the log without missing any); `limit` up to 1000.
     static func deliveries(_ req: inout APIRequest) throws -> JSONValue {
         var sql = "SELECT * FROM webhook_attempts WHERE account = ?"
         var args: [any DatabaseValueConvertible] = [req.account]
@@ -21,6 +22,7 @@ enum DeliveryControlRoutes {
         if let e = try req.params.nonEmpty("endpoint") { sql += " AND endpoint_id = ?"; args.append(e) }
         if let e = try req.params.nonEmpty("event") { sql += " AND event_id = ?"; args.append(e) }
         if let o = try req.params.choice("outcome", in: ["succeeded", "failed"]) { sql += " AND outcome = ?"; args.append(o) }
+        if let after = try req.params.int("after") { sql += " AND seq > ?"; args.append(after) }
         let limit = try req.params.int("limit") ?? 100
         guard (1...1000).contains(limit) else { throw StripeError.invalidRequest("limit must be between 1 and 1000.", param: "limit") }
         sql += " ORDER BY seq DESC LIMIT \(limit)"
@@ -32,7 +34,7 @@ enum DeliveryControlRoutes {
             "pending": .int(pendingCount),
             "data": .array(rows.map { row in
                 [
-                    "object": "emulator.delivery_attempt", "delivery": .int(row["delivery"]), "event": .string(row["event_id"]),
+                    "object": "emulator.delivery_attempt", "seq": .int(row["seq"]), "delivery": .int(row["delivery"]), "event": .string(row["event_id"]),
                     "event_type": .string(row["event_type"]), "endpoint": .string(row["endpoint_id"]),
                     "attempt": .int(row["attempt"]), "at": .int(row["at"]), "status_code": .from(row["status_code"] as Int?),
                     "error": .from(row["error"] as String?), "outcome": .string(row["outcome"]),

@@ -1,0 +1,76 @@
+import StripeWire
+
+/// JUnit XML (what CI systems show), a JSON report, and the terminal summary table.
+public enum Reports {
+    public static func junit(_ results: [ScenarioResult]) -> String {
+        let failures = results.filter { !$0.passed }.count
+        let total = results.reduce(0) { $0 + $1.seconds }
+        var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        out += "<testsuites name=\"effinity scenarios\" tests=\"\(results.count)\" failures=\"\(failures)\" time=\"\(fmt(total))\">\n"
+        out += "  <testsuite name=\"scenarios\" tests=\"\(results.count)\" failures=\"\(failures)\" errors=\"0\" skipped=\"0\" time=\"\(fmt(total))\">\n"
+        for r in results {
+            out += "    <testcase name=\"\(xml(r.name))\" classname=\"\(xml(r.file))\" time=\"\(fmt(r.seconds))\""
+            if r.passed { out += "/>\n"; continue }
+            out += ">\n      <failure message=\"\(xml(r.messages.first ?? "failed"))\">\(xml(r.messages.map(stripANSI).joined(separator: "\n")))</failure>\n"
+            out += "    </testcase>\n"
+        }
+        return out + "  </testsuite>\n</testsuites>\n"
+    }
+
+    public static func json(_ results: [ScenarioResult]) -> String {
+        JSONWriter.string(["scenarios": .array(results.map { r in
+            ["name": .string(r.name), "file": .string(r.file), "status": .string(r.status.rawValue), "seconds": .double(r.seconds),
+             "messages": .array(r.messages.map { .string(stripANSI($0)) }),
+             "env": .object(Dictionary(r.env.map { ($0.0, JSONValue.string($0.1)) }, uniquingKeysWith: { a, _ in a }))]
+        }), "passed": .int(results.filter(\.passed).count), "failed": .int(results.filter { !$0.passed }.count)], pretty: true)
+    }
+
+    /// One line per scenario (status, time, name), then the totals.
+    public static func summary(_ results: [ScenarioResult], wall: Double, color: Bool) -> String {
+        func paint(_ s: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
+        let width = max(8, results.map(\.name.count).max() ?? 8)
+        var lines = ["STATUS   TIME     SCENARIO"]
+        for r in results {
+            let status = r.status.rawValue.uppercased().padding(8)
+            lines.append("\(paint(status, r.passed ? "32" : "31")) \(String(fmt(r.seconds) + "s").padding(8)) \(r.name.padding(width))")
+        }
+        let failed = results.filter { !$0.passed }.count
+        lines.append("\(results.count - failed) passed, \(failed) failed, \(results.count) scenarios in \(fmt(wall))s")
+        return lines.joined(separator: "\n")
+    }
+
+    static func fmt(_ s: Double) -> String {
+        let ms = Int((s * 1000).rounded())
+        let frac = ms % 1000
+        return "\(ms / 1000).\(frac < 10 ? "00" : frac < 100 ? "0" : "")\(frac)"
+    }
+
+    static func xml(_ s: String) -> String {
+        var out = ""
+        for ch in stripANSI(s) {
+            switch ch {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            default: out.append(ch)
+            }
+        }
+        return out
+    }
+
+    static func stripANSI(_ s: String) -> String {
+        var out = ""
+        var inEscape = false
+        for ch in s {
+            if inEscape { if ch == "m" { inEscape = false }; continue }
+            if ch == "\u{1B}" { inEscape = true; continue }
+            out.append(ch)
+        }
+        return out
+    }
+}
+
+extension String {
+    func padding(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
+}

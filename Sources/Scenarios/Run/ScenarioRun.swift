@@ -1,0 +1,373 @@
+import Billing
+import Foundation
+import StripeWire
+
+/// One scenario being run: its world, the responses of named steps (for references), user
+/// tokens, the webhook deliveries seen so far, and the snapshots taken.
+final class ScenarioRun {
+    let scenario: Scenario
+    let world: World
+    let http: HTTP
+    let env: [String: String]
+    var outputs: [String: JSONValue] = [:]
+    var tokens: [String: String] = [:]
+    /// Successful deliveries to the app, in order (event id, type); `webhookCursor` marks what
+    /// the last `expect_webhooks` consumed.
+    var delivered: [(event: String, type: String)] = []
+    var deliverySeq = 0
+    var webhookCursor = 0
+    var snapshots: [(String, JSONValue)] = []
+    let taker: SnapshotTaker
+
+    init(scenario: Scenario, world: World, env: [String: String]) {
+        self.scenario = scenario
+        self.world = world
+        self.env = env
+        http = HTTP(stripeURL: world.stripeURL, appURL: world.appURL, key: world.key)
+        taker = SnapshotTaker(http: http, appData: world.appData,
+                              normalizer: Normalizer(start: world.start, stripeURL: world.stripeURL, appURL: world.appURL))
+    }
+
+    // MARK: given
+
+    func setUp() async throws {
+        let given = scenario.given
+        if !given.dunning.isEmpty {
+            try await stripeOK("POST", "/_emulator/settings", body: FixtureForm.encode(["dunning": .object(given.dunning)]))
+        }
+        let service = world.appData.service
+        for org in given.orgs { try await service.ensureOrganization(id: org.id, name: org.name) }
+        for user in given.users {
+            let (u, _, _) = try await service.ensureMember(email: user.email, org: user.org, role: Role(rawValue: user.role) ?? .owner)
+            tokens[user.alias] = try await service.createSession(userID: u.id, orgID: user.org)
+        }
+        // The app's start (plans synced to the fake) is not the scenario's: expect_webhooks starts after it.
+        try await drain()
+        try await collectDeliveries()
+        webhookCursor = delivered.count
+    }
+
+    // MARK: steps
+
+    func run(_ steps: [Step]) async throws {
+        for step in steps {
+            do {
+                try await run(step)
+            } catch let failure as StepFailure {
+                throw failure
+            } catch {
+                throw StepFailure(step: step, message: "\(error)")
+            }
+        }
+    }
+
+    func run(_ step: Step) async throws {
+        switch step.kind {
+        case .stripe(let call): try await stripeStep(call, step)
+        case .app(let call): try await appStep(call, step)
+        case .checkout(let c): try await checkout(c, step)
+        case .portal(let p): try await portal(p, step)
+        case .advance(let a): try await advance(a, step)
+        case .expectWebhooks(let e): try await expectWebhooks(e, step)
+        case .expectStripe(let e): try await expectStripe(e, step)
+        case .expectEmails(let e): try await expectEmails(e, step)
+        case .inject(let i): try await inject(i, step)
+        case .repeatBlock(let times, let steps):
+            for _ in 0..<times { try await run(steps) }
+        case .snapshot(let name):
+            try await snapshot(name)
+        }
+    }
+
+    func snapshot(_ name: String) async throws {
+        try await collectDeliveries()
+        snapshots.append((name, try await taker.take(delivered: delivered.map(\.type))))
+    }
+
+    func stripeStep(_ call: StripeCall, _ step: Step) async throws {
+        let path = try resolveText(call.path, step)
+        let params = try resolve(call.params, step)
+        var headers = try call.headers.mapValues { try resolveText($0, step) }
+        if let key = call.idempotencyKey { headers["Idempotency-Key"] = try resolveText(key, step) }
+        let form = FixtureForm.encode(params)
+        let reply = call.method == "GET" ? try await http.stripe("GET", path, query: form, headers: headers)
+                                         : try await http.stripe(call.method, path, body: form, headers: headers)
+        try check(reply, expectedErrorType: call.expectedErrorType, expect: call.expect, step, what: "\(call.method) \(path)")
+        save(step, reply.json)
+        try await drain()
+    }
+
+    func appStep(_ call: AppCall, _ step: Step) async throws {
+        let path = try resolveText(call.path, step)
+        var headers = try call.headers.mapValues { try resolveText($0, step) }
+        if let user = call.user { headers["Authorization"] = "Bearer \(tokens[user] ?? "")" }
+        if let key = call.idempotencyKey { headers["Idempotency-Key"] = try resolveText(key, step) }
+        let body = try call.body.map { try resolve($0, step) }
+        let reply = try await http.app(call.method, path, body: body, headers: headers)
+        try checkApp(reply, expect: call.expect, step, what: "\(call.method) \(path)")
+        save(step, reply.json)
+        try await drain()
+    }
+
+    func checkout(_ c: Checkout, _ step: Step) async throws {
+        let id = Self.lastComponent(try resolveText(c.session, step))
+        var form: [(String, FormValue)] = [("card", .string(try resolveText(c.card, step)))]
+        if let a = c.authentication { form.append(("authentication", .string(a))) }
+        let reply = try await http.stripe("POST", "/_emulator/checkout/\(id)/complete", body: FormEncoder.encode(form))
+        try check(reply, expectedErrorType: c.expectedErrorType, expect: c.expect, step, what: "checkout \(id)")
+        save(step, reply.json)
+        try await drain()
+    }
+
+    func portal(_ p: Portal, _ step: Step) async throws {
+        let id = Self.lastComponent(try resolveText(p.session, step))
+        var form: [(String, FormValue)] = [("action", .string(p.action))]
+        if let plan = p.plan {
+            guard let known = world.catalog.plan(plan) else {
+                throw StepFailure(step: step, message: "no plan '\(plan)' in the app's catalog\(NearestName.hint(plan, among: world.catalog.plans.map(\.id)))")
+            }
+            let prices = try await http.stripe("GET", "/v1/prices", query: "lookup_keys[0]=\(known.lookupKey)")
+            guard let price = prices.json["data"][0]["id"].stringValue else {
+                throw StepFailure(step: step, message: "the fake has no price with lookup_key \(known.lookupKey)")
+            }
+            form.append(("price", .string(price)))
+        }
+        if let card = p.card { form.append(("card", .string(try resolveText(card, step)))) }
+        if let reason = p.reason { form.append(("reason", .string(reason))) }
+        let reply = try await http.stripe("POST", "/_emulator/portal/\(id)/actions", body: FormEncoder.encode(form))
+        try check(reply, expectedErrorType: p.expectedErrorType, expect: p.expect, step, what: "portal \(p.action)")
+        save(step, reply.json)
+        try await drain()
+    }
+
+    func advance(_ a: Advance, _ step: Step) async throws {
+        let now = try await currentTime()
+        let target: Int
+        switch a {
+        case .by(let span): target = span.after(now)
+        case .to(let t): target = t
+        case .toOffset(let span): target = span.after(world.start)
+        }
+        guard target >= now else {
+            throw StepFailure(step: step, message: "cannot move time back to \(ScenarioTime.iso(target)): it is already \(ScenarioTime.iso(now))")
+        }
+        try await stripeOK("POST", "/_emulator/time/set", body: "to=\(target)")
+        try await drain()
+        save(step, ["now": .int(target)])
+    }
+
+    func expectWebhooks(_ e: ExpectWebhooks, _ step: Step) async throws {
+        try await collectDeliveries()
+        var seen = Array(delivered[webhookCursor...])
+        webhookCursor = delivered.count
+        if let object = e.object {
+            let id = try resolveText(object, step)
+            var kept: [(event: String, type: String)] = []
+            for d in seen {
+                let o = try await http.stripe("GET", "/v1/events/\(d.event)").json["data"]["object"]
+                if o["id"].stringValue == id || o["customer"].stringValue == id || o["subscription"].stringValue == id
+                    || o["parent"]["subscription_details"]["subscription"].stringValue == id {
+                    kept.append(d)
+                }
+            }
+            seen = kept
+        }
+        let types = seen.map(\.type)
+        switch e.mode {
+        case .exact:
+            guard types == e.types else {
+                throw StepFailure(step: step, message: "expected exactly these webhooks, in order:\n    \(e.types.joined(separator: ", "))\n  delivered:\n    \(types.isEmpty ? "(none)" : types.joined(separator: ", "))")
+            }
+        case .contains:
+            var i = 0
+            for t in types where i < e.types.count && t == e.types[i] { i += 1 }
+            guard i == e.types.count else {
+                throw StepFailure(step: step, message: "expected these webhooks in this order among the delivered ones; '\(e.types[i])' is missing\(i > 0 ? " after '\(e.types[i - 1])'" : "")\n  delivered:\n    \(types.isEmpty ? "(none)" : types.joined(separator: ", "))")
+            }
+        }
+        save(step, ["delivered": .array(types.map { .string($0) })])
+    }
+
+    func expectStripe(_ e: ExpectStripe, _ step: Step) async throws {
+        let path = try resolveText(e.path, step)
+        let parts = path.split(separator: "?", maxSplits: 1).map(String.init)
+        let reply = try await http.stripe("GET", parts[0], query: parts.count > 1 ? parts[1] : "")
+        guard reply.status == 200 else { throw StepFailure(step: step, message: "GET \(path) answered \(reply.status): \(reply.text)") }
+        let expected = try resolve(e.match, step)
+        let diffs = Matcher.mismatches(expected: expected, actual: reply.json)
+        guard diffs.isEmpty else { throw StepFailure(step: step, message: "GET \(path) does not match:\n    " + diffs.joined(separator: "\n    ")) }
+        save(step, reply.json)
+    }
+
+    func expectEmails(_ e: ExpectEmails, _ step: Step) async throws {
+        let outbox = try await world.appData.tables().first { $0.table == "email_outbox" }?.rows ?? []
+        let emails = outbox.filter { $0["org_id"].stringValue == e.org }
+        func matches(_ expected: JSONValue, _ email: JSONValue) -> Bool {
+            if case .string(let kind) = expected { return email["kind"].stringValue == kind }
+            let o = expected.objectValue ?? [:]
+            if let kind = o["kind"]?.stringValue, email["kind"].stringValue != kind { return false }
+            if let to = o["to"]?.stringValue, email["to_email"].stringValue != to { return false }
+            if let s = o["subject"]?.stringValue, email["subject"].stringValue?.contains(s) != true { return false }
+            if let b = o["body"]?.stringValue, email["body"].stringValue?.contains(b) != true { return false }
+            return true
+        }
+        let kinds = emails.map { $0["kind"].stringValue ?? "?" }
+        let describe = "\n  the outbox of '\(e.org)' holds: \(kinds.isEmpty ? "(nothing)" : kinds.joined(separator: ", "))"
+        switch e.mode {
+        case .exact:
+            guard emails.count == e.emails.count, zip(e.emails, emails).allSatisfy({ matches($0, $1) }) else {
+                throw StepFailure(step: step, message: "expected exactly \(e.emails.map { JSONWriter.string($0) }.joined(separator: ", "))\(describe)")
+            }
+        case .contains:
+            var i = 0
+            for email in emails where i < e.emails.count && matches(e.emails[i], email) { i += 1 }
+            guard i == e.emails.count else {
+                throw StepFailure(step: step, message: "no email matches \(JSONWriter.string(e.emails[i]))\(describe)")
+            }
+        }
+        save(step, ["emails": .array(emails)])
+    }
+
+    func inject(_ i: Inject, _ step: Step) async throws {
+        switch i {
+        case .chargeFailure(let customer, let org, let from, let code):
+            var id = try customer.map { try resolveText($0, step) }
+            if let org {
+                let subs = try await world.appData.tables().first { $0.table == "subscriptions" }?.rows ?? []
+                id = subs.first { $0["org_id"].stringValue == org }?["stripe_customer_id"].stringValue
+                guard id != nil else { throw StepFailure(step: step, message: "org '\(org)' has no Stripe customer yet (subscribe it first)") }
+            }
+            try await stripeOK("POST", "/_emulator/faults/charges",
+                               body: FormEncoder.encode([("customer", .string(id ?? "")), ("from_attempt", .string(String(from))),
+                                                         ("decline_code", .string(code))]))
+        case .apiError(let path, let method, let status, let count):
+            var form: [(String, FormValue)] = [("path", .string(path)), ("status", .string(String(status))), ("count", .string(String(count)))]
+            if let method { form.append(("method", .string(method))) }
+            try await stripeOK("POST", "/_emulator/faults/api", body: FormEncoder.encode(form))
+        case .webhookChaos(let params):
+            var p = params
+            p["endpoint"] = .string(world.endpointID)
+            if p["seed"] == nil { p["seed"] = .int(scenario.given.seed) }
+            try await stripeOK("POST", "/_emulator/webhooks/chaos", body: FixtureForm.encode(.object(p)))
+        }
+    }
+
+    // MARK: plumbing
+
+    /// Sends every webhook delivery that is due, so the app has seen them before the next step.
+    func drain() async throws {
+        try await stripeOK("POST", "/_emulator/deliveries/drain")
+    }
+
+    func collectDeliveries() async throws {
+        while true {
+            let reply = try await http.stripe("GET", "/_emulator/deliveries",
+                                              query: "limit=1000&after=\(deliverySeq)&endpoint=\(world.endpointID)")
+            guard reply.status == 200, let rows = reply.json["data"].arrayValue else {
+                throw ScenarioFailure("GET /_emulator/deliveries answered \(reply.status): \(reply.text)")
+            }
+            for row in rows.reversed() {
+                deliverySeq = max(deliverySeq, row["seq"].intValue ?? 0)
+                if row["outcome"] == "succeeded", let e = row["event"].stringValue, let t = row["event_type"].stringValue {
+                    delivered.append((e, t))
+                }
+            }
+            if rows.count < 1000 { return }
+        }
+    }
+
+    func currentTime() async throws -> Int {
+        let reply = try await http.stripe("GET", "/_emulator/time")
+        guard let now = reply.json["now"].intValue else { throw ScenarioFailure("GET /_emulator/time answered \(reply.status): \(reply.text)") }
+        return now
+    }
+
+    @discardableResult
+    func stripeOK(_ method: String, _ path: String, body: String = "") async throws -> JSONValue {
+        let reply = try await http.stripe(method, path, body: body)
+        guard reply.status == 200 else {
+            throw ScenarioFailure("\(method) \(path) answered \(reply.status): \(reply.json["error"]["message"].stringValue ?? reply.text)")
+        }
+        return reply.json
+    }
+
+    func check(_ reply: HTTP.Reply, expectedErrorType: String?, expect: Expectation?, _ step: Step, what: String) throws {
+        let ok = (200..<300).contains(reply.status)
+        if let expectedErrorType {
+            guard !ok else { throw StepFailure(step: step, message: "\(what) succeeded, but a \(expectedErrorType) was expected") }
+            let type = reply.json["error"]["type"].stringValue ?? "?"
+            guard type == expectedErrorType else {
+                throw StepFailure(step: step, message: "\(what) failed with a \(type) (\(reply.json["error"]["message"].stringValue ?? "")), but a \(expectedErrorType) was expected")
+            }
+        } else if expect?.status == nil, !ok {
+            throw StepFailure(step: step, message: "\(what) answered \(reply.status): \(reply.json["error"]["message"].stringValue ?? reply.text)")
+        }
+        try match(reply, expect, step, what: what)
+    }
+
+    func checkApp(_ reply: HTTP.Reply, expect: Expectation?, _ step: Step, what: String) throws {
+        if expect?.status == nil, !(200..<300).contains(reply.status) {
+            throw StepFailure(step: step, message: "\(what) answered \(reply.status): \(reply.text)")
+        }
+        try match(reply, expect, step, what: what)
+    }
+
+    func match(_ reply: HTTP.Reply, _ expect: Expectation?, _ step: Step, what: String) throws {
+        guard let expect else { return }
+        if let status = expect.status, status != reply.status {
+            throw StepFailure(step: step, message: "\(what): expected status \(status), got \(reply.status): \(reply.text)")
+        }
+        if let json = expect.json {
+            let diffs = Matcher.mismatches(expected: try resolve(json, step), actual: reply.json)
+            if !diffs.isEmpty { throw StepFailure(step: step, message: "\(what): the response does not match:\n    " + diffs.joined(separator: "\n    ")) }
+        }
+    }
+
+    func save(_ step: Step, _ value: JSONValue) {
+        if let name = step.name { outputs[name] = value }
+    }
+
+    var times: (start: Int, now: Int) {
+        (world.start, world.appData.service.clock.now())
+    }
+
+    func resolveText(_ text: String, _ step: Step) throws -> String {
+        do {
+            let v = try References.resolve(text, outputs: outputs, env: env, times: times)
+            if case .string(let s) = v { return s }
+            return JSONWriter.string(v)
+        } catch { throw StepFailure(step: step, message: "\(error)") }
+    }
+
+    func resolve(_ value: JSONValue, _ step: Step) throws -> JSONValue {
+        switch value {
+        case .string(let s) where s.contains("${"):
+            do { return try References.resolve(s, outputs: outputs, env: env, times: times) } catch {
+                throw StepFailure(step: step, message: "\(error)")
+            }
+        case .array(let a): return .array(try a.map { try resolve($0, step) })
+        case .object(let o): return .object(try o.mapValues { try resolve($0, step) })
+        default: return value
+        }
+    }
+
+    static func lastComponent(_ s: String) -> String {
+        let path = s.split(separator: "?").first.map(String.init) ?? s
+        return path.split(separator: "/").last.map(String.init) ?? s
+    }
+}
+
+/// A step that did not do what the scenario says, with where it is.
+struct StepFailure: Error, CustomStringConvertible {
+    let location: String
+    let name: String?
+    let message: String
+
+    init(step: Step, message: String) {
+        location = step.location
+        name = step.name
+        self.message = message
+    }
+
+    var description: String { "\(location)\(name.map { " '\($0)'" } ?? ""): \(message)" }
+}

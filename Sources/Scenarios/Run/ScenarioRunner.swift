@@ -1,0 +1,104 @@
+import Foundation
+import StripeWire
+
+/// Runs one validated scenario from a fresh world to its golden comparison.
+public struct ScenarioRunner: Sendable {
+    public struct Options: Sendable {
+        public var goldens: Goldens
+        /// Write goldens instead of failing on differences (never when `CI=true`).
+        public var update: Bool
+        public var targets: Targets
+        /// On a failure, leave the servers running and call `onKeep` with their URLs.
+        public var keep: Bool
+        public var color: Bool
+        public var environment: [String: String]
+
+        public init(goldens: Goldens, update: Bool = false, targets: Targets = Targets(), keep: Bool = false, color: Bool = false,
+                    environment: [String: String] = ProcessInfo.processInfo.environment) {
+            self.goldens = goldens
+            self.update = update
+            self.targets = targets
+            self.keep = keep
+            self.color = color
+            self.environment = environment
+        }
+
+        var mayWriteGoldens: Bool { update && environment["CI"]?.lowercased() != "true" }
+    }
+
+    public let options: Options
+    /// Called when `--keep` holds a failed scenario's servers open (URLs, then waits).
+    public let onKeep: @Sendable (String) async -> Void
+
+    public init(options: Options, onKeep: @escaping @Sendable (String) async -> Void = { _ in }) {
+        self.options = options
+        self.onKeep = onKeep
+    }
+
+    public func run(_ scenario: Scenario) async -> ScenarioResult {
+        let clock = ContinuousClock()
+        let began = clock.now
+        func seconds() -> Double {
+            let d = clock.now - began
+            return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        }
+        func result(_ status: ScenarioResult.Status, _ messages: [String], _ snapshots: JSONValue = [:], env: [(String, String)] = []) -> ScenarioResult {
+            ScenarioResult(name: scenario.name, file: scenario.file, status: status, messages: messages, seconds: seconds(),
+                           snapshots: snapshots, env: env)
+        }
+        let world: World
+        do {
+            world = options.targets.isExternal ? try await World.external(options.targets, given: scenario.given)
+                                               : try await World.inProcess(scenario.given)
+        } catch {
+            return result(.failed, ["could not start: \(error)"])
+        }
+        let run = ScenarioRun(scenario: scenario, world: world, env: options.environment)
+        var failure: String? = nil
+        do {
+            try await run.setUp()
+            try await run.run(scenario.steps)
+            try await run.snapshot("end")
+        } catch {
+            failure = "\(error)"
+        }
+        if let failure {
+            if options.keep {
+                await onKeep("""
+                    \(scenario.name) failed; its servers stay up for inspection (Ctrl-C to stop):
+                      fake Stripe: \(world.stripeURL) (key \(world.key))
+                      app:         \(world.appURL)
+                    """)
+            }
+            await world.stop()
+            return result(.failed, [failure], Goldens.document(run.snapshots))
+        }
+        let env = run.scenario.env.map { key, template in
+            (key, (try? run.resolveText(template, Step(name: nil, location: "env.\(key)", kind: .snapshot("")))) ?? "")
+        }
+        await world.stop()
+        let actual = Goldens.document(run.snapshots)
+        return compare(scenario, actual, result: { status, messages in result(status, messages, actual, env: env) })
+    }
+
+    func compare(_ scenario: Scenario, _ actual: JSONValue,
+                 result: (ScenarioResult.Status, [String]) -> ScenarioResult) -> ScenarioResult {
+        let golden: JSONValue?
+        do { golden = try options.goldens.read(scenario.name) } catch {
+            return result(.failed, ["cannot read \(options.goldens.path(for: scenario.name)): \(error)"])
+        }
+        if golden == actual { return result(.passed, []) }
+        if options.mayWriteGoldens {
+            do { try options.goldens.write(scenario.name, actual) } catch {
+                return result(.failed, ["cannot write \(options.goldens.path(for: scenario.name)): \(error)"])
+            }
+            return result(.updated, [])
+        }
+        guard let golden else {
+            return result(.failed, ["no golden file \(options.goldens.path(for: scenario.name)) (run with --update to create it)"])
+        }
+        let changes = JSONDiff.changes(expected: golden, actual: actual)
+        return result(.failed, ["differs from \(options.goldens.path(for: scenario.name)) in \(changes.count) place\(changes.count == 1 ? "" : "s"):"]
+                                 + JSONDiff.render(changes, color: options.color))
+    }
+}

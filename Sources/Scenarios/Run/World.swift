@@ -1,0 +1,142 @@
+import Billing
+import Foundation
+import Hummingbird
+import Logging
+import StripeEmulator
+import StripeWire
+
+/// Where a scenario runs: by default a fresh fake Stripe and a fresh app in this process, on
+/// loopback ports, with in-memory SQLite, sequential ids and a clock frozen at the scenario's
+/// start. With ``Targets`` it runs against servers already running instead.
+final class World: Sendable {
+    let stripeURL: String
+    let appURL: String
+    let key: String
+    let start: Int
+    /// The app's webhook endpoint in the fake (chaos applies to it).
+    let endpointID: String
+    /// The app's state, for tokens, emails and snapshots.
+    let appData: AppData
+    let catalog: PlanCatalog
+    private let servers: [LoopbackServer]
+
+    private init(stripeURL: String, appURL: String, key: String, start: Int, endpointID: String, appData: AppData,
+                 catalog: PlanCatalog, servers: [LoopbackServer]) {
+        self.stripeURL = stripeURL
+        self.appURL = appURL
+        self.key = key
+        self.start = start
+        self.endpointID = endpointID
+        self.appData = appData
+        self.catalog = catalog
+        self.servers = servers
+    }
+
+    func stop() async {
+        for s in servers.reversed() { await s.stop() }
+    }
+
+    /// A fresh fake and app, wired like production: the app calls the fake over HTTP with its
+    /// secret key, and the fake delivers signed webhooks to the app's endpoint.
+    static func inProcess(_ given: Given) async throws -> World {
+        let catalog = try given.plans.map { try PlanCatalog(json: Data(JSONWriter.data($0))) } ?? BillingService.defaultCatalog()
+        let key = "sk_test_scenario"
+        let emulator = StripeEmulator(database: try .inMemory(),
+                                      settings: EmulatorSettings(idMode: .sequential, wallClock: FixedWallClock(given.start),
+                                                                 baseURL: "http://stripe.scenario"))
+        let fake = try await LoopbackServer.start(StripeHTTPResponder(emulator: emulator), name: "stripe")
+        do {
+            let endpoint = try JSONParser.parse(await emulator.handle(APICall(
+                method: "POST", path: "/v1/webhook_endpoints", body: Array("url=http://127.0.0.1:1/pending&enabled_events[0]=*".utf8),
+                headers: ["Authorization": "Bearer \(key)"])).body)
+            guard let endpointID = endpoint["id"].stringValue, let secret = endpoint["secret"].stringValue else {
+                throw ScenarioFailure("the fake refused the webhook endpoint: \(JSONWriter.string(endpoint))")
+            }
+            let config = StripeConfiguration(apiBase: fake.url, secretKey: key, webhookSecret: secret, timeout: .seconds(10),
+                                             maxRetries: 2, retryBackoff: .milliseconds(1))
+            let store = try SQLiteBillingStore.inMemory()
+            // The app's own log stays quiet: a scenario reports what failed, with the step.
+            var logger = Logger(label: "effinity.scenario.app")
+            logger.logLevel = .critical
+            let service = BillingService(store: store, stripe: StripeClient(configuration: config, logger: logger),
+                                         policy: BillingPolicy(catalog: catalog), clock: EmulatorClock(emulator: emulator, account: key),
+                                         appURL: "http://app.scenario", ids: AppIDs(.sequential), logger: logger)
+            let app = try await LoopbackServer.start(BillingApp(service: service, logger: logger).router().buildResponder(), name: "app")
+            _ = await emulator.handle(APICall(method: "POST", path: "/v1/webhook_endpoints/\(endpointID)",
+                                              body: Array("url=\(app.url)/api/billing/webhooks".utf8),
+                                              headers: ["Authorization": "Bearer \(key)"]))
+            try await service.ensurePlans()
+            let world = World(stripeURL: fake.url, appURL: app.url, key: key, start: given.start, endpointID: endpointID,
+                              appData: AppData(service: service, databasePath: nil), catalog: catalog, servers: [fake, app])
+            return world
+        } catch {
+            await fake.stop()
+            throw error
+        }
+    }
+
+    /// Servers already running (`--stripe-url`, `--app-url`): the app's SQLite file gives users,
+    /// tokens and snapshots; the fake's clock is set to the scenario's start if it is behind.
+    static func external(_ targets: Targets, given: Given) async throws -> World {
+        guard let stripeURL = targets.stripeURL, let appURL = targets.appURL, let db = targets.databasePath else {
+            throw ScenarioFailure("--stripe-url, --app-url and --database-url go together")
+        }
+        let catalog = try given.plans.map { try PlanCatalog(json: Data(JSONWriter.data($0))) } ?? BillingService.defaultCatalog()
+        let store = try SQLiteBillingStore.file(db)
+        let http = HTTP(stripeURL: stripeURL, appURL: appURL, key: targets.stripeKey)
+        let endpoints = try await http.stripe("GET", "/v1/webhook_endpoints", query: "limit=100")
+        guard let endpoint = endpoints.json["data"].arrayValue?.first(where: { $0["url"].stringValue?.hasPrefix(appURL) == true }),
+              let endpointID = endpoint["id"].stringValue else {
+            throw ScenarioFailure("the fake at \(stripeURL) has no webhook endpoint for the app at \(appURL)")
+        }
+        let now = try await http.stripe("GET", "/_emulator/time").json["now"].intValue ?? 0
+        if now < given.start { _ = try await http.stripe("POST", "/_emulator/time/set", body: "to=\(given.start)") }
+        let clock = StaticClock(time: max(now, given.start))
+        let service = BillingService(store: store, stripe: StripeClient(configuration: StripeConfiguration(apiBase: stripeURL, secretKey: targets.stripeKey)),
+                                     policy: BillingPolicy(catalog: catalog), clock: clock, appURL: appURL)
+        return World(stripeURL: stripeURL, appURL: appURL, key: targets.stripeKey, start: max(now, given.start), endpointID: endpointID,
+                     appData: AppData(service: service, databasePath: db), catalog: catalog, servers: [])
+    }
+}
+
+/// Servers already running that scenarios can target instead of in-process ones.
+public struct Targets: Sendable {
+    public var stripeURL: String?
+    public var appURL: String?
+    public var databasePath: String?
+    public var stripeKey: String
+
+    public init(stripeURL: String? = nil, appURL: String? = nil, databasePath: String? = nil, stripeKey: String = "sk_test_effinity_dev") {
+        self.stripeURL = stripeURL
+        self.appURL = appURL
+        self.databasePath = databasePath
+        self.stripeKey = stripeKey
+    }
+
+    public var isExternal: Bool { stripeURL != nil || appURL != nil }
+}
+
+/// The app's data as the runner sees it: users and tokens are made through the app's own
+/// service (on its store), and tables are dumped from the store or the SQLite file.
+struct AppData: Sendable {
+    let service: BillingService
+    let databasePath: String?
+
+    func tables() async throws -> [TableDump] {
+        if let databasePath { return try SQLiteBillingStore.dumpTables(ofFile: databasePath) }
+        return try await service.store.dumpTables()
+    }
+}
+
+/// The app's clock in-process: the fake's clock for the scenario's account, so webhook
+/// signatures made at simulated times verify at those times.
+struct EmulatorClock: AppClock {
+    let emulator: StripeEmulator
+    let account: String
+    func now() -> Int { emulator.now(account: account) }
+}
+
+struct StaticClock: AppClock {
+    let time: Int
+    func now() -> Int { time }
+}

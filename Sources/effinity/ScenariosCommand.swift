@@ -1,0 +1,125 @@
+import ArgumentParser
+import Foundation
+import Scenarios
+
+/// `effinity scenarios`: run, list and validate JSON scenarios.
+struct ScenariosCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scenarios", abstract: "Run JSON billing scenarios end to end and diff them against golden files.",
+        subcommands: [ScenariosRun.self, ScenariosList.self, ScenariosValidate.self], defaultSubcommand: ScenariosRun.self)
+}
+
+/// What selects scenarios: paths, a name glob, tags.
+struct ScenarioSelection: ParsableArguments {
+    @Argument(help: "Scenario files or folders (default: scenarios).") var paths: [String] = []
+    @Option(help: ArgumentHelp("Only scenarios whose name matches this glob (* and ?).", valueName: "glob")) var name: String?
+    @Option(help: ArgumentHelp("Only scenarios with this tag (repeatable).", valueName: "tag")) var tag: [String] = []
+
+    var roots: [String] { paths.isEmpty ? ["scenarios"] : paths }
+
+    /// Loads and validates; on invalid files prints every error and exits with 2.
+    func suite() throws -> Suite {
+        do throws(ScenarioErrors) {
+            return try Suite.load(paths: roots).selecting(name: name, tags: tag)
+        } catch {
+            FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            FileHandle.standardError.write(Data("\(error.errors.count) problem\(error.errors.count == 1 ? "" : "s") found; nothing was run.\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+
+    /// Where goldens live: `goldens/` beside the first folder given.
+    var goldensDirectory: String {
+        let root = roots[0]
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: root, isDirectory: &isDir), isDir.boolValue {
+            return (root.hasSuffix("/") ? String(root.dropLast()) : root) + "/goldens"
+        }
+        let parent = root.split(separator: "/").dropLast().joined(separator: "/")
+        return (root.hasPrefix("/") ? "/" : "") + (parent.isEmpty ? "goldens" : parent + "/goldens")
+    }
+}
+
+struct ScenariosRun: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Run scenarios (exit 0: all passed, 1: some failed, 2: invalid input).")
+
+    @OptionGroup var selection: ScenarioSelection
+    @Flag(help: "Write golden files for the snapshots taken (never when CI=true).") var update = false
+    @Option(help: ArgumentHelp("Write a JUnit XML report here.", valueName: "file")) var junit: String?
+    @Option(help: ArgumentHelp("Write a JSON report here.", valueName: "file")) var json: String?
+    @Option(help: "Scenarios run at once (default: the number of cores).") var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: ArgumentHelp("Run only shard i of n (1-based), e.g. 2/4.", valueName: "i/n")) var shard: String?
+    @Option(help: ArgumentHelp("Where golden files are (default: goldens/ beside the scenarios).", valueName: "dir")) var goldens: String?
+    @Flag(help: "After a failure, leave that scenario's fake and app running and print their URLs.") var keep = false
+    @Option(help: ArgumentHelp("Run against this fake Stripe instead of an in-process one.", valueName: "url")) var stripeURL: String?
+    @Option(help: ArgumentHelp("Run against this app instead of an in-process one.", valueName: "url")) var appURL: String?
+    @Option(help: ArgumentHelp("The SQLite file of the app given by --app-url (for users and snapshots).", valueName: "path"))
+    var databaseURL: String?
+    @Option(help: "The secret key for --stripe-url.") var stripeKey = "sk_test_effinity_dev"
+    @Flag(help: "Color the output (default: when stdout is a terminal).") var color = false
+    @Flag(help: "Never color the output.") var noColor = false
+
+    func validate() throws {
+        if jobs < 1 { throw ValidationError("--jobs must be at least 1.") }
+        if let shard, parseShard(shard) == nil { throw ValidationError("--shard takes i/n with 1 <= i <= n, e.g. 2/4.") }
+        let external = [stripeURL, appURL, databaseURL].compactMap { $0 }.count
+        if external != 0, external != 3 { throw ValidationError("--stripe-url, --app-url and --database-url go together.") }
+    }
+
+    func parseShard(_ s: String) -> (Int, Int)? {
+        let parts = s.split(separator: "/").compactMap { Int($0) }
+        guard parts.count == 2, parts[1] >= 1, (1...parts[1]).contains(parts[0]) else { return nil }
+        return (parts[0], parts[1])
+    }
+
+    func run() async throws {
+        var suite = try selection.suite()
+        if let shard, let (i, n) = parseShard(shard) { suite = suite.shard(i, of: n) }
+        let useColor = !noColor && (color || isatty(1) == 1)
+        let targets = Targets(stripeURL: stripeURL, appURL: appURL, databasePath: databaseURL.map { $0.hasPrefix("sqlite://") ? String($0.dropFirst(9)) : $0 },
+                              stripeKey: stripeKey)
+        let options = ScenarioRunner.Options(goldens: Goldens(directory: goldens ?? selection.goldensDirectory), update: update,
+                                             targets: targets, keep: keep, color: useColor)
+        let runner = ScenarioRunner(options: options) { message in
+            say(message)
+            while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+        }
+        let began = ContinuousClock.now
+        // Servers already running are one shared tenant: their scenarios run one at a time.
+        let results = await runner.run(suite, jobs: targets.isExternal ? 1 : jobs) { result, done, total in
+            let mark = result.passed ? (result.status == .updated ? "updated" : "passed") : "FAILED"
+            say("[\(done)/\(total)] \(mark) \(result.name) (\(String(format: "%.2f", result.seconds))s)")
+            if !result.passed { for line in result.messages { say("    " + line.replacingOccurrences(of: "\n", with: "\n    ")) } }
+        }
+        let wall = ContinuousClock.now - began
+        let seconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
+        say("")
+        say(Reports.summary(results, wall: seconds, color: useColor))
+        if let junit { try Reports.junit(results).write(toFile: junit, atomically: true, encoding: .utf8) }
+        if let json { try Reports.json(results).write(toFile: json, atomically: true, encoding: .utf8) }
+        if results.isEmpty { say("No scenario matched.") }
+        if results.contains(where: { !$0.passed }) { throw ExitCode(1) }
+    }
+}
+
+struct ScenariosList: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List scenarios (name, tags, file).")
+    @OptionGroup var selection: ScenarioSelection
+
+    func run() throws {
+        for s in try selection.suite().scenarios {
+            say("\(s.name)\t\(s.tags.joined(separator: ","))\t\(s.file)\(s.description.map { "\t\($0)" } ?? "")")
+        }
+    }
+}
+
+struct ScenariosValidate: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "validate", abstract: "Validate scenario files without running them (exit 2 when invalid).")
+    @OptionGroup var selection: ScenarioSelection
+
+    func run() throws {
+        let suite = try selection.suite()
+        say("\(suite.scenarios.count) scenario\(suite.scenarios.count == 1 ? "" : "s") valid.")
+    }
+}

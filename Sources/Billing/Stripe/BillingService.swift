@@ -11,11 +11,14 @@ public struct BillingService: Sendable {
     public let clock: any AppClock
     /// The app's public base URL, for Checkout and Portal return URLs.
     public let appURL: String
+    /// This instance's metrics (its own registry; see ``AppMetrics``), served at `/metrics`.
+    public let metrics: AppMetrics
     let logger: Logger
 
     public init(store: any BillingStore, stripe: StripeClient, policy: BillingPolicy, clock: any AppClock = SystemAppClock(),
-                appURL: String, logger: Logger = Logger(label: "effinity.app")) {
+                appURL: String, metrics: AppMetrics = AppMetrics(), logger: Logger = Logger(label: "effinity.app")) {
         self.store = store
+        self.metrics = metrics
         self.stripe = stripe
         self.policy = policy
         self.clock = clock

@@ -108,11 +108,11 @@ import StripeWire
             let open = try #require(try await invoices(env, "sca").first { $0.amountDue == 9900 })
             #expect(open.status == "open")
             #expect(confirm.first?.body.contains(open.hostedInvoiceURL ?? "<none>") == true)
-            // The mirror follows Stripe's subscription, which is not active while the charge waits.
+            // The mirror follows Stripe's subscription, past_due while the charge waits for the customer.
             let subID = try #require(try await subscription(env, "sca")?.stripeSubscriptionID)
             let stripeSub = try await env.stripe("GET", "/v1/subscriptions/\(subID)")
             #expect(try await subscription(env, "sca")?.status == stripeSub["status"].stringValue)
-            #expect(try await subscription(env, "sca")?.status != "active")
+            #expect(try await subscription(env, "sca")?.status == "past_due")
         }
     }
 

@@ -94,6 +94,14 @@ public final class AppMetrics: Sendable {
 
     /// Refreshes the gauges from the store, then renders everything in the Prometheus text format
     /// (version 0.0.4).
+    ///
+    /// - `effinity_active_subscriptions{plan}`: organizations whose subscription is `active`,
+    ///   `trialing` or `past_due` (every plan, free included): who can use the product now.
+    /// - `effinity_mrr_cents`: `active` and `past_due` subscriptions on paid plans times the plan's
+    ///   monthly price from the ``PlanCatalog``. `trialing` is left out because nothing has been paid
+    ///   yet and a trial may never convert; `past_due` stays in because it is still billed while Stripe
+    ///   retries, until Stripe cancels it. Catalog prices, not Stripe's amounts, so discounts and
+    ///   prorations are not reflected.
     public func exposition(store: any BillingStore, catalog: PlanCatalog) async throws -> String {
         let (live, paying) = try await store.read { tx in
             (try tx.countSubscriptions(byPlan: true), try tx.countSubscriptions(statuses: ["active", "past_due"]))

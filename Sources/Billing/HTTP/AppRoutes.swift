@@ -6,7 +6,8 @@ import NIOCore
 import StripeWire
 
 /// The app's HTTP surface: `/api/billing/*`, the CRM routes that consume limits, the webhook
-/// receiver and the dashboard. Every route but the webhook needs a session token, and every
+/// receiver, the dashboard and `/metrics`. Every route but the webhook, `/health` and `/metrics`
+/// needs a bearer token (or the dashboard's session cookie), and every
 /// query is scoped to the caller's organization (another org's data is a 404, never a 403).
 /// Who the caller is comes from an ``Authenticator`` (session tokens by default).
 public struct BillingApp: Sendable {

@@ -18,7 +18,8 @@ struct AppEnv {
     let app: any TestClientProtocol
     let start: Int
 
-    static func run(start: Int = 1_800_000_000, _ body: @escaping @Sendable (AppEnv) async throws -> Void) async throws {
+    /// `authenticator` replaces the app's session authenticator when given.
+    static func run(start: Int = 1_800_000_000, authenticator: (any Authenticator)? = nil, _ body: @escaping @Sendable (AppEnv) async throws -> Void) async throws {
         let emulator = StripeEmulator(database: try .inMemory(), settings: EmulatorSettings(wallClock: FixedWallClock(start)))
         let key = "sk_test_app_" + BillingService.token(10)
         try await Application(responder: StripeHTTPResponder(emulator: emulator)).test(.live) { stripeClient in
@@ -34,7 +35,7 @@ struct AppEnv {
             let service = BillingService(store: try SQLiteBillingStore.inMemory(), stripe: stripe,
                                          policy: BillingPolicy(catalog: try BillingService.defaultCatalog()), clock: clock,
                                          appURL: "http://app.test")
-            let app = Application(router: BillingApp(service: service).router())
+            let app = Application(router: BillingApp(service: service, authenticator: authenticator).router())
             try await app.test(.live) { appClient in
                 _ = await emulator.handle(APICall(method: "POST", path: "/v1/webhook_endpoints/\(endpoint["id"].stringValue!)",
                                                   body: Array("url=http://127.0.0.1:\(appClient.port!)/api/billing/webhooks".utf8),
@@ -70,6 +71,28 @@ struct AppEnv {
         let r = await emulator.handle(APICall(method: method, path: parts[0], query: parts.count > 1 ? parts[1] : nil,
                                               body: Array(body.utf8), headers: ["Authorization": "Bearer \(key)"]))
         return try JSONParser.parse(r.body)
+    }
+
+    /// Posts a payload signed with the app's webhook secret at `timestamp` (the app's now by default).
+    func deliver(_ event: JSONValue, timestamp: Int? = nil, secret: String? = nil) async throws -> Reply {
+        let payload = JSONWriter.data(event)
+        let header = WebhookSignature.header(payload: payload, secrets: [secret ?? service.stripe.configuration.webhookSecret!],
+                                             timestamp: timestamp ?? clock.now())
+        let r = try await app.execute(uri: "/api/billing/webhooks", method: .post, headers: [.init("Stripe-Signature")!: header],
+                                      body: ByteBuffer(bytes: payload))
+        return Reply(status: Int(r.status.code), json: (try? JSONParser.parse(Array(buffer: r.body))) ?? .null)
+    }
+
+    /// The `/metrics` text, and one sample's value by its full name with labels (nil when absent).
+    func metrics() async throws -> String {
+        String(buffer: try await app.execute(uri: "/metrics", method: .get).body)
+    }
+
+    func sample(_ series: String) async throws -> Double? {
+        for line in try await metrics().split(separator: "\n") where line.hasPrefix(series + " ") {
+            return Double(line.dropFirst(series.count + 1))
+        }
+        return nil
     }
 
     func drain() async throws { try await emulator.drainDeliveries(account: key) }

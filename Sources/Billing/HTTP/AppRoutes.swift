@@ -6,20 +6,34 @@ import NIOCore
 import StripeWire
 
 /// The app's HTTP surface: `/api/billing/*`, the CRM routes that consume limits, the webhook
-/// receiver and the dashboard. Every route but the webhook needs a session token, and every
+/// receiver, the dashboard and `/metrics`. Every route but the webhook, `/health` and `/metrics`
+/// needs a bearer token (or the dashboard's session cookie), and every
 /// query is scoped to the caller's organization (another org's data is a 404, never a 403).
+/// Who the caller is comes from an ``Authenticator`` (session tokens by default).
 public struct BillingApp: Sendable {
     public let service: BillingService
+    public let authenticator: any Authenticator
     let logger: Logger
 
-    public init(service: BillingService, logger: Logger = Logger(label: "effinity.app")) {
+    /// `authenticator` defaults to a ``SessionAuthenticator`` over the service's store and clock.
+    public init(service: BillingService, authenticator: (any Authenticator)? = nil, logger: Logger = Logger(label: "effinity.app")) {
         self.service = service
+        self.authenticator = authenticator ?? SessionAuthenticator(store: service.store, clock: service.clock)
         self.logger = logger
     }
 
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
+        // First, so it wraps every route registered below.
+        router.add(middleware: RequestMetricsMiddleware(metrics: service.metrics))
         router.get("/health") { _, _ in Self.json(200, ["ok": true]) }
+        // Unauthenticated on purpose: Prometheus scrapes it from inside the network, and it holds
+        // only aggregates (no org, user or token). Do not expose it through a public ingress.
+        router.get("/metrics") { _, _ in
+            let text = try await self.service.metrics.exposition(store: self.service.store, catalog: self.service.policy.catalog)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
         router.get("/api/billing/subscription") { req, _ in try await self.route(req) { caller in try await self.subscription(caller) } }
         router.post("/api/billing/subscription") { req, _ in
             try await self.route(req, billing: true) { caller in
@@ -125,22 +139,11 @@ public struct BillingApp: Sendable {
 
     // MARK: Plumbing
 
-    struct Caller: Sendable {
-        let userID: String
-        let org: String
-        let email: String
-        let role: Role
-    }
-
     func authenticate(_ req: Request) async throws -> Caller {
         guard let token = Self.token(req) else { throw AppError.unauthorized }
-        let hash = BillingService.hash(token)
-        let now = service.clock.now()
-        let caller: Caller? = try await service.store.read { tx in
-            guard let (userID, org) = try tx.session(tokenHash: hash, now: now), let m = try tx.membership(org: org, user: userID) else { return nil }
-            return Caller(userID: userID, org: org, email: m.email, role: m.role)
+        guard let caller = try await authenticator.authenticate(bearer: token) else {
+            throw AppError(401, "unauthorized", "This token is unknown, expired or revoked.")
         }
-        guard let caller else { throw AppError(401, "unauthorized", "This session token is unknown, expired or revoked.") }
         return caller
     }
 

@@ -47,5 +47,8 @@ public protocol BillingTransaction {
     func isProcessed(eventID: String) throws -> Bool
     func queueEmail(_ email: Email) throws
     func emails(org: String) throws -> [Email]
+    /// Subscriptions that are active, trialing or past_due, by plan.
     func countSubscriptions(byPlan: Bool) throws -> [String: Int]
+    /// Subscriptions in one of `statuses`, by plan.
+    func countSubscriptions(statuses: [String]) throws -> [String: Int]
 }

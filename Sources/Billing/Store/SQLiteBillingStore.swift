@@ -301,4 +301,15 @@ struct SQLiteBillingTransaction: BillingTransaction {
         }
         return out
     }
+
+    func countSubscriptions(statuses: [String]) throws -> [String: Int] {
+        guard !statuses.isEmpty else { return [:] }
+        var out: [String: Int] = [:]
+        let marks = Array(repeating: "?", count: statuses.count).joined(separator: ", ")
+        for row in try Row.fetchAll(db, sql: "SELECT plan, COUNT(*) AS n FROM subscriptions WHERE status IN (\(marks)) GROUP BY plan",
+                                    arguments: StatementArguments(statuses)) {
+            out[row["plan"]] = row["n"]
+        }
+        return out
+    }
 }

@@ -9,7 +9,7 @@ extension BillingService {
             var sub = try tx.subscription(org: org)
             let (used, periodStart) = sub.map { policy.leadUsage($0, now: now) } ?? (0, now)
             do throws(BillingPolicy.Refusal) { _ = try policy.guardResourceCreation(sub, resource: .lead, used: used, now: now) } catch {
-                throw AppError(error)
+                throw self.refusal(error)
             }
             let lead = Lead(id: ids.make("lead"), orgID: org, name: name, email: email, createdAt: now)
             try tx.insertLead(lead)
@@ -29,7 +29,7 @@ extension BillingService {
             let used = try tx.countProperties(org: org)
             let sub = try tx.subscription(org: org)
             do throws(BillingPolicy.Refusal) { _ = try policy.guardResourceCreation(sub, resource: .property, used: used, now: now) } catch {
-                throw AppError(error)
+                throw self.refusal(error)
             }
             let property = Property(id: ids.make("prop"), orgID: org, title: title, address: address, createdAt: now)
             try tx.insertProperty(property)
@@ -54,13 +54,19 @@ extension BillingService {
             let used = try tx.countMembers(org: org)
             let sub = try tx.subscription(org: org)
             do throws(BillingPolicy.Refusal) { _ = try policy.guardResourceCreation(sub, resource: .seat, used: used, now: now) } catch {
-                throw AppError(error)
+                throw self.refusal(error)
             }
             let m = Membership(orgID: org, userID: user.id, email: user.email, role: role)
             try tx.upsertMembership(m)
             try tx.insertUsage(UsageRecord(orgID: org, resource: "seat", action: "create", quantity: 1, createdAt: now))
             return m
         }
+    }
+
+    /// The API error for a policy refusal; a limit reached is also counted in the metrics.
+    func refusal(_ refusal: BillingPolicy.Refusal) -> AppError {
+        if case .limitReached(let prompt) = refusal { metrics.recordLimitReached(resource: prompt.resource) }
+        return AppError(refusal)
     }
 
     /// What the org has used against each limit.

@@ -8,7 +8,27 @@ extension BillingService {
         case ignored(String)
     }
 
+    /// Handles one delivery and records its outcome and processing time in ``metrics``.
     public func handleWebhook(payload: [UInt8], signature: String?) async throws -> WebhookOutcome {
+        let started = ContinuousClock.now
+        var eventType = "unverified"
+        do {
+            let outcome = try await processWebhook(payload: payload, signature: signature, eventType: &eventType)
+            let label: AppMetrics.WebhookOutcome = switch outcome {
+            case .processed: .processed
+            case .duplicate: .duplicate
+            case .ignored: .ignored
+            }
+            metrics.recordWebhook(eventType: eventType, outcome: label, duration: ContinuousClock.now - started)
+            return outcome
+        } catch {
+            metrics.recordWebhook(eventType: eventType, outcome: .rejected, duration: ContinuousClock.now - started)
+            throw error
+        }
+    }
+
+    /// `eventType` is set once the signature verified and the body parsed as an event.
+    private func processWebhook(payload: [UInt8], signature: String?, eventType: inout String) async throws -> WebhookOutcome {
         guard let secret = stripe.configuration.webhookSecret else {
             throw AppError(500, "not_configured", "STRIPE_WEBHOOK_SECRET is not set.")
         }
@@ -21,6 +41,7 @@ extension BillingService {
         guard let event = try? JSONParser.parse(payload), let id = event["id"].stringValue, let type = event["type"].stringValue else {
             throw AppError(400, "invalid_payload", "The webhook body is not a Stripe event.")
         }
+        eventType = type
         let object = event["data"]["object"]
         let created = event["created"].intValue ?? clock.now()
         if try await store.read({ tx in try tx.markProcessedCheck(id) }) { return .duplicate(id) }

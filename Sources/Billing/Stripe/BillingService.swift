@@ -13,11 +13,14 @@ public struct BillingService: Sendable {
     public let appURL: String
     /// The app's own ids: random, or sequential for deterministic scenarios.
     public let ids: AppIDs
+    /// This instance's metrics (its own registry; see ``AppMetrics``), served at `/metrics`.
+    public let metrics: AppMetrics
     let logger: Logger
 
     public init(store: any BillingStore, stripe: StripeClient, policy: BillingPolicy, clock: any AppClock = SystemAppClock(),
-                appURL: String, ids: AppIDs = AppIDs(), logger: Logger = Logger(label: "effinity.app")) {
+                appURL: String, ids: AppIDs = AppIDs(), metrics: AppMetrics = AppMetrics(), logger: Logger = Logger(label: "effinity.app")) {
         self.store = store
+        self.metrics = metrics
         self.stripe = stripe
         self.policy = policy
         self.clock = clock

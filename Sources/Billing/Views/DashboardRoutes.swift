@@ -36,7 +36,7 @@ struct DashboardRoutes: Sendable {
         }
     }
 
-    func redirecting(_ req: Request, _ body: @Sendable (BillingApp.Caller) async throws -> String) async -> Response {
+    func redirecting(_ req: Request, _ body: @Sendable (Caller) async throws -> String) async -> Response {
         do {
             let caller = try await app.authenticate(req)
             guard caller.role.managesBilling else { throw AppError.forbidden }
@@ -63,7 +63,7 @@ struct DashboardRoutes: Sendable {
     }
 
     func page(_ req: Request) async -> Response {
-        let caller: BillingApp.Caller
+        let caller: Caller
         do { caller = try await app.authenticate(req) } catch {
             return html(401, "<h1>Sign in</h1><p>Open the link printed by <code>effinity token</code> (it ends in <code>?token=…</code>).</p>")
         }
@@ -76,7 +76,7 @@ struct DashboardRoutes: Sendable {
         }
     }
 
-    func context(_ caller: BillingApp.Caller, query: Parameters) async throws -> [String: Any] {
+    func context(_ caller: Caller, query: Parameters) async throws -> [String: Any] {
         let service = app.service
         let now = service.clock.now()
         let (sub, invoices, properties, members) = try await service.store.read { tx in

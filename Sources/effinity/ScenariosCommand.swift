@@ -28,15 +28,24 @@ struct ScenarioSelection: ParsableArguments {
         }
     }
 
-    /// Where goldens live: `goldens/` beside the first folder given.
+    /// Where goldens live: the nearest `goldens/` folder at or above the first path given, or
+    /// else `goldens/` beside it (so `scenarios/limits` still uses `scenarios/goldens`).
     var goldensDirectory: String {
-        let root = roots[0]
         var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: root, isDirectory: &isDir), isDir.boolValue {
-            return (root.hasSuffix("/") ? String(root.dropLast()) : root) + "/goldens"
+        var dir = roots[0].hasSuffix("/") ? String(roots[0].dropLast()) : roots[0]
+        if !(FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) && isDir.boolValue) {
+            dir = dir.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+            if dir.isEmpty { dir = "." }
         }
-        let parent = root.split(separator: "/").dropLast().joined(separator: "/")
-        return (root.hasPrefix("/") ? "/" : "") + (parent.isEmpty ? "goldens" : parent + "/goldens")
+        var probe = dir
+        while true {
+            if FileManager.default.fileExists(atPath: probe + "/goldens", isDirectory: &isDir), isDir.boolValue { return probe + "/goldens" }
+            let parts = probe.split(separator: "/", omittingEmptySubsequences: false)
+            guard parts.count > 1, probe != "." else { break }
+            probe = parts.dropLast().joined(separator: "/")
+            if probe.isEmpty { break }
+        }
+        return dir + "/goldens"
     }
 }
 

@@ -36,19 +36,19 @@ public struct BillingApp: Sendable {
         }
         router.get("/api/billing/subscription") { req, _ in try await self.route(req) { caller in try await self.subscription(caller) } }
         router.post("/api/billing/subscription") { req, _ in
-            try await self.route(req, billing: true) { caller in
-                let plan = try Self.field(try await Self.body(req), "plan")
+            try await self.post(req, billing: true) { caller, body in
+                let plan = try Self.field(body, "plan")
                 if plan == "free" { return try await self.service.changePlan(org: caller.org, email: caller.email, planID: plan) }
                 let session = try await self.service.startCheckout(org: caller.org, email: caller.email, planID: plan)
                 return ["checkout_session_id": .string(session.id), "url": .string(session.url)]
             }
         }
         router.post("/api/billing/portal") { req, _ in
-            try await self.route(req, billing: true) { caller in ["url": .string(try await self.service.portalURL(org: caller.org))] }
+            try await self.post(req, billing: true) { caller, _ in ["url": .string(try await self.service.portalURL(org: caller.org))] }
         }
         router.post("/api/billing/upgrade") { req, _ in
-            try await self.route(req, billing: true) { caller in
-                try await self.service.changePlan(org: caller.org, email: caller.email, planID: try Self.field(try await Self.body(req), "plan"))
+            try await self.post(req, billing: true) { caller, body in
+                try await self.service.changePlan(org: caller.org, email: caller.email, planID: try Self.field(body, "plan"))
             }
         }
         router.get("/api/billing/usage") { req, _ in try await self.route(req) { caller in try await self.service.usage(org: caller.org) } }
@@ -71,8 +71,7 @@ public struct BillingApp: Sendable {
             }
         }
         router.post("/api/leads") { req, _ in
-            try await self.route(req, status: 201) { caller in
-                let body = try await Self.body(req)
+            try await self.post(req, status: 201) { caller, body in
                 let name = try Self.field(body, "name")
                 let email = body["email"].stringValue
                 if let email, !email.contains("@") { throw AppError.validation(["email": "Must be an email address."]) }
@@ -104,8 +103,7 @@ public struct BillingApp: Sendable {
             }
         }
         router.post("/api/properties") { req, _ in
-            try await self.route(req, status: 201) { caller in
-                let body = try await Self.body(req)
+            try await self.post(req, status: 201) { caller, body in
                 return Self.render(try await self.service.createProperty(org: caller.org, title: try Self.field(body, "title"),
                                                                          address: body["address"].stringValue))
             }
@@ -116,8 +114,7 @@ public struct BillingApp: Sendable {
             }
         }
         router.post("/api/members") { req, _ in
-            try await self.route(req, billing: true, status: 201) { caller in
-                let body = try await Self.body(req)
+            try await self.post(req, billing: true, status: 201) { caller, body in
                 let email = try Self.field(body, "email")
                 guard email.contains("@") else { throw AppError.validation(["email": "Must be an email address."]) }
                 let role = Role(rawValue: body["role"].stringValue ?? "member")
@@ -167,9 +164,56 @@ public struct BillingApp: Sendable {
         }
     }
 
-    func respond(_ req: Request, status: Int = 200, _ body: @Sendable () async throws -> JSONValue) async -> Response {
+    /// A POST route: the JSON body is read once and handed over. With an `Idempotency-Key`
+    /// header, the first answer below 500 is kept for 24 hours per organization and replayed
+    /// (with `Idempotent-Replayed: true`) to a retry with the same path and body, so a client
+    /// that retries after a timeout never subscribes or creates a lead twice. A key reused for a
+    /// different request is a 422.
+    func post(_ req: Request, billing: Bool = false, status: Int = 200,
+              _ handler: @escaping @Sendable (Caller, JSONValue) async throws -> JSONValue) async throws -> Response {
+        let key = req.headers[HTTPField.Name("Idempotency-Key")!]
+        let caller: Caller, input: JSONValue, fingerprint: String
         do {
-            return Self.json(status, try await body())
+            caller = try await authenticate(req)
+            if billing, !caller.role.managesBilling { throw AppError.forbidden }
+            input = try await Self.body(req)
+            fingerprint = "POST \(req.uri.path) \(JSONWriter.string(input))"
+            if let key {
+                guard !key.isEmpty, key.count <= 255 else {
+                    throw AppError.validation(["Idempotency-Key": "Between 1 and 255 characters."])
+                }
+                let since = service.clock.now() - 86400
+                if let stored = try await service.store.read({ tx in try tx.idempotentResponse(org: caller.org, key: key, since: since) }) {
+                    guard stored.fingerprint == fingerprint else {
+                        throw AppError(422, "idempotency_key_reused", "This Idempotency-Key was already used for a different request.")
+                    }
+                    return Response(status: .init(code: stored.status),
+                                    headers: [.contentType: "application/json", HTTPField.Name("Idempotent-Replayed")!: "true"],
+                                    body: .init(byteBuffer: ByteBuffer(string: stored.body)))
+                }
+            }
+        } catch {
+            return await respond(req) { throw error }
+        }
+        let (code, json) = await outcome(req, status: status) { try await handler(caller, input) }
+        if let key, code < 500 {
+            let stored = StoredResponse(fingerprint: fingerprint, status: code, body: JSONWriter.string(json))
+            let now = service.clock.now()
+            try? await service.store.write { tx in try tx.storeIdempotentResponse(org: caller.org, key: key, stored, at: now) }
+        }
+        return Self.json(code, json)
+    }
+
+    func respond(_ req: Request, status: Int = 200, _ body: @Sendable () async throws -> JSONValue) async -> Response {
+        let (code, json) = await outcome(req, status: status, body)
+        return Self.json(code, json)
+    }
+
+    /// Runs a handler and turns what it throws into the app's error JSON: 4xx for refusals,
+    /// 502 when Stripe cannot be reached, 500 with a request id (details only in the log).
+    func outcome(_ req: Request, status: Int = 200, _ body: @Sendable () async throws -> JSONValue) async -> (Int, JSONValue) {
+        do {
+            return (status, try await body())
         } catch let e as AppError {
             var error: JSONValue = ["status": .int(e.status), "code": .string(e.code), "message": .string(e.message)]
             if !e.fields.isEmpty { error["fields"] = .object(e.fields.mapValues { .string($0) }) }
@@ -178,14 +222,14 @@ public struct BillingApp: Sendable {
                                     "current_plan": .string(u.currentPlan), "suggested_plan": .from(u.suggestedPlan),
                                     "upgrade_url": .string(u.upgradeURL)]
             }
-            return Self.json(e.status, ["error": error])
+            return (e.status, ["error": error])
         } catch let e as StripeCallError {
             logger.error("Stripe call failed", metadata: ["error": "\(e)", "path": "\(req.uri.path)"])
-            return Self.json(502, ["error": ["status": 502, "code": "stripe_unavailable", "message": "Billing is temporarily unavailable. Try again."]])
+            return (502, ["error": ["status": 502, "code": "stripe_unavailable", "message": "Billing is temporarily unavailable. Try again."]])
         } catch {
             let id = "req_" + BillingService.token(12)
             logger.error("unexpected error", metadata: ["request_id": "\(id)", "error": "\(error)", "path": "\(req.uri.path)"])
-            return Self.json(500, ["error": ["status": 500, "code": "internal_error", "message": "Something went wrong.", "request_id": .string(id)]])
+            return (500, ["error": ["status": 500, "code": "internal_error", "message": "Something went wrong.", "request_id": .string(id)]])
         }
     }
 

@@ -39,6 +39,11 @@ public protocol BillingTransaction {
     func insertUsage(_ u: UsageRecord) throws
     func usage(org: String, since: Int) throws -> [UsageRecord]
 
+    // Idempotency keys of the app's own POST routes.
+    /// The stored answer to an earlier request with this key (younger than `since`), if any.
+    func idempotentResponse(org: String, key: String, since: Int) throws -> StoredResponse?
+    func storeIdempotentResponse(org: String, key: String, _ response: StoredResponse, at: Int) throws
+
     // Invoices, webhooks, email.
     func upsertInvoice(_ invoice: Invoice) throws
     func invoices(org: String) throws -> [Invoice]
@@ -51,4 +56,18 @@ public protocol BillingTransaction {
     func countSubscriptions(byPlan: Bool) throws -> [String: Int]
     /// Subscriptions in one of `statuses`, by plan.
     func countSubscriptions(statuses: [String]) throws -> [String: Int]
+}
+
+/// The answer to a POST sent with an `Idempotency-Key`, replayed when the client retries.
+public struct StoredResponse: Sendable, Equatable {
+    /// Method, path and body of the request: a retry must send the same.
+    public var fingerprint: String
+    public var status: Int
+    public var body: String
+
+    public init(fingerprint: String, status: Int, body: String) {
+        self.fingerprint = fingerprint
+        self.status = status
+        self.body = body
+    }
 }

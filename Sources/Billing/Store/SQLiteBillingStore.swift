@@ -105,6 +105,13 @@ enum BillingSchema {
                     subject TEXT NOT NULL, body TEXT NOT NULL, created_at INTEGER NOT NULL, sent_at INTEGER);
                 """)
         }
+        m.registerMigration("v2") { db in
+            try db.execute(sql: """
+                CREATE TABLE idempotent_requests (
+                    org_id TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL, status INTEGER NOT NULL,
+                    response TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (org_id, key));
+                """)
+        }
         return m
     }
 }
@@ -271,6 +278,19 @@ struct SQLiteBillingTransaction: BillingTransaction {
                     hostedInvoiceURL: $0["hosted_invoice_url"], invoicePDF: $0["invoice_pdf"], periodStart: $0["period_start"],
                     periodEnd: $0["period_end"], paidAt: $0["paid_at"], createdAt: $0["created_at"])
         }
+    }
+
+    func idempotentResponse(org: String, key: String, since: Int) throws -> StoredResponse? {
+        guard let row = try Row.fetchOne(db, sql: """
+            SELECT fingerprint, status, response FROM idempotent_requests WHERE org_id = ? AND key = ? AND created_at >= ?
+            """, arguments: [org, key, since]) else { return nil }
+        return StoredResponse(fingerprint: row["fingerprint"], status: row["status"], body: row["response"])
+    }
+
+    func storeIdempotentResponse(org: String, key: String, _ response: StoredResponse, at: Int) throws {
+        try db.execute(sql: """
+            INSERT OR IGNORE INTO idempotent_requests (org_id, key, fingerprint, status, response, created_at) VALUES (?, ?, ?, ?, ?, ?)
+            """, arguments: [org, key, response.fingerprint, response.status, response.body, at])
     }
 
     func markProcessed(eventID: String, type: String, at: Int) throws -> Bool {

@@ -16,7 +16,7 @@ public struct TableDump: Sendable, Equatable {
 extension BillingStore {
     /// The tables a snapshot holds, in name order (schema bookkeeping excluded).
     public static var snapshotTables: [String] {
-        ["email_outbox", "invoices", "leads", "memberships", "organizations", "processed_events", "properties",
+        ["email_outbox", "idempotent_requests", "invoices", "leads", "memberships", "organizations", "processed_events", "properties",
          "sessions", "subscriptions", "usage_records", "users"]
     }
 }

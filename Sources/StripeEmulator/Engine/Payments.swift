@@ -152,7 +152,7 @@ enum Payments {
             "receipt_url": .string("\(ledger.settings.baseURL)/_emulator/receipts/\(id)"),
             "refunded": false,
             "refunds": ["object": "list", "data": [], "has_more": false, "total_count": 0, "url": .string("/v1/charges/\(id)/refunds")],
-            "review": nil, "shipping": nil, "source_transfer": nil, "statement_descriptor": nil,
+            "review": nil, "shipping": pi["shipping"], "source_transfer": nil, "statement_descriptor": nil,
             "statement_descriptor_suffix": nil, "status": ok ? "succeeded" : "failed", "transfer_data": nil,
             "transfer_group": nil,
         ]

@@ -25,7 +25,8 @@ enum Address {
         let address = try read(&params, path + ["address"]) ?? empty
         guard let name = try params.nonEmptyPath(path + ["name"]) else { throw StripeError.missingParam(Params.name(path + ["name"])) }
         return ["address": address, "name": .string(name), "phone": .from(try params.nonEmptyPath(path + ["phone"])),
-                "carrier": nil, "tracking_number": nil]
+                "carrier": .from(try params.nonEmptyPath(path + ["carrier"])),
+                "tracking_number": .from(try params.nonEmptyPath(path + ["tracking_number"]))]
     }
 
     static func billingDetails(_ params: inout Params, _ path: [String], existing: JSONValue? = nil) throws -> JSONValue {

@@ -42,6 +42,7 @@ enum PaymentIntents {
                                            paymentMethod: pmID, description: try req.params.nonEmpty("description"),
                                            metadata: try Metadata.apply(&req.params, to: [:]), now: now)
         if let e = try req.params.nonEmpty("receipt_email") { pi["receipt_email"] = .string(e) }
+        if let s = try Address.shipping(&req.params, ["shipping"]) { pi["shipping"] = s }
         if let s = try req.params.choice("setup_future_usage", in: ["off_session", "on_session"]) { pi["setup_future_usage"] = .string(s) }
         if let s = try req.params.nonEmpty("statement_descriptor_suffix") { pi["statement_descriptor_suffix"] = .string(s) }
         try req.store.update(pi)
@@ -108,6 +109,7 @@ enum PaymentIntents {
         if let c = try req.params.nonEmpty("customer") { pi["customer"] = try Customers.live(c, req, param: "customer")["id"] }
         try pi.setString("description", from: &req.params)
         try pi.setString("receipt_email", from: &req.params)
+        if let s = try Address.shipping(&req.params, ["shipping"]) { pi["shipping"] = s }
         pi["metadata"] = try Metadata.apply(&req.params, to: pi["metadata"])
         if let pm = try req.params.nonEmpty("payment_method") {
             pi["payment_method"] = try PaymentMethods.live(pm, &req, param: "payment_method")["id"]

@@ -45,9 +45,10 @@ struct AppCommand: AsyncParsableCommand {
 /// Builds the app's HTTP application (shared by `app` and `dev`).
 enum AppRunner {
     static func make(store: any BillingStore, stripe: StripeConfiguration, host: String, port: Int, publicURL: String,
+                     clock: any AppClock = SystemAppClock(),
                      onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws -> some ApplicationProtocol {
         let service = BillingService(store: store, stripe: StripeClient(configuration: stripe),
-                                     policy: BillingPolicy(catalog: try BillingService.defaultCatalog()), appURL: publicURL)
+                                     policy: BillingPolicy(catalog: try BillingService.defaultCatalog()), clock: clock, appURL: publicURL)
         try await service.ensurePlans()
         var logger = Logger(label: "effinity.app")
         logger.logLevel = .notice

@@ -39,7 +39,10 @@ struct DevCommand: AsyncParsableCommand {
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             try await Task.sleep(for: .milliseconds(200))
-            let app = try await AppRunner.make(store: store, stripe: stripe, host: host, port: appPort, publicURL: "http://\(host):\(appPort)")
+            // The app's clock is the fake's: when time travels there, webhook signatures made at the
+            // simulated times still verify here.
+            let app = try await AppRunner.make(store: store, stripe: stripe, host: host, port: appPort, publicURL: "http://\(host):\(appPort)",
+                                               clock: EmulatorAccountClock(emulator: emulator, account: key))
             tasks.addTask { try await app.runService() }
             say("""
                 Fake Stripe: http://\(host):\(stripePort) (key \(key))
@@ -52,4 +55,11 @@ struct DevCommand: AsyncParsableCommand {
             tasks.cancelAll()
         }
     }
+}
+
+/// The app's clock in `effinity dev`: the fake's clock for the dev account.
+struct EmulatorAccountClock: AppClock {
+    let emulator: StripeEmulator
+    let account: String
+    func now() -> Int { emulator.now(account: account) }
 }

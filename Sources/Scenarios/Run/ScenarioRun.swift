@@ -18,11 +18,14 @@ final class ScenarioRun {
     var webhookCursor = 0
     var snapshots: [(String, JSONValue)] = []
     let taker: SnapshotTaker
+    /// The fake's clock as last read (at set-up and after each `advance`), for `${.now:…}`.
+    var now: Int
 
     init(scenario: Scenario, world: World, env: [String: String]) {
         self.scenario = scenario
         self.world = world
         self.env = env
+        now = world.start
         http = HTTP(stripeURL: world.stripeURL, appURL: world.appURL, key: world.key)
         taker = SnapshotTaker(http: http, appData: world.appData,
                               normalizer: Normalizer(start: world.start, stripeURL: world.stripeURL, appURL: world.appURL))
@@ -36,16 +39,17 @@ final class ScenarioRun {
             try await stripeOK("POST", "/_emulator/settings", body: FixtureForm.encode(["dunning": .object(given.dunning)]))
         }
         let service = world.appData.service
-        for org in given.orgs { try await service.ensureOrganization(id: org.id, name: org.name) }
+        for org in given.orgs { try await service.ensureOrganization(id: world.org(org.id), name: org.name) }
         for user in given.users {
-            let (u, _, _) = try await service.ensureMember(email: user.email, org: user.org, role: Role(rawValue: user.role) ?? .owner)
+            let (u, _, _) = try await service.ensureMember(email: user.email, org: world.org(user.org), role: Role(rawValue: user.role) ?? .owner)
             // Scenarios move time by months and years: their sessions outlive them.
-            tokens[user.alias] = try await service.createSession(userID: u.id, orgID: user.org, ttl: 20 * 365 * 86400)
+            tokens[user.alias] = try await service.createSession(userID: u.id, orgID: world.org(user.org), ttl: 20 * 365 * 86400)
         }
         // The app's start (plans synced to the fake) is not the scenario's: expect_webhooks starts after it.
         try await drain()
         try await collectDeliveries()
         webhookCursor = delivered.count
+        now = try await currentTime()
     }
 
     // MARK: steps
@@ -154,6 +158,7 @@ final class ScenarioRun {
         }
         try await stripeOK("POST", "/_emulator/time/set", body: "to=\(target)")
         try await drain()
+        self.now = target
         save(step, ["now": .int(target)])
     }
 
@@ -202,7 +207,7 @@ final class ScenarioRun {
 
     func expectEmails(_ e: ExpectEmails, _ step: Step) async throws {
         let outbox = try await world.appData.tables().first { $0.table == "email_outbox" }?.rows ?? []
-        let emails = outbox.filter { $0["org_id"].stringValue == e.org }
+        let emails = outbox.filter { $0["org_id"].stringValue == world.org(e.org) }
         func matches(_ expected: JSONValue, _ email: JSONValue) -> Bool {
             if case .string(let kind) = expected { return email["kind"].stringValue == kind }
             let o = expected.objectValue ?? [:]
@@ -235,7 +240,7 @@ final class ScenarioRun {
             var id = try customer.map { try resolveText($0, step) }
             if let org {
                 let subs = try await world.appData.tables().first { $0.table == "subscriptions" }?.rows ?? []
-                id = subs.first { $0["org_id"].stringValue == org }?["stripe_customer_id"].stringValue
+                id = subs.first { $0["org_id"].stringValue == world.org(org) }?["stripe_customer_id"].stringValue
                 guard id != nil else { throw StepFailure(step: step, message: "org '\(org)' has no Stripe customer yet (subscribe it first)") }
             }
             try await stripeOK("POST", "/_emulator/faults/charges",
@@ -328,9 +333,7 @@ final class ScenarioRun {
         if let name = step.name { outputs[name] = value }
     }
 
-    var times: (start: Int, now: Int) {
-        (world.start, world.appData.service.clock.now())
-    }
+    var times: (start: Int, now: Int) { (world.start, now) }
 
     func resolveText(_ text: String, _ step: Step) throws -> String {
         do {

@@ -18,10 +18,12 @@ final class World: Sendable {
     /// The app's state, for tokens, emails and snapshots.
     let appData: AppData
     let catalog: PlanCatalog
+    /// Prefixed to the scenario's org ids on a shared app, so each run gets its own orgs.
+    let orgPrefix: String
     private let servers: [LoopbackServer]
 
     private init(stripeURL: String, appURL: String, key: String, start: Int, endpointID: String, appData: AppData,
-                 catalog: PlanCatalog, servers: [LoopbackServer]) {
+                 catalog: PlanCatalog, orgPrefix: String = "", servers: [LoopbackServer]) {
         self.stripeURL = stripeURL
         self.appURL = appURL
         self.key = key
@@ -29,8 +31,12 @@ final class World: Sendable {
         self.endpointID = endpointID
         self.appData = appData
         self.catalog = catalog
+        self.orgPrefix = orgPrefix
         self.servers = servers
     }
+
+    /// The app's id for an org of the scenario.
+    func org(_ id: String) -> String { orgPrefix + id }
 
     func stop() async {
         for s in servers.reversed() { await s.stop() }
@@ -81,7 +87,10 @@ final class World: Sendable {
         guard let stripeURL = targets.stripeURL, let appURL = targets.appURL, let db = targets.databasePath else {
             throw ScenarioFailure("--stripe-url, --app-url and --database-url go together")
         }
-        let catalog = try given.plans.map { try PlanCatalog(json: Data(JSONWriter.data($0))) } ?? BillingService.defaultCatalog()
+        guard given.plans == nil else {
+            throw ScenarioFailure("given.plans replaces the app's catalog, which only the in-process app can do (drop --app-url)")
+        }
+        let catalog = try BillingService.defaultCatalog()
         let store = try SQLiteBillingStore.file(db)
         let http = HTTP(stripeURL: stripeURL, appURL: appURL, key: targets.stripeKey)
         let endpoints = try await http.stripe("GET", "/v1/webhook_endpoints", query: "limit=100")
@@ -95,7 +104,8 @@ final class World: Sendable {
         let service = BillingService(store: store, stripe: StripeClient(configuration: StripeConfiguration(apiBase: stripeURL, secretKey: targets.stripeKey)),
                                      policy: BillingPolicy(catalog: catalog), clock: clock, appURL: appURL)
         return World(stripeURL: stripeURL, appURL: appURL, key: targets.stripeKey, start: max(now, given.start), endpointID: endpointID,
-                     appData: AppData(service: service, databasePath: db), catalog: catalog, servers: [])
+                     appData: AppData(service: service, databasePath: db), catalog: catalog,
+                     orgPrefix: "run\(UInt32.random(in: 0...UInt32.max))-", servers: [])
     }
 }
 

@@ -97,6 +97,6 @@ let package = Package(
             dependencies: ["Billing", "StripeEmulator", "StripeWire", .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "ScenariosTests", dependencies: ["Scenarios"], swiftSettings: swiftSettings),
+        .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "StripeWire"], swiftSettings: swiftSettings),
     ]
 )

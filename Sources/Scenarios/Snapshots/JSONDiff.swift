@@ -23,7 +23,9 @@ public enum JSONDiff {
             return (0..<max(e.count, a.count)).flatMap { i -> [Change] in
                 let p = "\(path)[\(i)]"
                 if i < e.count, i < a.count { return changes(expected: e[i], actual: a[i], path: p) }
-                return [Change(path: p, expected: i < e.count ? e[i] : nil, actual: i < a.count ? a[i] : nil)]
+                // Optional.none, not JSONValue's nil literal (which is JSON null).
+                let x: JSONValue? = i < e.count ? .some(e[i]) : .none, y: JSONValue? = i < a.count ? .some(a[i]) : .none
+                return [Change(path: p, expected: x, actual: y)]
             }
         default:
             return expected == actual ? [] : [Change(path: path.isEmpty ? "(root)" : path, expected: expected, actual: actual)]

@@ -7,7 +7,7 @@ enum NearestName {
             let d = distance(word, c)
             if best == nil || d < best!.1 || (d == best!.1 && c < best!.0) { best = (c, d) }
         }
-        guard let (name, d) = best, d <= max(2, word.count / 3) else { return nil }
+        guard let (name, d) = best, d <= max(2, word.count / 3), d < word.count else { return nil }
         return name
     }
 

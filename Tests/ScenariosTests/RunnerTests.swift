@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+import StripeWire
+@testable import Scenarios
+
+/// The runner end to end, in process: a fresh fake and app per run, goldens in a temporary folder.
+@Suite struct RunnerTests {
+    static let text = #"""
+    {
+      "_meta": { "template_version": 0, "name": "tiny", "tags": ["t"] },
+      "given": { "orgs": ["acme"], "users": [{ "email": "owner@acme.test", "org": "acme", "as": "owner" }] },
+      "fixtures": [
+        { "name": "lead", "kind": "app", "as": "owner", "method": "post", "path": "/api/leads", "body": { "name": "Ann" },
+          "expect": { "status": 201, "json": { "name": "Ann" } } },
+        { "name": "cus", "path": "/v1/customers", "params": { "email": "x@y.test", "metadata": { "lead": "${lead:id}" } } },
+        { "kind": "expect_stripe", "path": "/v1/customers/${cus:id}", "match": { "metadata": { "lead": "lead_000001" } } },
+        { "kind": "snapshot", "name": "one" },
+        { "kind": "advance", "by": "2d" },
+        { "kind": "expect_webhooks", "exact": ["customer.created"] }
+      ]
+    }
+    """#
+
+    func tempDir() -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("goldens-\(UUID().uuidString)").path
+        return dir
+    }
+
+    func runner(_ dir: String, update: Bool = false, env: [String: String] = [:]) -> ScenarioRunner {
+        ScenarioRunner(options: .init(goldens: Goldens(directory: dir), update: update, environment: env))
+    }
+
+    @Test func updateWritesGoldensThenRunsCompareThem() async throws {
+        let scenario = try ScenarioParser.parse(Array(Self.text.utf8), file: "tiny.json")
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+
+        let missing = await runner(dir).run(scenario)
+        #expect(missing.status == .failed)
+        #expect(missing.messages == ["no golden file \(dir)/tiny.json (run with --update to create it)"])
+
+        // CI=true never writes, even with --update.
+        let inCI = await runner(dir, update: true, env: ["CI": "true"]).run(scenario)
+        #expect(inCI.status == .failed)
+        #expect(!FileManager.default.fileExists(atPath: "\(dir)/tiny.json"))
+
+        let written = await runner(dir, update: true).run(scenario)
+        #expect(written.status == .updated, "\(written.messages)")
+        let golden = try #require(try Goldens(directory: dir).read("tiny"))
+        #expect(golden["one"]["app"]["leads"][0]["id"] == "lead_000001")
+        #expect(golden["one"]["app"]["leads"][0]["created_at"] == "+0d 00:00:00")
+        #expect(golden["end"]["stripe"]["customers"][0]["created"] == "+0d 00:00:00")
+        #expect(golden["end"]["webhooks_delivered"].arrayValue?.last == "customer.created")
+
+        // Deterministic: a second run matches the golden byte for byte.
+        let again = await runner(dir).run(scenario)
+        #expect(again.status == .passed, "\(again.messages)")
+        #expect(Goldens.encode(again.snapshots) == Array(try Data(contentsOf: URL(fileURLWithPath: "\(dir)/tiny.json"))))
+
+        // A changed golden fails with a diff naming the path.
+        var edited = golden
+        edited["one"] = ["app": ["leads": []]]
+        try Goldens(directory: dir).write("tiny", edited)
+        let differs = await runner(dir).run(scenario)
+        #expect(differs.status == .failed)
+        #expect(differs.messages.first?.hasPrefix("differs from \(dir)/tiny.json in ") == true)
+        #expect(differs.messages.contains("one.app.leads[0]"))
+    }
+
+    @Test func aFailedStepSaysWhereAndWhy() async throws {
+        let text = Self.text.replacingOccurrences(of: #""exact": ["customer.created"]"#, with: #""exact": ["customer.updated"]"#)
+        let scenario = try ScenarioParser.parse(Array(text.utf8), file: "tiny.json")
+        let result = await runner(tempDir()).run(scenario)
+        #expect(result.status == .failed)
+        #expect(result.messages.count == 1)
+        #expect(result.messages[0].hasPrefix("fixtures[5]: expected exactly these webhooks, in order:"))
+        #expect(result.messages[0].contains("customer.created"))
+    }
+
+    @Test func injectedAPIErrorsAreRetriedByTheApp() async throws {
+        let text = #"""
+        {
+          "_meta": { "template_version": 0, "name": "faults" },
+          "given": { "orgs": ["acme"], "users": [{ "email": "owner@acme.test", "org": "acme", "as": "owner" }] },
+          "fixtures": [
+            { "kind": "inject", "api_error": { "path": "/v1/checkout/sessions", "method": "post", "status": 500, "count": 2 } },
+            { "name": "ok", "kind": "app", "as": "owner", "method": "post", "path": "/api/billing/subscription", "body": { "plan": "pro" } },
+            { "kind": "inject", "api_error": { "path": "/v1/checkout/*", "status": 429, "count": 5 } },
+            { "kind": "app", "as": "owner", "method": "post", "path": "/api/billing/subscription", "body": { "plan": "pro" },
+              "expect": { "status": 502, "json": { "error": { "code": "stripe_unavailable" } } } }
+          ]
+        }
+        """#
+        let scenario = try ScenarioParser.parse(Array(text.utf8), file: "faults.json")
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let result = await runner(dir, update: true).run(scenario)
+        #expect(result.status == .updated, "\(result.messages)")
+    }
+}

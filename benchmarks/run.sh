@@ -15,7 +15,8 @@
 #      `effinity stripe` and localstripe, runs interleaved (ours, localstripe, ours, ...);
 #   4. stripebench --scale (RSS, create rate, list latency vs stored customers) for both;
 #   5. benchmarks/listbench.py: GET /v1/customers?limit=100 throughput at 1k and 50k customers;
-#   6. `effinity bench webhooks` and `effinity bench clock` (1,000 and 10,000 subscriptions);
+#   6. `effinity bench webhooks`, `effinity bench clock` (1,000 and 10,000 subscriptions) and
+#      `effinity bench scenarios` (the scenario suite's wall time and median per scenario);
 #   7. benchmarks/report.py turns the JSON lines into BENCHMARKS.md (ratios computed there).
 # Every load generator talks to 127.0.0.1 only and stops by itself (request counts and time caps).
 set -euo pipefail
@@ -176,6 +177,10 @@ for n in $CLOCK_SUBS; do
   "$PY" "$BENCH/engine.py" --name "clock_$n" --timeout "$CLOCK_TIMEOUT" --out "$OUT/engine.jsonl" -- \
     "$BIN" bench clock --subscriptions "$n" >&2 || say "clock bench wrapper failed"
 done
+
+say "effinity bench scenarios (the whole suite, $(nproc) jobs)"
+(cd "$ROOT" && "$PY" "$BENCH/engine.py" --name "scenarios" --timeout 600 --out "$OUT/engine.jsonl" -- \
+  "$BIN" bench scenarios scenarios) >&2 || say "scenario bench wrapper failed"
 
 machine_info end
 

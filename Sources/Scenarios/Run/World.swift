@@ -47,9 +47,12 @@ final class World: Sendable {
     static func inProcess(_ given: Given) async throws -> World {
         let catalog = try given.plans.map { try PlanCatalog(json: Data(JSONWriter.data($0))) } ?? BillingService.defaultCatalog()
         let key = "sk_test_scenario"
+        // Both logs stay quiet: a scenario reports what failed, with the step.
+        var logger = Logger(label: "effinity.scenario")
+        logger.logLevel = .critical
         let emulator = StripeEmulator(database: try .inMemory(),
                                       settings: EmulatorSettings(idMode: .sequential, wallClock: FixedWallClock(given.start),
-                                                                 baseURL: "http://stripe.scenario"))
+                                                                 baseURL: "http://stripe.scenario"), logger: logger)
         let fake = try await LoopbackServer.start(StripeHTTPResponder(emulator: emulator), name: "stripe")
         do {
             let endpoint = try JSONParser.parse(await emulator.handle(APICall(
@@ -61,9 +64,6 @@ final class World: Sendable {
             let config = StripeConfiguration(apiBase: fake.url, secretKey: key, webhookSecret: secret, timeout: .seconds(10),
                                              maxRetries: 2, retryBackoff: .milliseconds(1))
             let store = try SQLiteBillingStore.inMemory()
-            // The app's own log stays quiet: a scenario reports what failed, with the step.
-            var logger = Logger(label: "effinity.scenario.app")
-            logger.logLevel = .critical
             let service = BillingService(store: store, stripe: StripeClient(configuration: config, logger: logger),
                                          policy: BillingPolicy(catalog: catalog), clock: EmulatorClock(emulator: emulator, account: key),
                                          appURL: "http://app.scenario", ids: AppIDs(.sequential), logger: logger)

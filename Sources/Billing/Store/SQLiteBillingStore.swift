@@ -41,7 +41,9 @@ public struct SQLiteBillingStore: BillingStore {
     static func dump(_ db: Database) throws -> [TableDump] {
         try Self.snapshotTables.map { table in
             guard try db.tableExists(table) else { return TableDump(table: table, rows: []) }
-            let keys = try db.primaryKey(table).columns.map { "\"\($0)\"" }.joined(separator: ", ")
+            // Sessions are keyed by a hash of a random token: sort them by what is stable.
+            let keys = table == "sessions" ? "created_at, user_id, org_id, expires_at"
+                : try db.primaryKey(table).columns.map { "\"\($0)\"" }.joined(separator: ", ")
             let rows = try Row.fetchAll(db, sql: "SELECT * FROM \"\(table)\" ORDER BY \(keys)")
             return TableDump(table: table, rows: rows.map { row in
                 var object: [String: JSONValue] = [:]

@@ -107,6 +107,7 @@ extension BillingService {
             return row
         }
         let item = sub["items"]["data"][0]
+        let newSubscription = row.stripeSubscriptionID != subID
         let status = sub["status"].stringValue ?? row.status
         if status == "past_due", row.status != "past_due" { row.pastDueSince = now }
         if status != "past_due" { row.pastDueSince = nil }
@@ -120,7 +121,9 @@ extension BillingService {
         row.trialEnd = sub["trial_end"].intValue
         row.cancelAtPeriodEnd = sub["cancel_at_period_end"].boolValue ?? false
         row.lastEventCreated = max(row.lastEventCreated, eventCreated)
-        if let start = row.currentPeriodStart, start != row.usagePeriodStart {
+        // Lead usage counts per billing period; a new subscription starts a new one even when it
+        // begins in the same second as the free plan's period.
+        if let start = row.currentPeriodStart, start != row.usagePeriodStart || newSubscription {
             row.leadsUsed = 0
             row.usagePeriodStart = start
         }

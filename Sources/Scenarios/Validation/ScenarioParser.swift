@@ -347,7 +347,7 @@ private final class Builder {
             return .inject(.apiError(path: path, method: f.choice("method", ["get", "post", "delete"])?.uppercased(), status: status,
                                      count: f.int("count", in: 1...1000) ?? 1))
         default:
-            let allowed = ["duplicate_rate", "reorder_window", "delay_seconds", "fail_first", "signature_skew_seconds", "clear"]
+            let allowed = ["duplicate_rate", "reorder_window", "delay_seconds", "fail_first", "signature_skew_seconds", "seed", "clear"]
             guard let c = f.object(allowed: allowed) else { return nil }
             return .inject(.webhookChaos(c))
         }

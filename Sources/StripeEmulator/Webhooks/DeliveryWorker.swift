@@ -65,7 +65,7 @@ struct DeliveryWorker: Sendable {
 
     private func pass(_ account: String) async throws -> Int {
         let settings = self.settings
-        let (due, chaos): ([Due], DeliveryChaos?) = try await database.writer.read { db in
+        let (due, chaos): ([Due], [String: DeliveryChaos]) = try await database.writer.read { db in
             let ledger = Ledger(db: db, account: account, ids: IDMinter(mode: settings.idMode, db: db, account: account),
                                 settings: settings, request: .automatic)
             let now = try ledger.accountClock.now()
@@ -75,9 +75,21 @@ struct DeliveryWorker: Sendable {
                 """), arguments: [account, now])
             let due = rows.map { Due(seq: $0["seq"], account: account, eventID: $0["event_id"], eventType: $0["event_type"],
                                      endpointID: $0["endpoint_id"], attempts: $0["attempts"]) }
-            return (due, try DeliveryChaos.tenant(ledger))
+            // Each endpoint's own chaos, else the tenant's.
+            let tenant = try DeliveryChaos.tenant(ledger)
+            var chaos: [String: DeliveryChaos] = [:]
+            for endpoint in Set(due.map(\.endpointID)) {
+                chaos[endpoint] = try DeliveryChaos.forEndpoint(endpoint, ledger) ?? tenant ?? DeliveryChaos()
+            }
+            return (due, chaos)
         }
-        let order = (chaos ?? DeliveryChaos()).reorder(due.map(\.seq))
+        // Each endpoint's deliveries are reordered among the places they hold in the pass, so
+        // endpoints without chaos keep event order.
+        var order = due.map(\.seq)
+        for (endpoint, c) in chaos {
+            let places = due.indices.filter { due[$0].endpointID == endpoint }
+            for (place, seq) in zip(places, c.reorder(places.map { due[$0].seq })) { order[place] = seq }
+        }
         let bySeq = Dictionary(uniqueKeysWithValues: due.map { ($0.seq, $0) })
         for seq in order { try await attempt(bySeq[seq]!) }
         return due.count

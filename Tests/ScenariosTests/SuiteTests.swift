@@ -92,3 +92,17 @@ import StripeWire
         #expect(json?["failed"] == 1)
     }
 }
+
+@Suite struct MatcherTests {
+    @Test func subsetsAndOperators() {
+        let actual: JSONValue = ["data": [["id": "a", "n": 1], ["id": "b", "n": 2.0], ["id": "c", "n": 3]], "url": "x", "gone": nil]
+        #expect(Matcher.mismatches(expected: ["data": [[:], ["n": 2], ["id": "c"]]], actual: actual).isEmpty)
+        #expect(Matcher.mismatches(expected: ["data": [["id": "a"]]], actual: actual) == [#"data: expected 1 items, found 3: [{"id":"a","n":1},{"id":"b","n":2},{"id":"c","n":3}]"#])
+        #expect(Matcher.mismatches(expected: ["data": ["$length": 3], "url": "$present"], actual: actual).isEmpty)
+        #expect(Matcher.mismatches(expected: ["gone": "$present"], actual: actual) == ["gone: expected a value, found null or nothing"])
+        #expect(Matcher.mismatches(expected: ["data": ["$contains": [["id": "a"], ["id": "c"]]]], actual: actual).isEmpty)
+        #expect(Matcher.mismatches(expected: ["data": ["$contains": [["id": "c"], ["id": "a"]]]], actual: actual).count == 1)
+        #expect(Matcher.mismatches(expected: ["url": "y"], actual: actual) == [#"url: expected "y", found "x""#])
+        #expect(Matcher.mismatches(expected: ["missing": 1], actual: actual) == ["missing: expected 1, but it is missing"])
+    }
+}

@@ -2,14 +2,30 @@ import StripeWire
 
 /// "Does this response contain that?": objects may have more keys than expected, arrays must
 /// have the same length with each element matching, scalars must be equal (1 equals 1.0).
-/// Returns one line per difference, each with its JSON path.
+/// Three operators cover what plain JSON cannot say: `"$present"` (any value but null),
+/// `{"$length": N}` (an array or string of N items) and `{"$contains": [a, b]}` (an array with
+/// elements matching a, then b, among others). Returns one line per difference, with its path.
 enum Matcher {
     static func mismatches(expected: JSONValue, actual: JSONValue, path: String = "") -> [String] {
+        let here = path.isEmpty ? "(root)" : path
+        if expected == "$present" {
+            return actual.isNull ? ["\(here): expected a value, found null or nothing"] : []
+        }
+        if case .object(let o) = expected, o.count == 1, let n = o["$length"]?.intValue {
+            let count: Int? = actual.arrayValue?.count ?? actual.stringValue?.count
+            return count == n ? [] : ["\(here): expected \(n) items, found \(count.map(String.init) ?? short(actual))"]
+        }
+        if case .object(let o) = expected, o.count == 1, let wanted = o["$contains"]?.arrayValue {
+            guard let items = actual.arrayValue else { return ["\(here): expected an array, found \(short(actual))"] }
+            var i = 0
+            for item in items where i < wanted.count && mismatches(expected: wanted[i], actual: item).isEmpty { i += 1 }
+            return i == wanted.count ? [] : ["\(here): no element matches \(JSONWriter.string(wanted[i]))\(i > 0 ? " after the earlier ones" : ""): \(short(actual))"]
+        }
         switch (expected, actual) {
         case (.object(let e), .object(let a)):
             return e.keys.sorted().flatMap { key -> [String] in
                 let p = path.isEmpty ? key : "\(path).\(key)"
-                guard let value = a[key] else {
+                    guard let value = a[key] else {
                     return e[key] == .null ? [] : ["\(p): expected \(JSONWriter.string(e[key]!)), but it is missing"]
                 }
                 return mismatches(expected: e[key]!, actual: value, path: p)

@@ -20,7 +20,7 @@ public enum Reports {
     public static func json(_ results: [ScenarioResult]) -> String {
         JSONWriter.string(["scenarios": .array(results.map { r in
             ["name": .string(r.name), "file": .string(r.file), "status": .string(r.status.rawValue), "seconds": .double(r.seconds),
-             "messages": .array(r.messages.map { .string(stripANSI($0)) }),
+             "messages": .array(r.messages.map { .string(stripANSI($0)) }), "snapshots": r.snapshots,
              "env": .object(Dictionary(r.env.map { ($0.0, JSONValue.string($0.1)) }, uniquingKeysWith: { a, _ in a }))]
         }), "passed": .int(results.filter(\.passed).count), "failed": .int(results.filter { !$0.passed }.count)], pretty: true)
     }

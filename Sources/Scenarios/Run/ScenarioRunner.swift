@@ -61,6 +61,8 @@ public struct ScenarioRunner: Sendable {
             try await run.snapshot("end")
         } catch {
             failure = "\(error)"
+            // The state where it stopped, for the JSON report (never compared with a golden).
+            try? await run.snapshot("at_failure")
         }
         if let failure {
             if options.keep {

@@ -47,7 +47,7 @@ import StripeWire
                 state.apply(&sub)
                 if let sub { try tx.saveSubscription(sub) } else {
                     // "No plan": an organization whose subscription row is gone.
-                    try (tx as! SQLiteBillingTransaction).db.execute(sql: "DELETE FROM subscriptions WHERE org_id = ?", arguments: [state.name])
+                    try (tx as! SQLBillingTransaction).sql.execute("DELETE FROM subscriptions WHERE org_id = ?", state.name)
                 }
             }
             tokens[state.name] = try await service.createSession(userID: user.id, orgID: state.name)

@@ -15,6 +15,11 @@ let package = Package(
         .library(name: "Billing", targets: ["Billing"]),
         .library(name: "Scenarios", targets: ["Scenarios"]),
     ],
+    // PostgreSQL for the app (`swift build --traits Postgres`): off by default, so the everyday
+    // build stays lean; SQLite is the embedded default.
+    traits: [
+        .trait(name: "Postgres", description: "The EFFINITY app's PostgreSQL store (postgres-nio)."),
+    ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
@@ -24,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
@@ -57,6 +63,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["Postgres"])),
             ],
             resources: [.copy("plans.json")],
             swiftSettings: swiftSettings

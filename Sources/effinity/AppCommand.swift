@@ -8,8 +8,26 @@ import Logging
 struct AppStoreOptions: ParsableArguments {
     @Option(name: .customLong("db"), help: ArgumentHelp("The app's SQLite file (shared by `effinity app` and `effinity token`).", valueName: "path"))
     var dbPath = "effinity.sqlite"
+    @Option(help: ArgumentHelp("A database URL instead of --db: postgres://USER:PASS@HOST:PORT/DB (binary built with --traits Postgres) or a SQLite path; default $DATABASE_URL.",
+                               valueName: "url"))
+    var databaseURL: String?
 
-    func store() throws -> SQLiteBillingStore { try SQLiteBillingStore.file(dbPath) }
+    /// `--database-url`, else `DATABASE_URL`, else the SQLite file `--db`.
+    var location: String { databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"] ?? dbPath }
+
+    /// What to print: the URL without its password.
+    var displayLocation: String {
+        guard BillingStores.isPostgres(location), let at = location.lastIndex(of: "@"), let sep = location.range(of: "://") else { return location }
+        let creds = location[sep.upperBound..<at]
+        let user = creds.split(separator: ":").first.map(String.init) ?? ""
+        return String(location[..<sep.upperBound]) + user + location[at...]
+    }
+
+    func store() async throws -> any BillingStore {
+        do { return try await BillingStores.open(location) } catch {
+            throw ValidationError("cannot open the app's database \(displayLocation): \(error)")
+        }
+    }
 }
 
 /// `effinity app`: the EFFINITY billing app against Stripe (real, or the fake).
@@ -35,9 +53,9 @@ struct AppCommand: AsyncParsableCommand {
         }
         let config = StripeConfiguration(apiBase: stripeAPIBase ?? env["STRIPE_API_BASE"] ?? "https://api.stripe.com", secretKey: key,
                                          webhookSecret: stripeWebhookSecret ?? env["STRIPE_WEBHOOK_SECRET"])
-        let app = try await AppRunner.make(store: try storeOptions.store(), stripe: config, host: host, port: port,
+        let app = try await AppRunner.make(store: try await storeOptions.store(), stripe: config, host: host, port: port,
                                            publicURL: publicURL ?? "http://\(host):\(port)")
-        say("EFFINITY billing on http://\(host):\(port) (dashboard: /dashboard/billing, data: \(storeOptions.dbPath))")
+        say("EFFINITY billing on http://\(host):\(port) (dashboard: /dashboard/billing, data: \(storeOptions.displayLocation))")
         try await app.runService()
     }
 }
@@ -72,7 +90,7 @@ struct TokenCommand: AsyncParsableCommand {
     func run() async throws {
         guard let role = Role(rawValue: role) else { throw ValidationError("--role must be owner, admin or member.") }
         guard user.contains("@") else { throw ValidationError("--user must be an email address.") }
-        let service = BillingService(store: try storeOptions.store(),
+        let service = BillingService(store: try await storeOptions.store(),
                                      stripe: StripeClient(configuration: StripeConfiguration(secretKey: "unused")),
                                      policy: BillingPolicy(catalog: try BillingService.defaultCatalog()), appURL: "")
         let (u, _, _) = try await service.ensureMember(email: user, org: org, role: role)

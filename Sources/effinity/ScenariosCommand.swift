@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Billing
 import Scenarios
 
 /// `effinity scenarios`: run, list and validate JSON scenarios.
@@ -66,6 +67,8 @@ struct ScenariosRun: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The SQLite file of the app given by --app-url (for users and snapshots).", valueName: "path"))
     var databaseURL: String?
     @Option(help: "The secret key for --stripe-url.") var stripeKey = "sk_test_effinity_dev"
+    @Option(help: ArgumentHelp("Run the in-process app on this PostgreSQL database (a fresh schema per scenario; needs --traits Postgres).",
+                               valueName: "url")) var database: String?
     @Flag(help: "Color the output (default: when stdout is a terminal).") var color = false
     @Flag(help: "Never color the output.") var noColor = false
 
@@ -74,6 +77,11 @@ struct ScenariosRun: AsyncParsableCommand {
         if let shard, parseShard(shard) == nil { throw ValidationError("--shard takes i/n with 1 <= i <= n, e.g. 2/4.") }
         let external = [stripeURL, appURL, databaseURL].compactMap { $0 }.count
         if external != 0, external != 3 { throw ValidationError("--stripe-url, --app-url and --database-url go together.") }
+        if let database {
+            guard BillingStores.isPostgres(database) else { throw ValidationError("--database takes a postgres:// URL (SQLite in memory is the default).") }
+            guard BillingStores.hasPostgres else { throw ValidationError("this effinity was built without PostgreSQL: build it with --traits Postgres.") }
+            if external != 0 { throw ValidationError("--database is for the in-process app; with --app-url the app has its own.") }
+        }
     }
 
     func parseShard(_ s: String) -> (Int, Int)? {
@@ -89,7 +97,7 @@ struct ScenariosRun: AsyncParsableCommand {
         let targets = Targets(stripeURL: stripeURL, appURL: appURL, databasePath: databaseURL.map { $0.hasPrefix("sqlite://") ? String($0.dropFirst(9)) : $0 },
                               stripeKey: stripeKey)
         let options = ScenarioRunner.Options(goldens: Goldens(directory: goldens ?? selection.goldensDirectory), update: update,
-                                             targets: targets, keep: keep, color: useColor)
+                                             targets: targets, keep: keep, color: useColor, database: database)
         let runner = ScenarioRunner(options: options) { message in
             say(message)
             while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }

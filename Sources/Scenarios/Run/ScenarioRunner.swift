@@ -12,15 +12,18 @@ public struct ScenarioRunner: Sendable {
         public var keep: Bool
         public var color: Bool
         public var environment: [String: String]
+        /// The in-process app's database: nil for in-memory SQLite, or a PostgreSQL URL.
+        public var database: String?
 
         public init(goldens: Goldens, update: Bool = false, targets: Targets = Targets(), keep: Bool = false, color: Bool = false,
-                    environment: [String: String] = ProcessInfo.processInfo.environment) {
+                    environment: [String: String] = ProcessInfo.processInfo.environment, database: String? = nil) {
             self.goldens = goldens
             self.update = update
             self.targets = targets
             self.keep = keep
             self.color = color
             self.environment = environment
+            self.database = database
         }
 
         var mayWriteGoldens: Bool { update && environment["CI"]?.lowercased() != "true" }
@@ -49,7 +52,7 @@ public struct ScenarioRunner: Sendable {
         let world: World
         do {
             world = options.targets.isExternal ? try await World.external(options.targets, given: scenario.given)
-                                               : try await World.inProcess(scenario.given)
+                                               : try await World.inProcess(scenario.given, database: options.database)
         } catch {
             return result(.failed, ["could not start: \(error)"])
         }

@@ -21,9 +21,12 @@ final class World: Sendable {
     /// Prefixed to the scenario's org ids on a shared app, so each run gets its own orgs.
     let orgPrefix: String
     private let servers: [LoopbackServer]
+    /// Called last by ``stop()`` (closes a PostgreSQL store and drops its schema).
+    private let cleanup: @Sendable () async -> Void
 
     private init(stripeURL: String, appURL: String, key: String, start: Int, endpointID: String, appData: AppData,
-                 catalog: PlanCatalog, orgPrefix: String = "", servers: [LoopbackServer]) {
+                 catalog: PlanCatalog, orgPrefix: String = "", servers: [LoopbackServer],
+                 cleanup: @escaping @Sendable () async -> Void = {}) {
         self.stripeURL = stripeURL
         self.appURL = appURL
         self.key = key
@@ -33,6 +36,7 @@ final class World: Sendable {
         self.catalog = catalog
         self.orgPrefix = orgPrefix
         self.servers = servers
+        self.cleanup = cleanup
     }
 
     /// The app's id for an org of the scenario.
@@ -40,11 +44,14 @@ final class World: Sendable {
 
     func stop() async {
         for s in servers.reversed() { await s.stop() }
+        await cleanup()
     }
 
     /// A fresh fake and app, wired like production: the app calls the fake over HTTP with its
     /// secret key, and the fake delivers signed webhooks to the app's endpoint.
-    static func inProcess(_ given: Given) async throws -> World {
+    /// - Parameter database: nil for in-memory SQLite; a PostgreSQL URL gives the scenario a
+    ///   schema of its own in that database, dropped when the world stops.
+    static func inProcess(_ given: Given, database: String? = nil) async throws -> World {
         let catalog = try given.plans.map { try PlanCatalog(json: Data(JSONWriter.data($0))) } ?? BillingService.defaultCatalog()
         let key = "sk_test_scenario"
         // Both logs stay quiet: a scenario reports what failed, with the step.
@@ -63,7 +70,9 @@ final class World: Sendable {
             }
             let config = StripeConfiguration(apiBase: fake.url, secretKey: key, webhookSecret: secret, timeout: .seconds(10),
                                              maxRetries: 2, retryBackoff: .milliseconds(1))
-            let store = try SQLiteBillingStore.inMemory()
+            let schema = "scenario_" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+            let store: any BillingStore
+            if let database { store = try await BillingStores.open(database, schema: schema) } else { store = try SQLiteBillingStore.inMemory() }
             let service = BillingService(store: store, stripe: StripeClient(configuration: config, logger: logger),
                                          policy: BillingPolicy(catalog: catalog), clock: EmulatorClock(emulator: emulator, account: key),
                                          appURL: "http://app.scenario", ids: AppIDs(.sequential), logger: logger)
@@ -73,7 +82,8 @@ final class World: Sendable {
                                               headers: ["Authorization": "Bearer \(key)"]))
             try await service.ensurePlans()
             let world = World(stripeURL: fake.url, appURL: app.url, key: key, start: given.start, endpointID: endpointID,
-                              appData: AppData(service: service, databasePath: nil), catalog: catalog, servers: [fake, app])
+                              appData: AppData(service: service, databasePath: nil), catalog: catalog, servers: [fake, app],
+                              cleanup: { await BillingStores.close(store, dropSchema: true) })
             return world
         } catch {
             await fake.stop()

@@ -53,10 +53,18 @@ struct AppCommand: AsyncParsableCommand {
         }
         let config = StripeConfiguration(apiBase: stripeAPIBase ?? env["STRIPE_API_BASE"] ?? "https://api.stripe.com", secretKey: key,
                                          webhookSecret: stripeWebhookSecret ?? env["STRIPE_WEBHOOK_SECRET"])
-        let app = try await AppRunner.make(store: try await storeOptions.store(), stripe: config, host: host, port: port,
-                                           publicURL: publicURL ?? "http://\(host):\(port)")
-        say("EFFINITY billing on http://\(host):\(port) (dashboard: /dashboard/billing, data: \(storeOptions.displayLocation))")
-        try await app.runService()
+        let store = try await storeOptions.store()
+        do {
+            let app = try await AppRunner.make(store: store, stripe: config, host: host, port: port,
+                                               publicURL: publicURL ?? "http://\(host):\(port)")
+            say("EFFINITY billing on http://\(host):\(port) (dashboard: /dashboard/billing, data: \(storeOptions.displayLocation))")
+            try await app.runService()
+        } catch {
+            await BillingStores.close(store)
+            throw error
+        }
+        // PostgreSQL connections are closed before the process ends (SQLite needs nothing).
+        await BillingStores.close(store)
     }
 }
 
@@ -90,10 +98,13 @@ struct TokenCommand: AsyncParsableCommand {
     func run() async throws {
         guard let role = Role(rawValue: role) else { throw ValidationError("--role must be owner, admin or member.") }
         guard user.contains("@") else { throw ValidationError("--user must be an email address.") }
-        let service = BillingService(store: try await storeOptions.store(),
+        let store = try await storeOptions.store()
+        let service = BillingService(store: store,
                                      stripe: StripeClient(configuration: StripeConfiguration(secretKey: "unused")),
                                      policy: BillingPolicy(catalog: try BillingService.defaultCatalog()), appURL: "")
         let (u, _, _) = try await service.ensureMember(email: user, org: org, role: role)
-        say(try await service.createSession(userID: u.id, orgID: org, ttl: days * 86400))
+        let token = try await service.createSession(userID: u.id, orgID: org, ttl: days * 86400)
+        await BillingStores.close(store)
+        say(token)
     }
 }

@@ -59,7 +59,8 @@ public final class PostgresBillingStore: BillingStore, Sendable {
     }
 
     /// Runs `body` in one transaction on a leased connection, retrying what PostgreSQL asks to.
-    func transaction<T: Sendable>(readOnly: Bool, _ body: @escaping @Sendable (PostgresExecutor) throws -> T) async throws -> T {
+    func transaction<T: Sendable>(readOnly: Bool, isolation: String = "SERIALIZABLE",
+                                  _ body: @escaping @Sendable (PostgresExecutor) throws -> T) async throws -> T {
         var attempt = 0
         while true {
             attempt += 1
@@ -67,7 +68,7 @@ public final class PostgresBillingStore: BillingStore, Sendable {
             do {
                 let result: T = try await blocking {
                     let sql = PostgresExecutor(connection: connection, logger: self.logger)
-                    try sql.execute("BEGIN ISOLATION LEVEL SERIALIZABLE\(readOnly ? " READ ONLY" : "")", [])
+                    try sql.execute("BEGIN ISOLATION LEVEL \(isolation)\(readOnly ? " READ ONLY" : "")", [])
                     do {
                         let value = try body(sql)
                         try sql.execute("COMMIT", [])

@@ -51,7 +51,9 @@ enum PostgresSchema {
     ]
 
     static func migrate(_ store: PostgresBillingStore) async throws {
-        try await store.transaction(readOnly: false) { sql in
+        // READ COMMITTED: once the lock is ours, each statement sees what an earlier migrator
+        // committed while we waited (a serializable snapshot would predate it).
+        try await store.transaction(readOnly: false, isolation: "READ COMMITTED") { sql in
             // One migrator at a time across servers; the lock ends with the transaction.
             try sql.execute("SELECT pg_advisory_xact_lock(4242001)", [])
             try sql.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY)", [])

@@ -58,12 +58,22 @@ public final class StripeEmulator: Sendable {
     /// tenant's own clock, and delivers due webhooks. The server calls this in the background.
     public func runDueWork() async throws {
         let settings = self.settings
-        try await database.writer.write { db in
-            let accounts = try String.fetchAll(db, sql: "SELECT DISTINCT account FROM due_work WHERE clock = ''")
-            for account in accounts {
-                let ledger = Ledger(db: db, account: account, ids: IDMinter(mode: settings.idMode, db: db, account: account),
-                                    settings: settings, request: .automatic)
-                try Scheduler.run(ledger, clock: "", until: try ledger.accountClock.now())
+        // A read first: most wake-ups (every write request) find nothing due, and a write
+        // transaction for nothing would hold up the next request.
+        let due: [String] = try await database.writer.read { db in
+            try String.fetchAll(db, sql: "SELECT DISTINCT account FROM due_work WHERE clock = ''").filter { account in
+                let now = try AccountClock(db: db, account: account, wall: settings.wallClock).now()
+                return try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM due_work WHERE account = ? AND clock = '' AND due <= ?)",
+                                         arguments: [account, now]) ?? false
+            }
+        }
+        if !due.isEmpty {
+            try await database.writer.write { db in
+                for account in due {
+                    let ledger = Ledger(db: db, account: account, ids: IDMinter(mode: settings.idMode, db: db, account: account),
+                                        settings: settings, request: .automatic)
+                    try Scheduler.run(ledger, clock: "", until: try ledger.accountClock.now())
+                }
             }
         }
         try await deliveries.deliverDue()

@@ -143,6 +143,36 @@ for i in $(seq 1 "$RUNS"); do
   fi
 done
 
+# ---- 3b. the HTTP floor: a 404 answered without touching the database -------------------------
+# The most any handler could reach through this HTTP stack on this machine (wrk, like the write
+# and single-read figures). It bounds the ratios that small requests at concurrency 1 can show.
+if command -v wrk >/dev/null 2>&1; then
+  say "HTTP floor (wrk, unknown path, c1 and c8)"
+  PORT_FLOOR=$(free_port)
+  "$BIN" stripe --port "$PORT_FLOOR" --log-level error >"$LOGS/floor-server.log" 2>&1 &
+  FLOOR_PID=$!
+  for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$PORT_FLOOR/v1/customers" && break; sleep 0.05; done
+  printf 'wrk.headers["Authorization"] = "Bearer sk_test_floor"\n' > "$LOGS/floor.lua"
+  for c in 1 8; do
+    t=$(( c < 2 ? 1 : 2 ))
+    wrk -t"$t" -c"$c" -d5s --latency -s "$LOGS/floor.lua" "http://127.0.0.1:$PORT_FLOOR/v1/__floor" >"$LOGS/floor-c$c.txt" 2>&1 || true
+    "$PY" - "$c" "$LOGS/floor-c$c.txt" >>"$OUT/floor-ours.jsonl" <<'PYEOF'
+import json, re, sys
+c, path = int(sys.argv[1]), sys.argv[2]
+text = open(path).read()
+def ms(v, unit):
+    return float(v) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+rps = re.search(r"Requests/sec:\s+([0-9.]+)", text)
+p50 = re.search(r"^\s+50%\s+([0-9.]+)(us|ms|s)", text, re.M)
+p99 = re.search(r"^\s+99%\s+([0-9.]+)(us|ms|s)", text, re.M)
+print(json.dumps({"metric": "floor", "concurrency": c, "path": "/v1/__floor (404)",
+                  "rps": float(rps.group(1)) if rps else None,
+                  "p50_ms": ms(*p50.groups()) if p50 else None, "p99_ms": ms(*p99.groups()) if p99 else None}))
+PYEOF
+  done
+  kill "$FLOOR_PID" 2>/dev/null || true; wait "$FLOOR_PID" 2>/dev/null || true
+fi
+
 # ---- 4. scale mode: RSS, create rate and list latency vs stored customers --------------------
 say "stripebench --scale: ours ($SCALE_OURS)"
 timeout 900 "$PY" "$STRIPEBENCH" --base-url "http://127.0.0.1:$PORT_OURS" --name ours --server-cmd "$OURS_CMD" \

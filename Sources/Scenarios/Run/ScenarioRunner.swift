@@ -69,11 +69,15 @@ public struct ScenarioRunner: Sendable {
         }
         if let failure {
             if options.keep {
+                let users = run.tokens.sorted { $0.key < $1.key }.map {
+                    "\n  as \($0.key): Authorization: Bearer \($0.value) (dashboard: \(world.appURL)/dashboard/billing?token=\($0.value))"
+                }.joined()
                 await onKeep("""
-                    \(scenario.name) failed; its servers stay up for inspection (Ctrl-C to stop):
+                    \(scenario.name) failed: \(failure)
+                    Its servers stay up for inspection (Ctrl-C to stop):
                       fake Stripe: \(world.stripeURL) (key \(world.key))
                       app:         \(world.appURL)
-                    """)
+                    """ + users)
             }
             await world.stop()
             return result(.failed, [failure], Goldens.document(run.snapshots))

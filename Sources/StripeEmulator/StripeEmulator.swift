@@ -61,9 +61,9 @@ public final class StripeEmulator: Sendable {
         // A read first: most wake-ups (every write request) find nothing due, and a write
         // transaction for nothing would hold up the next request.
         let due: [String] = try await database.writer.read { db in
-            try String.fetchAll(db, sql: "SELECT DISTINCT account FROM due_work WHERE clock = ''").filter { account in
+            try String.fetchAll(db.cachedStatement(sql: "SELECT DISTINCT account FROM due_work WHERE clock = ''")).filter { account in
                 let now = try AccountClock(db: db, account: account, wall: settings.wallClock).now()
-                return try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM due_work WHERE account = ? AND clock = '' AND due <= ?)",
+                return try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM due_work WHERE account = ? AND clock = '' AND due <= ?)"),
                                          arguments: [account, now]) ?? false
             }
         }

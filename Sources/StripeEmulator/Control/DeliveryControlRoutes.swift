@@ -27,7 +27,7 @@ enum DeliveryControlRoutes {
         guard (1...1000).contains(limit) else { throw StripeError.invalidRequest("limit must be between 1 and 1000.", param: "limit") }
         sql += " ORDER BY seq DESC LIMIT \(limit)"
         let rows = try Row.fetchAll(req.db.cachedStatement(sql: sql), arguments: StatementArguments(args))
-        let pendingCount = try Int.fetchOne(req.db, sql: "SELECT COUNT(*) FROM webhook_deliveries WHERE account = ? AND state = 'pending'",
+        let pendingCount = try Int.fetchOne(req.db.cachedStatement(sql: "SELECT COUNT(*) FROM webhook_deliveries WHERE account = ? AND state = 'pending'"),
                                             arguments: [req.account]) ?? 0
         return [
             "object": "list", "url": "/_emulator/deliveries", "has_more": .bool(rows.count == limit),

@@ -58,7 +58,7 @@ extension StripeEmulator {
                 let nextDelivery = try Int.fetchOne(db.cachedStatement(sql: """
                     SELECT MIN(due) FROM webhook_deliveries WHERE account = ? AND state = 'pending' AND due > ?
                     """), arguments: [account, now])
-                let nextWork = try Int.fetchOne(db, sql: "SELECT MIN(due) FROM due_work WHERE account = ? AND clock = '' AND due > ?",
+                let nextWork = try Int.fetchOne(db.cachedStatement(sql: "SELECT MIN(due) FROM due_work WHERE account = ? AND clock = '' AND due > ?"),
                                                 arguments: [account, now])
                 return min(target, nextDelivery ?? target, nextWork ?? target)
             }

@@ -31,7 +31,7 @@ final class IdempotencyGate: Sendable {
 
     static func lookup(db: Database, account: String, key: String, now: Int) throws -> Stored? {
         guard let row = try Row.fetchOne(
-            db, sql: "SELECT fingerprint, status, body, created FROM idempotency_keys WHERE account = ? AND key = ?",
+            db.cachedStatement(sql: "SELECT fingerprint, status, body, created FROM idempotency_keys WHERE account = ? AND key = ?"),
             arguments: [account, key]) else { return nil }
         let created: Int = row["created"]
         if now - created >= ttl { return nil }

@@ -5,7 +5,7 @@ import StripeWire
 enum AccountSettings {
     static func read(_ ledger: Ledger) throws -> JSONValue {
         let account = ledger.account
-        guard let text = try String.fetchOne(ledger.db, sql: "SELECT data FROM account_settings WHERE account = ?",
+        guard let text = try String.fetchOne(ledger.db.cachedStatement(sql: "SELECT data FROM account_settings WHERE account = ?"),
                                              arguments: [account]) else { return [:] }
         return try JSONParser.parse(text)
     }

@@ -35,8 +35,20 @@ struct IDMinter {
         }
     }
 
+    /// Base-62 characters, ten from each 64-bit draw: the system generator costs a system call per
+    /// draw, and ids are minted for every object and event.
     static func randomToken(_ length: Int) -> String {
         var g = SystemRandomNumberGenerator()
-        return String((0..<length).map { _ in alphabet[Int(g.next() % UInt64(alphabet.count))] })
+        var chars: [Character] = []
+        chars.reserveCapacity(length)
+        var bits: UInt64 = 0
+        var left = 0
+        while chars.count < length {
+            if left == 0 { bits = g.next(); left = 10 }
+            chars.append(alphabet[Int(bits % 62)])
+            bits /= 62
+            left -= 1
+        }
+        return String(chars)
     }
 }

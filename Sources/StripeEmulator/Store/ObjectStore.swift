@@ -19,7 +19,7 @@ struct ObjectStore {
     func find(_ id: String) throws -> Row? {
         let account = self.account
         guard let row = try GRDB.Row.fetchOne(
-            db, sql: "SELECT type, deleted, data FROM objects WHERE account = ? AND id = ?",
+            db.cachedStatement(sql: "SELECT type, deleted, data FROM objects WHERE account = ? AND id = ?"),
             arguments: [account, id]) else { return nil }
         let data: String = row["data"]
         return Row(type: row["type"], deleted: row["deleted"], object: try JSONParser.parse(data))
@@ -52,19 +52,19 @@ struct ObjectStore {
     /// One string field of a stored object, read by SQLite without parsing the whole object.
     func stringField(_ id: String, _ path: String) throws -> String? {
         let account = self.account
-        return try String.fetchOne(db, sql: "SELECT json_extract(data, '$.' || ?) FROM objects WHERE account = ? AND id = ?",
+        return try String.fetchOne(db.cachedStatement(sql: "SELECT json_extract(data, '$.' || ?) FROM objects WHERE account = ? AND id = ?"),
                                    arguments: [path, account, id])
     }
 
     func intField(_ id: String, _ path: String) throws -> Int? {
         let account = self.account
-        return try Int.fetchOne(db, sql: "SELECT json_extract(data, '$.' || ?) FROM objects WHERE account = ? AND id = ?",
+        return try Int.fetchOne(db.cachedStatement(sql: "SELECT json_extract(data, '$.' || ?) FROM objects WHERE account = ? AND id = ?"),
                                 arguments: [path, account, id])
     }
 
     func hidden(_ id: String) throws -> JSONValue {
         let account = self.account
-        guard let text = try String.fetchOne(db, sql: "SELECT private FROM objects WHERE account = ? AND id = ?",
+        guard let text = try String.fetchOne(db.cachedStatement(sql: "SELECT private FROM objects WHERE account = ? AND id = ?"),
                                              arguments: [account, id]) else { return .null }
         return try JSONParser.parse(text)
     }
@@ -114,7 +114,7 @@ struct ObjectStore {
             let param = backward ? "ending_before" : "starting_after"
             let accountID = account
             guard let anchor = try GRDB.Row.fetchOne(
-                db, sql: "SELECT created, seq FROM objects WHERE account = ? AND id = ? AND type = ?",
+                db.cachedStatement(sql: "SELECT created, seq FROM objects WHERE account = ? AND id = ? AND type = ?"),
                 arguments: [accountID, cursor, type]) else {
                 throw StripeError.noSuch(noun, cursor, param: param)
             }

@@ -16,7 +16,7 @@ struct AccountClock {
 
     func state() throws -> State {
         let account = self.account
-        guard let row = try Row.fetchOne(db, sql: "SELECT frozen_time, offset FROM account_clocks WHERE account = ?",
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT frozen_time, offset FROM account_clocks WHERE account = ?"),
                                          arguments: [account]) else { return State(frozenTime: nil, offset: 0) }
         return State(frozenTime: row["frozen_time"], offset: row["offset"])
     }

@@ -48,7 +48,7 @@ enum Scheduler {
 
     static func pending(_ ledger: Ledger, target: String) throws -> [Item] {
         let account = ledger.account
-        return try Row.fetchAll(ledger.db, sql: "SELECT seq, clock, due, kind, target FROM due_work WHERE account = ? AND target = ? ORDER BY due, seq",
+        return try Row.fetchAll(ledger.db.cachedStatement(sql: "SELECT seq, clock, due, kind, target FROM due_work WHERE account = ? AND target = ? ORDER BY due, seq"),
                                 arguments: [account, target]).compactMap(item)
     }
 
@@ -60,7 +60,7 @@ enum Scheduler {
     /// The earliest due time on a clock, if any work is pending.
     static func nextDue(_ ledger: Ledger, clock: String) throws -> Int? {
         let account = ledger.account
-        return try Int.fetchOne(ledger.db, sql: "SELECT MIN(due) FROM due_work WHERE account = ? AND clock = ?",
+        return try Int.fetchOne(ledger.db.cachedStatement(sql: "SELECT MIN(due) FROM due_work WHERE account = ? AND clock = ?"),
                                 arguments: [account, clock])
     }
 

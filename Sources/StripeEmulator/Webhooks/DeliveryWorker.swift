@@ -35,7 +35,7 @@ struct DeliveryWorker: Sendable {
     /// Accounts with pending deliveries.
     func accounts() async throws -> [String] {
         try await database.writer.read { db in
-            try String.fetchAll(db, sql: "SELECT DISTINCT account FROM webhook_deliveries WHERE state = 'pending'")
+            try String.fetchAll(db.cachedStatement(sql: "SELECT DISTINCT account FROM webhook_deliveries WHERE state = 'pending'"))
         }
     }
 

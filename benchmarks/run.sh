@@ -109,7 +109,9 @@ if phase == "start":
         "swift": (sh("swift --version 2>&1") or "").splitlines()[0] if sh("command -v swift") else None,
         "python": sh("python3 --version"),
         "git_commit": sh(f"git -C {root} rev-parse --short HEAD"),
-        "git_dirty": bool(sh(f"git -C {root} status --porcelain --untracked-files=no")),
+        # the results this run rewrites do not make the measured tree dirty
+        "git_dirty": bool(sh(f"git -C {root} status --porcelain --untracked-files=no -- . "
+                             f"':(exclude)benchmarks/results' ':(exclude)BENCHMARKS.md'")),
         "localstripe": None if ls_note else sh(f"{venv}/bin/pip show localstripe 2>/dev/null | sed -n 's/^Version: //p'"),
         "localstripe_note": ls_note or None,
         "wrk": sh("wrk -v 2>&1 | head -1") if sh("command -v wrk") else None,

@@ -15,13 +15,17 @@ public enum JSONWriter {
         String(decoding: data(value, pretty: pretty), as: UTF8.self)
     }
 
-    static func orderedKeys(_ o: [String: JSONValue]) -> [String] {
-        var keys: [String] = []
-        keys.reserveCapacity(o.count)
-        if o["id"] != nil { keys.append("id") }
-        if o["object"] != nil { keys.append("object") }
-        for k in o.keys.sorted() where k != "id" && k != "object" { keys.append(k) }
-        return keys
+    /// The members in output order: `id`, `object`, then the rest by key. Sorting the pairs (not
+    /// the keys) spares a second hash lookup per member, which showed in profiles of billing runs.
+    static func orderedMembers(_ o: [String: JSONValue]) -> [(key: String, value: JSONValue)] {
+        var head: [(key: String, value: JSONValue)] = []
+        var rest: [(key: String, value: JSONValue)] = []
+        rest.reserveCapacity(o.count)
+        if let id = o["id"] { head.append(("id", id)) }
+        if let object = o["object"] { head.append(("object", object)) }
+        for member in o where member.key != "id" && member.key != "object" { rest.append(member) }
+        rest.sort { $0.key < $1.key }
+        return head + rest
     }
 
     private static func newline(_ out: inout [UInt8], _ indent: Int?) {
@@ -54,13 +58,13 @@ public enum JSONWriter {
         case .object(let o):
             out.append(UInt8(ascii: "{"))
             if o.isEmpty { out.append(UInt8(ascii: "}")); return }
-            for (i, k) in orderedKeys(o).enumerated() {
+            for (i, member) in orderedMembers(o).enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 newline(&out, indent.map { $0 + 1 })
-                writeString(k, into: &out)
+                writeString(member.key, into: &out)
                 out.append(UInt8(ascii: ":"))
                 if indent != nil { out.append(0x20) }
-                write(o[k]!, into: &out, indent: indent.map { $0 + 1 })
+                write(member.value, into: &out, indent: indent.map { $0 + 1 })
             }
             newline(&out, indent)
             out.append(UInt8(ascii: "}"))
@@ -69,7 +73,9 @@ public enum JSONWriter {
 
     static func writeString(_ s: String, into out: inout [UInt8]) {
         let utf8 = s.utf8
-        if !utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+        let plain = utf8.withContiguousStorageIfAvailable { bytes in !bytes.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C } }
+            ?? !utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C })
+        if plain {
             out.append(0x22)
             out.append(contentsOf: utf8)
             out.append(0x22)

@@ -104,7 +104,7 @@ public final class AppMetrics: Sendable {
     ///   prorations are not reflected.
     public func exposition(store: any BillingStore, catalog: PlanCatalog) async throws -> String {
         let (live, paying) = try await store.read { tx in
-            (try tx.countSubscriptions(byPlan: true), try tx.countSubscriptions(statuses: ["active", "past_due"]))
+            (try tx.countSubscriptions(statuses: ["active", "trialing", "past_due"]), try tx.countSubscriptions(statuses: ["active", "past_due"]))
         }
         var mrr = 0
         for plan in catalog.plans {

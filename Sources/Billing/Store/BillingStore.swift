@@ -4,7 +4,7 @@
 public protocol BillingStore: Sendable {
     func write<T: Sendable>(_ body: @escaping @Sendable (any BillingTransaction) throws -> T) async throws -> T
     func read<T: Sendable>(_ body: @escaping @Sendable (any BillingTransaction) throws -> T) async throws -> T
-    /// Every row of every app table (``snapshotTables``), for scenario snapshots.
+    /// Every row of every app table (``TableDump/tables``), for scenario snapshots.
     func dumpTables() async throws -> [TableDump]
 }
 
@@ -53,7 +53,6 @@ public protocol BillingTransaction {
     func queueEmail(_ email: Email) throws
     func emails(org: String) throws -> [Email]
     /// Subscriptions that are active, trialing or past_due, by plan.
-    func countSubscriptions(byPlan: Bool) throws -> [String: Int]
     /// Subscriptions in one of `statuses`, by plan.
     func countSubscriptions(statuses: [String]) throws -> [String: Int]
 }

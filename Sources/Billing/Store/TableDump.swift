@@ -13,13 +13,6 @@ public struct TableDump: Sendable, Equatable {
     }
 }
 
-extension BillingStore {
-    /// The tables a snapshot holds, in name order (schema bookkeeping excluded).
-    public static var snapshotTables: [String] {
-        ["email_outbox", "idempotent_requests", "invoices", "leads", "memberships", "organizations", "processed_events", "properties",
-         "sessions", "subscriptions", "usage_records", "users"]
-    }
-}
 
 extension TableDump {
     /// The ORDER BY of each table's dump: its primary key (`#` marks an integer column), except
@@ -31,10 +24,13 @@ extension TableDump {
         "users": ["id"],
     ]
 
+    /// The tables a snapshot holds, in name order (schema bookkeeping excluded).
+    public static var tables: [String] { orderBy.keys.sorted() }
+
     /// Dumps every snapshot table through the shared executor, so both backends sort and type
     /// rows alike (text in byte order, integers as integers).
     static func all(_ sql: any SQLExecutor, exists: (String) throws -> Bool) throws -> [TableDump] {
-        try SQLiteBillingStore.snapshotTables.map { table in
+        try tables.map { table in
             guard try exists(table) else { return TableDump(table: table, rows: []) }
             let order = (orderBy[table] ?? []).map { $0.hasPrefix("#") ? "\"\($0.dropFirst())\"" : sql.dialect.byteOrder($0) }
             let rows = try sql.fetch("SELECT * FROM \"\(table)\"" + (order.isEmpty ? "" : " ORDER BY " + order.joined(separator: ", ")), [])

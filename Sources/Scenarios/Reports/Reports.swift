@@ -45,19 +45,7 @@ public enum Reports {
         return "\(ms / 1000).\(frac < 10 ? "00" : frac < 100 ? "0" : "")\(frac)"
     }
 
-    static func xml(_ s: String) -> String {
-        var out = ""
-        for ch in stripANSI(s) {
-            switch ch {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.append(ch)
-            }
-        }
-        return out
-    }
+    static func xml(_ s: String) -> String { stripANSI(s).markupEscaped }
 
     static func stripANSI(_ s: String) -> String {
         var out = ""

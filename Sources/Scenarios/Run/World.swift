@@ -70,9 +70,12 @@ final class World: Sendable {
             }
             let config = StripeConfiguration(apiBase: fake.url, secretKey: key, webhookSecret: secret, timeout: .seconds(10),
                                              maxRetries: 2, retryBackoff: .milliseconds(1))
-            let schema = "scenario_" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
             let store: any BillingStore
-            if let database { store = try await BillingStores.open(database, schema: schema) } else { store = try SQLiteBillingStore.inMemory() }
+            if let database {
+                store = try await BillingStores.open(database, schema: "scenario_" + String(UInt64.random(in: 0...UInt64.max), radix: 36))
+            } else {
+                store = try SQLiteBillingStore.inMemory()
+            }
             let service = BillingService(store: store, stripe: StripeClient(configuration: config, logger: logger),
                                          policy: BillingPolicy(catalog: catalog), clock: EmulatorClock(emulator: emulator, account: key),
                                          appURL: "http://app.scenario", ids: AppIDs(.sequential), logger: logger)

@@ -1,3 +1,4 @@
+import Foundation
 import StripeWire
 
 /// Makes a snapshot stable: times become offsets from the scenario's start (`+14d 01:00:00`),
@@ -32,19 +33,5 @@ struct Normalizer: Sendable {
             return .object(out)
         default: return v
         }
-    }
-}
-
-extension String {
-    func replacingOccurrences(of target: String, with replacement: String) -> String {
-        guard !target.isEmpty else { return self }
-        var out = ""
-        var rest = Substring(self)
-        while let r = rest.range(of: target) {
-            out += rest[..<r.lowerBound]
-            out += replacement
-            rest = rest[r.upperBound...]
-        }
-        return out + rest
     }
 }

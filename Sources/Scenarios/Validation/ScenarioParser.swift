@@ -171,7 +171,7 @@ private final class Builder {
     static let common = ["name", "kind", "comment"]
 
     func step(_ n: Node) -> Step? {
-        guard case .object(let o) = n.value else { n.fail("expected a step object, found \(Node.typeName(n.value))"); return nil }
+        guard case .object = n.value else { n.fail("expected a step object, found \(Node.typeName(n.value))"); return nil }
         var kindName = "stripe"
         if let k = n.child("kind") {
             guard case .string(let s) = k.value else { k.fail("expected a string, found \(Node.typeName(k.value))"); return nil }
@@ -251,7 +251,6 @@ private final class Builder {
             if stepNames.contains(name) { n.child("name")!.fail("step name '\(name)' is used twice") }
             stepNames.append(name)
         }
-        _ = o
         guard let kind else { return nil }
         return Step(name: kindName == "snapshot" ? nil : name, location: n.path, kind: kind)
     }

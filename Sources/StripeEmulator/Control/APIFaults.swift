@@ -44,11 +44,17 @@ final class APIFaults: Sendable {
     /// `POST /_emulator/faults/api` with `path`, optional `method`, `status` (429 or 500–599), `count`;
     /// `clear=true` removes every fault of the tenant.
     func configure(account: String, form: [String: FormValue]) throws -> JSONValue {
-        if form["clear"]?.stringValue == "true" {
-            faults.withLock { _ = $0.removeValue(forKey: account) }
-            return ["object": "emulator.api_faults", "data": []]
+        if let clear = form["clear"] {
+            guard clear.stringValue == "true" || clear.stringValue == "false" else {
+                throw StripeError.invalidRequest("clear must be true or false.", param: "clear")
+            }
+            if clear.stringValue == "true" {
+                guard form.count == 1 else { throw StripeError.invalidRequest("clear=true takes no other parameter.", param: "clear") }
+                faults.withLock { _ = $0.removeValue(forKey: account) }
+                return ["object": "emulator.api_faults", "data": []]
+            }
         }
-        for key in form.keys where !["path", "method", "status", "count"].contains(key) { throw StripeError.unknownParam(key) }
+        for key in form.keys where !["path", "method", "status", "count", "clear"].contains(key) { throw StripeError.unknownParam(key) }
         guard let path = form["path"]?.stringValue, path.hasPrefix("/v1/") else {
             throw StripeError.invalidRequest("path must be an API path starting with /v1/ (end it with * to match a prefix).", param: "path")
         }

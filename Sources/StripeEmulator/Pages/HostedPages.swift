@@ -73,7 +73,7 @@ struct HostedPages: Sendable {
 
     static func redirect(_ location: String) -> APIResponse {
         APIResponse(status: 303, headers: [("Location", location), ("Content-Type", "text/html; charset=utf-8")],
-                    body: Array("<a href=\"\(location.htmlEscaped)\">Continue</a>".utf8))
+                    body: Array("<a href=\"\(location.markupEscaped)\">Continue</a>".utf8))
     }
 
     static func notFound() -> APIResponse {
@@ -84,22 +84,5 @@ struct HostedPages: Sendable {
     static func formString(_ form: [String: FormValue], _ key: String) -> String? {
         guard let s = form[key]?.stringValue?.trimmingCharacters(in: .whitespaces), !s.isEmpty else { return nil }
         return s
-    }
-}
-
-extension String {
-    var htmlEscaped: String {
-        var out = ""
-        for ch in self {
-            switch ch {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(ch)
-            }
-        }
-        return out
     }
 }

@@ -1,4 +1,5 @@
 #if Postgres
+import Foundation
 import Logging
 import NIOCore
 import PostgresNIO
@@ -89,65 +90,13 @@ final class PostgresPool: Sendable {
 /// the app reaches its database over a private network or loopback.
 enum PostgresURL {
     static func configuration(_ url: String) throws -> PostgresConnection.Configuration {
-        guard let components = URLComponentsLite(url), ["postgres", "postgresql"].contains(components.scheme) else {
+        guard let c = URLComponents(string: url), let scheme = c.scheme?.lowercased(), ["postgres", "postgresql"].contains(scheme) else {
             throw SQLStoreError.unsupportedURL(url)
         }
-        return PostgresConnection.Configuration(host: components.host, port: components.port ?? 5432, username: components.user ?? "postgres",
-                                                password: components.password, database: components.path.isEmpty ? nil : components.path,
-                                                tls: .disable)
-    }
-}
-
-/// Just enough URL parsing for database URLs (percent-decoded user and password).
-struct URLComponentsLite {
-    var scheme: String
-    var user: String?
-    var password: String?
-    var host: String
-    var port: Int?
-    var path: String
-
-    init?(_ text: String) {
-        guard let sep = text.range(of: "://") else { return nil }
-        scheme = String(text[..<sep.lowerBound]).lowercased()
-        var rest = Substring(text[sep.upperBound...])
-        if let q = rest.firstIndex(of: "?") { rest = rest[..<q] }
-        var authority = rest
-        path = ""
-        if let slash = rest.firstIndex(of: "/") {
-            authority = rest[..<slash]
-            path = String(rest[rest.index(after: slash)...])
-        }
-        if let at = authority.lastIndex(of: "@") {
-            let creds = authority[..<at]
-            authority = authority[authority.index(after: at)...]
-            let parts = creds.split(separator: ":", maxSplits: 1).map { String($0).removingPercentEncodingLite() }
-            user = parts.first
-            password = parts.count > 1 ? parts[1] : nil
-        }
-        if let colon = authority.lastIndex(of: ":"), let p = Int(authority[authority.index(after: colon)...]) {
-            port = p
-            host = String(authority[..<colon])
-        } else {
-            host = String(authority)
-        }
-        if host.isEmpty { host = "127.0.0.1" }
-    }
-}
-
-extension String {
-    func removingPercentEncodingLite() -> String {
-        var bytes: [UInt8] = []
-        var it = Array(utf8)[...]
-        while let b = it.popFirst() {
-            if b == UInt8(ascii: "%"), it.count >= 2, let v = UInt8(String(decoding: it.prefix(2), as: UTF8.self), radix: 16) {
-                bytes.append(v)
-                it = it.dropFirst(2)
-            } else {
-                bytes.append(b)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        let database = c.path.hasPrefix("/") ? String(c.path.dropFirst()) : c.path
+        return PostgresConnection.Configuration(host: c.host.flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1", port: c.port ?? 5432,
+                                                username: c.user ?? "postgres", password: c.password,
+                                                database: database.isEmpty ? nil : database, tls: .disable)
     }
 }
 #endif

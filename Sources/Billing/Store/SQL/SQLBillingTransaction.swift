@@ -209,10 +209,6 @@ struct SQLBillingTransaction: BillingTransaction {
         }
     }
 
-    func countSubscriptions(byPlan: Bool) throws -> [String: Int] {
-        try countSubscriptions(statuses: ["active", "trialing", "past_due"])
-    }
-
     func countSubscriptions(statuses: [String]) throws -> [String: Int] {
         guard !statuses.isEmpty else { return [:] }
         let marks = Array(repeating: "?", count: statuses.count).joined(separator: ", ")

@@ -559,7 +559,7 @@ def main():
     # ---------------- method notes
     w("## Method notes")
     w("")
-    w("* Ours: `.build-release/release/effinity stripe --port P` (state in memory, release build). localstripe: "
+    w("* Ours: `.build-release/release/effinity stripe --port P` (state in memory; release build with `--static-swift-stdlib`, the Swift runtime and Foundation linked into the binary as one would ship it: smaller idle RSS and faster startup than loading them as shared libraries). localstripe: "
       "`localstripe --port P --from-scratch` from PyPI, unmodified (its store is pickled to disk on every write, "
       "which is part of what a user of it gets).")
     w("* Harness phases, in order per run: create customers, retrieve customers (pool of 100), billing flows; each "

@@ -8,7 +8,8 @@
 #                                       # /tmp/effinity-bench-quick/ (BENCHMARKS.md untouched)
 #
 # What it does (see BENCHMARKS.md, "Method"):
-#   1. builds the release binary (`swift build -c release --product effinity --scratch-path .build-release`);
+#   1. builds the release binary (`swift build -c release --static-swift-stdlib --product effinity
+#      --scratch-path .build-release`: the Swift runtime and Foundation linked in, as one would ship it);
 #   2. installs localstripe (pinned) into a venv ($LS_VENV, default /tmp/benchvenv) if missing;
 #      without it the localstripe figures are skipped and the report says so;
 #   3. runs the shared harness (../shared/bench/stripebench.py, or $STRIPEBENCH) against
@@ -66,7 +67,7 @@ free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)
 # ---- 1. release binary -----------------------------------------------------------------------
 if [ "$BUILD" = 1 ]; then
   say "building release binary (scratch path $SCRATCH)"
-  (cd "$ROOT" && nice swift build -c release --product effinity --scratch-path "$SCRATCH") >"$LOGS/build.log" 2>&1 \
+  (cd "$ROOT" && nice swift build -c release --static-swift-stdlib --product effinity --scratch-path "$SCRATCH") >"$LOGS/build.log" 2>&1 \
     || { echo "release build failed, see $LOGS/build.log" >&2; exit 1; }
 fi
 [ -x "$BIN" ] || { echo "no release binary at $BIN (run without --no-build)" >&2; exit 1; }

@@ -8,7 +8,7 @@ import StripeWire
 /// (`curl -u sk_test_x:`) are both understood.
 enum Authenticator {
     static func account(from header: String?) throws -> String {
-        guard let header, !header.trimmingCharacters(in: .whitespaces).isEmpty else {
+        guard let header, !header.trimmedOfBlanks.isEmpty else {
             throw StripeError.invalidRequest(
                 "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication for details, or we can help at https://support.stripe.com/.",
                 status: 401)
@@ -16,9 +16,9 @@ enum Authenticator {
         let parts = header.split(separator: " ", maxSplits: 1)
         var key = ""
         if parts.count == 2, parts[0].lowercased() == "bearer" {
-            key = parts[1].trimmingCharacters(in: .whitespaces)
+            key = String(parts[1].trimmedOfBlanks)
         } else if parts.count == 2, parts[0].lowercased() == "basic",
-                  let data = Data(base64Encoded: String(parts[1]).trimmingCharacters(in: .whitespaces)),
+                  let data = Data(base64Encoded: String(parts[1].trimmedOfBlanks)),
                   let decoded = String(data: data, encoding: .utf8) {
             key = String(decoded.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
         } else {
@@ -26,15 +26,29 @@ enum Authenticator {
                 "Invalid API Key provided: the Authorization header must be 'Bearer sk_test_...' or Basic with the key as the user name.",
                 status: 401)
         }
-        guard key.hasPrefix("sk_test_") || key.hasPrefix("rk_test_"), key.count > 8, key.count <= 255,
-              key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
+        guard key.hasPrefix("sk_test_") || key.hasPrefix("rk_test_"), key.utf8.count > 8, key.utf8.count <= 255,
+              key.utf8.allSatisfy({ Self.keyBytes.contains($0) }) else {
             throw StripeError.invalidRequest("Invalid API Key provided: \(redact(key))", status: 401)
         }
         return key
     }
 
+    /// ASCII letters, digits and `_`: the characters of a Stripe key (checked per request, so on bytes).
+    private static let keyBytes: Set<UInt8> = Set(Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_".utf8))
+
     static func redact(_ key: String) -> String {
         guard key.count > 12 else { return String(repeating: "*", count: key.count) }
         return String(key.prefix(8)) + String(repeating: "*", count: max(0, key.count - 12)) + String(key.suffix(4))
+    }
+}
+
+extension StringProtocol {
+    /// Without leading and trailing spaces and tabs (the blanks HTTP allows around a header value).
+    var trimmedOfBlanks: SubSequence {
+        let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        guard let first = firstIndex(where: { !blank($0) }), let last = lastIndex(where: { !blank($0) }) else {
+            return self[endIndex...]
+        }
+        return self[first...last]
     }
 }

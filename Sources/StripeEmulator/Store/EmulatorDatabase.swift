@@ -18,6 +18,17 @@ public struct EmulatorDatabase: Sendable {
         try EmulatorDatabase(writer: DatabasePool(path: path, configuration: configuration()))
     }
 
+    /// Runs a read-only API request synchronously, on the caller's thread.
+    ///
+    /// In memory, the database is a serial queue: nothing can write while the block runs, so the
+    /// block reads without GRDB's read-only transaction (four statements per read, which cost
+    /// more than the lookup itself). A file is a pool whose readers need the transaction for a
+    /// consistent snapshot while a writer commits.
+    func readRequest<T>(_ block: (Database) throws -> T) throws -> T {
+        if let queue = writer as? DatabaseQueue { return try queue.unsafeRead(block) }
+        return try writer.read(block)
+    }
+
     init(writer: any DatabaseWriter) throws {
         self.writer = writer
         try Self.migrator.migrate(writer)

@@ -15,17 +15,57 @@ public enum JSONWriter {
         String(decoding: data(value, pretty: pretty), as: UTF8.self)
     }
 
-    /// The members in output order: `id`, `object`, then the rest by key. Sorting the pairs (not
-    /// the keys) spares a second hash lookup per member, which showed in profiles of billing runs.
+    /// The members in output order: `id`, `object`, then the rest by key bytes. Sorting the pairs
+    /// (not the keys) spares a second hash lookup per member, and each key's first eight bytes are
+    /// compared as one integer: sorting showed as the largest single cost in profiles of billing
+    /// runs, where String comparison goes through Unicode-aware paths.
     static func orderedMembers(_ o: [String: JSONValue]) -> [(key: String, value: JSONValue)] {
-        var head: [(key: String, value: JSONValue)] = []
-        var rest: [(key: String, value: JSONValue)] = []
+        var members: [(key: String, value: JSONValue)] = []
+        members.reserveCapacity(o.count)
+        if let id = o["id"] { members.append(("id", id)) }
+        if let object = o["object"] { members.append(("object", object)) }
+        var rest: [(prefix: UInt64, key: String, value: JSONValue)] = []
         rest.reserveCapacity(o.count)
-        if let id = o["id"] { head.append(("id", id)) }
-        if let object = o["object"] { head.append(("object", object)) }
-        for member in o where member.key != "id" && member.key != "object" { rest.append(member) }
-        rest.sort { $0.key < $1.key }
-        return head + rest
+        for member in o where member.key != "id" && member.key != "object" {
+            rest.append((keyPrefix(member.key), member.key, member.value))
+        }
+        rest.sort { a, b in
+            a.prefix != b.prefix ? a.prefix < b.prefix : a.key.utf8.lexicographicallyPrecedes(b.key.utf8)
+        }
+        for r in rest { members.append((r.key, r.value)) }
+        return members
+    }
+
+    /// The first eight UTF-8 bytes of a key, big-endian, zero-padded: integer order is byte order
+    /// on that prefix (ties are settled on the whole key).
+    @inline(__always)
+    static func keyPrefix(_ key: String) -> UInt64 {
+        var p: UInt64 = 0
+        var n = 0
+        for b in key.utf8 {
+            if n == 8 { break }
+            p = p << 8 | UInt64(b)
+            n += 1
+        }
+        return n == 8 ? p : p << UInt64((8 - n) * 8)
+    }
+
+    /// Decimal digits of an integer, without an intermediate String.
+    static func writeInt(_ i: Int, into out: inout [UInt8]) {
+        if i == 0 { out.append(UInt8(ascii: "0")); return }
+        if i == .min { out.append(contentsOf: String(i).utf8); return }
+        var v = i
+        if v < 0 { out.append(UInt8(ascii: "-")); v = -v }
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // up to 24 digits, stored in reverse
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buf in
+            while v > 0 {
+                buf[count] = UInt8(ascii: "0") + UInt8(v % 10)
+                v /= 10
+                count += 1
+            }
+            for k in stride(from: count - 1, through: 0, by: -1) { out.append(buf[k]) }
+        }
     }
 
     private static func newline(_ out: inout [UInt8], _ indent: Int?) {
@@ -38,7 +78,7 @@ public enum JSONWriter {
         switch value {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
-        case .int(let i): out.append(contentsOf: String(i).utf8)
+        case .int(let i): writeInt(i, into: &out)
         case .double(let d):
             if d.isFinite {
                 if d == d.rounded() && abs(d) < 1e15 { out.append(contentsOf: String(Int(d)).utf8) }

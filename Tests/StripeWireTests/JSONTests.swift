@@ -7,6 +7,19 @@ import Testing
         #expect(JSONWriter.string(v) == #"{"id":"cus_1","object":"customer","alpha":null,"zeta":1}"#)
     }
 
+    @Test func sortsKeysByBytesBeyondTheEightBytePrefix() {
+        let keys = ["abcdefgh2", "abcdefgh", "abcdefg", "abcdefgh10", "b", "Z", "a_b", "é", "ab", "metadata", "metadat"]
+        let v = JSONValue.object(Dictionary(uniqueKeysWithValues: keys.map { ($0, JSONValue.int(0)) }))
+        let sorted = keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        #expect(JSONWriter.string(v) == "{" + sorted.map { "\"\($0)\":0" }.joined(separator: ",") + "}")
+    }
+
+    @Test(arguments: [0, 7, -7, 10, 1_800_000_000, -1_234_567_890_123, Int.max, Int.min])
+    func writesIntegers(_ i: Int) throws {
+        #expect(JSONWriter.string(.int(i)) == String(i))
+        #expect(try JSONParser.parse(JSONWriter.data(.int(i))) == .int(i))
+    }
+
     @Test func escapesStrings() {
         let v: JSONValue = .string("a\"b\\c\nd\u{01}é")
         #expect(JSONWriter.string(v) == #""a\"b\\c\nd\u0001é""#)

@@ -20,8 +20,10 @@ struct Ledger {
     var request: EventRequest
     /// While due work runs, the moment it is due on its clock ("" is the account clock).
     var timeOverride: (clock: String, time: Int)?
+    /// The transaction's parsed objects; copies of a ledger share it.
+    var cache = ObjectCache()
 
-    var store: ObjectStore { ObjectStore(db: db, account: account) }
+    var store: ObjectStore { ObjectStore(db: db, account: account, cache: cache) }
     var accountClock: AccountClock { AccountClock(db: db, account: account, wall: settings.wallClock) }
 
     func newID(_ prefix: String) throws -> String { try ids.next(prefix) }
@@ -62,7 +64,7 @@ struct Ledger {
 extension APIRequest {
     var ledger: Ledger {
         Ledger(db: db, account: account, ids: ids, settings: settings,
-               request: EventRequest(id: requestID, idempotencyKey: idempotencyKey))
+               request: EventRequest(id: requestID, idempotencyKey: idempotencyKey), cache: cache)
     }
 }
 

@@ -15,8 +15,10 @@ struct APIRequest {
     let db: Database
     let ids: IDMinter
     let settings: EmulatorSettings
+    /// The parsed objects of the request's transaction, shared with its ``ledger``.
+    let cache = ObjectCache()
 
-    var store: ObjectStore { ObjectStore(db: db, account: account) }
+    var store: ObjectStore { ObjectStore(db: db, account: account, cache: cache) }
     var clock: AccountClock { AccountClock(db: db, account: account, wall: settings.wallClock) }
 
     func newID(_ prefix: String) throws -> String { try ids.next(prefix) }

@@ -9,6 +9,8 @@ import StripeWire
 struct ObjectStore {
     let db: Database
     let account: String
+    /// The transaction's parsed objects, if it keeps them (see ``ObjectCache``).
+    var cache: ObjectCache? = nil
 
     struct Row {
         let type: String
@@ -17,12 +19,15 @@ struct ObjectStore {
     }
 
     func find(_ id: String) throws -> Row? {
+        if let cached = cache?.row(id) { return cached }
         let account = self.account
         guard let row = try GRDB.Row.fetchOne(
             db.cachedStatement(sql: "SELECT type, deleted, data FROM objects WHERE account = ? AND id = ?"),
             arguments: [account, id]) else { return nil }
         let data: String = row["data"]
-        return Row(type: row["type"], deleted: row["deleted"], object: try JSONParser.parse(data))
+        let found = Row(type: row["type"], deleted: row["deleted"], object: try JSONParser.parse(data))
+        cache?.remember(id, found)
+        return found
     }
 
     /// The live object of this type, or Stripe's 404 `No such <noun>: '<id>'`.
@@ -47,6 +52,8 @@ struct ObjectStore {
         try db.cachedStatement(sql: """
             INSERT INTO objects (account, id, type, created, customer, data, private, tag) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [account, id, type, created, customer, data, hiddenText, tag])
+        // Events are written once and rarely read back in the same transaction: not kept.
+        if type != "event" { cache?.remember(id, Row(type: type, deleted: false, object: object)) }
     }
 
     /// One string field of a stored object, read by SQLite without parsing the whole object.
@@ -81,16 +88,21 @@ struct ObjectStore {
         let customer = object["customer"].stringValue
         let data = JSONWriter.string(object)
         try db.cachedStatement(sql: "UPDATE objects SET data = ?, customer = ? WHERE account = ? AND id = ?").execute(arguments: [data, customer, account, id])
+        if let cache {
+            if let row = cache.row(id) { cache.remember(id, Row(type: row.type, deleted: row.deleted, object: object)) }
+        }
     }
 
     func markDeleted(_ id: String) throws {
         let account = self.account
         try db.cachedStatement(sql: "UPDATE objects SET deleted = 1 WHERE account = ? AND id = ?").execute(arguments: [account, id])
+        cache?.forget(id)
     }
 
     func remove(_ id: String) throws {
         let account = self.account
         try db.cachedStatement(sql: "DELETE FROM objects WHERE account = ? AND id = ?").execute(arguments: [account, id])
+        cache?.forget(id)
     }
 
     /// Every live object of a type matching the filters, oldest first (for search and engine sweeps).

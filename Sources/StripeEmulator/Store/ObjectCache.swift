@@ -1,0 +1,25 @@
+import StripeWire
+
+/// Objects one transaction has already parsed or written, so the billing engine can look an
+/// object up many times (a renewal reads its subscription, customer, price, product and invoice
+/// several times over) and parse its stored JSON once.
+///
+/// It lives exactly as long as the transaction that owns it (a request, a clock advance, a
+/// background pass) and every write of the transaction goes through the ``ObjectStore`` that
+/// holds it, so it can never be stale. It is bounded: a year-long clock advance touches every
+/// object of the account, so past `capacity` entries it starts over.
+final class ObjectCache {
+    private var rows: [String: ObjectStore.Row] = [:]
+    let capacity: Int
+
+    init(capacity: Int = 4096) { self.capacity = capacity }
+
+    func row(_ id: String) -> ObjectStore.Row? { rows[id] }
+
+    func remember(_ id: String, _ row: ObjectStore.Row) {
+        if rows.count >= capacity { rows.removeAll(keepingCapacity: true) }
+        rows[id] = row
+    }
+
+    func forget(_ id: String) { rows[id] = nil }
+}

@@ -15,6 +15,12 @@ public enum JSONWriter {
         String(decoding: data(value, pretty: pretty), as: UTF8.self)
     }
 
+    /// Appends a value (compact), for callers that assemble a document around bytes they
+    /// already hold; they must emit members in this writer's order themselves.
+    public static func append(_ value: JSONValue, to out: inout [UInt8]) {
+        write(value, into: &out, indent: nil)
+    }
+
     /// The members in output order: `id`, `object`, then the rest by key bytes. Sorting the pairs
     /// (not the keys) spares a second hash lookup per member, and each key's first eight bytes are
     /// compared as one integer: sorting showed as the largest single cost in profiles of billing

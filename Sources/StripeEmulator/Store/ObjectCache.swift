@@ -10,6 +10,9 @@ import StripeWire
 /// object of the account, so past `capacity` entries it starts over.
 final class ObjectCache {
     private var rows: [String: ObjectStore.Row] = [:]
+    /// The bytes each object was last written as, with the value they render: an event about
+    /// an object just saved embeds these bytes instead of serializing the object a second time.
+    private var rendered: [String: (object: JSONValue, bytes: [UInt8])] = [:]
     let capacity: Int
 
     init(capacity: Int = 4096) { self.capacity = capacity }
@@ -21,5 +24,20 @@ final class ObjectCache {
         rows[id] = row
     }
 
-    func forget(_ id: String) { rows[id] = nil }
+    func forget(_ id: String) {
+        rows[id] = nil
+        rendered[id] = nil
+    }
+
+    func remember(_ id: String, rendered object: JSONValue, as bytes: [UInt8]) {
+        if rendered.count >= capacity { rendered.removeAll(keepingCapacity: true) }
+        rendered[id] = (object, bytes)
+    }
+
+    /// The bytes `object` was last written as, if it is still exactly that value (usually the
+    /// same storage, so the comparison is a pointer check).
+    func bytes(of object: JSONValue) -> [UInt8]? {
+        guard let id = object["id"].stringValue, let r = rendered[id], r.object == object else { return nil }
+        return r.bytes
+    }
 }

@@ -41,20 +41,30 @@ struct ObjectStore {
     /// Stores a new object. `hidden` is state real Stripe keeps but never renders (a card's full
     /// number, which test behaviour it has); it is never part of a response.
     func insert(_ object: JSONValue, type: String, hidden: JSONValue? = nil) throws {
+        let bytes = JSONWriter.data(object)
+        try insert(rendered: bytes, id: object["id"].stringValue ?? "", type: type, created: object["created"].intValue ?? 0,
+                   customer: object["customer"].stringValue, hidden: hidden,
+                   // Events are listed by their type: it is lifted into an indexed column.
+                   tag: type == "event" ? object["type"].stringValue : nil)
+        // Events are written once and rarely read back in the same transaction: not kept.
+        if type != "event", let cache {
+            cache.remember(id(of: object), Row(type: type, deleted: false, object: object))
+            cache.remember(id(of: object), rendered: object, as: bytes)
+        }
+    }
+
+    /// Stores a new object already serialized (an event assembled around an object's stored bytes).
+    func insert(rendered bytes: [UInt8], id: String, type: String, created: Int, customer: String?, hidden: JSONValue? = nil,
+                tag: String?) throws {
         let account = self.account
-        let id = object["id"].stringValue ?? ""
-        let created = object["created"].intValue ?? 0
-        let customer = object["customer"].stringValue
-        // Events are listed by their type: it is lifted into an indexed column.
-        let tag = type == "event" ? object["type"].stringValue : nil
-        let data = JSONWriter.string(object)
+        let data = String(decoding: bytes, as: UTF8.self)
         let hiddenText = hidden.map { JSONWriter.string($0) }
         try db.cachedStatement(sql: """
             INSERT INTO objects (account, id, type, created, customer, data, private, tag) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [account, id, type, created, customer, data, hiddenText, tag])
-        // Events are written once and rarely read back in the same transaction: not kept.
-        if type != "event" { cache?.remember(id, Row(type: type, deleted: false, object: object)) }
     }
+
+    private func id(of object: JSONValue) -> String { object["id"].stringValue ?? "" }
 
     /// One string field of a stored object, read by SQLite without parsing the whole object.
     func stringField(_ id: String, _ path: String) throws -> String? {
@@ -86,10 +96,12 @@ struct ObjectStore {
         let account = self.account
         let id = object["id"].stringValue ?? ""
         let customer = object["customer"].stringValue
-        let data = JSONWriter.string(object)
+        let bytes = JSONWriter.data(object)
+        let data = String(decoding: bytes, as: UTF8.self)
         try db.cachedStatement(sql: "UPDATE objects SET data = ?, customer = ? WHERE account = ? AND id = ?").execute(arguments: [data, customer, account, id])
         if let cache {
             if let row = cache.row(id) { cache.remember(id, Row(type: row.type, deleted: row.deleted, object: object)) }
+            if object["object"] != "event" { cache.remember(id, rendered: object, as: bytes) }
         }
     }
 

@@ -8,19 +8,43 @@ enum EventLog {
     @discardableResult
     static func emit(_ ledger: Ledger, type: String, object: JSONValue, previous: JSONValue?) throws -> String {
         let id = try ledger.newID("evt")
-        var data: [String: JSONValue] = ["object": object]
-        if let previous { data["previous_attributes"] = previous }
         let created = try ledger.now(for: object)
-        var event: JSONValue = [
-            "id": .string(id), "object": "event", "api_version": .string(ledger.settings.apiVersion),
-            "created": .int(created), "data": .object(data), "livemode": false, "pending_webhooks": 0,
-            "request": ["id": .from(ledger.request.id), "idempotency_key": .from(ledger.request.idempotencyKey)],
-            "type": .string(type),
-        ]
         let endpoints = try WebhookOutbox.enqueue(ledger, eventID: id, type: type, created: created)
-        event["pending_webhooks"] = .int(endpoints)
-        try ledger.store.insert(event, type: "event")
+        let request: JSONValue = ["id": .from(ledger.request.id), "idempotency_key": .from(ledger.request.idempotencyKey)]
+        // The object was almost always saved just before: its stored bytes are reused.
+        let objectBytes = ledger.cache.bytes(of: object) ?? JSONWriter.data(object)
+        let bytes = render(id: id, apiVersion: ledger.settings.apiVersion, created: created, object: objectBytes,
+                           previous: previous, pendingWebhooks: endpoints, request: request, type: type)
+        try ledger.store.insert(rendered: bytes, id: id, type: "event", created: created, customer: nil, tag: type)
         return id
+    }
+
+    /// An event's JSON, byte for byte what ``JSONWriter`` renders for the same value (`id`,
+    /// `object`, then keys in byte order), with the object's bytes spliced in.
+    static func render(id: String, apiVersion: String, created: Int, object: [UInt8], previous: JSONValue?,
+                       pendingWebhooks: Int, request: JSONValue, type: String) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(object.count + 400)
+        func key(_ k: String, first: Bool = false) {
+            if !first { out.append(UInt8(ascii: ",")) }
+            JSONWriter.append(.string(k), to: &out)
+            out.append(UInt8(ascii: ":"))
+        }
+        out.append(UInt8(ascii: "{"))
+        key("id", first: true); JSONWriter.append(.string(id), to: &out)
+        key("object"); JSONWriter.append("event", to: &out)
+        key("api_version"); JSONWriter.append(.string(apiVersion), to: &out)
+        key("created"); JSONWriter.append(.int(created), to: &out)
+        key("data"); out.append(UInt8(ascii: "{"))
+        key("object", first: true); out.append(contentsOf: object)
+        if let previous { key("previous_attributes"); JSONWriter.append(previous, to: &out) }
+        out.append(UInt8(ascii: "}"))
+        key("livemode"); JSONWriter.append(false, to: &out)
+        key("pending_webhooks"); JSONWriter.append(.int(pendingWebhooks), to: &out)
+        key("request"); JSONWriter.append(request, to: &out)
+        key("type"); JSONWriter.append(.string(type), to: &out)
+        out.append(UInt8(ascii: "}"))
+        return out
     }
 
     /// Re-renders an update event of this request with the object's final state.

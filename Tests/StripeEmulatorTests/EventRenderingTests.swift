@@ -1,0 +1,37 @@
+import Testing
+import StripeWire
+@testable import StripeEmulator
+
+/// Events are assembled around their object's stored bytes; they must be byte for byte what the
+/// JSON writer renders for the same value, or goldens and signatures would drift.
+@Suite struct EventRenderingTests {
+    @Test(arguments: [false, true])
+    func splicedEventEqualsTheWritersRendering(withPrevious: Bool) throws {
+        let object: JSONValue = ["id": "in_1", "object": "invoice", "amount_due": 2000, "lines": ["object": "list", "data": [["id": "il_1"]]],
+                                 "description": "Quote \" and \\ and\nnewline é", "metadata": ["z": "1", "a": nil]]
+        let previous: JSONValue? = withPrevious ? ["amount_due": 1000, "status": "draft"] : nil
+        let request: JSONValue = ["id": "req_123", "idempotency_key": .null]
+        var data: [String: JSONValue] = ["object": object]
+        if let previous { data["previous_attributes"] = previous }
+        let expected: JSONValue = [
+            "id": "evt_1", "object": "event", "api_version": "2025-01-01", "created": 1_800_000_000, "data": .object(data),
+            "livemode": false, "pending_webhooks": 3, "request": request, "type": "invoice.updated",
+        ]
+        let spliced = EventLog.render(id: "evt_1", apiVersion: "2025-01-01", created: 1_800_000_000, object: JSONWriter.data(object),
+                                      previous: previous, pendingWebhooks: 3, request: request, type: "invoice.updated")
+        #expect(String(decoding: spliced, as: UTF8.self) == JSONWriter.string(expected))
+        #expect(try JSONParser.parse(spliced) == expected)
+    }
+
+    @Test func cacheHandsBackBytesOnlyForTheExactValueWritten() {
+        let cache = ObjectCache()
+        let object: JSONValue = ["id": "cus_1", "object": "customer", "email": "a@b.c"]
+        cache.remember("cus_1", rendered: object, as: JSONWriter.data(object))
+        #expect(cache.bytes(of: object) == JSONWriter.data(object))
+        var changed = object
+        changed["email"] = "x@y.z"
+        #expect(cache.bytes(of: changed) == nil)
+        cache.forget("cus_1")
+        #expect(cache.bytes(of: object) == nil)
+    }
+}

@@ -2,6 +2,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import ServiceLifecycle
+import StripeEmulator
 
 /// A Hummingbird application on 127.0.0.1 with a port the kernel picks, so scenarios running
 /// in parallel never collide. ``stop()`` shuts it down gracefully.
@@ -17,7 +18,7 @@ final class LoopbackServer: Sendable {
         var logger = Logger(label: "effinity.scenario.\(name)")
         logger.logLevel = .critical
         let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = Application(responder: responder, configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: name),
+        let app = Application(responder: responder, server: .http1PinnedToEventLoop(), configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: name),
                               onServerRunning: { channel in
                                   continuation.yield(channel.localAddress?.port ?? 0)
                                   continuation.finish()

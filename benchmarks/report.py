@@ -332,6 +332,22 @@ def main():
         w(f"HTTP floor: an unknown path (a 404 answered without touching the database) through the same server: "
           f"{'; '.join(parts)}.{bound}")
         w("")
+    # The harness's own cost per request: the same GET against the same server, p50 through the
+    # Python harness minus p50 through wrk. A flow of N requests can never take less than N times
+    # that at concurrency 1, whatever the server.
+    h_get, w_get = ours.get("retrieve_customer", 1), ours.wrk_get("retrieve_customer", 1)
+    o_flow, l_flow = ours.get("billing_flow", 1), ls.get("billing_flow", 1) if have_ls else None
+    if h_get and w_get and o_flow and l_flow and o_flow["ops"]:
+        per_req = h_get["p50"] - w_get["p50"]
+        n_req = o_flow["requests"] / o_flow["ops"]
+        if per_req > 0:
+            max_flows = 1000.0 / (per_req * n_req)
+            w(f"Harness floor for flows: the Python harness adds {num(per_req)} ms to each request at concurrency 1 "
+              f"(`GET /v1/customers/{{id}}` p50 {num(h_get['p50'])} ms through it, {num(w_get['p50'])} ms through wrk, same "
+              f"server), so a flow of {n_req:.0f} requests takes at least {num(per_req * n_req)} ms of client time: at most "
+              f"{num(max_flows)} flows/s, {rx(max_flows / l_flow['ok_per_s'])} localstripe's c1 flow rate, for a server "
+              f"that answered instantly.")
+            w("")
     w(f"A ratio target counts as met only if it holds at every concurrency (c1 = 1 client, c8 = 8 concurrent "
       f"clients). Writes and single reads are judged on the {client} figures "
       "(the Python harness tops out near 2,000 requests/s on this machine and so understates a fast server); "

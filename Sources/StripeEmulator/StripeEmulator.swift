@@ -114,7 +114,9 @@ public final class StripeEmulator: Sendable {
     /// Answers one API call.
     public func handle(_ call: APICall) async -> APIResponse {
         let response = await respond(call)
-        if call.method != "GET", response.status < 500 { wake.yield() }
+        // API writes wake the background worker themselves when they leave work due (see
+        // `dispatch`); other writes (hosted pages, emulator controls) always do.
+        if call.method != "GET", response.status < 500, !call.path.hasPrefix("/v1/") { wake.yield() }
         return response
     }
 
@@ -218,6 +220,7 @@ public final class StripeEmulator: Sendable {
                 try IdempotencyGate.store(db: db, account: account, key: key, fingerprint: fingerprint,
                                           status: outcome.status, body: outcome.body, now: now)
             }
+            if isWrite { outcome.leavesWork = try Self.hasDueWork(db, account: account, now: now) }
             return outcome
         }
         // Reads run synchronously, on the thread that serves the connection (an event loop, see
@@ -226,6 +229,7 @@ public final class StripeEmulator: Sendable {
         // runs them back to back while the event loops go on parsing and answering (measured:
         // writing synchronously halved POST throughput at concurrency 8 and gained nothing at 1).
         let outcome = isWrite ? try await database.writer.write(work) : try database.readRequest(work)
+        if outcome.leavesWork { wake.yield() }
         return (outcome.status, outcome.body, outcome.replayed)
     }
 
@@ -233,5 +237,16 @@ public final class StripeEmulator: Sendable {
         let status: Int
         let body: [UInt8]
         let replayed: Bool
+        /// The write left webhooks to deliver or work due now: the background worker is woken.
+        var leavesWork = false
+    }
+
+    /// Whether the account has deliveries or scheduled work due at `now` (two index probes, so
+    /// a write that leaves nothing to do does not wake the background worker).
+    static func hasDueWork(_ db: Database, account: String, now: Int) throws -> Bool {
+        try Bool.fetchOne(db.cachedStatement(sql: """
+            SELECT EXISTS(SELECT 1 FROM webhook_deliveries WHERE state = 'pending' AND account = ? AND due <= ?)
+                OR EXISTS(SELECT 1 FROM due_work WHERE account = ? AND clock = '' AND due <= ?)
+            """), arguments: [account, now, account, now]) ?? false
     }
 }

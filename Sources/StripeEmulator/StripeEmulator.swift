@@ -211,7 +211,8 @@ public final class StripeEmulator: Sendable {
                 var value = try handler(&request)
                 try request.params.finish()
                 if !expand.isEmpty { value = try Expander(store: request.store).expand(value, paths: expand) }
-                outcome = Outcome(status: 200, body: JSONWriter.data(value), replayed: false)
+                // An object returned as stored (or as just saved) is sent as the bytes it was stored as.
+                outcome = Outcome(status: 200, body: request.cache.bytes(of: value) ?? JSONWriter.data(value), replayed: false)
             } catch let failure as CommittedFailure {
                 try request.params.finish()
                 outcome = Outcome(status: failure.error.status, body: JSONWriter.data(failure.error.json), replayed: false)

@@ -61,16 +61,42 @@ struct ClockBench: AsyncParsableCommand {
         let setup = ContinuousClock.now - setupStart
         print("setup_seconds \(fmt(setup))")
         let rssBefore = residentMemoryMiB()
+        let storedBefore = try await emulator.database.storageStats(account: key)
         let advanceStart = ContinuousClock.now
         let ran = try await emulator.travel(account: key, to: span.after(start))
         let elapsed = ContinuousClock.now - advanceStart
+        let rssAfter = residentMemoryMiB()
         let paid = try await emulator.must("GET", "/v1/invoices?limit=1&status=paid", key: key)
+        let storedAfter = try await emulator.database.storageStats(account: key, sampleSize: 2000)
+        let render = Self.renderRate(storedAfter.sample)
+        let storedMiB = Double(storedAfter.bytes - storedBefore.bytes) / 1_048_576
         print("clock_bench subscriptions=\(subscriptions) advance=\(advance)")
         print("setup_seconds \(fmt(setup)) (\(subscriptions) customers + subscriptions through the API)")
         print("advance_seconds \(fmt(elapsed)) (work items run: \(ran))")
         print("rss_mib_before_advance \(String(format: "%.1f", rssBefore))")
-        print("rss_mib_after_advance \(String(format: "%.1f", residentMemoryMiB()))")
+        print("rss_mib_after_advance \(String(format: "%.1f", rssAfter))")
         print("latest_paid_invoice \(paid["data"][0]["id"].stringValue ?? "none")")
+        // What the advance had to render at the least: the JSON it added to the store (objects it
+        // rewrote count once), and how fast the JSON writer renders such objects.
+        print("stored_objects_added \(storedAfter.objects - storedBefore.objects)")
+        print("stored_json_mib_added \(String(format: "%.1f", storedMiB))")
+        print("json_render_mib_per_s \(String(format: "%.1f", render))")
+        print("render_floor_seconds \(String(format: "%.2f", render > 0 ? storedMiB / render : 0))")
+    }
+
+    /// MiB/s of ``JSONWriter`` over these documents (parsed once, rendered until ~0.5 s passed).
+    static func renderRate(_ documents: [String]) -> Double {
+        let values = documents.compactMap { try? JSONParser.parse($0) }
+        guard !values.isEmpty else { return 0 }
+        var bytes = 0
+        let began = ContinuousClock.now
+        var elapsed = Duration.zero
+        repeat {
+            for v in values { bytes += JSONWriter.data(v).count }
+            elapsed = ContinuousClock.now - began
+        } while elapsed < .milliseconds(500)
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return Double(bytes) / 1_048_576 / seconds
     }
 }
 

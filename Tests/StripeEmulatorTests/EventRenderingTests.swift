@@ -35,3 +35,24 @@ import StripeWire
         #expect(cache.bytes(of: object) == nil)
     }
 }
+
+/// Responses reuse the bytes an object was stored as; they must be exactly what the writer
+/// renders for the object, whichever way the request came to it.
+@Suite struct StoredBytesResponseTests {
+    @Test func createUpdateRetrieveAndExpandAnswerTheWritersRendering() async throws {
+        let stripe = try TestStripe()
+        let created = await stripe.post("/v1/customers", [("email", "q\"uote@example.com"), ("name", "Zoë \\ Ünïcode\n"),
+                                                         ("metadata[b]", "2"), ("metadata[a]", "1")])
+        #expect(created.status == 200)
+        let updated = await stripe.post("/v1/customers/\(created.id)", [("description", "tab\there"), ("metadata[c]", "3")])
+        let fetched = await stripe.get("/v1/customers/\(created.id)")
+        let pm = await stripe.post("/v1/payment_methods/pm_card_visa/attach", [("customer", created.id)])
+        let expanded = await stripe.get("/v1/payment_methods/\(pm.id)", [("expand[]", "customer")])
+        for reply in [created, updated, fetched, pm, expanded] {
+            #expect(reply.status == 200)
+            #expect(reply.response.body == JSONWriter.data(reply.json))
+        }
+        #expect(fetched.json == updated.json)
+        #expect(expanded.json["customer"]["id"].stringValue == created.id)
+    }
+}

@@ -26,7 +26,12 @@ struct ObjectStore {
             arguments: [account, id]) else { return nil }
         let data: String = row["data"]
         let found = Row(type: row["type"], deleted: row["deleted"], object: try JSONParser.parse(data))
-        cache?.remember(id, found)
+        if let cache {
+            cache.remember(id, found)
+            // The stored text is what the writer renders for the parsed value: a response that
+            // returns the object as found sends these bytes instead of serializing it again.
+            cache.remember(id, rendered: found.object, as: Array(data.utf8))
+        }
         return found
     }
 
@@ -101,7 +106,7 @@ struct ObjectStore {
         try db.cachedStatement(sql: "UPDATE objects SET data = ?, customer = ? WHERE account = ? AND id = ?").execute(arguments: [data, customer, account, id])
         if let cache {
             if let row = cache.row(id) { cache.remember(id, Row(type: row.type, deleted: row.deleted, object: object)) }
-            if object["object"] != "event" { cache.remember(id, rendered: object, as: bytes) }
+            cache.remember(id, rendered: object, as: bytes)
         }
     }
 

@@ -1,0 +1,24 @@
+import GRDB
+
+/// How much JSON an account holds, for benchmarks that relate the engine's time to the bytes it
+/// had to render (every object and event is stored as the JSON Stripe would send).
+public struct StorageStats: Sendable {
+    /// Stored objects and events.
+    public let objects: Int
+    /// Bytes of their JSON.
+    public let bytes: Int
+    /// The JSON of up to `sampleSize` of the most recently stored objects and events.
+    public let sample: [String]
+}
+
+extension EmulatorDatabase {
+    public func storageStats(account: String, sampleSize: Int = 0) async throws -> StorageStats {
+        try await writer.read { db in
+            let row = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(data)), 0) AS bytes FROM objects WHERE account = ?",
+                                       arguments: [account])
+            let sample = try String.fetchAll(db, sql: "SELECT data FROM objects WHERE account = ? ORDER BY seq DESC LIMIT ?",
+                                             arguments: [account, sampleSize])
+            return StorageStats(objects: row?["n"] ?? 0, bytes: row?["bytes"] ?? 0, sample: sample)
+        }
+    }
+}

@@ -23,7 +23,7 @@ struct DevCommand: AsyncParsableCommand {
         let key = "sk_test_effinity_dev"
         let host = "127.0.0.1"
         let emulator = StripeEmulator(database: try .inMemory(), settings: EmulatorSettings(baseURL: "http://\(host):\(stripePort)"))
-        let stripeApp = Application(responder: StripeHTTPResponder(emulator: emulator), server: .http1PinnedToEventLoop(),
+        let stripeApp = Application(responder: StripeHTTPResponder(emulator: emulator), server: .stripe(emulator),
                                     configuration: .init(address: .hostname(host, port: stripePort), serverName: "effinity-stripe"),
                                     services: [BackgroundWorkService(emulator: emulator)])
         let endpoint = try await emulator.must("POST", "/v1/webhook_endpoints",

@@ -79,7 +79,7 @@ struct StripeCommand: AsyncParsableCommand {
         let forwardingBanner = forwarding
         let app = Application(
             responder: StripeHTTPResponder(emulator: emulator),
-            server: .http1PinnedToEventLoop(),
+            server: .stripe(emulator),
             configuration: .init(address: .hostname(host, port: port), serverName: "effinity-stripe"),
             services: [BackgroundWorkService(emulator: emulator)],
             onServerRunning: { channel in

@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -13,12 +14,13 @@ final class LoopbackServer: Sendable {
 
     var url: String { "http://127.0.0.1:\(port)" }
 
-    static func start<Responder: HTTPResponder>(_ responder: Responder, name: String) async throws -> LoopbackServer
+    static func start<Responder: HTTPResponder>(_ responder: Responder, name: String,
+                                                server: HTTPServerBuilder = .http1PinnedToEventLoop()) async throws -> LoopbackServer
     where Responder.Context: RequestContext, Responder.Context.Source == ApplicationRequestContextSource {
         var logger = Logger(label: "effinity.scenario.\(name)")
         logger.logLevel = .critical
         let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = Application(responder: responder, server: .http1PinnedToEventLoop(), configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: name),
+        let app = Application(responder: responder, server: server, configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: name),
                               onServerRunning: { channel in
                                   continuation.yield(channel.localAddress?.port ?? 0)
                                   continuation.finish()

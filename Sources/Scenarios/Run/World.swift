@@ -60,7 +60,7 @@ final class World: Sendable {
         let emulator = StripeEmulator(database: try .inMemory(),
                                       settings: EmulatorSettings(idMode: .sequential, wallClock: FixedWallClock(given.start),
                                                                  baseURL: "http://stripe.scenario"), logger: logger)
-        let fake = try await LoopbackServer.start(StripeHTTPResponder(emulator: emulator), name: "stripe")
+        let fake = try await LoopbackServer.start(StripeHTTPResponder(emulator: emulator), name: "stripe", server: .stripe(emulator))
         do {
             let endpoint = try JSONParser.parse(await emulator.handle(APICall(
                 method: "POST", path: "/v1/webhook_endpoints", body: Array("url=http://127.0.0.1:1/pending&enabled_events[0]=*".utf8),

@@ -1,0 +1,190 @@
+import Foundation
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTP1
+import StripeWire
+import Synchronization
+
+/// The fake Stripe's connections inside Hummingbird's server: NIO's HTTP/1.1 codec and one
+/// handler that hands each complete request to ``StripeEmulator/handle(_:)``.
+///
+/// The emulator needs no routing, middleware or streaming bodies from a web framework: it takes
+/// a whole request and returns whole bytes. Serving it straight from a channel handler, on the
+/// connection's own event loop, skips the async channel bridge and the request and response
+/// conversions, which were most of the time of a small request (a read answers in tens of
+/// microseconds). Hummingbird still owns the listening socket, startup and graceful shutdown.
+public struct StripeChildChannel: ServerChildChannel {
+    public struct Value: ServerChildChannelValue {
+        public let channel: any Channel
+    }
+
+    let emulator: StripeEmulator
+    let serverName: String
+    let maxBodySize: Int
+
+    public func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        let emulator = self.emulator, serverName = self.serverName, maxBodySize = self.maxBodySize
+        return channel.eventLoop.makeCompletedFuture {
+            try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+            try channel.pipeline.syncOperations.addHandler(
+                StripeRequestHandler(emulator: emulator, serverName: serverName, maxBodySize: maxBodySize))
+            return Value(channel: channel)
+        }
+    }
+
+    /// The connection lives in its handler; this task only ends with it (or closes it when the
+    /// server shuts down).
+    public func handle(value: Value, logger: Logger) async {
+        await withTaskCancellationHandler {
+            try? await value.channel.closeFuture.get()
+        } onCancel: {
+            value.channel.close(promise: nil)
+        }
+    }
+}
+
+extension HTTPServerBuilder {
+    /// HTTP/1.1 for the fake Stripe (see ``StripeChildChannel``).
+    public static func stripe(_ emulator: StripeEmulator, serverName: String = "effinity-stripe",
+                              maxBodySize: Int = 4 << 20) -> HTTPServerBuilder {
+        .init { _ in StripeChildChannel(emulator: emulator, serverName: serverName, maxBodySize: maxBodySize) }
+    }
+}
+
+/// Collects one request, answers it on the connection's event loop, then the next (NIO's
+/// pipelining handler holds later requests until an answer is complete).
+final class StripeRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    let emulator: StripeEmulator
+    let serverName: String
+    let maxBodySize: Int
+    private var head: HTTPRequestHead?
+    private var body: ByteBuffer?
+    private var tooLarge = false
+    private var executor: EventLoopTaskExecutor?
+
+    init(emulator: StripeEmulator, serverName: String, maxBodySize: Int) {
+        self.emulator = emulator
+        self.serverName = serverName
+        self.maxBodySize = maxBodySize
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let h):
+            head = h
+            body = nil
+            tooLarge = false
+        case .body(var chunk):
+            guard !tooLarge else { return }
+            if (body?.readableBytes ?? 0) + chunk.readableBytes > maxBodySize {
+                tooLarge = true
+                body = nil
+            } else if body == nil {
+                body = chunk
+            } else {
+                body!.writeBuffer(&chunk)
+            }
+        case .end:
+            guard let head else { return }
+            self.head = nil
+            if tooLarge {
+                let e = StripeError.invalidRequest("The request body is larger than \(maxBodySize) bytes.", status: 413)
+                write(APIResponse(status: 413, headers: [("Content-Type", "application/json")], body: JSONWriter.data(e.json)),
+                      keepAlive: false, version: head.version, context: context)
+                return
+            }
+            answer(head, body: body.map { Array(buffer: $0) } ?? [], context: context)
+            body = nil
+        }
+    }
+
+    /// A malformed request has been answered 400 by NIO's error handler; the parser cannot
+    /// continue on this connection, so it is closed.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+
+    private func answer(_ head: HTTPRequestHead, body: [UInt8], context: ChannelHandlerContext) {
+        var headers: [String: String] = [:]
+        for h in head.headers { headers[h.name.lowercased()] = h.value }
+        let (path, query) = Self.split(head.uri)
+        let call = APICall(method: head.method.rawValue, path: path, query: query, body: body, headers: headers)
+        let loop = context.eventLoop
+        let executor = self.executor ?? EventLoopTaskExecutor(loop: loop)
+        self.executor = executor
+        let bound = NIOLoopBound((self, context), eventLoop: loop)
+        let keepAlive = head.isKeepAlive, version = head.version
+        let emulator = self.emulator
+        Task(executorPreference: executor) {
+            let response = await emulator.handle(call)
+            if loop.inEventLoop {
+                let (handler, context) = bound.value
+                handler.write(response, keepAlive: keepAlive, version: version, context: context)
+            } else {
+                loop.execute {
+                    let (handler, context) = bound.value
+                    handler.write(response, keepAlive: keepAlive, version: version, context: context)
+                }
+            }
+        }
+    }
+
+    private func write(_ response: APIResponse, keepAlive: Bool, version: HTTPVersion, context: ChannelHandlerContext) {
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(response.headers.count + 4)
+        for (name, value) in response.headers { headers.add(name: name, value: value) }
+        headers.add(name: "Content-Length", value: String(response.body.count))
+        headers.add(name: "Date", value: HTTPDate.now())
+        headers.add(name: "Server", value: serverName)
+        if !keepAlive { headers.add(name: "Connection", value: "close") }
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: .init(statusCode: response.status),
+                                                             headers: headers))), promise: nil)
+        var buffer = context.channel.allocator.buffer(capacity: response.body.count)
+        buffer.writeBytes(response.body)
+        context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if !keepAlive {
+            let channel = context.channel
+            written.whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
+
+    /// Path and query of a request target (origin form, or absolute form from a proxy).
+    static func split(_ uri: String) -> (String, String?) {
+        var target = Substring(uri)
+        if !target.hasPrefix("/"), let scheme = target.range(of: "://") {
+            let afterHost = target[scheme.upperBound...]
+            target = afterHost.firstIndex(where: { $0 == "/" || $0 == "?" }).map { afterHost[$0...] } ?? "/"
+        }
+        guard let q = target.firstIndex(of: "?") else { return (String(target), nil) }
+        return (String(target[..<q]), String(target[target.index(after: q)...]))
+    }
+}
+
+/// The `Date` header, formatted once per second.
+enum HTTPDate {
+    private static let cache = Mutex<(second: Int, text: String)>((0, ""))
+
+    static func now() -> String {
+        let second = Int(Date().timeIntervalSince1970)
+        return cache.withLock { c in
+            if c.second != second { c = (second, format(second)) }
+            return c.text
+        }
+    }
+
+    static func format(_ second: Int) -> String {
+        var t = time_t(second)
+        var parts = tm()
+        gmtime_r(&t, &parts)
+        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
+    }
+}

@@ -225,11 +225,9 @@ public final class StripeEmulator: Sendable {
             return outcome
         }
         // Reads run synchronously, on the thread that serves the connection (an event loop, see
-        // `http1PinnedToEventLoop`): a lookup takes microseconds, far less than handing it to
-        // GRDB's queue and waking this thread again. Writes go through the writer's queue, which
-        // runs them back to back while the event loops go on parsing and answering (measured:
-        // writing synchronously halved POST throughput at concurrency 8 and gained nothing at 1).
-        let outcome = isWrite ? try await database.writer.write(work) : try database.readRequest(work)
+        // `StripeChildChannel`): a lookup takes microseconds, far less than handing it to GRDB's
+        // queue and waking this thread again. Writes: see `writeRequest`.
+        let outcome = isWrite ? try await database.writeRequest(work) : try database.readRequest(work)
         if outcome.leavesWork { wake.yield() }
         return (outcome.status, outcome.body, outcome.replayed)
     }

@@ -18,11 +18,26 @@ public enum JSONValue: Sendable, Equatable, Hashable {
             if case .object(let o) = self { return o[key] ?? .null }
             return .null
         }
-        set {
-            guard case .object(var o) = self else { return }
-            o[key] = newValue
-            self = .object(o)
+        // In place: the dictionary is moved out of `self` before it changes, so neither a member
+        // set nor a nested one (`invoice["status_transitions"]["paid_at"] = ...`) copies the
+        // whole object, which the billing engine did for every field it touched.
+        _modify {
+            guard case .object(var o) = self else {
+                var ignored = JSONValue.null
+                yield &ignored
+                return
+            }
+            self = .null
+            defer { self = .object(o) }
+            yield &o[key, default: .null]
         }
+    }
+
+    /// The value at a dotted path (`"parent.subscription_details.subscription"`), or null.
+    public subscript(path path: String) -> JSONValue {
+        var value = self
+        for key in path.split(separator: ".") { value = value[String(key)] }
+        return value
     }
 
     /// The element at an index of an array, or null.

@@ -20,6 +20,22 @@ import Testing
         #expect(try JSONParser.parse(JSONWriter.data(.int(i))) == .int(i))
     }
 
+    @Test func membersChangeInPlaceWithTheSameMeaning() {
+        var v: JSONValue = ["a": ["b": 1], "keep": "x"]
+        let before = v
+        v["a"]["b"] = 2
+        v["a"]["c"] = "new"
+        v["missing"]["deep"] = 3          // a member of null stays unset; the key is set to null
+        v["n"] = nil
+        #expect(v == ["a": ["b": 2, "c": "new"], "keep": "x", "missing": nil, "n": nil])
+        #expect(before == ["a": ["b": 1], "keep": "x"])   // the copy taken before is untouched
+        var s: JSONValue = "text"
+        s["x"] = 1                           // not an object: nothing to set
+        #expect(s == "text")
+        #expect(v[path: "a.c"] == "new")
+        #expect(v[path: "a.zz.q"] == .null)
+    }
+
     @Test func escapesStrings() {
         let v: JSONValue = .string("a\"b\\c\nd\u{01}é")
         #expect(JSONWriter.string(v) == #""a\"b\\c\nd\u0001é""#)

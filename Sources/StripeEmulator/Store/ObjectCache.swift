@@ -14,6 +14,9 @@ final class ObjectCache {
     /// an object just saved embeds these bytes instead of serializing the object a second time.
     private var rendered: [String: (object: JSONValue, bytes: [UInt8])] = [:]
     let capacity: Int
+    /// The tenant's enabled webhook endpoints, read once per transaction for all its events;
+    /// forgotten whenever an endpoint (or anything deleted) is written.
+    var enabledEndpoints: [JSONValue]?
 
     init(capacity: Int = 4096) { self.capacity = capacity }
 

@@ -55,6 +55,7 @@ struct ObjectStore {
         if type != "event", let cache {
             cache.remember(id(of: object), Row(type: type, deleted: false, object: object))
             cache.remember(id(of: object), rendered: object, as: bytes)
+            if type == "webhook_endpoint" { cache.enabledEndpoints = nil }
         }
     }
 
@@ -71,14 +72,17 @@ struct ObjectStore {
 
     private func id(of object: JSONValue) -> String { object["id"].stringValue ?? "" }
 
-    /// One string field of a stored object, read by SQLite without parsing the whole object.
+    /// One string field of a stored object: from the transaction's parsed copy when it has one,
+    /// else read by SQLite without parsing the whole object (a dotted path reaches into objects).
     func stringField(_ id: String, _ path: String) throws -> String? {
+        if let row = cache?.row(id) { return row.object[path: path].stringValue }
         let account = self.account
         return try String.fetchOne(db.cachedStatement(sql: "SELECT json_extract(data, '$.' || ?) FROM objects WHERE account = ? AND id = ?"),
                                    arguments: [path, account, id])
     }
 
     func intField(_ id: String, _ path: String) throws -> Int? {
+        if let row = cache?.row(id) { return row.object[path: path].intValue }
         let account = self.account
         return try Int.fetchOne(db.cachedStatement(sql: "SELECT json_extract(data, '$.' || ?) FROM objects WHERE account = ? AND id = ?"),
                                 arguments: [path, account, id])
@@ -107,6 +111,7 @@ struct ObjectStore {
         if let cache {
             if let row = cache.row(id) { cache.remember(id, Row(type: row.type, deleted: row.deleted, object: object)) }
             cache.remember(id, rendered: object, as: bytes)
+            if object["object"] == "webhook_endpoint" { cache.enabledEndpoints = nil }
         }
     }
 
@@ -114,12 +119,14 @@ struct ObjectStore {
         let account = self.account
         try db.cachedStatement(sql: "UPDATE objects SET deleted = 1 WHERE account = ? AND id = ?").execute(arguments: [account, id])
         cache?.forget(id)
+        cache?.enabledEndpoints = nil
     }
 
     func remove(_ id: String) throws {
         let account = self.account
         try db.cachedStatement(sql: "DELETE FROM objects WHERE account = ? AND id = ?").execute(arguments: [account, id])
         cache?.forget(id)
+        cache?.enabledEndpoints = nil
     }
 
     /// Every live object of a type matching the filters, oldest first (for search and engine sweeps).

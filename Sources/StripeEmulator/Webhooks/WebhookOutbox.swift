@@ -7,8 +7,7 @@ import StripeWire
 enum WebhookOutbox {
     /// Returns how many endpoints will receive the event (its `pending_webhooks`).
     static func enqueue(_ ledger: Ledger, eventID: String, type: String, created: Int) throws -> Int {
-        let endpoints = try ledger.store.all(type: "webhook_endpoint", filters: [.field("status", equals: "enabled")])
-            .filter { listens($0, to: type) }
+        let endpoints = try enabledEndpoints(ledger).filter { listens($0, to: type) }
         guard !endpoints.isEmpty else { return 0 }
         let now = try ledger.now(clock: nil)
         let tenantChaos = try DeliveryChaos.tenant(ledger)
@@ -18,6 +17,14 @@ enum WebhookOutbox {
                        due: now + (chaos?.delaySeconds ?? 0), now: now)
         }
         return endpoints.count
+    }
+
+    /// The enabled endpoints, once per transaction (a request or an advance emits many events).
+    static func enabledEndpoints(_ ledger: Ledger) throws -> [JSONValue] {
+        if let known = ledger.cache.enabledEndpoints { return known }
+        let endpoints = try ledger.store.all(type: "webhook_endpoint", filters: [.field("status", equals: "enabled")])
+        ledger.cache.enabledEndpoints = endpoints
+        return endpoints
     }
 
     static func insert(_ ledger: Ledger, eventID: String, type: String, endpoint: String, due: Int, now: Int) throws {

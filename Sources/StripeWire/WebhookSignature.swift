@@ -28,7 +28,7 @@ public enum WebhookSignature {
         for item in header.split(separator: ",") {
             let kv = item.split(separator: "=", maxSplits: 1)
             guard kv.count == 2 else { continue }
-            let key = kv[0].trimmingCharacters(in: " ")
+            let key = kv[0].trimmed(of: " ")
             if key == "t" { timestamp = Int(kv[1]) }
             if key == "v1" { signatures.append(String(kv[1])) }
         }
@@ -38,14 +38,5 @@ public enum WebhookSignature {
             throw .noMatchingSignature
         }
         if tolerance > 0, now - timestamp > tolerance { throw .timestampOutsideTolerance(age: now - timestamp) }
-    }
-}
-
-extension Substring {
-    func trimmingCharacters(in set: Character) -> String {
-        var s = self
-        while s.first == set { s = s.dropFirst() }
-        while s.last == set { s = s.dropLast() }
-        return String(s)
     }
 }

@@ -12,7 +12,8 @@ import Glibc
 #endif
 
 /// The fake's own HTTP/1.1 channel (what `effinity stripe` serves), over real sockets: keep-alive,
-/// pipelining, `Connection: close`, oversized bodies and malformed requests.
+/// pipelining, `Connection: close`, oversized bodies and malformed requests (both answered with
+/// Stripe-shaped errors).
 @Suite struct StripeChannelTests {
     func app(maxBodySize: Int = 4 << 20) throws -> some ApplicationProtocol {
         let emulator = StripeEmulator(database: try .inMemory(), settings: EmulatorSettings(wallClock: FixedWallClock(TestStripe.start)))
@@ -82,6 +83,21 @@ import Glibc
             let port = try #require(client.port)
             let replies = try RawHTTP.exchange(port: port, send: "THIS IS NOT HTTP\r\n\r\n", responses: 1)
             #expect(replies.first?.status == 400)
+            let error = try JSONParser.parse(replies.first?.body ?? "")["error"]
+            #expect(error["type"] == "invalid_request_error")
+            #expect(error["message"].stringValue?.contains("HTTP/1.1") == true)
+            #expect(replies.first?.closedAfter == true)
+        }
+    }
+
+    @Test func garbageAfterAValidRequestIsRefusedAfterItsAnswer() async throws {
+        try await app().test(.live) { client in
+            let port = try #require(client.port)
+            let replies = try RawHTTP.exchange(port: port, send:
+                "GET /v1/customers HTTP/1.1\r\nAuthorization: Bearer sk_test_then\r\n\r\nNOT HTTP AT ALL\r\n\r\n", responses: 2)
+            #expect(replies.map(\.status) == [200, 400])
+            #expect(try JSONParser.parse(replies[0].body)["object"] == "list")
+            #expect(replies[1].closedAfter)
         }
     }
 
@@ -131,21 +147,26 @@ enum RawHTTP {
         var replies: [Reply] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         var closed = false
-        while true {
-            while let (reply, used) = parse(received) {
-                replies.append(reply)
-                received.removeFirst(used)
-            }
-            if replies.count >= responses && (closed || !(replies.last?.headers["connection"] == "close" || replies.last?.status == 413 || replies.last?.status == 400)) {
-                break
-            }
-            if closed { throw Failure(description: "closed after \(replies.count) of \(responses) responses") }
+        func receive() throws {
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n < 0 { throw Failure(description: "timed out after \(replies.count) of \(responses) responses") }
-            if n == 0 { closed = true; continue }
-            received.append(contentsOf: buffer[0..<n])
+            if n == 0 { closed = true } else { received.append(contentsOf: buffer[0..<n]) }
         }
-        if closed, !replies.isEmpty { replies[replies.count - 1].closedAfter = true }
+        while replies.count < responses {
+            if let (reply, used) = parse(received) {
+                replies.append(reply)
+                received.removeFirst(used)
+            } else if closed {
+                throw Failure(description: "closed after \(replies.count) of \(responses) responses")
+            } else {
+                try receive()
+            }
+        }
+        // A reply that announces `Connection: close` must be followed by the server closing.
+        if replies.last?.headers["connection"] == "close" {
+            while !closed { try receive() }
+            replies[replies.count - 1].closedAfter = received.isEmpty
+        }
         return replies
     }
 

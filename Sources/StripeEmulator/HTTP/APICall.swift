@@ -1,3 +1,5 @@
+import StripeWire
+
 /// One HTTP request to the fake, independent of the server library, so the same code answers a
 /// socket, an in-process test and the scenario runner.
 public struct APICall: Sendable {
@@ -35,4 +37,17 @@ public struct APIResponse: Sendable {
     }
 
     public var bodyString: String { String(decoding: body, as: UTF8.self) }
+}
+
+extension APIResponse {
+    /// A Stripe-shaped error for a request refused before it reaches the API (the HTTP layer).
+    static func refused(_ error: StripeError) -> APIResponse {
+        APIResponse(status: error.status, headers: [("Content-Type", "application/json")], body: JSONWriter.data(error.json))
+    }
+
+    static func bodyTooLarge(limit: Int) -> APIResponse {
+        refused(.invalidRequest("The request body is larger than \(limit) bytes.", status: 413))
+    }
+
+    static let malformedRequest = refused(.invalidRequest("The request could not be read as HTTP/1.1.", status: 400))
 }

@@ -8,7 +8,7 @@ import StripeWire
 /// (`curl -u sk_test_x:`) are both understood.
 enum Authenticator {
     static func account(from header: String?) throws -> String {
-        guard let header, !header.trimmedOfBlanks.isEmpty else {
+        guard let header, !header.trimmed(of: " ", "\t").isEmpty else {
             throw StripeError.invalidRequest(
                 "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication for details, or we can help at https://support.stripe.com/.",
                 status: 401)
@@ -16,9 +16,9 @@ enum Authenticator {
         let parts = header.split(separator: " ", maxSplits: 1)
         var key = ""
         if parts.count == 2, parts[0].lowercased() == "bearer" {
-            key = String(parts[1].trimmedOfBlanks)
+            key = String(parts[1].trimmed(of: " ", "\t"))
         } else if parts.count == 2, parts[0].lowercased() == "basic",
-                  let data = Data(base64Encoded: String(parts[1].trimmedOfBlanks)),
+                  let data = Data(base64Encoded: String(parts[1].trimmed(of: " ", "\t"))),
                   let decoded = String(data: data, encoding: .utf8) {
             key = String(decoded.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
         } else {
@@ -39,16 +39,5 @@ enum Authenticator {
     static func redact(_ key: String) -> String {
         guard key.count > 12 else { return String(repeating: "*", count: key.count) }
         return String(key.prefix(8)) + String(repeating: "*", count: max(0, key.count - 12)) + String(key.suffix(4))
-    }
-}
-
-extension StringProtocol {
-    /// Without leading and trailing spaces and tabs (the blanks HTTP allows around a header value).
-    var trimmedOfBlanks: SubSequence {
-        let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
-        guard let first = firstIndex(where: { !blank($0) }), let last = lastIndex(where: { !blank($0) }) else {
-            return self[endIndex...]
-        }
-        return self[first...last]
     }
 }

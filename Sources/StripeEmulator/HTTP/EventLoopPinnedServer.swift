@@ -33,15 +33,3 @@ struct EventLoopPinnedChannel<Inner: ServerChildChannel>: ServerChildChannel {
         }
     }
 }
-
-/// Runs Swift Concurrency jobs on a NIO event loop.
-final class EventLoopTaskExecutor: TaskExecutor {
-    let loop: any EventLoop
-
-    init(loop: any EventLoop) { self.loop = loop }
-
-    func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
-        loop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
-    }
-}

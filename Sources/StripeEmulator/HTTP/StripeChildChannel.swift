@@ -26,7 +26,8 @@ public struct StripeChildChannel: ServerChildChannel {
     public func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         let emulator = self.emulator, serverName = self.serverName, maxBodySize = self.maxBodySize
         return channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+            // Protocol errors are answered by `StripeRequestHandler` (with a Stripe error body).
+            try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: false)
             try channel.pipeline.syncOperations.addHandler(
                 StripeRequestHandler(emulator: emulator, serverName: serverName, maxBodySize: maxBodySize))
             return Value(channel: channel)
@@ -45,7 +46,8 @@ public struct StripeChildChannel: ServerChildChannel {
 }
 
 extension HTTPServerBuilder {
-    /// HTTP/1.1 for the fake Stripe (see ``StripeChildChannel``).
+    /// HTTP/1.1 for the fake Stripe (see ``StripeChildChannel``). Hummingbird's `Application`
+    /// still asks for a responder; this channel does not use it.
     public static func stripe(_ emulator: StripeEmulator, serverName: String = "effinity-stripe",
                               maxBodySize: Int = 4 << 20) -> HTTPServerBuilder {
         .init { _ in StripeChildChannel(emulator: emulator, serverName: serverName, maxBodySize: maxBodySize) }
@@ -92,9 +94,7 @@ final class StripeRequestHandler: ChannelInboundHandler, RemovableChannelHandler
             guard let head else { return }
             self.head = nil
             if tooLarge {
-                let e = StripeError.invalidRequest("The request body is larger than \(maxBodySize) bytes.", status: 413)
-                write(APIResponse(status: 413, headers: [("Content-Type", "application/json")], body: JSONWriter.data(e.json)),
-                      keepAlive: false, version: head.version, context: context)
+                write(.bodyTooLarge(limit: maxBodySize), keepAlive: false, version: head.version, context: context)
                 return
             }
             answer(head, body: body.map { Array(buffer: $0) } ?? [], context: context)
@@ -102,10 +102,12 @@ final class StripeRequestHandler: ChannelInboundHandler, RemovableChannelHandler
         }
     }
 
-    /// A malformed request has been answered 400 by NIO's error handler; the parser cannot
-    /// continue on this connection, so it is closed.
+    /// A request that is not HTTP gets a Stripe-shaped 400, then the connection closes (the
+    /// parser cannot go on). NIO's pipelining handler delivers the error only once any answer in
+    /// progress is complete, so the 400 never interleaves with another response.
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        context.close(promise: nil)
+        guard error is HTTPParserError else { context.close(promise: nil); return }
+        write(.malformedRequest, keepAlive: false, version: .http1_1, context: context)
     }
 
     private func answer(_ head: HTTPRequestHead, body: [UInt8], context: ChannelHandlerContext) {

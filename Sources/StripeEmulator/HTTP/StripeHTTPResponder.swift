@@ -20,8 +20,7 @@ public struct StripeHTTPResponder: HTTPResponder {
         do {
             body = try await request.body.collect(upTo: maxBodySize)
         } catch {
-            let e = StripeError.invalidRequest("The request body is larger than \(maxBodySize) bytes.", status: 413)
-            return Self.response(APIResponse(status: 413, headers: [("Content-Type", "application/json")], body: JSONWriter.data(e.json)))
+            return Self.response(.bodyTooLarge(limit: maxBodySize))
         }
         let call = APICall(method: request.method.rawValue, path: request.uri.path, query: request.uri.query,
                            body: Array(buffer: body), headers: headers)

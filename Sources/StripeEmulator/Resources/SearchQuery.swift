@@ -16,7 +16,7 @@ struct SearchQuery {
     let any: Bool
 
     init(_ text: String) throws {
-        var rest = Substring(text.trimmingCharacters(in: " "))
+        var rest = text.trimmed(of: " ")
         var clauses: [Clause] = []
         var joiners: Set<String> = []
         func bad(_ why: String) -> StripeError {
@@ -91,15 +91,6 @@ struct SearchQuery {
             }
         }
         return c.negated ? !result : result
-    }
-}
-
-extension String {
-    func trimmingCharacters(in c: Character) -> String {
-        var s = Substring(self)
-        while s.first == c { s = s.dropFirst() }
-        while s.last == c { s = s.dropLast() }
-        return String(s)
     }
 }
 

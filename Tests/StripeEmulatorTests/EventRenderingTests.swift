@@ -56,3 +56,36 @@ import StripeWire
         #expect(expanded.json["customer"]["id"].stringValue == created.id)
     }
 }
+
+/// Events that a request or renewal amends after emitting them (`customer.subscription.created`
+/// shows the subscription's final state, a renewal's `customer.subscription.updated` its new
+/// `latest_invoice`) are re-assembled from the envelope the transaction kept: they must be what
+/// the writer renders, and carry the final object.
+@Suite struct AmendedEventTests {
+    @Test func createdAndRenewalEventsCarryTheFinalSubscription() async throws {
+        let stripe = try TestStripe()
+        let price = await stripe.monthlyPrice(1500)
+        let customer = await stripe.customer()
+        let sub = await stripe.post("/v1/subscriptions", [("customer", customer), ("items[0][price]", price)])
+        #expect(sub.status == 200)
+        let created = try #require(await stripe.allEvents().first { $0["type"] == "customer.subscription.created" })
+        #expect(created["data"]["object"] == sub.json)
+        #expect(created["data"]["object"]["status"] == "active")
+        #expect(created["data"]["previous_attributes"] == .null)
+
+        await stripe.advance("31d")
+        let renewed = await stripe.subscription(sub.id)
+        let updated = try #require(await stripe.allEvents().last { $0["type"] == "customer.subscription.updated" })
+        #expect(updated["data"]["object"]["latest_invoice"] == renewed["latest_invoice"])
+        #expect(renewed["latest_invoice"] != sub.json["latest_invoice"])
+        #expect(updated["data"]["previous_attributes"]["latest_invoice"] == sub.json["latest_invoice"])
+        #expect(updated["data"]["previous_attributes"]["items"] != .null)
+
+        for event in [created, updated] {
+            let fetched = await stripe.get("/v1/events/\(event["id"].stringValue!)")
+            #expect(fetched.status == 200)
+            #expect(fetched.response.body == JSONWriter.data(fetched.json))
+            #expect(fetched.json == event)
+        }
+    }
+}

@@ -17,6 +17,8 @@ final class ObjectCache {
     /// The tenant's enabled webhook endpoints, read once per transaction for all its events;
     /// forgotten whenever an endpoint (or anything deleted) is written.
     var enabledEndpoints: [JSONValue]?
+    /// The events this transaction emitted, without their objects (see ``EventLog/Envelope``).
+    private var events: [String: EventLog.Envelope] = [:]
 
     init(capacity: Int = 4096) { self.capacity = capacity }
 
@@ -27,9 +29,17 @@ final class ObjectCache {
         rows[id] = row
     }
 
+    func event(_ id: String) -> EventLog.Envelope? { events[id] }
+
+    func remember(_ envelope: EventLog.Envelope) {
+        if events.count >= capacity { events.removeAll(keepingCapacity: true) }
+        events[envelope.id] = envelope
+    }
+
     func forget(_ id: String) {
         rows[id] = nil
         rendered[id] = nil
+        events[id] = nil
     }
 
     func remember(_ id: String, rendered object: JSONValue, as bytes: [UInt8]) {

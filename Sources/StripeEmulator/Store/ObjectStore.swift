@@ -115,6 +115,15 @@ struct ObjectStore {
         }
     }
 
+    /// Rewrites an object's stored JSON with bytes assembled by the caller (an amended event);
+    /// its lifted columns stay as they are.
+    func replaceData(of id: String, with bytes: [UInt8]) throws {
+        let account = self.account
+        let data = String(decoding: bytes, as: UTF8.self)
+        try db.cachedStatement(sql: "UPDATE objects SET data = ? WHERE account = ? AND id = ?").execute(arguments: [data, account, id])
+        cache?.forget(id)
+    }
+
     func markDeleted(_ id: String) throws {
         let account = self.account
         try db.cachedStatement(sql: "UPDATE objects SET deleted = 1 WHERE account = ? AND id = ?").execute(arguments: [account, id])

@@ -13,10 +13,30 @@ enum EventLog {
         let request: JSONValue = ["id": .from(ledger.request.id), "idempotency_key": .from(ledger.request.idempotencyKey)]
         // The object was almost always saved just before: its stored bytes are reused.
         let objectBytes = ledger.cache.bytes(of: object) ?? JSONWriter.data(object)
-        let bytes = render(id: id, apiVersion: ledger.settings.apiVersion, created: created, object: objectBytes,
-                           previous: previous, pendingWebhooks: endpoints, request: request, type: type)
-        try ledger.store.insert(rendered: bytes, id: id, type: "event", created: created, customer: nil, tag: type)
+        let envelope = Envelope(id: id, apiVersion: ledger.settings.apiVersion, created: created, previous: previous,
+                                pendingWebhooks: endpoints, request: request, type: type)
+        try ledger.store.insert(rendered: envelope.render(object: objectBytes), id: id, type: "event", created: created,
+                                customer: nil, tag: type)
+        ledger.cache.remember(envelope)
         return id
+    }
+
+    /// Everything of an event but its object, kept by the transaction that emitted it so that
+    /// amending the event re-assembles it around the object's stored bytes instead of parsing
+    /// the stored event and serializing it whole again.
+    struct Envelope {
+        let id: String
+        let apiVersion: String
+        let created: Int
+        var previous: JSONValue?
+        let pendingWebhooks: Int
+        let request: JSONValue
+        let type: String
+
+        func render(object: [UInt8]) -> [UInt8] {
+            EventLog.render(id: id, apiVersion: apiVersion, created: created, object: object, previous: previous,
+                            pendingWebhooks: pendingWebhooks, request: request, type: type)
+        }
     }
 
     /// An event's JSON, byte for byte what ``JSONWriter`` renders for the same value (`id`,
@@ -49,17 +69,33 @@ enum EventLog {
 
     /// Re-renders an update event of this request with the object's final state.
     static func amend(_ ledger: Ledger, eventID: String, before: JSONValue, after: JSONValue) throws {
+        let previous = JSONDiff.previousAttributes(before, after) ?? [:]
+        if var envelope = ledger.cache.event(eventID) {
+            envelope.previous = previous
+            try rewrite(ledger, envelope, object: after)
+            return
+        }
         guard var event = try ledger.store.find(eventID)?.object else { return }
         event["data"]["object"] = after
-        event["data"]["previous_attributes"] = JSONDiff.previousAttributes(before, after) ?? [:]
+        event["data"]["previous_attributes"] = previous
         try ledger.store.update(event)
     }
 
     /// Replaces the object an earlier event of this request carried (used when Stripe reports the
     /// final state of an object in its `*.created` event although other events follow it).
     static func replaceObject(_ ledger: Ledger, eventID: String, with object: JSONValue) throws {
+        if let envelope = ledger.cache.event(eventID) {
+            try rewrite(ledger, envelope, object: object)
+            return
+        }
         guard var event = try ledger.store.find(eventID)?.object else { return }
         event["data"]["object"] = object
         try ledger.store.update(event)
+    }
+
+    private static func rewrite(_ ledger: Ledger, _ envelope: Envelope, object: JSONValue) throws {
+        let objectBytes = ledger.cache.bytes(of: object) ?? JSONWriter.data(object)
+        try ledger.store.replaceData(of: envelope.id, with: envelope.render(object: objectBytes))
+        ledger.cache.remember(envelope)
     }
 }

@@ -84,19 +84,24 @@ struct ClockBench: AsyncParsableCommand {
         print("render_floor_seconds \(String(format: "%.2f", render > 0 ? storedMiB / render : 0))")
     }
 
-    /// MiB/s of ``JSONWriter`` over these documents (parsed once, rendered until ~0.5 s passed).
+    /// MiB/s of ``JSONWriter`` over these documents: they are parsed once, then rendered pass
+    /// after pass for about half a second, and the fastest pass counts (the least disturbed by
+    /// other work on the machine, which makes the rendering floor derived from it a true floor).
     static func renderRate(_ documents: [String]) -> Double {
         let values = documents.compactMap { try? JSONParser.parse($0) }
         guard !values.isEmpty else { return 0 }
-        var bytes = 0
         let began = ContinuousClock.now
-        var elapsed = Duration.zero
+        var fastest = Duration.seconds(3600)
+        var bytes = 0
         repeat {
-            for v in values { bytes += JSONWriter.data(v).count }
-            elapsed = ContinuousClock.now - began
-        } while elapsed < .milliseconds(500)
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        return Double(bytes) / 1_048_576 / seconds
+            let start = ContinuousClock.now
+            var passBytes = 0
+            for v in values { passBytes += JSONWriter.data(v).count }
+            let pass = ContinuousClock.now - start
+            if pass < fastest { fastest = pass; bytes = passBytes }
+        } while ContinuousClock.now - began < .milliseconds(500)
+        let seconds = Double(fastest.components.seconds) + Double(fastest.components.attoseconds) / 1e18
+        return seconds > 0 ? Double(bytes) / 1_048_576 / seconds : 0
     }
 }
 

@@ -7,20 +7,30 @@ import StripeWire
 /// It lives exactly as long as the transaction that owns it (a request, a clock advance, a
 /// background pass) and every write of the transaction goes through the ``ObjectStore`` that
 /// holds it, so it can never be stale. It is bounded: a year-long clock advance touches every
-/// object of the account, so past `capacity` entries it starts over.
+/// object of the account, so past `capacity` entries it starts over. Measured on `effinity bench
+/// clock` (a year of 1,000 monthly subscriptions in one transaction): 16,384 parsed objects and
+/// 1,024 recent renderings took the advance from 15.0 s to 10.7 s for 47 MiB more memory; 65,536
+/// objects cost 234 MiB more and ran slower (11.6 s).
 final class ObjectCache {
     private var rows: [String: ObjectStore.Row] = [:]
     /// The bytes each object was last written as, with the value they render: an event about
     /// an object just saved embeds these bytes instead of serializing the object a second time.
     private var rendered: [String: (object: JSONValue, bytes: [UInt8])] = [:]
+    /// How many parsed objects it keeps (see ``init(capacity:recent:)``).
     let capacity: Int
+    /// How many rendered objects and event envelopes it keeps: they serve the event or response
+    /// that follows a write, so only the latest few matter.
+    let recent: Int
     /// The tenant's enabled webhook endpoints, read once per transaction for all its events;
     /// forgotten whenever an endpoint (or anything deleted) is written.
     var enabledEndpoints: [JSONValue]?
     /// The events this transaction emitted, without their objects (see ``EventLog/Envelope``).
     private var events: [String: EventLog.Envelope] = [:]
 
-    init(capacity: Int = 4096) { self.capacity = capacity }
+    init(capacity: Int = 16_384, recent: Int = 1024) {
+        self.capacity = capacity
+        self.recent = recent
+    }
 
     func row(_ id: String) -> ObjectStore.Row? { rows[id] }
 
@@ -32,7 +42,7 @@ final class ObjectCache {
     func event(_ id: String) -> EventLog.Envelope? { events[id] }
 
     func remember(_ envelope: EventLog.Envelope) {
-        if events.count >= capacity { events.removeAll(keepingCapacity: true) }
+        if events.count >= recent { events.removeAll(keepingCapacity: true) }
         events[envelope.id] = envelope
     }
 
@@ -43,7 +53,7 @@ final class ObjectCache {
     }
 
     func remember(_ id: String, rendered object: JSONValue, as bytes: [UInt8]) {
-        if rendered.count >= capacity { rendered.removeAll(keepingCapacity: true) }
+        if rendered.count >= recent { rendered.removeAll(keepingCapacity: true) }
         rendered[id] = (object, bytes)
     }
 

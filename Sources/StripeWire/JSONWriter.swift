@@ -21,38 +21,8 @@ public enum JSONWriter {
         write(value, into: &out, indent: nil)
     }
 
-    /// The positions of the members other than `id` and `object`, in output order (by key
-    /// bytes). Positions, not copies of the pairs, are sorted, and each key's first eight bytes
-    /// are compared as one integer: sorting was the largest single cost in profiles of billing
-    /// runs, where String comparison goes through Unicode-aware paths.
-    static func sortedRest(_ o: [String: JSONValue]) -> [(prefix: UInt64, index: Dictionary<String, JSONValue>.Index)] {
-        var rest: [(prefix: UInt64, index: Dictionary<String, JSONValue>.Index)] = []
-        rest.reserveCapacity(o.count)
-        var i = o.startIndex
-        while i != o.endIndex {
-            let key = o[i].key
-            if key != "id" && key != "object" { rest.append((keyPrefix(key), i)) }
-            o.formIndex(after: &i)
-        }
-        rest.sort { a, b in
-            a.prefix != b.prefix ? a.prefix < b.prefix : o[a.index].key.utf8.lexicographicallyPrecedes(o[b.index].key.utf8)
-        }
-        return rest
-    }
-
-    /// The first eight UTF-8 bytes of a key, big-endian, zero-padded: integer order is byte order
-    /// on that prefix (ties are settled on the whole key).
-    @inline(__always)
-    static func keyPrefix(_ key: String) -> UInt64 {
-        var p: UInt64 = 0
-        var n = 0
-        for b in key.utf8 {
-            if n == 8 { break }
-            p = p << 8 | UInt64(b)
-            n += 1
-        }
-        return n == 8 ? p : p << UInt64((8 - n) * 8)
-    }
+    private static let idPrefix = JSONObject.prefix(of: "id")
+    private static let objectPrefix = JSONObject.prefix(of: "object")
 
     /// Decimal digits of an integer, without an intermediate String.
     static func writeInt(_ i: Int, into out: inout [UInt8]) {
@@ -113,11 +83,12 @@ public enum JSONWriter {
                 if indent != nil { out.append(0x20) }
                 write(value, into: &out, indent: inner)
             }
+            // Members are kept in key order (see ``JSONObject``): `id` and `object` lead, the
+            // rest follow as they are.
             if let id = o["id"] { member("id", id, &out) }
             if let object = o["object"] { member("object", object, &out) }
-            for r in sortedRest(o) {
-                let (key, value) = o[r.index]
-                member(key, value, &out)
+            for m in o.members where !(m.prefix == idPrefix && m.key == "id") && !(m.prefix == objectPrefix && m.key == "object") {
+                member(m.key, m.value, &out)
             }
             newline(&out, indent)
             out.append(UInt8(ascii: "}"))

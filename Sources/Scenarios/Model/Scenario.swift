@@ -27,7 +27,7 @@ public struct Given: Sendable {
     /// Seeds everything random that is allowed to vary (webhook chaos decisions).
     public var seed: Int
     /// Dunning settings of the fake (`retry_days`, `subscription_end`, `invoice_end`).
-    public var dunning: [String: JSONValue]
+    public var dunning: JSONObject
 
     public struct Org: Sendable, Equatable {
         public var id: String
@@ -175,5 +175,5 @@ public enum Inject: Sendable {
     /// The next `count` Stripe API calls to `path` answer `status`.
     case apiError(path: String, method: String?, status: Int, count: Int)
     /// Webhook delivery chaos for the app's endpoint (the emulator's chaos parameters).
-    case webhookChaos([String: JSONValue])
+    case webhookChaos(JSONObject)
 }

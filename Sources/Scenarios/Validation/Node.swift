@@ -19,7 +19,7 @@ struct Node {
 
     /// The object's keys, after complaining about any not in `allowed`.
     @discardableResult
-    func object(allowed: [String], required: [String] = []) -> [String: JSONValue]? {
+    func object(allowed: [String], required: [String] = []) -> JSONObject? {
         guard case .object(let o) = value else {
             fail("expected an object, found \(Self.typeName(value))")
             return nil

@@ -113,10 +113,11 @@ public struct JSONObject: Sendable, Hashable {
         return copy
     }
 
-    /// Appends a member parsed from a document: in order (what this writer stores) it is a plain
-    /// append; out of order it is placed where it belongs; a repeated key replaces the earlier one.
+    /// Adds a member. In key order (a parsed stored document, a diff walked in order) that is a
+    /// plain append; out of order it is placed where it belongs; a repeated key replaces the
+    /// earlier one.
     @inlinable
-    public mutating func appendParsed(_ key: String, _ value: JSONValue) {
+    public mutating func append(_ key: String, _ value: JSONValue) {
         let member = Member(key, value)
         if let last = members.last, !Self.precedes(last, member) {
             self[key] = value
@@ -184,20 +185,45 @@ public struct JSONObject: Sendable, Hashable {
         return (low < members.count && members[low].prefix == p && members[low].key == key, low)
     }
 
-    /// Sorts members appended in any order; the last of equal keys wins.
+    /// Sorts members appended in any order; the last of equal keys wins. Code writes its
+    /// literals mostly in key order (with `id` and `object` first), so each member out of place
+    /// is moved into the sorted run by a binary search rather than the whole array re-sorted.
     mutating func normalize() {
-        var sorted = true
-        for i in members.indices.dropFirst() where !Self.precedes(members[i - 1], members[i]) { sorted = false; break }
-        if sorted { return }
-        let indexed = members.enumerated().sorted { a, b in
-            Self.precedes(a.element, b.element) || (!Self.precedes(b.element, a.element) && a.offset < b.offset)
-        }
-        var out: [Member] = []
-        out.reserveCapacity(indexed.count)
-        for (_, m) in indexed {
-            if let last = out.last, last.key == m.key { out[out.count - 1] = m } else { out.append(m) }
+        var sortedRun = 1
+        while sortedRun < members.count, Self.precedes(members[sortedRun - 1], members[sortedRun]) { sortedRun += 1 }
+        guard sortedRun < members.count else { return }
+        var out = Array(members[..<sortedRun])
+        out.reserveCapacity(members.count)
+        for m in members[sortedRun...] {
+            var low = 0, high = out.count
+            while low < high {
+                let mid = (low + high) >> 1
+                if Self.precedes(m, out[mid]) { high = mid } else { low = mid + 1 }
+            }
+            // out[low - 1] does not follow m: it is the same key unless it precedes m.
+            if low > 0, !Self.precedes(out[low - 1], m) { out[low - 1] = m } else { out.insert(m, at: low) }
         }
         members = out
+    }
+
+    /// Walks the union of two objects' keys in order, with each side's value (nil where the
+    /// key is absent): one pass, no hashing (`previous_attributes` diffs every update).
+    public func forEachKey(unionWith other: JSONObject, _ body: (String, JSONValue?, JSONValue?) throws -> Void) rethrows {
+        var i = 0, j = 0
+        let a = members, b = other.members
+        while i < a.count || j < b.count {
+            if j == b.count || (i < a.count && Self.precedes(a[i], b[j])) {
+                try body(a[i].key, a[i].value, nil)
+                i += 1
+            } else if i == a.count || Self.precedes(b[j], a[i]) {
+                try body(b[j].key, nil, b[j].value)
+                j += 1
+            } else {
+                try body(a[i].key, a[i].value, b[j].value)
+                i += 1
+                j += 1
+            }
+        }
     }
 }
 

@@ -55,7 +55,7 @@ public struct JSONParser {
                 guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
                 i += 1
                 skipSpace()
-                o.appendParsed(k, try value(depth: depth + 1))
+                o.append(k, try value(depth: depth + 1))
                 skipSpace()
                 guard i < bytes.count else { throw fail("unexpected end of input") }
                 if bytes[i] == UInt8(ascii: ",") { i += 1; continue }

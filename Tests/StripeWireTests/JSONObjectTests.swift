@@ -62,4 +62,18 @@ import Testing
         #expect(m == ["a": 6, "b": "x", "c": nil, "d": 6])
         #expect(JSONObject(["x": 1, "w": 2] as [String: JSONValue]).keys == ["w", "x"])
     }
+
+    @Test func literalsOutOfOrderWithRepeatsKeepTheLastValue() {
+        let o = JSONObject([("id", 1), ("object", 2), ("a", 3), ("z", 4), ("id", 5), ("b", 6), ("a", 7)])
+        #expect(o.keys == ["a", "b", "id", "object", "z"])
+        #expect(o == ["a": 7, "b": 6, "id": 5, "object": 2, "z": 4])
+    }
+
+    @Test func unionWalkVisitsEveryKeyOnceInOrder() {
+        let a: JSONObject = ["a": 1, "c": 3, "customer": 4, "e": 5]
+        let b: JSONObject = ["b": 2, "c": 30, "customer_email": 6, "e": 5]
+        var seen: [String] = []
+        a.forEachKey(unionWith: b) { key, x, y in seen.append("\(key):\(x?.intValue ?? -1):\(y?.intValue ?? -1)") }
+        #expect(seen == ["a:1:-1", "b:-1:2", "c:3:30", "customer:4:-1", "customer_email:-1:6", "e:5:5"])
+    }
 }

@@ -74,14 +74,14 @@ extension APIRequest {
 enum JSONDiff {
     static func previousAttributes(_ old: JSONValue, _ new: JSONValue) -> JSONValue? {
         guard case .object(let o) = old, case .object(let n) = new else { return old == new ? nil : old }
-        var diff: [String: JSONValue] = [:]
-        for key in Set(o.keys).union(n.keys) {
-            let a = o[key] ?? .null, b = n[key] ?? .null
-            if a == b { continue }
+        var diff = JSONObject()
+        o.forEachKey(unionWith: n) { key, a, b in
+            let a = a ?? .null, b = b ?? .null
+            if a == b { return }
             if case .object = a, case .object = b, a["object"] != "list", let nested = previousAttributes(a, b) {
-                diff[key] = nested
+                diff.append(key, nested)
             } else {
-                diff[key] = a
+                diff.append(key, a)
             }
         }
         return diff.isEmpty ? nil : .object(diff)

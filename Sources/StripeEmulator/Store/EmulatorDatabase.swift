@@ -62,6 +62,10 @@ public struct EmulatorDatabase: Sendable {
             // Stripe objects and their events are a few KB each: larger pages avoid overflow chains.
             try db.execute(sql: "PRAGMA page_size = 16384")
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // Statement journals (and any other temporary data) stay in memory: past 64 KiB
+            // SQLite spills them to a file in /var/tmp, which a long clock advance (one
+            // transaction) did thousands of times, each a pwrite.
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         return c
     }

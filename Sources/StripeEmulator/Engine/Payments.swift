@@ -14,7 +14,7 @@ enum Payments {
     static func createIntent(_ ledger: Ledger, amount: Int, currency: String, customer: String?, paymentMethod: String?,
                              description: String?, metadata: JSONValue = [:], now: Int) throws -> JSONValue {
         let id = try ledger.newID("pi")
-        let secret = ledger.settings.idMode == .sequential ? "\(id)_secret_test" : "\(id)_secret_\(IDMinter.randomToken(24))"
+        let secret = ledger.settings.idMode == .sequential ? "\(id)_secret_test" : "\(id)_secret_\(IDMinter.secretToken(24))"
         let pi: JSONValue = [
             "id": .string(id), "object": "payment_intent", "amount": .int(amount), "amount_capturable": 0,
             "amount_details": ["tip": [:]], "amount_received": 0, "application": nil, "application_fee_amount": nil,

@@ -22,7 +22,7 @@ enum SetupIntents {
         var si: JSONValue = [
             "id": .string(id), "object": "setup_intent", "application": nil, "attach_to_self": nil,
             "automatic_payment_methods": nil, "cancellation_reason": nil,
-            "client_secret": .string("\(id)_secret_\(IDMinter.randomToken(24))"),
+            "client_secret": .string("\(id)_secret_\(IDMinter.secretToken(24))"),
             "created": .int(req.now), "customer": nil, "customer_account": nil, "description": nil,
             "excluded_payment_method_types": nil, "flow_directions": nil, "last_setup_error": nil, "latest_attempt": nil,
             "livemode": false, "mandate": nil, "metadata": [:], "next_action": nil, "on_behalf_of": nil,

@@ -1,4 +1,5 @@
 import GRDB
+import Synchronization
 
 /// How object ids are minted: random like Stripe's, or sequential per prefix and tenant
 /// (`cus_000000000001`) in deterministic mode so the same scenario gives the same ids.
@@ -11,8 +12,6 @@ struct IDMinter {
     let mode: IDMode
     let db: Database
     let account: String
-
-    static let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
     /// Stripe's short ids (customers, products) have 14 characters after the prefix, the others 24.
     static func randomLength(for prefix: String) -> Int {
@@ -35,20 +34,46 @@ struct IDMinter {
         }
     }
 
-    /// Base-62 characters, ten from each 64-bit draw: the system generator costs a system call per
-    /// draw, and ids are minted for every object and event.
+    /// Base-62 characters for an object or request id, ten from each 64-bit draw of a
+    /// process-wide SplitMix64 sequence seeded from the system: ids are minted for every object
+    /// and event, and the system generator cost a system call per draw. SplitMix64 maps its
+    /// counter one-to-one, so two ids of a process never share their first ten characters.
     static func randomToken(_ length: Int) -> String {
+        token(length) { IDSequence.next() }
+    }
+
+    /// Base-62 characters from the system generator, for secrets (client secrets, webhook
+    /// signing secrets), which must not be guessable from the ids around them.
+    static func secretToken(_ length: Int) -> String {
         var g = SystemRandomNumberGenerator()
-        var chars: [Character] = []
-        chars.reserveCapacity(length)
-        var bits: UInt64 = 0
-        var left = 0
-        while chars.count < length {
-            if left == 0 { bits = g.next(); left = 10 }
-            chars.append(alphabet[Int(bits % 62)])
-            bits /= 62
-            left -= 1
+        return token(length) { g.next() }
+    }
+
+    private static func token(_ length: Int, _ draw: () -> UInt64) -> String {
+        String(unsafeUninitializedCapacity: length) { buffer in
+            var bits: UInt64 = 0
+            var left = 0
+            for i in 0..<length {
+                if left == 0 { bits = draw(); left = 10 }
+                buffer[i] = alphabet[Int(bits % 62)]
+                bits /= 62
+                left -= 1
+            }
+            return length
         }
-        return String(chars)
+    }
+
+    static let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
+}
+
+/// The process's id sequence (see ``IDMinter/randomToken(_:)``).
+enum IDSequence {
+    private static let counter = Atomic<UInt64>(UInt64.random(in: .min ... .max))
+
+    static func next() -> UInt64 {
+        var z = counter.wrappingAdd(0x9E37_79B9_7F4A_7C15, ordering: .relaxed).newValue
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

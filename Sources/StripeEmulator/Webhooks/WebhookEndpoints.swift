@@ -36,7 +36,7 @@ enum WebhookEndpoints {
     static func newSecret(_ req: APIRequest) -> String {
         "whsec_" + (req.settings.idMode == .sequential
             ? Digest.hex(Digest.sha256(Array("\(req.account):\(req.requestID)".utf8))).prefix(32).description
-            : IDMinter.randomToken(32))
+            : IDMinter.secretToken(32))
     }
 
     static func create(_ req: inout APIRequest) throws -> JSONValue {

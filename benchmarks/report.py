@@ -552,7 +552,8 @@ def main():
     if floors:
         w("What an advance must at least render: every object and event is stored as the JSON Stripe would send, so "
           "the JSON an advance adds to the store is a lower bound of what it serializes (objects it rewrites count "
-          "once), and `JSONWriter` is timed on the last 2,000 stored documents:")
+          "once), and `JSONWriter` is timed on the last 2,000 stored documents (the fastest of repeated passes over "
+          "them, so the floor is not inflated by other load on the machine):")
         w("")
         w("| benchmark | objects and events added | JSON added MiB | bytes per work item | writer MiB/s | rendering alone, at least s | clock advance s |")
         w("|---|---|---|---|---|---|---|")

@@ -186,14 +186,18 @@ public struct JSONObject: Sendable, Hashable {
     }
 
     /// Sorts members appended in any order; the last of equal keys wins. Code writes its
-    /// literals mostly in key order (with `id` and `object` first), so each member out of place
-    /// is moved into the sorted run by a binary search rather than the whole array re-sorted.
+    /// literals mostly in key order (with `id` and `object` first), and stored JSON is in key
+    /// order but for those two, so members out of place are moved into the sorted run by a binary
+    /// search; input far from sorted (a hostile document) is sorted whole instead, so it costs
+    /// n log n and not n².
     mutating func normalize() {
         var sortedRun = 1
         while sortedRun < members.count, Self.precedes(members[sortedRun - 1], members[sortedRun]) { sortedRun += 1 }
         guard sortedRun < members.count else { return }
         var out = Array(members[..<sortedRun])
         out.reserveCapacity(members.count)
+        var moved = 0
+        let budget = 8 * members.count + 64
         for m in members[sortedRun...] {
             var low = 0, high = out.count
             while low < high {
@@ -201,7 +205,25 @@ public struct JSONObject: Sendable, Hashable {
                 if Self.precedes(m, out[mid]) { high = mid } else { low = mid + 1 }
             }
             // out[low - 1] does not follow m: it is the same key unless it precedes m.
-            if low > 0, !Self.precedes(out[low - 1], m) { out[low - 1] = m } else { out.insert(m, at: low) }
+            if low > 0, !Self.precedes(out[low - 1], m) {
+                out[low - 1] = m
+            } else {
+                moved += out.count - low
+                if moved > budget { sortWhole(); return }
+                out.insert(m, at: low)
+            }
+        }
+        members = out
+    }
+
+    private mutating func sortWhole() {
+        let indexed = members.enumerated().sorted { a, b in
+            Self.precedes(a.element, b.element) || (!Self.precedes(b.element, a.element) && a.offset < b.offset)
+        }
+        var out: [Member] = []
+        out.reserveCapacity(indexed.count)
+        for (_, m) in indexed {
+            if let last = out.last, !Self.precedes(last, m) { out[out.count - 1] = m } else { out.append(m) }
         }
         members = out
     }

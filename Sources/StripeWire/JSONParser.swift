@@ -44,6 +44,7 @@ public struct JSONParser {
         switch bytes[i] {
         case UInt8(ascii: "{"):
             i += 1
+            // Members as they come, put in key order once at the end (see JSONObject.normalize).
             var o = JSONObject()
             skipSpace()
             if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(o) }
@@ -55,11 +56,15 @@ public struct JSONParser {
                 guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
                 i += 1
                 skipSpace()
-                o.append(k, try value(depth: depth + 1))
+                o.members.append(JSONObject.Member(k, try value(depth: depth + 1)))
                 skipSpace()
                 guard i < bytes.count else { throw fail("unexpected end of input") }
                 if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-                if bytes[i] == UInt8(ascii: "}") { i += 1; return .object(o) }
+                if bytes[i] == UInt8(ascii: "}") {
+                    i += 1
+                    o.normalize()
+                    return .object(o)
+                }
                 throw fail("expected ',' or '}'")
             }
         case UInt8(ascii: "["):

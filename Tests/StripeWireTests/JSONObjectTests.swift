@@ -76,4 +76,15 @@ import Testing
         a.forEachKey(unionWith: b) { key, x, y in seen.append("\(key):\(x?.intValue ?? -1):\(y?.intValue ?? -1)") }
         #expect(seen == ["a:1:-1", "b:-1:2", "c:3:30", "customer:4:-1", "customer_email:-1:6", "e:5:5"])
     }
+
+    /// A document with its keys in reverse order (far from the order kept) is sorted whole:
+    /// 20,000 members must not cost 20,000² moves.
+    @Test func keysInReverseOrderParseInOrderAndKeepTheLastRepeat() throws {
+        let keys = (0..<20_000).map { "k\(100_000 + $0)" }
+        let body = keys.reversed().map { "\"\($0)\":1" }.joined(separator: ",") + #","k100007":2"#
+        let parsed = try JSONParser.parse("{" + body + "}")
+        let o = try #require(parsed.objectValue)
+        #expect(o.keys == keys)
+        #expect(o["k100007"] == 2 && o["k119999"] == 1)
+    }
 }

@@ -188,8 +188,8 @@ enum SubscriptionEngine {
             ledger, customer: customer, subscription: sub, billingReason: "subscription_create", lines: lines,
             pendingItems: pending, period: (now, now), now: now, autoAdvance: new.collectionMethod == "send_invoice",
             collectionMethod: new.collectionMethod, daysUntilDue: new.daysUntilDue, currency: currency)
+        // Saved once below with its final status: nothing in between reads it back.
         sub["latest_invoice"] = invoice["id"]
-        try ledger.store.update(sub)
 
         var status = trial ? "trialing" : "incomplete"
         if new.collectionMethod == "send_invoice" {

@@ -1,4 +1,5 @@
-/// The members of a JSON object, kept in the order they are rendered: by the bytes of their keys.
+/// The members of a JSON object, kept in key order (by UTF-8 bytes): the order the writer
+/// renders them in, after `id` and `object`.
 ///
 /// Stripe objects are read, changed and rendered over and over (a year of renewals renders
 /// every invoice several times), and a hash table had to be sorted on every rendering and rebuilt
@@ -47,7 +48,7 @@ public struct JSONObject: Sendable, Hashable {
     public var count: Int { members.count }
     public var isEmpty: Bool { members.isEmpty }
 
-    /// The keys, in rendering order.
+    /// The keys, in byte order.
     public var keys: [String] { members.map(\.key) }
     public var values: [JSONValue] { members.map(\.value) }
 

@@ -7,8 +7,8 @@
 /// stored (already in key order) appends each member without hashing. Lookups are a binary
 /// search over at most a hundred or so keys, on an integer made of each key's first eight bytes.
 ///
-/// Its API is the part of `Dictionary` that JSON code uses, so code reads the same either way.
-/// Keys compare by UTF-8 bytes, as JSON defines them.
+/// Its API is the part of `Dictionary` that this project's JSON code uses, so code reads the
+/// same either way. Keys are ordered by their UTF-8 bytes.
 public struct JSONObject: Sendable, Hashable {
     @usableFromInline
     struct Member: Sendable, Hashable {
@@ -26,11 +26,6 @@ public struct JSONObject: Sendable, Hashable {
     @usableFromInline var members: [Member]
 
     public init() { members = [] }
-
-    public init(minimumCapacity: Int) {
-        members = []
-        members.reserveCapacity(minimumCapacity)
-    }
 
     /// Later pairs win over earlier ones with the same key, as in a JSON document.
     public init<S: Sequence>(_ pairs: S) where S.Element == (String, JSONValue) {
@@ -50,7 +45,6 @@ public struct JSONObject: Sendable, Hashable {
 
     /// The keys, in byte order.
     public var keys: [String] { members.map(\.key) }
-    public var values: [JSONValue] { members.map(\.value) }
 
     public subscript(key: String) -> JSONValue? {
         get {
@@ -78,26 +72,6 @@ public struct JSONObject: Sendable, Hashable {
             let (found, at) = position(of: key)
             if !found { members.insert(Member(key, defaultValue()), at: at) }
             yield &members[at].value
-        }
-    }
-
-    @discardableResult
-    public mutating func removeValue(forKey key: String) -> JSONValue? {
-        let (found, at) = position(of: key)
-        guard found else { return nil }
-        return members.remove(at: at).value
-    }
-
-    @discardableResult
-    public mutating func updateValue(_ value: JSONValue, forKey key: String) -> JSONValue? {
-        let old = self[key]
-        self[key] = value
-        return old
-    }
-
-    public mutating func merge(_ other: JSONObject, uniquingKeysWith combine: (JSONValue, JSONValue) throws -> JSONValue) rethrows {
-        for m in other.members {
-            if let mine = self[m.key] { self[m.key] = try combine(mine, m.value) } else { self[m.key] = m.value }
         }
     }
 

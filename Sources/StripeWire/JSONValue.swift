@@ -18,7 +18,7 @@ public enum JSONValue: Sendable, Equatable, Hashable {
             if case .object(let o) = self { return o[key] ?? .null }
             return .null
         }
-        // In place: the dictionary is moved out of `self` before it changes, so neither a member
+        // In place: the object is moved out of `self` before it changes, so neither a member
         // set nor a nested one (`invoice["status_transitions"]["paid_at"] = ...`) copies the
         // whole object, which the billing engine did for every field it touched.
         _modify {
@@ -58,13 +58,6 @@ public enum JSONValue: Sendable, Equatable, Hashable {
     public var arrayValue: [JSONValue]? { if case .array(let a) = self { return a } else { return nil } }
     public var objectValue: JSONObject? { if case .object(let o) = self { return o } else { return nil } }
     public var isNull: Bool { if case .null = self { return true } else { return false } }
-
-    /// Follows a dotted path (`invoice_settings.default_payment_method`).
-    public func value(at path: String) -> JSONValue {
-        var current = self
-        for part in path.split(separator: ".") { current = current[String(part)] }
-        return current
-    }
 }
 
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,

@@ -17,8 +17,9 @@ import StripeWire
             "id": "evt_1", "object": "event", "api_version": "2025-01-01", "created": 1_800_000_000, "data": .object(data),
             "livemode": false, "pending_webhooks": 3, "request": request, "type": "invoice.updated",
         ]
-        let spliced = EventLog.render(id: "evt_1", apiVersion: "2025-01-01", created: 1_800_000_000, object: JSONWriter.data(object),
-                                      previous: previous, pendingWebhooks: 3, request: request, type: "invoice.updated")
+        let envelope = EventLog.Envelope(id: "evt_1", apiVersion: "2025-01-01", created: 1_800_000_000, previous: previous,
+                                         pendingWebhooks: 3, request: request, type: "invoice.updated")
+        let spliced = envelope.render(object: JSONWriter.data(object))
         #expect(String(decoding: spliced, as: UTF8.self) == JSONWriter.string(expected))
         #expect(try JSONParser.parse(spliced) == expected)
     }

@@ -47,6 +47,8 @@ public struct EmulatorDatabase: Sendable {
         return alone ? try Self.writeNow(queue, block) : try await queue.write(block)
     }
 
+    /// Not async on purpose: from an async function the compiler picks GRDB's async `write`,
+    /// which hops to the writer's queue; here the synchronous one runs on the caller's thread.
     private static func writeNow<T>(_ queue: DatabaseQueue, _ block: (Database) throws -> T) throws -> T {
         try queue.write(block)
     }

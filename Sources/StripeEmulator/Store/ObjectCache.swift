@@ -16,7 +16,8 @@ final class ObjectCache {
     /// The bytes each object was last written as, with the value they render: an event about
     /// an object just saved embeds these bytes instead of serializing the object a second time.
     private var rendered: [String: (object: JSONValue, bytes: [UInt8])] = [:]
-    /// How many parsed objects it keeps (see ``init(capacity:recent:)``).
+    /// How many parsed objects it keeps: objects a clock advance reads again a period later
+    /// must still be there, so this is the large one.
     let capacity: Int
     /// How many rendered objects and event envelopes it keeps: they serve the event or response
     /// that follows a write, so only the latest few matter.

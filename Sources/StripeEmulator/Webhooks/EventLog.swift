@@ -33,38 +33,32 @@ enum EventLog {
         let request: JSONValue
         let type: String
 
+        /// The event's JSON, byte for byte what ``JSONWriter`` renders for the same value (`id`,
+        /// `object`, then keys in byte order), with the object's bytes spliced in.
         func render(object: [UInt8]) -> [UInt8] {
-            EventLog.render(id: id, apiVersion: apiVersion, created: created, object: object, previous: previous,
-                            pendingWebhooks: pendingWebhooks, request: request, type: type)
+            var out: [UInt8] = []
+            out.reserveCapacity(object.count + 400)
+            func key(_ k: String, first: Bool = false) {
+                if !first { out.append(UInt8(ascii: ",")) }
+                JSONWriter.append(.string(k), to: &out)
+                out.append(UInt8(ascii: ":"))
+            }
+            out.append(UInt8(ascii: "{"))
+            key("id", first: true); JSONWriter.append(.string(id), to: &out)
+            key("object"); JSONWriter.append("event", to: &out)
+            key("api_version"); JSONWriter.append(.string(apiVersion), to: &out)
+            key("created"); JSONWriter.append(.int(created), to: &out)
+            key("data"); out.append(UInt8(ascii: "{"))
+            key("object", first: true); out.append(contentsOf: object)
+            if let previous { key("previous_attributes"); JSONWriter.append(previous, to: &out) }
+            out.append(UInt8(ascii: "}"))
+            key("livemode"); JSONWriter.append(false, to: &out)
+            key("pending_webhooks"); JSONWriter.append(.int(pendingWebhooks), to: &out)
+            key("request"); JSONWriter.append(request, to: &out)
+            key("type"); JSONWriter.append(.string(type), to: &out)
+            out.append(UInt8(ascii: "}"))
+            return out
         }
-    }
-
-    /// An event's JSON, byte for byte what ``JSONWriter`` renders for the same value (`id`,
-    /// `object`, then keys in byte order), with the object's bytes spliced in.
-    static func render(id: String, apiVersion: String, created: Int, object: [UInt8], previous: JSONValue?,
-                       pendingWebhooks: Int, request: JSONValue, type: String) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(object.count + 400)
-        func key(_ k: String, first: Bool = false) {
-            if !first { out.append(UInt8(ascii: ",")) }
-            JSONWriter.append(.string(k), to: &out)
-            out.append(UInt8(ascii: ":"))
-        }
-        out.append(UInt8(ascii: "{"))
-        key("id", first: true); JSONWriter.append(.string(id), to: &out)
-        key("object"); JSONWriter.append("event", to: &out)
-        key("api_version"); JSONWriter.append(.string(apiVersion), to: &out)
-        key("created"); JSONWriter.append(.int(created), to: &out)
-        key("data"); out.append(UInt8(ascii: "{"))
-        key("object", first: true); out.append(contentsOf: object)
-        if let previous { key("previous_attributes"); JSONWriter.append(previous, to: &out) }
-        out.append(UInt8(ascii: "}"))
-        key("livemode"); JSONWriter.append(false, to: &out)
-        key("pending_webhooks"); JSONWriter.append(.int(pendingWebhooks), to: &out)
-        key("request"); JSONWriter.append(request, to: &out)
-        key("type"); JSONWriter.append(.string(type), to: &out)
-        out.append(UInt8(ascii: "}"))
-        return out
     }
 
     /// Re-renders an update event of this request with the object's final state.

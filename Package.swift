@@ -11,9 +11,12 @@ let package = Package(
     products: [
         .executable(name: "effinity", targets: ["effinity"]),
         .library(name: "StripeWire", targets: ["StripeWire"]),
+        .library(name: "StripeEngine", targets: ["StripeEngine"]),
         .library(name: "StripeEmulator", targets: ["StripeEmulator"]),
         .library(name: "Billing", targets: ["Billing"]),
         .library(name: "Scenarios", targets: ["Scenarios"]),
+        // The fake and the app wired together on the fake's clock, for a Swift user's own tests.
+        .library(name: "EffinityTesting", targets: ["EffinityTesting"]),
     ],
     // PostgreSQL for the app (`swift build --traits Postgres`): off by default, so the everyday
     // build stays lean; SQLite is the embedded default.
@@ -39,10 +42,23 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl",
                        providers: [.apt(["libssl-dev"])]),
         .target(name: "StripeWire", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
+        // The fake Stripe's engine: objects, billing, clocks, the event log and webhook delivery.
+        // No HTTP in it (the compiler keeps the API surface above it, the way HummingbirdCore
+        // sits below Hummingbird).
+        .target(
+            name: "StripeEngine",
+            dependencies: [
+                "StripeWire",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The fake Stripe's API surface: routes, control routes, hosted pages, the HTTP server.
         .target(
             name: "StripeEmulator",
             dependencies: [
-                "StripeWire",
+                "StripeWire", "StripeEngine",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -51,6 +67,8 @@ let package = Package(
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -72,9 +90,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
-            name: "Scenarios",
+            name: "EffinityTesting",
             dependencies: [
                 "StripeWire", "StripeEmulator", "Billing",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Scenarios",
+            dependencies: [
+                "StripeWire", "StripeEmulator", "Billing", "EffinityTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -85,8 +115,9 @@ let package = Package(
         .executableTarget(
             name: "effinity",
             dependencies: [
-                "StripeEmulator", "StripeWire", "Scenarios", "Billing",
+                "StripeEmulator", "StripeWire", "Scenarios", "Billing", "EffinityTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -104,7 +135,11 @@ let package = Package(
         ),
         .testTarget(
             name: "BillingTests",
-            dependencies: ["Billing", "StripeEmulator", "StripeWire", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: ["Billing", "StripeEmulator", "StripeWire", "EffinityTesting",
+                           .product(name: "HummingbirdTesting", package: "hummingbird"),
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "HTTPTypes", package: "swift-http-types"),
+                           .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "ScenariosTests", dependencies: ["Scenarios", "StripeWire"], swiftSettings: swiftSettings),

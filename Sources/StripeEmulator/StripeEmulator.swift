@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Logging
 import NIOCore
+import StripeEngine
 import StripeWire
 import Synchronization
 
@@ -19,6 +20,8 @@ public final class StripeEmulator: Sendable {
     private let requestCounter = Mutex<Int>(0)
     let logger: Logger
     let deliveries: DeliveryWorker
+    /// Due work, then deliveries: the one routine every path that moves time goes through.
+    let runner: WorkRunner
     private let wake: AsyncStream<Void>.Continuation
     private let wakeups: AsyncStream<Void>
 
@@ -26,14 +29,15 @@ public final class StripeEmulator: Sendable {
     ///   - transport: how webhooks are sent (HTTP by default; tests script it).
     ///   - deliveryTimeout: how long a receiver may take before the attempt counts as failed.
     public init(database: EmulatorDatabase, settings: EmulatorSettings = EmulatorSettings(), logger: Logger? = nil,
-                transport: any WebhookTransport = HTTPWebhookTransport(), deliveryTimeout: TimeAmount = .seconds(10)) {
+                transport: any WebhookTransport = HTTPWebhookTransport(), deliveryTimeout: Duration = .seconds(10)) {
         self.database = database
         self.settings = settings
-        self.router = Resources.router()
+        self.router = Routes.router()
         let logger = logger ?? Logger(label: "effinity.stripe")
         self.logger = logger
         self.deliveries = DeliveryWorker(database: database, settings: settings, transport: transport, timeout: deliveryTimeout,
                                          logger: logger)
+        self.runner = WorkRunner(database: database, settings: settings, deliveries: deliveries)
         (wakeups, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -46,37 +50,25 @@ public final class StripeEmulator: Sendable {
         }) ?? settings.wallClock.now()
     }
 
-    /// Attempts every webhook delivery that is due now (on each tenant's clock), repeating until
-    /// none is left, and returns how many attempts were made. Tests and scenarios call this
-    /// instead of sleeping.
+    /// Runs the work due now on the tenant's clock, then attempts every webhook delivery that is
+    /// due, repeating until none is left, and returns how many attempts were made. Tests and
+    /// scenarios call this instead of sleeping.
     @discardableResult
     public func drainDeliveries(account: String? = nil) async throws -> Int {
-        try await deliveries.drain(account: account)
+        try await runner.runDue(account: account, drain: true).attempted
     }
 
     /// Runs the work that falls due as wall time passes (renewals, retries, expiries) on every
     /// tenant's own clock, and delivers due webhooks. The server calls this in the background.
     public func runDueWork() async throws {
-        let settings = self.settings
-        // A read first: most wake-ups (every write request) find nothing due, and a write
-        // transaction for nothing would hold up the next request.
-        let due: [String] = try await database.writer.read { db in
-            try String.fetchAll(db.cachedStatement(sql: "SELECT DISTINCT account FROM due_work WHERE clock = ''")).filter { account in
-                let now = try AccountClock(db: db, account: account, wall: settings.wallClock).now()
-                return try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM due_work WHERE account = ? AND clock = '' AND due <= ?)"),
-                                         arguments: [account, now]) ?? false
-            }
-        }
-        if !due.isEmpty {
-            try await database.writer.write { db in
-                for account in due {
-                    let ledger = Ledger(db: db, account: account, ids: IDMinter(mode: settings.idMode, db: db, account: account),
-                                        settings: settings, request: .automatic)
-                    try Scheduler.run(ledger, clock: "", until: try ledger.accountClock.now())
-                }
-            }
-        }
-        try await deliveries.deliverDue()
+        try await runner.runDue(drain: false)
+    }
+
+    /// Moves the tenant's clock to `target`, running due work and deliveries on the way; returns
+    /// how many work items ran (see ``WorkRunner/travel(account:to:)``).
+    @discardableResult
+    public func travel(account: String, to target: Int) async throws -> Int {
+        try await runner.travel(account: account, to: target)
     }
 
     /// The background loop of a running server: due work and deliveries, on every write and at
@@ -131,31 +123,28 @@ public final class StripeEmulator: Sendable {
         ]
         if let key = call.header("Idempotency-Key") { headers.append(("Idempotency-Key", key)) }
         do {
-            if call.method == "POST", call.path == "/_emulator/deliveries/drain" {
-                let account = try Authenticator.account(from: call.header("Authorization"))
-                let attempted = try await drainDeliveries(account: account)
-                return APIResponse(status: 200, headers: headers,
-                                   body: JSONWriter.data(["object": "emulator.drain", "attempted": .int(attempted)]))
-            }
-            if call.method == "POST", call.path == "/_emulator/faults/api" {
-                let account = try Authenticator.account(from: call.header("Authorization"))
-                return APIResponse(status: 200, headers: headers,
-                                   body: JSONWriter.data(try apiFaults.configure(account: account, form: try FormDecoder().decodeForAPI(call))))
-            }
             if call.path.hasPrefix("/v1/"), let account = try? Authenticator.account(from: call.header("Authorization")),
                let injected = apiFaults.take(account: account, method: call.method, path: call.path) {
                 if injected.status != 429 { headers.append(("Stripe-Should-Retry", "true")) }
                 return APIResponse(status: injected.status, headers: headers, body: JSONWriter.data(injected.json))
             }
-            if call.method == "POST", Self.timeTravelPaths.contains(call.path) {
-                let account = try Authenticator.account(from: call.header("Authorization"))
-                return APIResponse(status: 200, headers: headers, body: JSONWriter.data(try await timeTravel(call, account: account)))
+            let account = try Authenticator.account(from: call.header("Authorization"))
+            guard let (route, pathParams) = router.match(method: call.method, path: call.path) else {
+                throw StripeError.invalidRequest(
+                    "Unrecognized request URL (\(call.method): \(call.path)). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.",
+                    status: 404)
             }
-            let (status, body, replayed) = try await dispatch(call, requestID: requestID)
-            if status == 200, call.method == "POST",
-               call.path.hasPrefix("/_emulator/time/") || call.path.hasPrefix("/v1/test_helpers/test_clocks/") {
-                // Moving a clock makes deliveries due: send them before answering, so tests never sleep.
-                try await drainDeliveries(account: try Authenticator.account(from: call.header("Authorization")))
+            let (status, body, replayed): (Int, [UInt8], Bool)
+            switch route.action {
+            case .direct(let handler):
+                (status, body, replayed) = (200, JSONWriter.data(try await handler(self, call, account)), false)
+            case .transaction(let handler):
+                (status, body, replayed) = try await dispatch(call, route: route, handler: handler, pathParams: pathParams,
+                                                              account: account, requestID: requestID)
+            }
+            if status == 200, route.settles {
+                // Moving a clock makes work and deliveries due: settle them before answering, so tests never sleep.
+                try await runner.runDue(account: account, drain: true)
             }
             if replayed { headers.append(("Idempotent-Replayed", "true")) }
             return APIResponse(status: status, headers: headers, body: body)
@@ -170,20 +159,14 @@ public final class StripeEmulator: Sendable {
         }
     }
 
-    private func dispatch(_ call: APICall, requestID: String) async throws -> (Int, [UInt8], Bool) {
-        let account = try Authenticator.account(from: call.header("Authorization"))
-        guard let (route, pathParams) = router.match(method: call.method, path: call.path) else {
-            throw StripeError.invalidRequest(
-                "Unrecognized request URL (\(call.method): \(call.path)). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.",
-                status: 404)
-        }
+    private func dispatch(_ call: APICall, route: APIRouter.Route, handler: @escaping APIRouter.Handler, pathParams: [String],
+                          account: String, requestID: String) async throws -> (Int, [UInt8], Bool) {
         let form = try FormDecoder().decodeForAPI(call)
         var params = Params(form)
         let expand = try params.strings("expand") ?? []
         let parsedParams = params
         let isWrite = route.writes
         let settings = self.settings
-        let handler = route.handler
         let method = call.method, path = call.path
 
         let idempotencyKey = call.method == "POST" ? call.header("Idempotency-Key") : nil
@@ -199,7 +182,7 @@ public final class StripeEmulator: Sendable {
         let work: @Sendable (Database) throws -> Outcome = { db in
             let ids = IDMinter(mode: settings.idMode, db: db, account: account)
             let now = try AccountClock(db: db, account: account, wall: settings.wallClock).now()
-            if let key = idempotencyKey, let stored = try IdempotencyGate.lookup(db: db, account: account, key: key, now: now) {
+            if let key = idempotencyKey, let stored = try IdempotencyKeys.lookup(db: db, account: account, key: key, now: now) {
                 guard stored.fingerprint == fingerprint else { throw IdempotencyGate.mismatch(key) }
                 return Outcome(status: stored.status, body: stored.body, replayed: true)
             }
@@ -218,10 +201,10 @@ public final class StripeEmulator: Sendable {
                 outcome = Outcome(status: failure.error.status, body: JSONWriter.data(failure.error.json), replayed: false)
             }
             if let key = idempotencyKey {
-                try IdempotencyGate.store(db: db, account: account, key: key, fingerprint: fingerprint,
+                try IdempotencyKeys.store(db: db, account: account, key: key, fingerprint: fingerprint,
                                           status: outcome.status, body: outcome.body, now: now)
             }
-            if isWrite { outcome.leavesWork = try Self.hasDueWork(db, account: account, now: now) }
+            if isWrite { outcome.leavesWork = try WorkRunner.hasDueWork(db, account: account, now: now) }
             return outcome
         }
         // Reads run synchronously, on the thread that serves the connection (an event loop, see
@@ -238,14 +221,5 @@ public final class StripeEmulator: Sendable {
         let replayed: Bool
         /// The write left webhooks to deliver or work due now: the background worker is woken.
         var leavesWork = false
-    }
-
-    /// Whether the account has deliveries or scheduled work due at `now` (two index probes, so
-    /// a write that leaves nothing to do does not wake the background worker).
-    static func hasDueWork(_ db: Database, account: String, now: Int) throws -> Bool {
-        try Bool.fetchOne(db.cachedStatement(sql: """
-            SELECT EXISTS(SELECT 1 FROM webhook_deliveries WHERE state = 'pending' AND account = ? AND due <= ?)
-                OR EXISTS(SELECT 1 FROM due_work WHERE account = ? AND clock = '' AND due <= ?)
-            """), arguments: [account, now, account, now]) ?? false
     }
 }

@@ -22,17 +22,6 @@ func residentMemoryMiB() -> Double {
     return kb / 1024
 }
 
-extension StripeEmulator {
-    /// A call for the bench key that must succeed.
-    func must(_ method: String, _ path: String, _ body: String = "", key: String) async throws -> JSONValue {
-        let parts = path.split(separator: "?", maxSplits: 1).map(String.init)
-        let r = await handle(APICall(method: method, path: parts[0], query: parts.count > 1 ? parts[1] : nil, body: Array(body.utf8),
-                                     headers: ["Authorization": "Bearer \(key)"]))
-        guard r.status == 200 else { throw ValidationError("\(method) \(path) failed: \(r.bodyString)") }
-        return try JSONParser.parse(r.body)
-    }
-}
-
 struct ClockBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "clock",

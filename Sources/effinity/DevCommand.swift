@@ -1,11 +1,11 @@
 import ArgumentParser
 import Billing
+import EffinityTesting
 import Foundation
-import Hummingbird
 import Logging
 import ServiceLifecycle
+import UnixSignals
 import StripeEmulator
-import StripeWire
 
 /// `effinity dev`: the fake Stripe and the app together, wired: a webhook endpoint registered
 /// for the app, its secret passed along, a demo organization and owner, and a ready link.
@@ -20,46 +20,40 @@ struct DevCommand: AsyncParsableCommand {
     @Option(help: "Demo owner email.") var owner = "owner@demo-realty.test"
 
     func run() async throws {
-        let key = "sk_test_effinity_dev"
         let host = "127.0.0.1"
-        let emulator = StripeEmulator(database: try .inMemory(), settings: EmulatorSettings(baseURL: "http://\(host):\(stripePort)"))
-        let stripeApp = Application(responder: StripeHTTPResponder(emulator: emulator), server: .stripe(emulator),
-                                    configuration: .init(address: .hostname(host, port: stripePort), serverName: "effinity-stripe"),
-                                    services: [BackgroundWorkService(emulator: emulator)])
-        let endpoint = try await emulator.must("POST", "/v1/webhook_endpoints",
-                                               "url=http://\(host):\(appPort)/api/billing/webhooks&enabled_events[0]=*", key: key)
-        let stripe = StripeConfiguration(apiBase: "http://\(host):\(stripePort)", secretKey: key, webhookSecret: endpoint["secret"].stringValue)
-        let store = try SQLiteBillingStore.file(dbPath)
-        let tokenService = BillingService(store: store, stripe: StripeClient(configuration: stripe),
-                                          policy: BillingPolicy(catalog: try BillingService.defaultCatalog()), appURL: "")
-        let (user, _, _) = try await tokenService.ensureMember(email: owner, org: org, role: .owner)
-        let token = try await tokenService.createSession(userID: user.id, orgID: org)
-        // The app syncs its plans with the fake at start, so the fake must answer first.
-        let group = ServiceGroup(configuration: .init(services: [stripeApp], gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "effinity.dev")))
+        var logger = Logger(label: "effinity.dev")
+        logger.logLevel = .notice
+        var options = WiredStack.Options()
+        options.key = "sk_test_effinity_dev"
+        options.settings = EmulatorSettings(baseURL: "http://\(host):\(stripePort)")
+        options.host = host
+        options.stripePort = stripePort
+        options.appPort = appPort
+        options.appURL = "http://\(host):\(appPort)"
+        // Renewals and retries happen as wall time passes, as they would on Stripe.
+        options.background = true
+        options.logger = logger
+        // The app's clock is the fake's (the wiring's FakeStripeClock): when time travels there,
+        // webhook signatures made at the simulated times still verify here.
+        let stack = try await WiredStack.start(store: try SQLiteBillingStore.file(dbPath), options: options)
+        let (user, _, _) = try await stack.service.ensureMember(email: owner, org: org, role: .owner)
+        let token = try await stack.service.createSession(userID: user.id, orgID: org)
+        say("""
+            Fake Stripe: \(stack.stripeURL) (key \(stack.key))
+            EFFINITY app: \(stack.appURL) (data: \(dbPath))
+            Dashboard for \(owner): \(stack.appURL)/dashboard/billing?token=\(token)
+            API token: \(token)
+            Press Ctrl-C to stop.
+            """)
+        // Runs until Ctrl-C or SIGTERM (then stops both servers gracefully), or until a server stops.
         try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            try await Task.sleep(for: .milliseconds(200))
-            // The app's clock is the fake's: when time travels there, webhook signatures made at the
-            // simulated times still verify here.
-            let app = try await AppRunner.make(store: store, stripe: stripe, host: host, port: appPort, publicURL: "http://\(host):\(appPort)",
-                                               clock: EmulatorAccountClock(emulator: emulator, account: key))
-            tasks.addTask { try await app.runService() }
-            say("""
-                Fake Stripe: http://\(host):\(stripePort) (key \(key))
-                EFFINITY app: http://\(host):\(appPort) (data: \(dbPath))
-                Dashboard for \(owner): http://\(host):\(appPort)/dashboard/billing?token=\(token)
-                API token: \(token)
-                Press Ctrl-C to stop.
-                """)
+            tasks.addTask { try await stack.wait() }
+            tasks.addTask {
+                for await _ in await UnixSignalsSequence(trapping: .sigint, .sigterm) { break }
+            }
             try await tasks.next()
             tasks.cancelAll()
         }
+        await stack.stop()
     }
-}
-
-/// The app's clock in `effinity dev`: the fake's clock for the dev account.
-struct EmulatorAccountClock: AppClock {
-    let emulator: StripeEmulator
-    let account: String
-    func now() -> Int { emulator.now(account: account) }
 }

@@ -10,7 +10,7 @@ struct ScenarioBench: AsyncParsableCommand {
 
     @Argument(help: "Scenario files or folders.") var paths: [String] = ["scenarios"]
     @Option(help: "Scenarios run at once.") var jobs = ProcessInfo.processInfo.activeProcessorCount
-    @Option(help: "Where goldens are.") var goldens = "scenarios/goldens"
+    @Option(help: "Where goldens are.") var goldens = "goldens"
 
     func run() async throws {
         let suite: Suite

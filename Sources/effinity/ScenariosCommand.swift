@@ -29,8 +29,9 @@ struct ScenarioSelection: ParsableArguments {
         }
     }
 
-    /// Where goldens live: the nearest `goldens/` folder at or above the first path given, or
-    /// else `goldens/` beside it (so `scenarios/limits` still uses `scenarios/goldens`).
+    /// Where goldens live: the nearest `goldens/` folder at or above the first path given (up to
+    /// the working directory for a relative path, so `scenarios/limits` uses the repository's
+    /// top-level `goldens/`), or else `goldens/` beside it.
     var goldensDirectory: String {
         var isDir: ObjCBool = false
         var dir = roots[0].hasSuffix("/") ? String(roots[0].dropLast()) : roots[0]
@@ -40,10 +41,13 @@ struct ScenarioSelection: ParsableArguments {
         }
         var probe = dir
         while true {
-            if FileManager.default.fileExists(atPath: probe + "/goldens", isDirectory: &isDir), isDir.boolValue { return probe + "/goldens" }
+            if FileManager.default.fileExists(atPath: probe + "/goldens", isDirectory: &isDir), isDir.boolValue {
+                return probe == "." ? "goldens" : probe + "/goldens"
+            }
             let parts = probe.split(separator: "/", omittingEmptySubsequences: false)
-            guard parts.count > 1, probe != "." else { break }
-            probe = parts.dropLast().joined(separator: "/")
+            if probe == "." || probe.isEmpty { break }
+            // A relative path climbs to the working directory (`scenarios/limits` finds `./goldens`).
+            probe = parts.count > 1 ? parts.dropLast().joined(separator: "/") : (probe.hasPrefix("/") ? "" : ".")
             if probe.isEmpty { break }
         }
         return dir + "/goldens"

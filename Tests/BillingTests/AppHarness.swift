@@ -4,12 +4,14 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import StripeWire
+import EffinityTesting
 import StripeEmulator
 @testable import Billing
 
-/// The fake Stripe and the EFFINITY app, both on real loopback ports, wired together: the app
-/// calls the fake over HTTP and the fake delivers signed webhooks to the app. Time is frozen and
-/// moves for both at once.
+/// The fake Stripe and the EFFINITY app, both on real loopback ports, wired together by
+/// ``WiredStack`` (the runner's and `effinity dev`'s wiring): the app calls the fake over HTTP and
+/// the fake delivers signed webhooks to the app. Time is frozen and moves for both at once.
+/// `app` calls the same app (same service and store) through its router, without a socket.
 struct AppEnv {
     let emulator: StripeEmulator
     let key: String
@@ -20,29 +22,26 @@ struct AppEnv {
 
     /// `authenticator` replaces the app's session authenticator when given.
     static func run(start: Int = 1_800_000_000, authenticator: (any Authenticator)? = nil, _ body: @escaping @Sendable (AppEnv) async throws -> Void) async throws {
-        let emulator = StripeEmulator(database: try .inMemory(), settings: EmulatorSettings(wallClock: FixedWallClock(start)))
-        let key = "sk_test_app_" + BillingService.token(10)
-        try await Application(responder: StripeHTTPResponder(emulator: emulator)).test(.live) { stripeClient in
-            let stripePort = stripeClient.port!
-            // The endpoint exists first, so the app starts with its secret; its URL is set once the app listens.
-            let endpoint = try JSONParser.parse(await emulator.handle(APICall(
-                method: "POST", path: "/v1/webhook_endpoints",
-                body: Array("url=http://127.0.0.1:1/pending&enabled_events[]=*".utf8),
-                headers: ["Authorization": "Bearer \(key)"])).body)
-            let clock = FakeStripeClock(emulator: emulator, account: key)
-            let stripe = StripeClient(configuration: StripeConfiguration(apiBase: "http://127.0.0.1:\(stripePort)", secretKey: key,
-                                                                         webhookSecret: endpoint["secret"].stringValue, maxRetries: 0))
-            let service = BillingService(store: try SQLiteBillingStore.inMemory(), stripe: stripe,
-                                         policy: BillingPolicy(catalog: try BillingService.defaultCatalog()), clock: clock,
-                                         appURL: "http://app.test")
-            let app = Application(router: BillingApp(service: service, authenticator: authenticator).router())
-            try await app.test(.live) { appClient in
-                _ = await emulator.handle(APICall(method: "POST", path: "/v1/webhook_endpoints/\(endpoint["id"].stringValue!)",
-                                                  body: Array("url=http://127.0.0.1:\(appClient.port!)/api/billing/webhooks".utf8),
-                                                  headers: ["Authorization": "Bearer \(key)"]))
-                try await body(AppEnv(emulator: emulator, key: key, service: service, clock: clock, app: appClient, start: start))
+        var options = WiredStack.Options()
+        options.key = "sk_test_app_" + BillingService.token(10)
+        options.settings = EmulatorSettings(wallClock: FixedWallClock(start))
+        options.appURL = "http://app.test"
+        options.authenticator = authenticator
+        options.stripeTimeout = .seconds(20)
+        options.maxRetries = 0
+        options.syncPlans = false
+        let stack = try await WiredStack.start(store: try SQLiteBillingStore.inMemory(), options: options)
+        do {
+            let router = BillingApp(service: stack.service, authenticator: authenticator).router()
+            try await Application(router: router).test(.router) { appClient in
+                try await body(AppEnv(emulator: stack.emulator, key: stack.key, service: stack.service,
+                                      clock: FakeStripeClock(emulator: stack.emulator, account: stack.key), app: appClient, start: start))
             }
+        } catch {
+            await stack.stop()
+            throw error
         }
+        await stack.stop()
     }
 
     /// A user, org and membership, and a session token for them.
@@ -115,12 +114,4 @@ struct AppEnv {
         try await drain()
         return session
     }
-}
-
-/// The app's clock follows the fake's account clock, so webhook signatures made at simulated
-/// times verify at those same times.
-struct FakeStripeClock: AppClock {
-    let emulator: StripeEmulator
-    let account: String
-    func now() -> Int { emulator.now(account: account) }
 }

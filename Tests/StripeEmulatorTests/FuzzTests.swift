@@ -39,7 +39,7 @@ import StripeWire
     @Test func randomRequestsNeverFailServerSide() async throws {
         let s = try TestStripe()
         let c = await s.post("/v1/customers")
-        let routes = Resources.router().routes
+        let routes = Routes.router().routes
         var rng = Rng(state: 7)
         for i in 0..<1500 {
             let route = routes[Int(rng.next() % UInt64(routes.count))]

@@ -22,7 +22,7 @@ final class ScriptedTransport: WebhookTransport {
 
     var received: [Received] { state.withLock { $0.received } }
 
-    func post(url: String, headers: [(String, String)], body: [UInt8], timeout: TimeAmount) async -> WebhookTransportResult {
+    func post(url: String, headers: [(String, String)], body: [UInt8], timeout: Duration) async -> WebhookTransportResult {
         state.withLock { s in
             s.received.append(Received(url: url, headers: headers, body: body))
             let code = s.answers.isEmpty ? 200 : s.answers.removeFirst()

@@ -1,7 +1,7 @@
 import Billing
+import EffinityTesting
 import Foundation
 import Hummingbird
-import Logging
 import StripeEmulator
 import StripeWire
 
@@ -20,12 +20,13 @@ final class World: Sendable {
     let catalog: PlanCatalog
     /// Prefixed to the scenario's org ids on a shared app, so each run gets its own orgs.
     let orgPrefix: String
-    private let servers: [LoopbackServer]
+    /// The in-process fake and app, when the world started them.
+    private let stack: WiredStack?
     /// Called last by ``stop()`` (closes a PostgreSQL store and drops its schema).
     private let cleanup: @Sendable () async -> Void
 
     private init(stripeURL: String, appURL: String, key: String, start: Int, endpointID: String, appData: AppData,
-                 catalog: PlanCatalog, orgPrefix: String = "", servers: [LoopbackServer],
+                 catalog: PlanCatalog, orgPrefix: String = "", stack: WiredStack?,
                  cleanup: @escaping @Sendable () async -> Void = {}) {
         self.stripeURL = stripeURL
         self.appURL = appURL
@@ -35,7 +36,7 @@ final class World: Sendable {
         self.appData = appData
         self.catalog = catalog
         self.orgPrefix = orgPrefix
-        self.servers = servers
+        self.stack = stack
         self.cleanup = cleanup
     }
 
@@ -43,7 +44,7 @@ final class World: Sendable {
     func org(_ id: String) -> String { orgPrefix + id }
 
     func stop() async {
-        for s in servers.reversed() { await s.stop() }
+        await stack?.stop()
         await cleanup()
     }
 
@@ -53,45 +54,28 @@ final class World: Sendable {
     ///   schema of its own in that database, dropped when the world stops.
     static func inProcess(_ given: Given, database: String? = nil) async throws -> World {
         let catalog = try given.plans.map { try PlanCatalog(json: Data(JSONWriter.data($0))) } ?? BillingService.defaultCatalog()
-        let key = "sk_test_scenario"
-        // Both logs stay quiet: a scenario reports what failed, with the step.
-        var logger = Logger(label: "effinity.scenario")
-        logger.logLevel = .critical
-        let emulator = StripeEmulator(database: try .inMemory(),
-                                      settings: EmulatorSettings(idMode: .sequential, wallClock: FixedWallClock(given.start),
-                                                                 baseURL: "http://stripe.scenario"), logger: logger)
-        let fake = try await LoopbackServer.start(StripeHTTPResponder(emulator: emulator), name: "stripe", server: .stripe(emulator))
-        do {
-            let endpoint = try JSONParser.parse(await emulator.handle(APICall(
-                method: "POST", path: "/v1/webhook_endpoints", body: Array("url=http://127.0.0.1:1/pending&enabled_events[0]=*".utf8),
-                headers: ["Authorization": "Bearer \(key)"])).body)
-            guard let endpointID = endpoint["id"].stringValue, let secret = endpoint["secret"].stringValue else {
-                throw ScenarioFailure("the fake refused the webhook endpoint: \(JSONWriter.string(endpoint))")
-            }
-            let config = StripeConfiguration(apiBase: fake.url, secretKey: key, webhookSecret: secret, timeout: .seconds(10),
-                                             maxRetries: 2, retryBackoff: .milliseconds(1))
-            let store: any BillingStore
-            if let database {
-                store = try await BillingStores.open(database, schema: "scenario_" + String(UInt64.random(in: 0...UInt64.max), radix: 36))
-            } else {
-                store = try SQLiteBillingStore.inMemory()
-            }
-            let service = BillingService(store: store, stripe: StripeClient(configuration: config, logger: logger),
-                                         policy: BillingPolicy(catalog: catalog), clock: EmulatorClock(emulator: emulator, account: key),
-                                         appURL: "http://app.scenario", ids: AppIDs(.sequential), logger: logger)
-            let app = try await LoopbackServer.start(BillingApp(service: service, logger: logger).router().buildResponder(), name: "app")
-            _ = await emulator.handle(APICall(method: "POST", path: "/v1/webhook_endpoints/\(endpointID)",
-                                              body: Array("url=\(app.url)/api/billing/webhooks".utf8),
-                                              headers: ["Authorization": "Bearer \(key)"]))
-            try await service.ensurePlans()
-            let world = World(stripeURL: fake.url, appURL: app.url, key: key, start: given.start, endpointID: endpointID,
-                              appData: AppData(service: service, databasePath: nil), catalog: catalog, servers: [fake, app],
-                              cleanup: { await BillingStores.close(store, dropSchema: true) })
-            return world
-        } catch {
-            await fake.stop()
-            throw error
+        var options = WiredStack.Options()
+        options.key = "sk_test_scenario"
+        options.settings = EmulatorSettings(idMode: .sequential, wallClock: FixedWallClock(given.start), baseURL: "http://stripe.scenario")
+        options.appURL = "http://app.scenario"
+        options.catalog = catalog
+        options.appIDs = AppIDs(.sequential)
+        options.retryBackoff = .milliseconds(1)
+        // Both logs stay quiet (no logger): a scenario reports what failed, with the step.
+        let store: any BillingStore
+        if let database {
+            store = try await BillingStores.open(database, schema: "scenario_" + String(UInt64.random(in: 0...UInt64.max), radix: 36))
+        } else {
+            store = try SQLiteBillingStore.inMemory()
         }
+        let stack: WiredStack
+        do { stack = try await WiredStack.start(store: store, options: options) } catch {
+            await BillingStores.close(store, dropSchema: true)
+            throw ScenarioFailure("the fake and the app did not start: \(error)")
+        }
+        return World(stripeURL: stack.stripeURL, appURL: stack.appURL, key: stack.key, start: given.start, endpointID: stack.endpointID,
+                     appData: AppData(service: stack.service, databasePath: nil), catalog: catalog, stack: stack,
+                     cleanup: { await BillingStores.close(store, dropSchema: true) })
     }
 
     /// Servers already running (`--stripe-url`, `--app-url`): the app's SQLite file gives users,
@@ -118,7 +102,7 @@ final class World: Sendable {
                                      policy: BillingPolicy(catalog: catalog), clock: clock, appURL: appURL)
         return World(stripeURL: stripeURL, appURL: appURL, key: targets.stripeKey, start: max(now, given.start), endpointID: endpointID,
                      appData: AppData(service: service, databasePath: db), catalog: catalog,
-                     orgPrefix: "run\(UInt32.random(in: 0...UInt32.max))-", servers: [])
+                     orgPrefix: "run\(UInt32.random(in: 0...UInt32.max))-", stack: nil)
     }
 }
 
@@ -151,14 +135,7 @@ struct AppData: Sendable {
     }
 }
 
-/// The app's clock in-process: the fake's clock for the scenario's account, so webhook
-/// signatures made at simulated times verify at those times.
-struct EmulatorClock: AppClock {
-    let emulator: StripeEmulator
-    let account: String
-    func now() -> Int { emulator.now(account: account) }
-}
-
+/// The app's clock against servers already running: the fake's time when the scenario started.
 struct StaticClock: AppClock {
     let time: Int
     func now() -> Int { time }

@@ -1,3 +1,4 @@
+import StripeEngine
 import StripeWire
 import Synchronization
 

@@ -1,14 +1,15 @@
 import GRDB
+import StripeEngine
 import StripeWire
 
 /// The non-Stripe control API under `/_emulator/`, per tenant (same API key): the account clock,
 /// dunning settings, scripted faults, completing authentication, and reset. Moving the clock
-/// forward is in `TimeTravel.swift`, because it waits for webhook deliveries on the way.
+/// forward is in `DirectControlRoutes.swift`, because it waits for webhook deliveries on the way.
 enum ControlRoutes {
     static func register(_ r: inout APIRouter) {
         r.get("/_emulator/time", time)
-        r.post("/_emulator/time/freeze", freeze)
-        r.post("/_emulator/time/unfreeze", unfreeze)
+        r.post("/_emulator/time/freeze", settles: true, freeze)
+        r.post("/_emulator/time/unfreeze", settles: true, unfreeze)
         r.get("/_emulator/settings", settings)
         r.post("/_emulator/settings", updateSettings)
         r.post("/_emulator/faults/charges", injectChargeFailure)
@@ -119,12 +120,10 @@ enum ControlRoutes {
         return try PaymentIntents.get(pi["id"].stringValue!, req)
     }
 
-    /// Forgets everything of this tenant (objects, events, scheduled work, clock, settings).
+    /// Forgets everything of this tenant (objects, events, scheduled work, deliveries, clock, settings).
     static func reset(_ req: inout APIRequest) throws -> JSONValue {
         let account = req.account
-        for table in ["objects", "due_work", "id_counters", "idempotency_keys", "account_clocks", "account_settings"] {
-            try req.db.cachedStatement(sql: "DELETE FROM \(table) WHERE account = ?").execute(arguments: [account])
-        }
+        try AccountReset.run(req.db, account: account)
         return ["object": "emulator.reset", "deleted": true]
     }
 }

@@ -1,9 +1,9 @@
 import GRDB
+import StripeEngine
 import StripeWire
 
 /// Control routes for webhook delivery: the attempt log, resending, chaos settings, secret rolls.
-/// (`POST /_emulator/deliveries/drain` is answered by ``StripeEmulator`` itself, outside a
-/// transaction, because it waits for the deliveries.)
+/// (`POST /_emulator/deliveries/drain` is in ``DirectControlRoutes``: it waits for the deliveries.)
 enum DeliveryControlRoutes {
     static func register(_ r: inout APIRouter) {
         r.get("/_emulator/deliveries", deliveries)
@@ -16,32 +16,19 @@ enum DeliveryControlRoutes {
     /// Every attempt, newest first; filters `event_type`, `endpoint`, `event`, `outcome`, `after`
     /// (attempts whose `seq` is greater, to follow the log without missing any); `limit` up to 1000.
     static func deliveries(_ req: inout APIRequest) throws -> JSONValue {
-        var sql = "SELECT * FROM webhook_attempts WHERE account = ?"
-        var args: [any DatabaseValueConvertible] = [req.account]
-        if let t = try req.params.nonEmpty("event_type") { sql += " AND event_type = ?"; args.append(t) }
-        if let e = try req.params.nonEmpty("endpoint") { sql += " AND endpoint_id = ?"; args.append(e) }
-        if let e = try req.params.nonEmpty("event") { sql += " AND event_id = ?"; args.append(e) }
-        if let o = try req.params.choice("outcome", in: ["succeeded", "failed"]) { sql += " AND outcome = ?"; args.append(o) }
-        if let after = try req.params.int("after") { sql += " AND seq > ?"; args.append(after) }
-        let limit = try req.params.int("limit") ?? 100
-        guard (1...1000).contains(limit) else { throw StripeError.invalidRequest("limit must be between 1 and 1000.", param: "limit") }
-        sql += " ORDER BY seq DESC LIMIT \(limit)"
-        let rows = try Row.fetchAll(req.db.cachedStatement(sql: sql), arguments: StatementArguments(args))
-        let pendingCount = try Int.fetchOne(req.db.cachedStatement(sql: "SELECT COUNT(*) FROM webhook_deliveries WHERE account = ? AND state = 'pending'"),
-                                            arguments: [req.account]) ?? 0
+        var filter = DeliveryQueue.AttemptFilter()
+        filter.eventType = try req.params.nonEmpty("event_type")
+        filter.endpoint = try req.params.nonEmpty("endpoint")
+        filter.event = try req.params.nonEmpty("event")
+        filter.outcome = try req.params.choice("outcome", in: ["succeeded", "failed"])
+        filter.after = try req.params.int("after")
+        filter.limit = try req.params.int("limit") ?? 100
+        guard (1...1000).contains(filter.limit) else { throw StripeError.invalidRequest("limit must be between 1 and 1000.", param: "limit") }
+        let queue = DeliveryQueue(db: req.db, account: req.account)
+        let attempts = try queue.attempts(filter)
         return [
-            "object": "list", "url": "/_emulator/deliveries", "has_more": .bool(rows.count == limit),
-            "pending": .int(pendingCount),
-            "data": .array(rows.map { row in
-                [
-                    "object": "emulator.delivery_attempt", "seq": .int(row["seq"]), "delivery": .int(row["delivery"]), "event": .string(row["event_id"]),
-                    "event_type": .string(row["event_type"]), "endpoint": .string(row["endpoint_id"]),
-                    "attempt": .int(row["attempt"]), "at": .int(row["at"]), "status_code": .from(row["status_code"] as Int?),
-                    "error": .from(row["error"] as String?), "outcome": .string(row["outcome"]),
-                    "duration_ms": .double(((row["duration_ms"] as Double? ?? 0) * 1000).rounded() / 1000), "signature_timestamp": .int(row["signature_timestamp"]),
-                    "duplicate": .bool(row["duplicate"]),
-                ]
-            }),
+            "object": "list", "url": "/_emulator/deliveries", "has_more": .bool(attempts.count == filter.limit),
+            "pending": .int(try queue.pendingCount()), "data": .array(attempts),
         ]
     }
 
@@ -113,8 +100,8 @@ enum DeliveryControlRoutes {
         guard grace >= 0 else { throw StripeError.invalidRequest("grace_period cannot be negative.", param: "grace_period") }
         let now = try req.clock.now()
         var hidden = try req.store.hidden(id)
-        let current = WebhookEndpoints.signingSecrets(hidden, now: now)
-        let secret = WebhookEndpoints.newSecret(req)
+        let current = SigningSecrets.active(hidden, now: now)
+        let secret = SigningSecrets.new(account: req.account, requestID: req.requestID, idMode: req.settings.idMode)
         var secrets: [JSONValue] = [["secret": .string(secret), "expires": nil]]
         if grace > 0 { secrets += current.map { ["secret": .string($0), "expires": .int(now + grace)] } }
         hidden["secrets"] = .array(secrets)

@@ -1,3 +1,4 @@
+import StripeEngine
 import StripeWire
 
 /// Headless completion of hosted pages, for CI and scenarios. Same code path as the pages:

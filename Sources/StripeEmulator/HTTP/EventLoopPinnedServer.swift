@@ -1,3 +1,4 @@
+import StripeEngine
 import HummingbirdCore
 import Logging
 import NIOCore

@@ -1,3 +1,4 @@
+import StripeEngine
 import NIOCore
 
 /// Runs Swift Concurrency jobs on a NIO event loop, so a connection's task stays on the thread

@@ -3,6 +3,7 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import NIOHTTP1
+import StripeEngine
 import StripeWire
 import Synchronization
 

@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import StripeEngine
 import StripeWire
 
 /// Serves a ``StripeEmulator`` over Hummingbird: collects the body, hands the call over, writes

@@ -1,3 +1,4 @@
+import StripeEngine
 import StripeWire
 
 /// The hosted Checkout page of one session.

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Mustache
+import StripeEngine
 import StripeWire
 
 /// The hosted Checkout and Billing Portal pages: server-rendered HTML, plain forms, no

@@ -1,4 +1,5 @@
 import Foundation
+import StripeEngine
 import StripeWire
 
 /// The hosted Billing Portal page of one portal session.
@@ -53,7 +54,7 @@ struct PortalPage {
     func show(_ session: JSONValue, flash: String?, error: String?) throws -> APIResponse {
         let customerID = session["customer"].stringValue ?? ""
         let customer = try ledger.store.get(customerID, type: "customer")
-        let config = try ledger.store.find(session["configuration"].stringValue ?? "")?.object ?? ["features": BillingPortal.defaultFeatures()]
+        let config = try ledger.store.find(session["configuration"].stringValue ?? "")?.object ?? ["features": PortalConfiguration.defaultFeatures()]
         let features = config["features"]
         let subs = try ledger.store.all(type: "subscription", filters: [.column("customer", customerID)])
             .filter { !["canceled", "incomplete_expired"].contains($0["status"].stringValue ?? "") }.reversed()

@@ -1,0 +1,135 @@
+import Billing
+import Foundation
+import Hummingbird
+import Logging
+import StripeEmulator
+import StripeWire
+
+/// The fake Stripe and the EFFINITY app wired together as in production, on the fake's clock:
+/// the app calls the fake over HTTP with its secret key, and the fake delivers signed webhooks
+/// to the app's endpoint. The scenario runner, `effinity dev` and the Swift tests all start it
+/// here, so there is one wiring to keep right.
+///
+/// ``start(store:options:)`` returns when both servers listen and the app's webhook endpoint is
+/// registered: no sleeps. ``stop()`` stops both.
+public final class WiredStack: Sendable {
+    /// How to start the pair.
+    public struct Options: Sendable {
+        /// The account the app uses (any `sk_test_` key is its own account on the fake).
+        public var key = "sk_test_effinity"
+        /// The fake's settings: ids, clock (a ``FixedWallClock`` freezes time for tests), base URL.
+        public var settings = EmulatorSettings()
+        /// The fake's database (in memory by default).
+        public var database: (@Sendable () throws -> EmulatorDatabase) = { try .inMemory() }
+        public var host = "127.0.0.1"
+        /// 0 lets the kernel pick a free port.
+        public var stripePort = 0
+        public var appPort = 0
+        /// The app's public URL (Checkout return links); its listening URL when nil.
+        public var appURL: String?
+        /// The plans the app sells; the app's default catalog when nil.
+        public var catalog: PlanCatalog?
+        public var appIDs = AppIDs()
+        /// Replaces the app's session authenticator (tests).
+        public var authenticator: (any Authenticator)?
+        /// The app's Stripe client: timeout, retries and backoff.
+        public var stripeTimeout: Duration = .seconds(10)
+        public var maxRetries = 2
+        public var retryBackoff: Duration = .milliseconds(100)
+        /// Create the catalog's products and prices on the fake before the app serves.
+        public var syncPlans = true
+        /// Run the fake's background worker (renewals and deliveries as wall time passes), as a
+        /// long-running `effinity dev` does; tests and scenarios settle time explicitly instead.
+        public var background = false
+        /// Logs of both servers and the app; quiet when nil.
+        public var logger: Logger?
+
+        public init() {}
+    }
+
+    public let emulator: StripeEmulator
+    public let service: BillingService
+    public let key: String
+    /// The app's webhook endpoint on the fake (chaos and secret rolls apply to it).
+    public let endpointID: String
+    public let webhookSecret: String
+    private let fake: LoopbackServer
+    private let app: LoopbackServer
+
+    public var stripeURL: String { fake.url }
+    public var appURL: String { app.url }
+
+    private init(emulator: StripeEmulator, service: BillingService, key: String, endpointID: String, webhookSecret: String,
+                 fake: LoopbackServer, app: LoopbackServer) {
+        self.emulator = emulator
+        self.service = service
+        self.key = key
+        self.endpointID = endpointID
+        self.webhookSecret = webhookSecret
+        self.fake = fake
+        self.app = app
+    }
+
+    /// Starts the fake, registers the app's webhook endpoint, builds the app on the fake's clock
+    /// and starts it. On failure nothing is left running.
+    public static func start(store: any BillingStore, options: Options = Options()) async throws -> WiredStack {
+        let logger = options.logger ?? {
+            var quiet = Logger(label: "effinity.wired")
+            quiet.logLevel = .critical
+            return quiet
+        }()
+        let emulator = StripeEmulator(database: try options.database(), settings: options.settings, logger: logger)
+        let fake = try await LoopbackServer.start(StripeHTTPResponder(emulator: emulator), name: "effinity-stripe", host: options.host,
+                                                  port: options.stripePort, server: .stripe(emulator),
+                                                  services: options.background ? [BackgroundWorkService(emulator: emulator)] : [],
+                                                  logger: options.logger)
+        do {
+            // The endpoint exists first, so the app starts with its secret; its URL is set once the app listens.
+            let endpoint = try await emulator.must("POST", "/v1/webhook_endpoints",
+                                                   "url=http://127.0.0.1:1/pending&enabled_events[0]=*", key: options.key)
+            guard let endpointID = endpoint["id"].stringValue, let secret = endpoint["secret"].stringValue else {
+                throw LoopbackServer.StartFailure(description: "the fake refused the webhook endpoint: \(JSONWriter.string(endpoint))")
+            }
+            let stripe = StripeConfiguration(apiBase: fake.url, secretKey: options.key, webhookSecret: secret,
+                                             timeout: .nanoseconds(Int64(options.stripeTimeout / .nanoseconds(1))),
+                                             maxRetries: options.maxRetries, retryBackoff: options.retryBackoff)
+            let catalog = try options.catalog ?? BillingService.defaultCatalog()
+            let publicURL = options.appURL ?? "http://\(options.host):\(options.appPort)"
+            let service = BillingService(store: store, stripe: StripeClient(configuration: stripe, logger: logger),
+                                         policy: BillingPolicy(catalog: catalog), clock: FakeStripeClock(emulator: emulator, account: options.key),
+                                         appURL: publicURL, ids: options.appIDs, logger: logger)
+            let app = try await LoopbackServer.start(
+                BillingApp(service: service, authenticator: options.authenticator, logger: logger).router().buildResponder(),
+                name: "effinity-app", host: options.host, port: options.appPort, logger: options.logger)
+            _ = try await emulator.must("POST", "/v1/webhook_endpoints/\(endpointID)", "url=\(app.url)/api/billing/webhooks",
+                                        key: options.key)
+            do {
+                if options.syncPlans { _ = try await service.ensurePlans() }
+            } catch {
+                await app.stop()
+                throw error
+            }
+            return WiredStack(emulator: emulator, service: service, key: options.key, endpointID: endpointID, webhookSecret: secret,
+                              fake: fake, app: app)
+        } catch {
+            await fake.stop()
+            throw error
+        }
+    }
+
+    /// Stops the app, then the fake.
+    public func stop() async {
+        await app.stop()
+        await fake.stop()
+    }
+
+    /// Waits until either server stops (`effinity dev` runs until a signal).
+    public func wait() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await self.fake.wait() }
+            group.addTask { try await self.app.wait() }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import StripeEngine
+import StripeWire
+
+/// The table of Stripe routes: method plus a path pattern with `{param}` segments.
+///
+/// Kept apart from Hummingbird's router so that an unmatched request gets Stripe's own
+/// "Unrecognized request URL" error and so the table can be listed (docs, tests).
+struct APIRouter: Sendable {
+    typealias Handler = @Sendable (inout APIRequest) throws -> JSONValue
+    /// A control route that runs outside any transaction because it waits (for deliveries, for
+    /// a clock to move through many transactions): it gets the emulator, the call and the account.
+    typealias DirectHandler = @Sendable (StripeEmulator, APICall, String) async throws -> JSONValue
+
+    enum Action: Sendable {
+        case transaction(Handler)
+        case direct(DirectHandler)
+    }
+
+    struct Route: Sendable {
+        let method: String
+        let pattern: [Substring]
+        let action: Action
+        /// Runs in a write transaction (every POST and DELETE, and the few GETs that create on first read).
+        let writes: Bool
+        /// The route moves a clock: due work and deliveries are settled before it answers, so
+        /// tests never sleep.
+        let settles: Bool
+    }
+
+    private(set) var routes: [Route] = []
+
+    mutating func add(_ method: String, _ pattern: String, writes: Bool? = nil, settles: Bool = false, _ handler: @escaping Handler) {
+        routes.append(Route(method: method, pattern: pattern.split(separator: "/"), action: .transaction(handler),
+                            writes: writes ?? (method != "GET"), settles: settles))
+    }
+
+    /// A POST answered outside a transaction (see ``DirectHandler``).
+    mutating func direct(_ pattern: String, settles: Bool = false, _ handler: @escaping DirectHandler) {
+        routes.append(Route(method: "POST", pattern: pattern.split(separator: "/"), action: .direct(handler), writes: true, settles: settles))
+    }
+
+    mutating func get(_ p: String, writes: Bool = false, _ h: @escaping Handler) { add("GET", p, writes: writes, h) }
+    mutating func post(_ p: String, settles: Bool = false, _ h: @escaping Handler) { add("POST", p, settles: settles, h) }
+    mutating func delete(_ p: String, _ h: @escaping Handler) { add("DELETE", p, h) }
+
+    /// The route for a request and the values of its `{param}` segments. Literal segments win
+    /// over parameters (`/v1/customers/search` before `/v1/customers/{customer}`).
+    func match(method: String, path: String) -> (Route, [String])? {
+        let parts = path.split(separator: "/")
+        var best: (Route, [String], Int)?
+        for route in routes where route.method == method && route.pattern.count == parts.count {
+            var params: [String] = []
+            var literals = 0
+            var ok = true
+            for (p, s) in zip(route.pattern, parts) {
+                if p.first == "{" {
+                    params.append(String(s))
+                } else if p == s {
+                    literals += 1
+                } else {
+                    ok = false
+                    break
+                }
+            }
+            if ok, best == nil || literals > best!.2 { best = (route, params, literals) }
+        }
+        return best.map { ($0.0, $0.1) }
+    }
+}

@@ -1,0 +1,3 @@
+/// The engine's public types (database, settings, clocks, transports) come with the API surface,
+/// as HummingbirdCore's come with Hummingbird.
+@_exported import StripeEngine

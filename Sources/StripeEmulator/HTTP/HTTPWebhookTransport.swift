@@ -1,0 +1,34 @@
+import AsyncHTTPClient
+import NIOCore
+import NIOHTTP1
+import StripeEngine
+
+/// Delivery over HTTP(S) with AsyncHTTPClient.
+///
+/// Its own client: connection attempts give up after a second (AsyncHTTPClient would otherwise
+/// retry a refused connection until the whole timeout passes) and redirects are not followed,
+/// as Stripe does not follow them.
+public struct HTTPWebhookTransport: WebhookTransport {
+    public init() {}
+
+    package static let client: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(connect: .seconds(1))
+        configuration.redirectConfiguration = .disallow
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
+    public func post(url: String, headers: [(String, String)], body: [UInt8], timeout: Duration) async -> WebhookTransportResult {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        request.body = .bytes(ByteBuffer(bytes: body))
+        do {
+            let response = try await Self.client.execute(request, timeout: .nanoseconds(Int64(timeout / .nanoseconds(1))))
+            _ = try? await response.body.collect(upTo: 1 << 20)
+            return WebhookTransportResult(statusCode: Int(response.status.code))
+        } catch {
+            return WebhookTransportResult(error: "\(error)")
+        }
+    }
+}

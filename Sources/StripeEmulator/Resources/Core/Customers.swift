@@ -1,0 +1,143 @@
+import StripeEngine
+import StripeWire
+
+/// `/v1/customers`: create, retrieve, update, delete, list, search, and the customer's payment methods.
+enum Customers {
+    static func register(_ r: inout APIRouter) {
+        r.post("/v1/customers", create)
+        r.get("/v1/customers", list)
+        r.get("/v1/customers/search", search)
+        r.get("/v1/customers/{customer}", retrieve)
+        r.post("/v1/customers/{customer}", update)
+        r.delete("/v1/customers/{customer}", delete)
+        r.get("/v1/customers/{customer}/payment_methods", PaymentMethods.listForCustomer)
+        r.get("/v1/customers/{customer}/payment_methods/{payment_method}", PaymentMethods.retrieveForCustomer)
+    }
+
+    /// A live customer, or 404.
+    static func live(_ id: String, _ req: APIRequest, param: String? = "id") throws -> JSONValue {
+        try req.store.get(id, type: "customer", param: param)
+    }
+
+    static func create(_ req: inout APIRequest) throws -> JSONValue {
+        let id = try req.newID("cus")
+        var c = CustomerObject.new(id: id, created: req.now)
+        if let clock = try req.params.nonEmpty("test_clock") {
+            let clockObject = try req.store.get(clock, type: "test_helpers.test_clock", noun: "test clock", param: "test_clock")
+            c["test_clock"] = .string(clock)
+            c["created"] = clockObject["frozen_time"]
+        }
+        try apply(&req, to: &c, creating: true)
+        if req.settings.strictClocks, let clock = c["test_clock"].stringValue,
+           try req.store.all(type: "customer", filters: [.field("test_clock", equals: .string(clock))]).count >= 3 {
+            throw StripeError.invalidRequest("A test clock can have at most 3 customers (strict clocks are on).", param: "test_clock")
+        }
+        try req.store.insert(c, type: "customer")
+        let created = try EventLog.emit(req.ledger, type: "customer.created", object: c, previous: nil)
+        if let pm = try req.params.nonEmpty("payment_method") {
+            let attached = try PaymentMethods.attach(pm, to: id, &req, param: "payment_method")
+            if c["invoice_settings"]["default_payment_method"].stringValue == pm {
+                c["invoice_settings"]["default_payment_method"] = attached["id"]
+                try req.store.update(c)
+                try EventLog.replaceObject(req.ledger, eventID: created, with: c)
+            }
+        }
+        return c
+    }
+
+    /// The fields create and update share.
+    static func apply(_ req: inout APIRequest, to c: inout JSONValue, creating: Bool) throws {
+        if req.params.has("source") {
+            throw StripeError.invalidRequest(
+                "The legacy Sources API (`source`) is not emulated. Attach a PaymentMethod instead (`payment_method`, or POST /v1/payment_methods/{id}/attach).",
+                param: "source")
+        }
+        for f in ["description", "email", "name", "phone", "business_name", "individual_name"] {
+            try c.setString(f, from: &req.params)
+        }
+        if let email = c["email"].stringValue, email.count > 512 {
+            throw StripeError.invalidRequest("Invalid email address: too long (at most 512 characters).", param: "email")
+        }
+        if let a = try Address.read(&req.params, ["address"]) { c["address"] = a }
+        if let s = try Address.shipping(&req.params, ["shipping"]) { c["shipping"] = s }
+        if req.params.has("balance") { c["balance"] = .int(try req.params.int("balance") ?? 0) }
+        if let p = try req.params.string("invoice_prefix") {
+            guard p.count >= 3, p.count <= 12, p.allSatisfy({ $0.isASCII && ($0.isUppercase || $0.isNumber) }) else {
+                throw StripeError.invalidRequest("Invalid invoice_prefix: it must be 3 to 12 uppercase letters or digits.", param: "invoice_prefix")
+            }
+            c["invoice_prefix"] = .string(p)
+        }
+        try c.setInt("next_invoice_sequence", from: &req.params)
+        try c.setStrings("preferred_locales", from: &req.params)
+        if let t = try req.params.choice("tax_exempt", in: ["none", "exempt", "reverse"]) { c["tax_exempt"] = .string(t) }
+        c["metadata"] = try Metadata.apply(&req.params, to: c["metadata"])
+        if let pm = try req.params.string("invoice_settings", "default_payment_method") {
+            if pm.isEmpty {
+                c["invoice_settings"]["default_payment_method"] = nil
+            } else {
+                let id = c["id"].stringValue!
+                // A payment method must be attached to this customer to become its default.
+                let resolved: String
+                if creating, req.params.raw(["payment_method"])?.stringValue == pm {
+                    resolved = pm  // attached just after the insert, below
+                } else {
+                    let stored = try PaymentMethods.live(pm, &req, param: "invoice_settings[default_payment_method]")
+                    guard stored["customer"].stringValue == id else {
+                        throw StripeError.invalidRequest(
+                            "The customer does not have a payment method with the ID \(pm). The payment method must be attached to the customer.",
+                            param: "invoice_settings[default_payment_method]", code: "resource_missing")
+                    }
+                    resolved = stored["id"].stringValue!
+                }
+                c["invoice_settings"]["default_payment_method"] = .string(resolved)
+            }
+        }
+        if let f = try req.params.string("invoice_settings", "footer") {
+            c["invoice_settings"]["footer"] = f.isEmpty ? .null : .string(f)
+        }
+    }
+
+    static func retrieve(_ req: inout APIRequest) throws -> JSONValue {
+        let id = req.pathParam()
+        guard let row = try req.store.find(id), row.type == "customer" else { throw StripeError.noSuch("customer", id) }
+        return row.deleted ? deletedStub(id, "customer") : row.object
+    }
+
+    static func update(_ req: inout APIRequest) throws -> JSONValue {
+        var c = try live(req.pathParam(), req)
+        if req.params.has("default_source") {
+            throw StripeError.invalidRequest("The legacy Sources API (`default_source`) is not emulated; set invoice_settings[default_payment_method].",
+                                             param: "default_source")
+        }
+        let before = c
+        try apply(&req, to: &c, creating: false)
+        try req.store.update(c)
+        try req.ledger.emitUpdate("customer.updated", before: before, after: c)
+        return c
+    }
+
+    static func delete(_ req: inout APIRequest) throws -> JSONValue {
+        let id = req.pathParam()
+        let customer = try live(id, req)
+        let ledger = req.ledger
+        // Deleting a customer ends its subscriptions at once, as on Stripe.
+        for var sub in try req.store.all(type: "subscription", filters: [.column("customer", id)])
+        where !["canceled", "incomplete_expired"].contains(sub["status"].stringValue ?? "") {
+            try SubscriptionEngine.cancelNow(&sub, reason: nil, ledger)
+        }
+        try req.store.markDeleted(id)
+        try ledger.emit("customer.deleted", customer)
+        return deletedStub(id, "customer")
+    }
+
+    static func list(_ req: inout APIRequest) throws -> JSONValue {
+        var (page, filters) = try req.listPage()
+        if let email = try req.params.nonEmpty("email") { filters.append(.field("email", equals: .string(email))) }
+        if let clock = try req.params.nonEmpty("test_clock") { filters.append(.field("test_clock", equals: .string(clock))) }
+        return try req.store.list(type: "customer", filters: filters, page: page, url: "/v1/customers", noun: "customer")
+    }
+
+    static func search(_ req: inout APIRequest) throws -> JSONValue {
+        try req.search(type: "customer", url: "/v1/customers/search")
+    }
+}

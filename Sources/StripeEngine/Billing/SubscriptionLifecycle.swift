@@ -1,0 +1,170 @@
+import StripeWire
+
+/// The timed life of a subscription: trial ends, renewals, scheduled cancellation, expiry of an
+/// unpaid first invoice, and its reaction to each payment outcome.
+extension SubscriptionEngine {
+    package static let live: Set<String> = ["active", "trialing", "past_due", "unpaid"]
+
+    /// Scheduled at `trial_end - 3 days`.
+    package static func trialWillEnd(_ id: String, _ ledger: inout Ledger) throws {
+        guard let sub = try ledger.store.find(id)?.object, sub["status"] == "trialing" else { return }
+        try ledger.emit("customer.subscription.trial_will_end", sub)
+    }
+
+    /// Scheduled at the period end: cancel if asked to, end the trial, or start the next period
+    /// with its invoice (finalized and charged about an hour later).
+    package static func renew(_ id: String, _ ledger: inout Ledger) throws {
+        guard var sub = try ledger.store.find(id)?.object, live.contains(sub["status"].stringValue ?? "") else { return }
+        let now = try ledger.now(for: sub)
+        let end = periodEnd(sub)
+        if sub["cancel_at_period_end"] == true || (sub["cancel_at"].intValue.map { $0 <= end } ?? false) {
+            try cancelNow(&sub, reason: "cancellation_requested", ledger)
+            return
+        }
+        if sub["status"] == "trialing", !(try hasPaymentMethod(sub, ledger)) {
+            switch sub["trial_settings"]["end_behavior"]["missing_payment_method"].stringValue ?? "create_invoice" {
+            case "cancel":
+                try cancelNow(&sub, reason: nil, ledger)
+                return
+            case "pause":
+                let before = sub
+                sub["status"] = "paused"
+                try save(sub, ledger)
+                try ledger.emitUpdate("customer.subscription.updated", before: before, after: sub)
+                try ledger.emit("customer.subscription.paused", sub)
+                return
+            default:
+                break
+            }
+        }
+        try startNextPeriod(&sub, from: end, now: now, billingReason: "subscription_cycle", ledger)
+    }
+
+    /// Moves to the period starting at `start` and bills it (draft now, finalized in an hour).
+    package static func startNextPeriod(_ sub: inout JSONValue, from start: Int, now: Int, billingReason: String,
+                                _ ledger: Ledger, resetAnchor: Bool = false) throws {
+        let before = sub
+        let oldPeriod = (periodStart(sub), periodEnd(sub))
+        let recurring = items(sub).first?["price"]["recurring"] ?? .null
+        if resetAnchor { sub["billing_cycle_anchor"] = .int(start) }
+        let anchor = sub["billing_cycle_anchor"].intValue ?? start
+        let newEnd = PriceMath.periodEnd(start: start, recurring: recurring, anchor: anchor)
+        setPeriod(&sub, start: start, end: newEnd)
+        if sub["status"] == "trialing" || sub["status"] == "paused" { sub["status"] = "active" }
+        try save(sub, ledger)
+        let updated = try ledger.emitUpdate("customer.subscription.updated", before: before, after: sub)
+        try invoicePeriod(&sub, period: (start, newEnd), invoicePeriod: oldPeriod, billingReason: billingReason, now: now, ledger)
+        // Stripe's update event already shows the renewal invoice as `latest_invoice`.
+        if let updated { try EventLog.amend(ledger, eventID: updated, before: before, after: sub) }
+        try scheduleLife(sub, ledger, now: now)
+    }
+
+    /// A draft invoice for the period plus the subscription's pending items.
+    @discardableResult
+    package static func invoicePeriod(_ sub: inout JSONValue, period: (Int, Int), invoicePeriod: (Int, Int), billingReason: String,
+                              now: Int, _ ledger: Ledger) throws -> JSONValue {
+        let customer = try ledger.store.get(sub["customer"].stringValue!, type: "customer")
+        let lines = try periodLines(sub, period: period, trial: false, ledger)
+        let pending = try Invoicing.pendingItems(ledger, customer: customer["id"].stringValue!, subscription: sub["id"].stringValue!)
+        let invoice = try Invoicing.createDraft(
+            ledger, customer: customer, subscription: sub, billingReason: billingReason, lines: lines, pendingItems: pending,
+            period: invoicePeriod, now: now, autoAdvance: true,
+            collectionMethod: sub["collection_method"].stringValue ?? "charge_automatically",
+            daysUntilDue: sub["days_until_due"].intValue, currency: sub["currency"].stringValue ?? "usd")
+        sub["latest_invoice"] = invoice["id"]
+        try ledger.store.update(sub)
+        return invoice
+    }
+
+    /// Scheduled at a mid-period `cancel_at`.
+    package static func cancelScheduled(_ id: String, _ ledger: inout Ledger) throws {
+        guard var sub = try ledger.store.find(id)?.object, live.contains(sub["status"].stringValue ?? "") else { return }
+        try cancelNow(&sub, reason: "cancellation_requested", ledger)
+    }
+
+    /// Scheduled 23 hours after creation: an unpaid first invoice expires the subscription.
+    package static func expireIncomplete(_ id: String, _ ledger: inout Ledger) throws {
+        guard var sub = try ledger.store.find(id)?.object, sub["status"] == "incomplete" else { return }
+        if let invoiceID = sub["latest_invoice"].stringValue, var invoice = try ledger.store.find(invoiceID)?.object,
+           invoice["status"] == "open" {
+            try Invoicing.void(&invoice, ledger)
+        }
+        let before = sub
+        sub["status"] = "incomplete_expired"
+        sub["ended_at"] = .int(try ledger.now(for: sub))
+        try Scheduler.cancelAll(ledger, target: id)
+        try save(sub, ledger)
+        try ledger.emitUpdate("customer.subscription.updated", before: before, after: sub)
+    }
+
+    /// Ends the subscription now: `customer.subscription.deleted`; its open invoices stop being retried.
+    package static func cancelNow(_ sub: inout JSONValue, reason: String?, _ ledger: Ledger, invoiceNow: Bool = false,
+                          prorate: Bool = false) throws {
+        let now = try ledger.now(for: sub)
+        let id = sub["id"].stringValue!
+        if prorate, sub["status"] != "trialing" {
+            try Prorations.credit(sub: sub, at: now, ledger)
+        }
+        sub["status"] = "canceled"
+        if sub["canceled_at"].isNull { sub["canceled_at"] = .int(now) }
+        sub["ended_at"] = .int(now)
+        if let reason { sub["cancellation_details"]["reason"] = .string(reason) }
+        try Scheduler.cancelAll(ledger, target: id)
+        for var open in try ledger.store.all(type: "invoice", filters: [.field("parent.subscription_details.subscription", equals: .string(id)),
+                                                                         .field("status", equals: "open")]) {
+            open["auto_advance"] = false
+            open["next_payment_attempt"] = nil
+            try ledger.store.update(open)
+            try Scheduler.cancelAll(ledger, target: open["id"].stringValue!)
+        }
+        try save(sub, ledger)
+        try ledger.emit("customer.subscription.deleted", sub)
+        if invoiceNow {
+            let pending = try Invoicing.pendingItems(ledger, customer: sub["customer"].stringValue!, subscription: id)
+            if !pending.isEmpty {
+                let customer = try ledger.store.get(sub["customer"].stringValue!, type: "customer")
+                var invoice = try Invoicing.createDraft(
+                    ledger, customer: customer, subscription: sub, billingReason: "subscription_cycle", lines: [],
+                    pendingItems: pending, period: (now, now), now: now, autoAdvance: false,
+                    currency: sub["currency"].stringValue ?? "usd")
+                try Invoicing.finalize(&invoice, ledger)
+                _ = try Invoicing.collect(&invoice, ledger, offSession: true)
+                sub["latest_invoice"] = invoice["id"]
+                try ledger.store.update(sub)
+            }
+        }
+    }
+
+    /// How the subscription follows a payment attempt on one of its invoices.
+    package static func afterCollection(invoice: JSONValue, result: Invoicing.Collection, _ ledger: Ledger) throws {
+        guard let subID = subscriptionID(of: invoice), var sub = try ledger.store.find(subID)?.object else { return }
+        let before = sub
+        let status = sub["status"].stringValue ?? ""
+        let now = try ledger.now(for: sub)
+        switch result {
+        case .paid, .nothingDue:
+            guard invoice["status"] == "paid" else { return }
+            switch status {
+            case "incomplete":
+                sub["status"] = "active"
+                try Scheduler.cancel(ledger, .incompleteExpiry, target: subID)
+                try save(sub, ledger)
+                try scheduleLife(sub, ledger, now: now)
+            case "past_due", "unpaid":
+                sub["status"] = "active"
+                try save(sub, ledger)
+            default:
+                return
+            }
+            try ledger.emitUpdate("customer.subscription.updated", before: before, after: sub)
+        case .failed, .requiresAction:
+            guard invoice["billing_reason"] != "subscription_create" else { return }
+            if status == "active" || status == "trialing" {
+                sub["status"] = "past_due"
+                try save(sub, ledger)
+                try ledger.emitUpdate("customer.subscription.updated", before: before, after: sub)
+            }
+            try Dunning.afterFailure(invoice: invoice, ledger)
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import StripeWire
+
+/// What a customer can do in the Billing Portal: the page and the control API both call these,
+/// and each makes the same API changes (and so the same events) as on Stripe.
+package enum PortalActions {
+    package enum Action: Equatable {
+        case cancel(subscription: String, reason: String?, comment: String?)
+        case undoCancel(subscription: String)
+        case switchPlan(subscription: String, price: String)
+        case updateCard(Card)
+    }
+
+    package struct Refused: Error {
+        package let message: String
+    }
+
+    package static func perform(_ action: Action, session: JSONValue, _ ledger: Ledger) throws -> String {
+        let customerID = session["customer"].stringValue ?? ""
+        let config = try ledger.store.find(session["configuration"].stringValue ?? "")?.object ?? PortalConfiguration.defaultFeatures()
+        let features = config["features"].isNull ? config : config["features"]
+        func subscription(_ id: String) throws -> JSONValue {
+            guard let s = try ledger.store.find(id)?.object, s["object"] == "subscription", s["customer"].stringValue == customerID else {
+                throw Refused(message: "That subscription does not belong to this customer.")
+            }
+            return s
+        }
+        switch action {
+        case .cancel(let id, let reason, let comment):
+            guard features["subscription_cancel"]["enabled"] == true else { throw Refused(message: "Cancelling is turned off in this portal.") }
+            var sub = try subscription(id)
+            if let reason {
+                let allowed = features["subscription_cancel"]["cancellation_reason"]["options"].arrayValue?.compactMap(\.stringValue) ?? []
+                guard allowed.contains(reason) else { throw Refused(message: "Unknown cancellation reason '\(reason)'.") }
+            }
+            if features["subscription_cancel"]["mode"] == "immediately" {
+                if let reason { sub["cancellation_details"]["feedback"] = .string(reason) }
+                if let comment { sub["cancellation_details"]["comment"] = .string(comment) }
+                try SubscriptionEngine.cancelNow(&sub, reason: "cancellation_requested", ledger,
+                                                 prorate: features["subscription_cancel"]["proration_behavior"] != "none")
+                return "Your subscription has been canceled."
+            }
+            var change = SubscriptionChange()
+            change.cancelAtPeriodEnd = true
+            change.cancellationReason = .some("cancellation_requested")
+            if let reason { change.cancellationFeedback = .some(reason) }
+            if let comment { change.cancellationComment = .some(comment) }
+            try SubscriptionEngine.update(&sub, change, ledger)
+            return "Your subscription will end on \(PriceMath.date(SubscriptionEngine.periodEnd(sub)))."
+        case .undoCancel(let id):
+            var sub = try subscription(id)
+            guard sub["cancel_at_period_end"] == true else { throw Refused(message: "This subscription is not set to cancel.") }
+            var change = SubscriptionChange()
+            change.cancelAtPeriodEnd = false
+            try SubscriptionEngine.update(&sub, change, ledger)
+            return "Your subscription will renew."
+        case .switchPlan(let id, let priceID):
+            guard features["subscription_update"]["enabled"] == true else { throw Refused(message: "Changing plans is turned off in this portal.") }
+            var sub = try subscription(id)
+            guard let price = try ledger.store.find(priceID)?.object, price["object"] == "price", price["active"] != false else {
+                throw Refused(message: "That plan is not available.")
+            }
+            guard allowedPrices(features, sub: sub, ledger).contains(where: { $0["id"] == price["id"] }) else {
+                throw Refused(message: "That plan is not offered in this portal.")
+            }
+            var change = SubscriptionChange()
+            change.items = [SubscriptionChange.Item(id: SubscriptionEngine.items(sub).first?["id"].stringValue, price: price)]
+            change.prorationBehavior = features["subscription_update"]["proration_behavior"].stringValue ?? "create_prorations"
+            if sub["status"] == "trialing", features["subscription_update"]["trial_update_behavior"] == "end_trial" { change.trialEnd = .now }
+            try SubscriptionEngine.update(&sub, change, ledger)
+            let product = try SubscriptionEngine.product(of: price, ledger)
+            return "You are now on \(product["name"].stringValue ?? "the new plan")."
+        case .updateCard(let card):
+            guard features["payment_method_update"]["enabled"] == true else { throw Refused(message: "Updating cards is turned off in this portal.") }
+            if let decline = card.behavior.declineOnAttach { throw Refused(message: decline.message) }
+            let now = try ledger.now(clock: nil)
+            var pm = PaymentMethodObject.card(id: try ledger.newID("pm"), card: card, now: now)
+            pm["customer"] = .string(customerID)
+            try ledger.store.insert(pm, type: "payment_method", hidden: card.hidden)
+            try ledger.emit("payment_method.attached", pm)
+            var customer = try ledger.store.get(customerID, type: "customer")
+            let before = customer
+            customer["invoice_settings"]["default_payment_method"] = pm["id"]
+            try ledger.store.update(customer)
+            try ledger.emitUpdate("customer.updated", before: before, after: customer)
+            for var sub in try ledger.store.all(type: "subscription", filters: [.column("customer", customerID)])
+            where SubscriptionEngine.live.contains(sub["status"].stringValue ?? "") && !sub["default_payment_method"].isNull {
+                var change = SubscriptionChange()
+                change.defaultPaymentMethod = .some(pm["id"].stringValue)
+                try SubscriptionEngine.update(&sub, change, ledger)
+            }
+            return "Your card ending in \(card.last4) is now on file."
+        }
+    }
+
+    /// The prices a subscription may switch to: those the configuration lists, or else every
+    /// active recurring price with the same interval and currency.
+    package static func allowedPrices(_ features: JSONValue, sub: JSONValue, _ ledger: Ledger) -> [JSONValue] {
+        let current = SubscriptionEngine.items(sub).first?["price"] ?? .null
+        if let products = features["subscription_update"]["products"].arrayValue {
+            let ids = Set(products.flatMap { $0["prices"].arrayValue?.compactMap(\.stringValue) ?? [] })
+            return ids.sorted().compactMap { (try? ledger.store.find($0))??.object }
+        }
+        let all = (try? ledger.store.all(type: "price", filters: [.field("type", equals: "recurring"), .field("active", equals: .bool(true))])) ?? []
+        return all.filter {
+            $0["currency"] == current["currency"] && $0["recurring"]["interval"] == current["recurring"]["interval"]
+                && $0["recurring"]["interval_count"] == current["recurring"]["interval_count"]
+        }.sorted { ($0["unit_amount"].intValue ?? 0) < ($1["unit_amount"].intValue ?? 0) }
+    }
+}

@@ -1,0 +1,191 @@
+import GRDB
+import Synchronization
+
+/// Where the fake Stripe keeps its state: one SQLite database holding every tenant.
+///
+/// A file (WAL mode, so reads never wait for the writer) for a fake that survives restarts, or a
+/// private in-memory database for a test or a scenario. Every API write runs in one transaction
+/// together with its idempotency record, so a request is either entirely applied or not at all.
+public struct EmulatorDatabase: Sendable {
+    public let writer: any DatabaseWriter
+    /// API writes in flight (see ``writeRequest(_:)``).
+    private let requestWrites = WriteCount()
+
+    /// A private in-memory database.
+    public static func inMemory() throws -> EmulatorDatabase {
+        try EmulatorDatabase(writer: DatabaseQueue(configuration: configuration()))
+    }
+
+    /// A database file, created when missing.
+    public static func file(_ path: String) throws -> EmulatorDatabase {
+        try EmulatorDatabase(writer: DatabasePool(path: path, configuration: configuration()))
+    }
+
+    /// Runs a read-only API request synchronously, on the caller's thread.
+    ///
+    /// In memory, the database is a serial queue: nothing can write while the block runs, so the
+    /// block reads without GRDB's read-only transaction (four statements per read, which cost
+    /// more than the lookup itself). A file is a pool whose readers need the transaction for a
+    /// consistent snapshot while a writer commits.
+    package func readRequest<T>(_ block: (Database) throws -> T) throws -> T {
+        if let queue = writer as? DatabaseQueue { return try queue.unsafeRead(block) }
+        return try writer.read(block)
+    }
+
+    /// Runs a writing API request in one transaction.
+    ///
+    /// In memory, when no other request is writing, on the caller's thread: a lone client (a
+    /// test suite, a billing flow) then pays no hand-off to GRDB's queue and back, about a tenth
+    /// of a small write. When requests write concurrently they queue on the writer as usual,
+    /// which lets the event loops go on parsing meanwhile (blocking them there halved throughput
+    /// at 8 clients). A file database always queues: its readers must not wait behind a writer
+    /// that holds an event loop.
+    package func writeRequest<T: Sendable>(_ block: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        guard let queue = writer as? DatabaseQueue else { return try await writer.write(block) }
+        let alone = requestWrites.enter() == 1
+        defer { requestWrites.leave() }
+        return alone ? try Self.writeNow(queue, block) : try await queue.write(block)
+    }
+
+    /// Not async on purpose: from an async function the compiler picks GRDB's async `write`,
+    /// which hops to the writer's queue; here the synchronous one runs on the caller's thread.
+    private static func writeNow<T>(_ queue: DatabaseQueue, _ block: (Database) throws -> T) throws -> T {
+        try queue.write(block)
+    }
+
+    package init(writer: any DatabaseWriter) throws {
+        self.writer = writer
+        try Self.migrator.migrate(writer)
+    }
+
+    package static func configuration() -> Configuration {
+        var c = Configuration()
+        c.prepareDatabase { db in
+            // Stripe objects and their events are a few KB each: larger pages avoid overflow chains.
+            try db.execute(sql: "PRAGMA page_size = 16384")
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // Statement journals (and any other temporary data) stay in memory: past 64 KiB
+            // SQLite spills them to a file in /var/tmp, which a long clock advance (one
+            // transaction) did thousands of times, each a pwrite.
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
+        }
+        return c
+    }
+
+    package static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE objects (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    account TEXT NOT NULL,
+                    id TEXT NOT NULL,
+                    type TEXT NOT NULL,
+                    created INTEGER NOT NULL,
+                    customer TEXT,
+                    deleted INTEGER NOT NULL DEFAULT 0,
+                    data TEXT NOT NULL,
+                    private TEXT
+                );
+                CREATE UNIQUE INDEX objects_id ON objects(account, id);
+                CREATE INDEX objects_list ON objects(account, type, deleted, created, seq);
+                CREATE INDEX objects_customer ON objects(account, customer, type, created, seq);
+                CREATE TABLE id_counters (
+                    account TEXT NOT NULL,
+                    prefix TEXT NOT NULL,
+                    value INTEGER NOT NULL,
+                    PRIMARY KEY (account, prefix)
+                ) WITHOUT ROWID;
+                CREATE TABLE idempotency_keys (
+                    account TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    fingerprint TEXT NOT NULL,
+                    status INTEGER NOT NULL,
+                    body BLOB NOT NULL,
+                    created INTEGER NOT NULL,
+                    PRIMARY KEY (account, key)
+                ) WITHOUT ROWID;
+                CREATE TABLE account_clocks (
+                    account TEXT PRIMARY KEY,
+                    frozen_time INTEGER,
+                    offset INTEGER NOT NULL DEFAULT 0
+                ) WITHOUT ROWID;
+                """)
+        }
+        m.registerMigration("v2-billing") { db in
+            try db.execute(sql: """
+                CREATE TABLE due_work (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    account TEXT NOT NULL,
+                    clock TEXT NOT NULL,
+                    due INTEGER NOT NULL,
+                    kind TEXT NOT NULL,
+                    target TEXT NOT NULL,
+                    payload TEXT
+                );
+                CREATE INDEX due_work_next ON due_work(account, clock, due, seq);
+                CREATE INDEX due_work_target ON due_work(account, target, kind);
+                CREATE INDEX objects_event_type ON objects(account, type, json_extract(data, '$.type'))
+                    WHERE type = 'event';
+                CREATE TABLE account_settings (
+                    account TEXT PRIMARY KEY,
+                    data TEXT NOT NULL
+                ) WITHOUT ROWID;
+                """)
+        }
+        m.registerMigration("v3-webhooks") { db in
+            try db.execute(sql: """
+                CREATE TABLE webhook_deliveries (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    account TEXT NOT NULL,
+                    event_id TEXT NOT NULL,
+                    event_type TEXT NOT NULL,
+                    endpoint_id TEXT NOT NULL,
+                    due INTEGER NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    state TEXT NOT NULL DEFAULT 'pending',
+                    created INTEGER NOT NULL
+                );
+                CREATE INDEX webhook_deliveries_due ON webhook_deliveries(state, account, due, seq);
+                CREATE TABLE webhook_attempts (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    account TEXT NOT NULL,
+                    delivery INTEGER NOT NULL,
+                    event_id TEXT NOT NULL,
+                    event_type TEXT NOT NULL,
+                    endpoint_id TEXT NOT NULL,
+                    attempt INTEGER NOT NULL,
+                    at INTEGER NOT NULL,
+                    status_code INTEGER,
+                    error TEXT,
+                    outcome TEXT NOT NULL,
+                    duration_ms INTEGER NOT NULL,
+                    signature_timestamp INTEGER NOT NULL,
+                    duplicate INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE INDEX webhook_attempts_account ON webhook_attempts(account, seq);
+                """)
+        }
+        m.registerMigration("v4-event-type-column") { db in
+            try db.execute(sql: """
+                DROP INDEX objects_event_type;
+                ALTER TABLE objects ADD COLUMN tag TEXT;
+                UPDATE objects SET tag = json_extract(data, '$.type') WHERE type = 'event';
+                CREATE INDEX objects_tag ON objects(account, type, tag, created, seq) WHERE tag IS NOT NULL;
+                """)
+        }
+        m.registerMigration("v5-hosted-pages") { db in
+            // Hosted pages are opened without an API key: their URLs carry this alias of the account.
+            try db.execute(sql: "CREATE TABLE account_aliases (alias TEXT PRIMARY KEY, account TEXT NOT NULL) WITHOUT ROWID")
+        }
+        return m
+    }
+}
+
+/// How many API writes are in flight.
+package final class WriteCount: Sendable {
+    private let count = Atomic<Int>(0)
+    /// The count including this write.
+    package func enter() -> Int { count.wrappingAdd(1, ordering: .acquiringAndReleasing).newValue }
+    package func leave() { count.wrappingSubtract(1, ordering: .acquiringAndReleasing) }
+}

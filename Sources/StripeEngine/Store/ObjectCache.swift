@@ -1,0 +1,67 @@
+import StripeWire
+
+/// Objects one transaction has already parsed or written, so the billing engine can look an
+/// object up many times (a renewal reads its subscription, customer, price, product and invoice
+/// several times over) and parse its stored JSON once.
+///
+/// It lives exactly as long as the transaction that owns it (a request, a clock advance, a
+/// background pass) and every write of the transaction goes through the ``ObjectStore`` that
+/// holds it, so it can never be stale. It is bounded: a year-long clock advance touches every
+/// object of the account, so past `capacity` entries it starts over. Measured on `effinity bench
+/// clock` (a year of 1,000 monthly subscriptions in one transaction): 16,384 parsed objects and
+/// 1,024 recent renderings took the advance from 15.0 s to 10.7 s for 47 MiB more memory; 65,536
+/// objects cost 234 MiB more and ran slower (11.6 s).
+package final class ObjectCache {
+    private var rows: [String: ObjectStore.Row] = [:]
+    /// The bytes each object was last written as, with the value they render: an event about
+    /// an object just saved embeds these bytes instead of serializing the object a second time.
+    private var rendered: [String: (object: JSONValue, bytes: [UInt8])] = [:]
+    /// How many parsed objects it keeps: objects a clock advance reads again a period later
+    /// must still be there, so this is the large one.
+    package let capacity: Int
+    /// How many rendered objects and event envelopes it keeps: they serve the event or response
+    /// that follows a write, so only the latest few matter.
+    package let recent: Int
+    /// The tenant's enabled webhook endpoints, read once per transaction for all its events;
+    /// forgotten whenever an endpoint (or anything deleted) is written.
+    package var enabledEndpoints: [JSONValue]?
+    /// The events this transaction emitted, without their objects (see ``EventLog/Envelope``).
+    private var events: [String: EventLog.Envelope] = [:]
+
+    package init(capacity: Int = 16_384, recent: Int = 1024) {
+        self.capacity = capacity
+        self.recent = recent
+    }
+
+    package func row(_ id: String) -> ObjectStore.Row? { rows[id] }
+
+    package func remember(_ id: String, _ row: ObjectStore.Row) {
+        if rows.count >= capacity { rows.removeAll(keepingCapacity: true) }
+        rows[id] = row
+    }
+
+    package func event(_ id: String) -> EventLog.Envelope? { events[id] }
+
+    package func remember(_ envelope: EventLog.Envelope) {
+        if events.count >= recent { events.removeAll(keepingCapacity: true) }
+        events[envelope.id] = envelope
+    }
+
+    package func forget(_ id: String) {
+        rows[id] = nil
+        rendered[id] = nil
+        events[id] = nil
+    }
+
+    package func remember(_ id: String, rendered object: JSONValue, as bytes: [UInt8]) {
+        if rendered.count >= recent { rendered.removeAll(keepingCapacity: true) }
+        rendered[id] = (object, bytes)
+    }
+
+    /// The bytes `object` was last written as, if it is still exactly that value (usually the
+    /// same storage, so the comparison is a pointer check).
+    package func bytes(of object: JSONValue) -> [UInt8]? {
+        guard let id = object["id"].stringValue, let r = rendered[id], r.object == object else { return nil }
+        return r.bytes
+    }
+}

@@ -1,0 +1,261 @@
+import GRDB
+import StripeWire
+
+/// One tenant's Stripe objects inside one open transaction.
+///
+/// Objects are stored as the JSON Stripe would render, with a few columns lifted out for
+/// indexed lookups (type, creation time, customer). Every query is scoped to the account, so
+/// tenants never see each other.
+package struct ObjectStore {
+    package let db: Database
+    package let account: String
+    /// The transaction's parsed objects, if it keeps them (see ``ObjectCache``).
+    package var cache: ObjectCache? = nil
+
+    package init(db: Database, account: String, cache: ObjectCache? = nil) {
+        self.db = db
+        self.account = account
+        self.cache = cache
+    }
+
+    package struct Row {
+        package let type: String
+        package let deleted: Bool
+        package let object: JSONValue
+    }
+
+    package func find(_ id: String) throws -> Row? {
+        if let cached = cache?.row(id) { return cached }
+        let account = self.account
+        guard let row = try GRDB.Row.fetchOne(
+            db.cachedStatement(sql: "SELECT type, deleted, data FROM objects WHERE account = ? AND id = ?"),
+            arguments: [account, id]) else { return nil }
+        let data: String = row["data"]
+        let found = Row(type: row["type"], deleted: row["deleted"], object: try JSONParser.parse(data))
+        if let cache {
+            cache.remember(id, found)
+            // The stored text is what the writer renders for the parsed value: a response that
+            // returns the object as found sends these bytes instead of serializing it again.
+            cache.remember(id, rendered: found.object, as: Array(data.utf8))
+        }
+        return found
+    }
+
+    /// The live object of this type, or Stripe's 404 `No such <noun>: '<id>'`.
+    package func get(_ id: String, type: String, noun: String? = nil, param: String? = "id") throws -> JSONValue {
+        guard let row = try find(id), row.type == type, !row.deleted else {
+            throw StripeError.noSuch(noun ?? type.replacingOccurrences(of: "_", with: " "), id, param: param)
+        }
+        return row.object
+    }
+
+    /// Stores a new object. `hidden` is state real Stripe keeps but never renders (a card's full
+    /// number, which test behaviour it has); it is never part of a response.
+    package func insert(_ object: JSONValue, type: String, hidden: JSONValue? = nil) throws {
+        let bytes = JSONWriter.data(object)
+        try insert(rendered: bytes, id: object["id"].stringValue ?? "", type: type, created: object["created"].intValue ?? 0,
+                   customer: object["customer"].stringValue, hidden: hidden,
+                   // Events are listed by their type: it is lifted into an indexed column.
+                   tag: type == "event" ? object["type"].stringValue : nil)
+        // Events are written once and rarely read back in the same transaction: not kept.
+        if type != "event", let cache {
+            cache.remember(id(of: object), Row(type: type, deleted: false, object: object))
+            cache.remember(id(of: object), rendered: object, as: bytes)
+            if type == "webhook_endpoint" { cache.enabledEndpoints = nil }
+        }
+    }
+
+    /// Stores a new object already serialized (an event assembled around an object's stored bytes).
+    package func insert(rendered bytes: [UInt8], id: String, type: String, created: Int, customer: String?, hidden: JSONValue? = nil,
+                tag: String?) throws {
+        let account = self.account
+        let data = String(decoding: bytes, as: UTF8.self)
+        let hiddenText = hidden.map { JSONWriter.string($0) }
+        try db.cachedStatement(sql: """
+            INSERT INTO objects (account, id, type, created, customer, data, private, tag) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [account, id, type, created, customer, data, hiddenText, tag])
+    }
+
+    private func id(of object: JSONValue) -> String { object["id"].stringValue ?? "" }
+
+    /// One string field of a stored object: from the transaction's parsed copy when it has one,
+    /// else read by SQLite without parsing the whole object (a dotted path reaches into objects).
+    package func stringField(_ id: String, _ path: String) throws -> String? {
+        if let row = cache?.row(id) { return row.object[path: path].stringValue }
+        let account = self.account
+        return try String.fetchOne(db.cachedStatement(sql: "SELECT json_extract(data, '$.' || ?) FROM objects WHERE account = ? AND id = ?"),
+                                   arguments: [path, account, id])
+    }
+
+    package func intField(_ id: String, _ path: String) throws -> Int? {
+        if let row = cache?.row(id) { return row.object[path: path].intValue }
+        let account = self.account
+        return try Int.fetchOne(db.cachedStatement(sql: "SELECT json_extract(data, '$.' || ?) FROM objects WHERE account = ? AND id = ?"),
+                                arguments: [path, account, id])
+    }
+
+    package func hidden(_ id: String) throws -> JSONValue {
+        let account = self.account
+        guard let text = try String.fetchOne(db.cachedStatement(sql: "SELECT private FROM objects WHERE account = ? AND id = ?"),
+                                             arguments: [account, id]) else { return .null }
+        return try JSONParser.parse(text)
+    }
+
+    package func setHidden(_ id: String, _ value: JSONValue) throws {
+        let account = self.account
+        let text = JSONWriter.string(value)
+        try db.cachedStatement(sql: "UPDATE objects SET private = ? WHERE account = ? AND id = ?").execute(arguments: [text, account, id])
+    }
+
+    package func update(_ object: JSONValue) throws {
+        let account = self.account
+        let id = object["id"].stringValue ?? ""
+        let customer = object["customer"].stringValue
+        let bytes = JSONWriter.data(object)
+        let data = String(decoding: bytes, as: UTF8.self)
+        try db.cachedStatement(sql: "UPDATE objects SET data = ?, customer = ? WHERE account = ? AND id = ?").execute(arguments: [data, customer, account, id])
+        if let cache {
+            if let row = cache.row(id) { cache.remember(id, Row(type: row.type, deleted: row.deleted, object: object)) }
+            cache.remember(id, rendered: object, as: bytes)
+            if object["object"] == "webhook_endpoint" { cache.enabledEndpoints = nil }
+        }
+    }
+
+    /// Rewrites an object's stored JSON with bytes assembled by the caller (an amended event);
+    /// its lifted columns stay as they are.
+    package func replaceData(of id: String, with bytes: [UInt8]) throws {
+        let account = self.account
+        let data = String(decoding: bytes, as: UTF8.self)
+        try db.cachedStatement(sql: "UPDATE objects SET data = ? WHERE account = ? AND id = ?").execute(arguments: [data, account, id])
+        cache?.forget(id)
+    }
+
+    package func markDeleted(_ id: String) throws {
+        let account = self.account
+        try db.cachedStatement(sql: "UPDATE objects SET deleted = 1 WHERE account = ? AND id = ?").execute(arguments: [account, id])
+        cache?.forget(id)
+        cache?.enabledEndpoints = nil
+    }
+
+    package func remove(_ id: String) throws {
+        let account = self.account
+        try db.cachedStatement(sql: "DELETE FROM objects WHERE account = ? AND id = ?").execute(arguments: [account, id])
+        cache?.forget(id)
+        cache?.enabledEndpoints = nil
+    }
+
+    /// Whether the account has a live object of this type (one index probe).
+    package func hasLive(type: String) throws -> Bool {
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM objects WHERE account = ? AND type = ? AND deleted = 0)"),
+                          arguments: [account, type]) ?? false
+    }
+
+    /// Every live object of a type matching the filters, oldest first (for search and engine sweeps).
+    package func all(type: String, filters: [ListFilter] = []) throws -> [JSONValue] {
+        var sql = "SELECT data FROM objects WHERE account = ? AND type = ? AND deleted = 0"
+        var args: [any DatabaseValueConvertible & Sendable] = [account, type]
+        for f in filters { sql += " AND " + f.sql; args.append(contentsOf: f.arguments) }
+        sql += " ORDER BY created, seq"
+        let rows = try String.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(args.map { $0 as (any DatabaseValueConvertible)? }))
+        return try rows.map { try JSONParser.parse($0) }
+    }
+
+    /// One page of a Stripe list, newest first, with an exact `has_more`.
+    package func list(type: String, filters: [ListFilter], page: ListPage, url: String, noun: String) throws -> JSONValue {
+        var sql = "SELECT data FROM objects WHERE account = ? AND type = ? AND deleted = 0"
+        var args: [any DatabaseValueConvertible & Sendable] = [account, type]
+        for f in filters { sql += " AND " + f.sql; args.append(contentsOf: f.arguments) }
+        var backward = false
+        if let cursor = page.startingAfter ?? page.endingBefore {
+            backward = page.startingAfter == nil
+            let param = backward ? "ending_before" : "starting_after"
+            let accountID = account
+            guard let anchor = try GRDB.Row.fetchOne(
+                db.cachedStatement(sql: "SELECT created, seq FROM objects WHERE account = ? AND id = ? AND type = ?"),
+                arguments: [accountID, cursor, type]) else {
+                throw StripeError.noSuch(noun, cursor, param: param)
+            }
+            let c: Int = anchor["created"], s: Int = anchor["seq"]
+            sql += backward ? " AND (created > ? OR (created = ? AND seq > ?))" : " AND (created < ? OR (created = ? AND seq < ?))"
+            args.append(contentsOf: [c, c, s])
+        }
+        sql += backward ? " ORDER BY created ASC, seq ASC" : " ORDER BY created DESC, seq DESC"
+        sql += " LIMIT ?"
+        args.append(page.limit + 1)
+        var rows = try String.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(args.map { $0 as (any DatabaseValueConvertible)? }))
+        let hasMore = rows.count > page.limit
+        if hasMore { rows.removeLast() }
+        if backward { rows.reverse() }
+        return [
+            "object": "list",
+            "data": .array(try rows.map { try JSONParser.parse($0) }),
+            "has_more": .bool(hasMore),
+            "url": .string(url),
+        ]
+    }
+}
+
+/// A SQL condition on the `objects` table (a lifted column or a `json_extract` of the data).
+package struct ListFilter: @unchecked Sendable {
+    package let sql: String
+    package let arguments: [any DatabaseValueConvertible & Sendable]
+
+    package static func column(_ name: String, _ value: String) -> ListFilter {
+        ListFilter(sql: "\(name) = ?", arguments: [value])
+    }
+
+    /// Equality on a field of the stored JSON (`$.product`).
+    package static func field(_ path: String, equals value: JSONValue) -> ListFilter {
+        switch value {
+        case .bool(let b): return ListFilter(sql: "json_extract(data, '$.\(path)') = ?", arguments: [b ? 1 : 0])
+        case .int(let i): return ListFilter(sql: "json_extract(data, '$.\(path)') = ?", arguments: [i])
+        case .null: return ListFilter(sql: "json_extract(data, '$.\(path)') IS NULL", arguments: [])
+        default: return ListFilter(sql: "json_extract(data, '$.\(path)') = ?", arguments: [value.stringValue ?? ""])
+        }
+    }
+
+    package static func field(_ path: String, in values: [String]) -> ListFilter {
+        let marks = values.map { _ in "?" }.joined(separator: ", ")
+        return ListFilter(sql: "json_extract(data, '$.\(path)') IN (\(marks))", arguments: values)
+    }
+
+    package static func created(_ op: String, _ value: Int) -> ListFilter {
+        ListFilter(sql: "created \(op) ?", arguments: [value])
+    }
+
+    package init(sql: String, arguments: [any DatabaseValueConvertible & Sendable]) {
+        self.sql = sql
+        self.arguments = arguments
+    }
+}
+
+/// The cursor part of a list request.
+package struct ListPage: Sendable {
+    package var limit = 10
+    package var startingAfter: String?
+    package var endingBefore: String?
+
+    package init(startingAfter: String? = nil, endingBefore: String? = nil) {
+        self.startingAfter = startingAfter
+        self.endingBefore = endingBefore
+    }
+}
+
+extension ObjectStore {
+    /// Forgets the account's objects and events (`POST /_emulator/reset`).
+    package static func deleteAccount(_ db: Database, account: String) throws {
+        try db.cachedStatement(sql: "DELETE FROM objects WHERE account = ?").execute(arguments: [account])
+    }
+
+    /// How many objects and events the account stores, and the bytes of their JSON.
+    package func storedSize() throws -> (objects: Int, bytes: Int) {
+        let row = try GRDB.Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(data)), 0) AS bytes FROM objects WHERE account = ?",
+                                        arguments: [account])
+        return (row?["n"] ?? 0, row?["bytes"] ?? 0)
+    }
+
+    /// The JSON of the `limit` most recently stored objects and events.
+    package func newestJSON(limit: Int) throws -> [String] {
+        try String.fetchAll(db, sql: "SELECT data FROM objects WHERE account = ? ORDER BY seq DESC LIMIT ?", arguments: [account, limit])
+    }
+}

@@ -1,0 +1,130 @@
+import GRDB
+import StripeWire
+
+/// All timed behaviour is scheduled work: a row per future action, keyed by clock and due time.
+///
+/// Advancing a clock runs every due item in time order, each seeing "now" as its due time, then
+/// returns. Nothing sleeps. The clock is a test clock id, or "" for the account's own clock.
+package enum Scheduler {
+    package enum Kind: String, CaseIterable {
+        case trialWillEnd = "subscription.trial_will_end"
+        case renew = "subscription.renew"
+        case cancelAt = "subscription.cancel_at"
+        case incompleteExpiry = "subscription.incomplete_expiry"
+        case dunningEnd = "subscription.dunning_end"
+        case finalizeInvoice = "invoice.finalize"
+        case retryInvoice = "invoice.retry"
+        case expireCheckout = "checkout.expire"
+    }
+
+    package struct Item {
+        package let seq: Int
+        package let clock: String
+        package let due: Int
+        package let kind: Kind
+        package let target: String
+    }
+
+    package static func schedule(_ ledger: Ledger, clock: String?, at due: Int, _ kind: Kind, target: String) throws {
+        let account = ledger.account
+        try ledger.db.cachedStatement(sql: "INSERT INTO due_work (account, clock, due, kind, target) VALUES (?, ?, ?, ?, ?)").execute(arguments: [account, clock ?? "", due, kind.rawValue, target])
+    }
+
+    package static func cancel(_ ledger: Ledger, _ kind: Kind, target: String) throws {
+        let account = ledger.account
+        try ledger.db.cachedStatement(sql: "DELETE FROM due_work WHERE account = ? AND target = ? AND kind = ?").execute(arguments: [account, target, kind.rawValue])
+    }
+
+    package static func cancelAll(_ ledger: Ledger, target: String) throws {
+        let account = ledger.account
+        try ledger.db.cachedStatement(sql: "DELETE FROM due_work WHERE account = ? AND target = ?").execute(arguments: [account, target])
+    }
+
+    /// Replaces any pending item of this kind for the target.
+    package static func reschedule(_ ledger: Ledger, clock: String?, at due: Int, _ kind: Kind, target: String) throws {
+        try cancel(ledger, kind, target: target)
+        try schedule(ledger, clock: clock, at: due, kind, target: target)
+    }
+
+    package static func pending(_ ledger: Ledger, target: String) throws -> [Item] {
+        let account = ledger.account
+        return try Row.fetchAll(ledger.db.cachedStatement(sql: "SELECT seq, clock, due, kind, target FROM due_work WHERE account = ? AND target = ? ORDER BY due, seq"),
+                                arguments: [account, target]).compactMap(item)
+    }
+
+    package static func item(_ row: Row) -> Item? {
+        guard let kind = Kind(rawValue: row["kind"]) else { return nil }
+        return Item(seq: row["seq"], clock: row["clock"], due: row["due"], kind: kind, target: row["target"])
+    }
+
+    /// The earliest due time on a clock, if any work is pending.
+    package static func nextDue(_ ledger: Ledger, clock: String) throws -> Int? {
+        let account = ledger.account
+        return try Int.fetchOne(ledger.db.cachedStatement(sql: "SELECT MIN(due) FROM due_work WHERE account = ? AND clock = ?"),
+                                arguments: [account, clock])
+    }
+
+    /// The accounts with work due by now on their own clock (the background loop's question).
+    package static func accountsWithDueWork(_ db: Database, wall: any WallClock) throws -> [String] {
+        try String.fetchAll(db.cachedStatement(sql: "SELECT DISTINCT account FROM due_work WHERE clock = ''")).filter { account in
+            try hasDue(db, account: account, clock: "", at: try AccountClock(db: db, account: account, wall: wall).now())
+        }
+    }
+
+    /// Whether an item on `clock` is due at `now` (one index probe).
+    package static func hasDue(_ db: Database, account: String, clock: String, at now: Int) throws -> Bool {
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM due_work WHERE account = ? AND clock = ? AND due <= ?)"),
+                          arguments: [account, clock, now]) ?? false
+    }
+
+    /// When the next item on `clock` after `now` falls due, if any.
+    package static func nextDue(_ db: Database, account: String, clock: String, after now: Int) throws -> Int? {
+        try Int.fetchOne(db.cachedStatement(sql: "SELECT MIN(due) FROM due_work WHERE account = ? AND clock = ? AND due > ?"),
+                         arguments: [account, clock, now])
+    }
+
+    /// Forgets a deleted test clock's work.
+    package static func deleteClock(_ db: Database, account: String, clock: String) throws {
+        try db.cachedStatement(sql: "DELETE FROM due_work WHERE account = ? AND clock = ?").execute(arguments: [account, clock])
+    }
+
+    /// Forgets the account's scheduled work (`POST /_emulator/reset`).
+    package static func deleteAccount(_ db: Database, account: String) throws {
+        try db.cachedStatement(sql: "DELETE FROM due_work WHERE account = ?").execute(arguments: [account])
+    }
+
+    /// Runs every item due on `clock` up to `until`, in (due, insertion) order, including work
+    /// that the items themselves schedule within the window. Returns how many ran.
+    @discardableResult
+    package static func run(_ ledger: Ledger, clock: String, until: Int) throws -> Int {
+        var ran = 0
+        let account = ledger.account
+        while let row = try Row.fetchOne(ledger.db.cachedStatement(sql: """
+            SELECT seq, clock, due, kind, target FROM due_work
+            WHERE account = ? AND clock = ? AND due <= ? ORDER BY due, seq LIMIT 1
+            """), arguments: [account, clock, until]) {
+            let seq: Int = row["seq"]
+            try ledger.db.cachedStatement(sql: "DELETE FROM due_work WHERE seq = ?").execute(arguments: [seq])
+            guard let item = item(row) else { continue }
+            var l = ledger
+            l.request = .automatic
+            l.timeOverride = (clock, item.due)
+            try perform(item, &l)
+            ran += 1
+        }
+        return ran
+    }
+
+    package static func perform(_ item: Item, _ ledger: inout Ledger) throws {
+        switch item.kind {
+        case .trialWillEnd: try SubscriptionEngine.trialWillEnd(item.target, &ledger)
+        case .renew: try SubscriptionEngine.renew(item.target, &ledger)
+        case .cancelAt: try SubscriptionEngine.cancelScheduled(item.target, &ledger)
+        case .incompleteExpiry: try SubscriptionEngine.expireIncomplete(item.target, &ledger)
+        case .dunningEnd: try Dunning.applyEndState(invoiceID: item.target, &ledger)
+        case .finalizeInvoice: try Invoicing.autoFinalize(item.target, &ledger)
+        case .retryInvoice: try Dunning.retry(invoiceID: item.target, &ledger)
+        case .expireCheckout: try CheckoutEngine.expire(item.target, ledger, onlyIfDue: true)
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import GRDB
+import StripeWire
+
+/// The one routine that makes time pass in the engine: run the work that has fallen due on an
+/// account's clock (renewals, retries, expiries), then deliver the webhooks that have fallen due.
+///
+/// The background loop, the drain route, a test-clock advance, freezing the clock and time
+/// travel all come here, so "what happens when time passes" is written once.
+package struct WorkRunner: Sendable {
+    package let database: EmulatorDatabase
+    package let settings: EmulatorSettings
+    package let deliveries: DeliveryWorker
+
+    package init(database: EmulatorDatabase, settings: EmulatorSettings, deliveries: DeliveryWorker) {
+        self.database = database
+        self.settings = settings
+        self.deliveries = deliveries
+    }
+
+    /// What one call did.
+    package struct Outcome: Sendable {
+        /// Scheduled work items run.
+        package var ran = 0
+        /// Delivery attempts made.
+        package var attempted = 0
+    }
+
+    /// Runs the work due now on the account clock of `account` (every account when nil), then
+    /// delivers: one pass, or with `drain` until nothing is due (so a caller can assert on the
+    /// deliveries without sleeping).
+    @discardableResult
+    package func runDue(account: String? = nil, drain: Bool) async throws -> Outcome {
+        let settings = self.settings
+        var outcome = Outcome()
+        // A read first: most wake-ups (every write request) find nothing due, and a write
+        // transaction for nothing would hold up the next request.
+        let due: [String] = try await database.writer.read { db in
+            guard let account else { return try Scheduler.accountsWithDueWork(db, wall: settings.wallClock) }
+            let now = try AccountClock(db: db, account: account, wall: settings.wallClock).now()
+            return try Scheduler.hasDue(db, account: account, clock: "", at: now) ? [account] : []
+        }
+        if !due.isEmpty {
+            outcome.ran = try await database.writer.write { db in
+                var ran = 0
+                for account in due {
+                    let ledger = Ledger.automatic(db: db, account: account, settings: settings)
+                    ran += try Scheduler.run(ledger, clock: "", until: try ledger.accountClock.now())
+                }
+                return ran
+            }
+        }
+        outcome.attempted = drain ? try await deliveries.drain(account: account) : try await deliveries.deliverDue(account: account)
+        return outcome
+    }
+
+    /// Moves the account's clock forward to `target`, running due work in time order, each item
+    /// at its own moment. When the account has webhook endpoints, time moves in steps (to each
+    /// due item and each due delivery) and deliveries are attempted at every step, so webhook
+    /// retries happen at their simulated times too. Returns how many work items ran.
+    @discardableResult
+    package func travel(account: String, to target: Int) async throws -> Int {
+        let settings = self.settings
+        var ran = 0
+        while true {
+            let stop: Int = try await database.writer.read { db in
+                let now = try AccountClock(db: db, account: account, wall: settings.wallClock).now()
+                let store = ObjectStore(db: db, account: account)
+                guard try store.hasLive(type: "webhook_endpoint") else { return target }
+                let nextDelivery = try DeliveryQueue(db: db, account: account).nextDue(after: now)
+                let nextWork = try Scheduler.nextDue(db, account: account, clock: "", after: now)
+                return min(target, nextDelivery ?? target, nextWork ?? target)
+            }
+            ran += try await database.writer.write { db in
+                let ledger = Ledger.automatic(db: db, account: account, settings: settings)
+                let n = try Scheduler.run(ledger, clock: "", until: stop)
+                var state = try ledger.accountClock.state()
+                if state.frozenTime != nil { state.frozenTime = stop } else { state.offset = stop - settings.wallClock.now() }
+                try ledger.accountClock.set(state)
+                return n
+            }
+            try await deliveries.drain(account: account)
+            if stop >= target { return ran }
+        }
+    }
+
+    /// Whether the account has deliveries or scheduled work due at `now` (two index probes, so
+    /// a write that leaves nothing to do does not wake the background worker).
+    package static func hasDueWork(_ db: Database, account: String, now: Int) throws -> Bool {
+        try DeliveryQueue(db: db, account: account).hasDue(at: now) || Scheduler.hasDue(db, account: account, clock: "", at: now)
+    }
+}

@@ -3,6 +3,7 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
+import UnixSignals
 import StripeEmulator
 
 /// A Hummingbird application on a local address, started and stopped from code: ``start(_:name:host:port:server:services:logger:)``
@@ -26,9 +27,11 @@ public final class LoopbackServer: Sendable {
     /// - Parameters:
     ///   - services: run beside the server and stopped with it (the fake's background worker).
     ///   - logger: the server's logger; quiet (critical only) when nil.
+    ///   - shutdownSignals: signals that stop the server gracefully (none: the caller stops it).
     public static func start<Responder: HTTPResponder>(
         _ responder: Responder, name: String, host: String = "127.0.0.1", port: Int = 0,
-        server: HTTPServerBuilder = .http1PinnedToEventLoop(), services: [any Service] = [], logger: Logger? = nil
+        server: HTTPServerBuilder = .http1PinnedToEventLoop(), services: [any Service] = [], logger: Logger? = nil,
+        shutdownSignals: [UnixSignal] = []
     ) async throws -> LoopbackServer
     where Responder.Context: RequestContext, Responder.Context.Source == ApplicationRequestContextSource {
         let logger = logger ?? {
@@ -44,7 +47,7 @@ public final class LoopbackServer: Sendable {
                                   continuation.yield(channel.localAddress?.port ?? 0)
                                   continuation.finish()
                               }, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: shutdownSignals, logger: logger))
         let task = Task {
             defer { continuation.finish() }
             try await group.run()

@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import StripeEmulator
 import StripeWire
+import UnixSignals
 
 /// The fake Stripe and the EFFINITY app wired together as in production, on the fake's clock:
 /// the app calls the fake over HTTP with its secret key, and the fake delivers signed webhooks
@@ -41,6 +42,8 @@ public final class WiredStack: Sendable {
         /// Run the fake's background worker (renewals and deliveries as wall time passes), as a
         /// long-running `effinity dev` does; tests and scenarios settle time explicitly instead.
         public var background = false
+        /// Signals that stop both servers gracefully (`effinity dev`: SIGINT, SIGTERM).
+        public var shutdownSignals: [UnixSignal] = []
         /// Logs of both servers and the app; quiet when nil.
         public var logger: Logger?
 
@@ -82,7 +85,7 @@ public final class WiredStack: Sendable {
         let fake = try await LoopbackServer.start(StripeHTTPResponder(emulator: emulator), name: "effinity-stripe", host: options.host,
                                                   port: options.stripePort, server: .stripe(emulator),
                                                   services: options.background ? [BackgroundWorkService(emulator: emulator)] : [],
-                                                  logger: options.logger)
+                                                  logger: options.logger, shutdownSignals: options.shutdownSignals)
         do {
             // The endpoint exists first, so the app starts with its secret; its URL is set once the app listens.
             let endpoint = try await emulator.must("POST", "/v1/webhook_endpoints",
@@ -100,7 +103,8 @@ public final class WiredStack: Sendable {
                                          appURL: publicURL, ids: options.appIDs, logger: logger)
             let app = try await LoopbackServer.start(
                 BillingApp(service: service, authenticator: options.authenticator, logger: logger).router().buildResponder(),
-                name: "effinity-app", host: options.host, port: options.appPort, logger: options.logger)
+                name: "effinity-app", host: options.host, port: options.appPort, logger: options.logger,
+                shutdownSignals: options.shutdownSignals)
             _ = try await emulator.must("POST", "/v1/webhook_endpoints/\(endpointID)", "url=\(app.url)/api/billing/webhooks",
                                         key: options.key)
             do {

@@ -4,7 +4,6 @@ import EffinityTesting
 import Foundation
 import Logging
 import ServiceLifecycle
-import UnixSignals
 import StripeEmulator
 
 /// `effinity dev`: the fake Stripe and the app together, wired: a webhook endpoint registered
@@ -33,6 +32,7 @@ struct DevCommand: AsyncParsableCommand {
         // Renewals and retries happen as wall time passes, as they would on Stripe.
         options.background = true
         options.logger = logger
+        options.shutdownSignals = [.sigint, .sigterm]
         // The app's clock is the fake's (the wiring's FakeStripeClock): when time travels there,
         // webhook signatures made at the simulated times still verify here.
         let stack = try await WiredStack.start(store: try SQLiteBillingStore.file(dbPath), options: options)
@@ -45,15 +45,8 @@ struct DevCommand: AsyncParsableCommand {
             API token: \(token)
             Press Ctrl-C to stop.
             """)
-        // Runs until Ctrl-C or SIGTERM (then stops both servers gracefully), or until a server stops.
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await stack.wait() }
-            tasks.addTask {
-                for await _ in await UnixSignalsSequence(trapping: .sigint, .sigterm) { break }
-            }
-            try await tasks.next()
-            tasks.cancelAll()
-        }
+        // Runs until Ctrl-C or SIGTERM stops both servers gracefully (or one stops on its own).
+        try await stack.wait()
         await stack.stop()
     }
 }

@@ -106,7 +106,7 @@ package enum Dunning {
                 let before = sub
                 sub["status"] = "unpaid"
                 try SubscriptionEngine.save(sub, ledger)
-                try ledger.emitUpdate("customer.subscription.updated", before: before, after: sub)
+                try ledger.emitUpdate(.customerSubscriptionUpdated, before: before, after: sub)
             default:
                 break
             }

@@ -114,7 +114,7 @@ package enum Invoicing {
         ]
         recompute(&invoice)
         try ledger.store.insert(invoice, type: "invoice", hidden: ["days_until_due": .from(daysUntilDue)])
-        try ledger.emit("invoice.created", invoice)
+        try ledger.emit(.invoiceCreated, invoice)
         if autoAdvance {
             try Scheduler.reschedule(ledger, clock: customer["test_clock"].stringValue, at: now + 3600, .finalizeInvoice, target: id)
         }
@@ -174,7 +174,7 @@ package enum Invoicing {
         }
         try Scheduler.cancel(ledger, .finalizeInvoice, target: id)
         try ledger.store.update(invoice)
-        try ledger.emit("invoice.finalized", invoice)
+        try ledger.emit(.invoiceFinalized, invoice)
         if invoice["amount_due"] == 0 {
             var draft = invoice
             draft["status"] = "draft"
@@ -231,8 +231,8 @@ package enum Invoicing {
             invoice["next_payment_attempt"] = try Dunning.nextAttempt(after: invoice, now: now, hardDecline: false, ledger).map { .int($0) } ?? .null
             invoice["last_finalization_error"] = nil
             try ledger.store.update(invoice)
-            try ledger.emit("invoice.payment_failed", invoice)
-            try ledger.emitUpdate("invoice.updated", before: before, after: invoice)
+            try ledger.emit(.invoicePaymentFailed, invoice)
+            try ledger.emitUpdate(.invoiceUpdated, before: before, after: invoice)
             return .failed(nil)
         }
         var (pi, payment) = try intent(for: &invoice, amount: due, ledger, now: now)
@@ -252,15 +252,15 @@ package enum Invoicing {
             invoice["next_payment_attempt"] = try Dunning.nextAttempt(after: invoice, now: now, hardDecline: Dunning.isHard(decline), ledger).map { .int($0) } ?? .null
             setPayment(&invoice, payment)
             try ledger.store.update(invoice)
-            try ledger.emit("invoice.payment_failed", invoice)
-            try ledger.emitUpdate("invoice.updated", before: before, after: invoice)
+            try ledger.emit(.invoicePaymentFailed, invoice)
+            try ledger.emitUpdate(.invoiceUpdated, before: before, after: invoice)
             return .failed(decline)
         case .requiresAction:
             invoice["next_payment_attempt"] = nil
             setPayment(&invoice, payment)
             try ledger.store.update(invoice)
-            try ledger.emit("invoice.payment_action_required", invoice)
-            try ledger.emitUpdate("invoice.updated", before: before, after: invoice)
+            try ledger.emit(.invoicePaymentActionRequired, invoice)
+            try ledger.emitUpdate(.invoiceUpdated, before: before, after: invoice)
             return .requiresAction
         }
     }
@@ -315,10 +315,10 @@ package enum Invoicing {
         let id = invoice["id"].stringValue!
         try Scheduler.cancel(ledger, .retryInvoice, target: id)
         try Scheduler.cancel(ledger, .dunningEnd, target: id)
-        try ledger.emit("invoice.paid", invoice)
-        try ledger.emit("invoice.payment_succeeded", invoice)
-        if let payment { try ledger.emit("invoice_payment.paid", payment) }
-        if before["status"] != "draft" { try ledger.emitUpdate("invoice.updated", before: before, after: invoice) }
+        try ledger.emit(.invoicePaid, invoice)
+        try ledger.emit(.invoicePaymentSucceeded, invoice)
+        if let payment { try ledger.emit(.invoicePaymentPaid, payment) }
+        if before["status"] != "draft" { try ledger.emitUpdate(.invoiceUpdated, before: before, after: invoice) }
     }
 
     package static func void(_ invoice: inout JSONValue, _ ledger: Ledger) throws {
@@ -336,8 +336,8 @@ package enum Invoicing {
         try ledger.store.update(invoice)
         let id = invoice["id"].stringValue!
         try Scheduler.cancelAll(ledger, target: id)
-        try ledger.emit("invoice.voided", invoice)
-        try ledger.emitUpdate("invoice.updated", before: before, after: invoice)
+        try ledger.emit(.invoiceVoided, invoice)
+        try ledger.emitUpdate(.invoiceUpdated, before: before, after: invoice)
     }
 
     package static func markUncollectible(_ invoice: inout JSONValue, _ ledger: Ledger) throws {
@@ -352,8 +352,8 @@ package enum Invoicing {
         invoice["status_transitions"]["marked_uncollectible_at"] = .int(try ledger.now(for: invoice))
         try ledger.store.update(invoice)
         try Scheduler.cancel(ledger, .retryInvoice, target: invoice["id"].stringValue!)
-        try ledger.emit("invoice.marked_uncollectible", invoice)
-        try ledger.emitUpdate("invoice.updated", before: before, after: invoice)
+        try ledger.emit(.invoiceMarkedUncollectible, invoice)
+        try ledger.emitUpdate(.invoiceUpdated, before: before, after: invoice)
     }
 
     package static func cancelOpenPayments(_ invoice: inout JSONValue, _ ledger: Ledger) throws {
@@ -365,7 +365,7 @@ package enum Invoicing {
                 pi["cancellation_reason"] = "void_invoice"
                 pi["next_action"] = nil
                 try ledger.store.update(pi)
-                try ledger.emit("payment_intent.canceled", pi)
+                try ledger.emit(.paymentIntentCanceled, pi)
             }
             p["status"] = "canceled"
             p["status_transitions"]["canceled_at"] = .int(try ledger.now(for: invoice))

@@ -25,7 +25,7 @@ package enum Prorations {
             "tax_rates": [], "test_clock": sub["test_clock"],
         ]
         try ledger.store.insert(ii, type: "invoiceitem")
-        try ledger.emit("invoiceitem.created", ii)
+        try ledger.emit(.invoiceitemCreated, ii)
         return ii
     }
 

@@ -144,7 +144,7 @@ extension SubscriptionEngine {
             }
         }
         if endTrialNow {
-            try ledger.emit("customer.subscription.trial_will_end", sub)
+            try ledger.emit(.customerSubscriptionTrialWillEnd, sub)
             try save(sub, ledger)
             var s = sub
             s = try ledger.store.find(sub["id"].stringValue!)?.object ?? sub
@@ -164,7 +164,7 @@ extension SubscriptionEngine {
             return
         }
         try save(sub, ledger)
-        try ledger.emitUpdate("customer.subscription.updated", before: before, after: sub)
+        try ledger.emitUpdate(.customerSubscriptionUpdated, before: before, after: sub)
         try makeProrations(sub)
         if change.trialEnd != nil || change.cancelAt != nil || change.cancelAtPeriodEnd != nil {
             try scheduleLife(sub, ledger, now: now)
@@ -185,7 +185,7 @@ extension SubscriptionEngine {
         setPeriod(&sub, start: now, end: newEnd)
         if sub["status"] == "trialing" || sub["status"] == "paused" { sub["status"] = "active" }
         try save(sub, ledger)
-        try ledger.emitUpdate("customer.subscription.updated", before: before, after: sub)
+        try ledger.emitUpdate(.customerSubscriptionUpdated, before: before, after: sub)
         var invoice = try invoicePeriod(&sub, period: (now, newEnd), invoicePeriod: oldPeriod, billingReason: billingReason, now: now, ledger)
         try scheduleLife(sub, ledger, now: now)
         if immediate, invoice["collection_method"] == "charge_automatically" {
@@ -224,7 +224,7 @@ extension SubscriptionEngine {
         }
         let now = try ledger.now(for: sub)
         let before = sub
-        try ledger.emit("customer.subscription.resumed", sub)
+        try ledger.emit(.customerSubscriptionResumed, sub)
         var s = sub
         try startNextPeriodAfterChange(&s, before: before, now: now, billingReason: "subscription_cycle", ledger)
         sub = s

@@ -191,7 +191,7 @@ package enum SubscriptionEngine {
         }
         try ledger.store.insert(sub, type: "subscription")
         for item in items { try ledger.store.insert(item, type: "subscription_item") }
-        let createdEvent = try EventLog.emit(ledger, type: "customer.subscription.created", object: sub, previous: nil)
+        let createdEvent = try EventLog.emit(ledger, type: .customerSubscriptionCreated, object: sub, previous: nil)
 
         let pending = try Invoicing.pendingItems(ledger, customer: customer["id"].stringValue!, subscription: nil)
             .filter { $0["parent"]["subscription_details"].isNull }
@@ -257,7 +257,7 @@ package enum SubscriptionEngine {
         try Scheduler.cancel(ledger, .trialWillEnd, target: id)
         let at = trialEnd - 3 * 86400
         if at <= now {
-            try ledger.emit("customer.subscription.trial_will_end", sub)
+            try ledger.emit(.customerSubscriptionTrialWillEnd, sub)
         } else {
             try Scheduler.schedule(ledger, clock: sub["test_clock"].stringValue, at: at, .trialWillEnd, target: id)
         }

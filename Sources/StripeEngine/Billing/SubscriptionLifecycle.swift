@@ -8,7 +8,7 @@ extension SubscriptionEngine {
     /// Scheduled at `trial_end - 3 days`.
     package static func trialWillEnd(_ id: String, _ ledger: inout Ledger) throws {
         guard let sub = try ledger.store.find(id)?.object, sub["status"] == "trialing" else { return }
-        try ledger.emit("customer.subscription.trial_will_end", sub)
+        try ledger.emit(.customerSubscriptionTrialWillEnd, sub)
     }
 
     /// Scheduled at the period end: cancel if asked to, end the trial, or start the next period
@@ -30,8 +30,8 @@ extension SubscriptionEngine {
                 let before = sub
                 sub["status"] = "paused"
                 try save(sub, ledger)
-                try ledger.emitUpdate("customer.subscription.updated", before: before, after: sub)
-                try ledger.emit("customer.subscription.paused", sub)
+                try ledger.emitUpdate(.customerSubscriptionUpdated, before: before, after: sub)
+                try ledger.emit(.customerSubscriptionPaused, sub)
                 return
             default:
                 break
@@ -52,7 +52,7 @@ extension SubscriptionEngine {
         setPeriod(&sub, start: start, end: newEnd)
         if sub["status"] == "trialing" || sub["status"] == "paused" { sub["status"] = "active" }
         try save(sub, ledger)
-        let updated = try ledger.emitUpdate("customer.subscription.updated", before: before, after: sub)
+        let updated = try ledger.emitUpdate(.customerSubscriptionUpdated, before: before, after: sub)
         try invoicePeriod(&sub, period: (start, newEnd), invoicePeriod: oldPeriod, billingReason: billingReason, now: now, ledger)
         // Stripe's update event already shows the renewal invoice as `latest_invoice`.
         if let updated { try EventLog.amend(ledger, eventID: updated, before: before, after: sub) }
@@ -94,7 +94,7 @@ extension SubscriptionEngine {
         sub["ended_at"] = .int(try ledger.now(for: sub))
         try Scheduler.cancelAll(ledger, target: id)
         try save(sub, ledger)
-        try ledger.emitUpdate("customer.subscription.updated", before: before, after: sub)
+        try ledger.emitUpdate(.customerSubscriptionUpdated, before: before, after: sub)
     }
 
     /// Ends the subscription now: `customer.subscription.deleted`; its open invoices stop being retried.
@@ -118,7 +118,7 @@ extension SubscriptionEngine {
             try Scheduler.cancelAll(ledger, target: open["id"].stringValue!)
         }
         try save(sub, ledger)
-        try ledger.emit("customer.subscription.deleted", sub)
+        try ledger.emit(.customerSubscriptionDeleted, sub)
         if invoiceNow {
             let pending = try Invoicing.pendingItems(ledger, customer: sub["customer"].stringValue!, subscription: id)
             if !pending.isEmpty {
@@ -156,13 +156,13 @@ extension SubscriptionEngine {
             default:
                 return
             }
-            try ledger.emitUpdate("customer.subscription.updated", before: before, after: sub)
+            try ledger.emitUpdate(.customerSubscriptionUpdated, before: before, after: sub)
         case .failed, .requiresAction:
             guard invoice["billing_reason"] != "subscription_create" else { return }
             if status == "active" || status == "trialing" {
                 sub["status"] = "past_due"
                 try save(sub, ledger)
-                try ledger.emitUpdate("customer.subscription.updated", before: before, after: sub)
+                try ledger.emitUpdate(.customerSubscriptionUpdated, before: before, after: sub)
             }
             try Dunning.afterFailure(invoice: invoice, ledger)
         }

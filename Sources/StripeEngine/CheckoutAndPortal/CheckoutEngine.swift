@@ -103,11 +103,11 @@ package enum CheckoutEngine {
         if var c = customer, var p = pm, p["customer"].isNull, mode != "payment" {
             p["customer"] = c["id"]
             try ledger.store.update(p)
-            try ledger.emit("payment_method.attached", p)
+            try ledger.emit(.paymentMethodAttached, p)
             let before = c
             c["invoice_settings"]["default_payment_method"] = p["id"]
             try ledger.store.update(c)
-            try ledger.emitUpdate("customer.updated", before: before, after: c)
+            try ledger.emitUpdate(.customerUpdated, before: before, after: c)
             customer = c
             pm = p
         }
@@ -146,8 +146,8 @@ package enum CheckoutEngine {
                 "payment_method_types": ["card"], "single_use_mandate": nil, "status": "succeeded", "usage": "off_session",
             ]
             try ledger.store.insert(si, type: "setup_intent")
-            try ledger.emit("setup_intent.created", si)
-            try ledger.emit("setup_intent.succeeded", si)
+            try ledger.emit(.setupIntentCreated, si)
+            try ledger.emit(.setupIntentSucceeded, si)
             session["setup_intent"] = si["id"]
             session["payment_status"] = "no_payment_required"
         default:
@@ -173,7 +173,7 @@ package enum CheckoutEngine {
         ]
         try ledger.store.update(session)
         try Scheduler.cancel(ledger, .expireCheckout, target: sessionID)
-        try ledger.emit("checkout.session.completed", session)
+        try ledger.emit(.checkoutSessionCompleted, session)
         return .completed(session)
     }
 
@@ -181,7 +181,7 @@ package enum CheckoutEngine {
         let id = try ledger.newID("cus")
         let c = CustomerObject.new(id: id, created: now, email: email, name: name)
         try ledger.store.insert(c, type: "customer")
-        try ledger.emit("customer.created", c)
+        try ledger.emit(.customerCreated, c)
         return c
     }
 
@@ -204,7 +204,7 @@ package enum CheckoutEngine {
         session["url"] = nil
         try ledger.store.update(session)
         try Scheduler.cancel(ledger, .expireCheckout, target: id)
-        try ledger.emit("checkout.session.expired", session)
+        try ledger.emit(.checkoutSessionExpired, session)
         return session
     }
 }

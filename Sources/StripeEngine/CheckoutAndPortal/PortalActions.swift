@@ -76,12 +76,12 @@ package enum PortalActions {
             var pm = PaymentMethodObject.card(id: try ledger.newID("pm"), card: card, now: now)
             pm["customer"] = .string(customerID)
             try ledger.store.insert(pm, type: "payment_method", hidden: card.hidden)
-            try ledger.emit("payment_method.attached", pm)
+            try ledger.emit(.paymentMethodAttached, pm)
             var customer = try ledger.store.get(customerID, type: "customer")
             let before = customer
             customer["invoice_settings"]["default_payment_method"] = pm["id"]
             try ledger.store.update(customer)
-            try ledger.emitUpdate("customer.updated", before: before, after: customer)
+            try ledger.emitUpdate(.customerUpdated, before: before, after: customer)
             for var sub in try ledger.store.all(type: "subscription", filters: [.column("customer", customerID)])
             where SubscriptionEngine.live.contains(sub["status"].stringValue ?? "") && !sub["default_payment_method"].isNull {
                 var change = SubscriptionChange()

@@ -53,14 +53,14 @@ package struct Ledger {
 
     package func now(for object: JSONValue) throws -> Int { try now(clock: clock(of: object)) }
 
-    package func emit(_ type: String, _ object: JSONValue, previous: JSONValue? = nil) throws {
+    package func emit(_ type: StripeEventType, _ object: JSONValue, previous: JSONValue? = nil) throws {
         try EventLog.emit(self, type: type, object: object, previous: previous)
     }
 
     /// Emits `<type>` with `previous_attributes` computed from the object before and after;
     /// nothing (and nil) when nothing changed.
     @discardableResult
-    package func emitUpdate(_ type: String, before: JSONValue, after: JSONValue) throws -> String? {
+    package func emitUpdate(_ type: StripeEventType, before: JSONValue, after: JSONValue) throws -> String? {
         guard let previous = PreviousAttributes.of(before, after) else { return nil }
         return try EventLog.emit(self, type: type, object: after, previous: previous)
     }

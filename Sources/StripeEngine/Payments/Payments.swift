@@ -32,7 +32,7 @@ package enum Payments {
             "transfer_data": nil, "transfer_group": nil,
         ]
         try ledger.store.insert(pi, type: "payment_intent")
-        try ledger.emit("payment_intent.created", pi)
+        try ledger.emit(.paymentIntentCreated, pi)
         return pi
     }
 
@@ -86,7 +86,7 @@ package enum Payments {
             ]]
             pi["last_payment_error"] = nil
             try ledger.store.update(pi)
-            try ledger.emit("payment_intent.requires_action", pi)
+            try ledger.emit(.paymentIntentRequiresAction, pi)
             return .requiresAction
         case .decline(let decline):
             return try fail(&pi, pm: pm, card: card, decline: decline, now: now, ledger)
@@ -98,8 +98,8 @@ package enum Payments {
             pi["last_payment_error"] = nil
             pi["next_action"] = nil
             try ledger.store.update(pi)
-            try ledger.emit("charge.succeeded", charge)
-            try ledger.emit("payment_intent.succeeded", pi)
+            try ledger.emit(.chargeSucceeded, charge)
+            try ledger.emit(.paymentIntentSucceeded, pi)
             return .succeeded(charge: charge)
         }
     }
@@ -116,8 +116,8 @@ package enum Payments {
             "payment_method": pm, "type": "card_error",
         ]
         try ledger.store.update(pi)
-        try ledger.emit("charge.failed", charge)
-        try ledger.emit("payment_intent.payment_failed", pi)
+        try ledger.emit(.chargeFailed, charge)
+        try ledger.emit(.paymentIntentPaymentFailed, pi)
         return .failed(charge: charge, decline: decline)
     }
 

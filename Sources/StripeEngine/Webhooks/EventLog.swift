@@ -6,7 +6,8 @@ import StripeWire
 /// (a transactional outbox).
 package enum EventLog {
     @discardableResult
-    package static func emit(_ ledger: Ledger, type: String, object: JSONValue, previous: JSONValue?) throws -> String {
+    package static func emit(_ ledger: Ledger, type eventType: StripeEventType, object: JSONValue, previous: JSONValue?) throws -> String {
+        let type = eventType.rawValue
         let id = try ledger.newID("evt")
         let created = try ledger.now(for: object)
         let endpoints = try WebhookOutbox.enqueue(ledger, eventID: id, type: type, created: created)

@@ -64,7 +64,7 @@ enum InvoiceItems {
             ii["description"] = try SubscriptionEngine.product(of: price, req.ledger)["name"]
         }
         try req.store.insert(ii, type: "invoiceitem")
-        try req.ledger.emit("invoiceitem.created", ii)
+        try req.ledger.emit(.invoiceitemCreated, ii)
         if let inv = invoiceID.stringValue, var invoice = try req.store.find(inv)?.object {
             var lines = invoice["lines"]["data"].arrayValue ?? []
             lines.append(try Invoicing.itemLine(req.ledger, invoiceID: inv, ii: ii))
@@ -91,7 +91,7 @@ enum InvoiceItems {
         if let q = try req.params.int("quantity") { ii["quantity"] = .int(q) }
         try ii.setBool("discountable", from: &req.params)
         try req.store.update(ii)
-        try req.ledger.emitUpdate("invoiceitem.updated", before: before, after: ii)
+        try req.ledger.emitUpdate(.invoiceitemUpdated, before: before, after: ii)
         return ii
     }
 
@@ -101,7 +101,7 @@ enum InvoiceItems {
             throw StripeError.invalidRequest("This invoice item is already on an invoice and can no longer be deleted.", code: "invoice_not_editable")
         }
         try req.store.markDeleted(ii["id"].stringValue!)
-        try req.ledger.emit("invoiceitem.deleted", ii)
+        try req.ledger.emit(.invoiceitemDeleted, ii)
         return deletedStub(ii["id"].stringValue!, "invoiceitem")
     }
 

@@ -85,7 +85,7 @@ enum Invoices {
                                              code: "invoice_not_editable")
         }
         try req.store.update(invoice)
-        try req.ledger.emitUpdate("invoice.updated", before: before, after: invoice)
+        try req.ledger.emitUpdate(.invoiceUpdated, before: before, after: invoice)
         return invoice
     }
 
@@ -101,7 +101,7 @@ enum Invoices {
         }
         try Scheduler.cancelAll(req.ledger, target: id)
         try req.store.markDeleted(id)
-        try req.ledger.emit("invoice.deleted", invoice)
+        try req.ledger.emit(.invoiceDeleted, invoice)
         return deletedStub(id, "invoice")
     }
 

@@ -26,7 +26,7 @@ enum TestClocks {
             "name": .from(name), "status": "ready", "status_details": [:],
         ]
         try req.store.insert(clock, type: "test_helpers.test_clock")
-        try req.ledger.emit("test_helpers.test_clock.created", clock)
+        try req.ledger.emit(.testHelpersTestClockCreated, clock)
         return clock
     }
 
@@ -53,14 +53,14 @@ enum TestClocks {
         advancing["status"] = "advancing"
         advancing["status_details"] = ["advancing": ["target_frozen_time": .int(target)]]
         try req.store.update(advancing)
-        try ledger.emit("test_helpers.test_clock.advancing", advancing)
+        try ledger.emit(.testHelpersTestClockAdvancing, advancing)
         try Scheduler.run(ledger, clock: id, until: target)
         clock = try get(id, req)
         clock["frozen_time"] = .int(target)
         clock["status"] = "ready"
         clock["status_details"] = [:]
         try req.store.update(clock)
-        try ledger.emit("test_helpers.test_clock.ready", clock)
+        try ledger.emit(.testHelpersTestClockReady, clock)
         return clock
     }
 
@@ -90,7 +90,7 @@ enum TestClocks {
         }
         try Scheduler.deleteClock(req.db, account: account, clock: id)
         try req.store.markDeleted(id)
-        try req.ledger.emit("test_helpers.test_clock.deleted", clock)
+        try req.ledger.emit(.testHelpersTestClockDeleted, clock)
         return deletedStub(id, "test_helpers.test_clock")
     }
 }

@@ -20,7 +20,7 @@ enum BillingPortal {
         }
         let config = try PortalConfiguration.make(ledger, now: now, isDefault: true)
         try ledger.store.insert(config, type: "billing_portal.configuration")
-        try ledger.emit("billing_portal.configuration.created", config)
+        try ledger.emit(.billingPortalConfigurationCreated, config)
         return config
     }
 
@@ -79,7 +79,7 @@ enum BillingPortal {
         var config = try PortalConfiguration.make(req.ledger, now: req.now, isDefault: false)
         try applyConfiguration(&req, to: &config)
         try req.store.insert(config, type: "billing_portal.configuration")
-        try req.ledger.emit("billing_portal.configuration.created", config)
+        try req.ledger.emit(.billingPortalConfigurationCreated, config)
         return config
     }
 
@@ -93,7 +93,7 @@ enum BillingPortal {
         try applyConfiguration(&req, to: &config)
         config["updated"] = .int(req.now)
         try req.store.update(config)
-        try req.ledger.emitUpdate("billing_portal.configuration.updated", before: before, after: config)
+        try req.ledger.emitUpdate(.billingPortalConfigurationUpdated, before: before, after: config)
         return config
     }
 
@@ -162,7 +162,7 @@ enum BillingPortal {
             "url": .string("\(req.settings.baseURL)/p/session/\(alias)/\(id)"),
         ]
         try req.store.insert(session, type: "billing_portal.session")
-        try ledger.emit("billing_portal.session.created", session)
+        try ledger.emit(.billingPortalSessionCreated, session)
         return session
     }
 }

@@ -33,7 +33,7 @@ enum Customers {
             throw StripeError.invalidRequest("A test clock can have at most 3 customers (strict clocks are on).", param: "test_clock")
         }
         try req.store.insert(c, type: "customer")
-        let created = try EventLog.emit(req.ledger, type: "customer.created", object: c, previous: nil)
+        let created = try EventLog.emit(req.ledger, type: .customerCreated, object: c, previous: nil)
         if let pm = try req.params.nonEmpty("payment_method") {
             let attached = try PaymentMethods.attach(pm, to: id, &req, param: "payment_method")
             if c["invoice_settings"]["default_payment_method"].stringValue == pm {
@@ -112,7 +112,7 @@ enum Customers {
         let before = c
         try apply(&req, to: &c, creating: false)
         try req.store.update(c)
-        try req.ledger.emitUpdate("customer.updated", before: before, after: c)
+        try req.ledger.emitUpdate(.customerUpdated, before: before, after: c)
         return c
     }
 
@@ -126,7 +126,7 @@ enum Customers {
             try SubscriptionEngine.cancelNow(&sub, reason: nil, ledger)
         }
         try req.store.markDeleted(id)
-        try ledger.emit("customer.deleted", customer)
+        try ledger.emit(.customerDeleted, customer)
         return deletedStub(id, "customer")
     }
 

@@ -26,7 +26,7 @@ enum Prices {
             }
             prod["metadata"] = try Metadata.apply(&req.params, to: [:], path: ["product_data", "metadata"])
             try req.store.insert(prod, type: "product")
-            try req.ledger.emit("product.created", prod)
+            try req.ledger.emit(.productCreated, prod)
             product = prod["id"].stringValue!
         } else {
             throw StripeError.invalidRequest("You must specify either `product` or `product_data` when creating a price.",
@@ -146,7 +146,7 @@ enum Prices {
             price["metadata"] = try Metadata.apply(&req.params, to: [:], path: path + ["metadata"])
         }
         try req.store.insert(price, type: "price")
-        try req.ledger.emit("price.created", price)
+        try req.ledger.emit(.priceCreated, price)
         return price
     }
 
@@ -163,7 +163,7 @@ enum Prices {
             let before = holder
             holder["lookup_key"] = nil
             try req.store.update(holder)
-            try req.ledger.emitUpdate("price.updated", before: before, after: holder)
+            try req.ledger.emitUpdate(.priceUpdated, before: before, after: holder)
         }
     }
 
@@ -193,7 +193,7 @@ enum Prices {
             }
         }
         try req.store.update(price)
-        try req.ledger.emitUpdate("price.updated", before: before, after: price)
+        try req.ledger.emitUpdate(.priceUpdated, before: before, after: price)
         return price
     }
 

@@ -31,7 +31,7 @@ enum Products {
         var p = make(id: id, name: name, now: req.now)
         try apply(&req, to: &p)
         try req.store.insert(p, type: "product")
-        let created = try EventLog.emit(req.ledger, type: "product.created", object: p, previous: nil)
+        let created = try EventLog.emit(req.ledger, type: .productCreated, object: p, previous: nil)
         if req.params.has("default_price_data") {
             let price = try Prices.create(from: &req, path: ["default_price_data"], product: id)
             p["default_price"] = price["id"]
@@ -92,7 +92,7 @@ enum Products {
         }
         if p != before { p["updated"] = .int(req.now) }
         try req.store.update(p)
-        try req.ledger.emitUpdate("product.updated", before: before, after: p)
+        try req.ledger.emitUpdate(.productUpdated, before: before, after: p)
         return p
     }
 
@@ -106,7 +106,7 @@ enum Products {
                 param: nil, code: "product_has_prices")
         }
         try req.store.markDeleted(id)
-        try req.ledger.emit("product.deleted", product)
+        try req.ledger.emit(.productDeleted, product)
         return deletedStub(id, "product")
     }
 

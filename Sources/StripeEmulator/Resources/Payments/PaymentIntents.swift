@@ -78,7 +78,7 @@ enum PaymentIntents {
                var pm = try req.store.find(pmID)?.object, pm["customer"].isNull {
                 pm["customer"] = .string(c)
                 try req.store.update(pm)
-                try ledger.emit("payment_method.attached", pm)
+                try ledger.emit(.paymentMethodAttached, pm)
             }
             return pi
         case .requiresAction:
@@ -132,7 +132,7 @@ enum PaymentIntents {
         pi["cancellation_reason"] = .from(try req.params.choice("cancellation_reason", in: ["duplicate", "fraudulent", "requested_by_customer", "abandoned"]))
         pi["next_action"] = nil
         try req.store.update(pi)
-        try req.ledger.emit("payment_intent.canceled", pi)
+        try req.ledger.emit(.paymentIntentCanceled, pi)
         return pi
     }
 

@@ -85,7 +85,7 @@ enum PaymentMethods {
         if let y = try req.params.int("card", "exp_year") { pm["card"]["exp_year"] = .int(y < 100 ? 2000 + y : y) }
         if let a = try req.params.choice("allow_redisplay", in: ["always", "limited", "unspecified"]) { pm["allow_redisplay"] = .string(a) }
         try req.store.update(pm)
-        try req.ledger.emitUpdate("payment_method.updated", before: before, after: pm)
+        try req.ledger.emitUpdate(.paymentMethodUpdated, before: before, after: pm)
         return pm
     }
 
@@ -104,7 +104,7 @@ enum PaymentMethods {
         }
         pm["customer"] = .string(customer)
         try req.store.update(pm)
-        try req.ledger.emit("payment_method.attached", pm)
+        try req.ledger.emit(.paymentMethodAttached, pm)
         return pm
     }
 
@@ -122,13 +122,13 @@ enum PaymentMethods {
         }
         pm["customer"] = nil
         try req.store.update(pm)
-        try req.ledger.emit("payment_method.detached", pm, previous: ["customer": .string(owner)])
+        try req.ledger.emit(.paymentMethodDetached, pm, previous: ["customer": .string(owner)])
         if var c = try req.store.find(owner)?.object,
            c["invoice_settings"]["default_payment_method"].stringValue == pm["id"].stringValue {
             let before = c
             c["invoice_settings"]["default_payment_method"] = nil
             try req.store.update(c)
-            try req.ledger.emitUpdate("customer.updated", before: before, after: c)
+            try req.ledger.emitUpdate(.customerUpdated, before: before, after: c)
         }
         return pm
     }

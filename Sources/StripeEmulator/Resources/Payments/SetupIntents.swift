@@ -57,7 +57,7 @@ enum SetupIntents {
         let returnURL = try req.params.nonEmpty("return_url")
         _ = try req.params.bool("use_stripe_sdk")
         try req.store.insert(si, type: "setup_intent")
-        try req.ledger.emit("setup_intent.created", si)
+        try req.ledger.emit(.setupIntentCreated, si)
         if confirm { return try self.confirm(&si, returnURL: returnURL, &req) }
         return si
     }
@@ -113,7 +113,7 @@ enum SetupIntents {
                 "payment_method": pm, "type": "card_error",
             ]
             try req.store.update(si)
-            try req.ledger.emit("setup_intent.setup_failed", si)
+            try req.ledger.emit(.setupIntentSetupFailed, si)
             throw CommittedFailure(error: decline.error(extra: ["setup_intent": si, "payment_method": pm]))
         }
         let needsAuth = card.behavior.authentication == .always || card.behavior.authentication == .unlessSetUp
@@ -131,7 +131,7 @@ enum SetupIntents {
                 ]]
             }
             try req.store.update(si)
-            try req.ledger.emit("setup_intent.requires_action", si)
+            try req.ledger.emit(.setupIntentRequiresAction, si)
             return si
         }
         si["status"] = "succeeded"
@@ -140,13 +140,13 @@ enum SetupIntents {
         if let customer = si["customer"].stringValue, pm["customer"].isNull {
             pm["customer"] = .string(customer)
             try req.store.update(pm)
-            try req.ledger.emit("payment_method.attached", pm)
+            try req.ledger.emit(.paymentMethodAttached, pm)
         }
         var hidden = try req.store.hidden(pmID)
         hidden["set_up"] = true
         try req.store.setHidden(pmID, hidden)
         try req.store.update(si)
-        try req.ledger.emit("setup_intent.succeeded", si)
+        try req.ledger.emit(.setupIntentSucceeded, si)
         return si
     }
 
@@ -201,7 +201,7 @@ enum SetupIntents {
         si["next_action"] = nil
         si["cancellation_reason"] = .from(try req.params.choice("cancellation_reason", in: ["abandoned", "duplicate", "requested_by_customer"]))
         try req.store.update(si)
-        try req.ledger.emit("setup_intent.canceled", si)
+        try req.ledger.emit(.setupIntentCanceled, si)
         return si
     }
 

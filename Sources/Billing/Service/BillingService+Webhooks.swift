@@ -50,18 +50,18 @@ extension BillingService {
         var subscription: JSONValue? = nil
         var invoice: JSONValue? = nil
         var orgHint: String? = nil
-        switch type {
-        case "checkout.session.completed":
+        switch StripeEventType(rawValue: type) {
+        case .checkoutSessionCompleted?:
             orgHint = object["client_reference_id"].stringValue ?? object["metadata"]["org_id"].stringValue
             if let subID = object["subscription"].stringValue { subscription = try await stripe.get("/v1/subscriptions/\(subID)") }
-        case "customer.subscription.created", "customer.subscription.updated", "customer.subscription.deleted",
-             "customer.subscription.paused", "customer.subscription.resumed":
+        case .customerSubscriptionCreated?, .customerSubscriptionUpdated?, .customerSubscriptionDeleted?,
+             .customerSubscriptionPaused?, .customerSubscriptionResumed?:
             // Events may arrive in any order: the subscription as it is now is the truth.
             if let subID = object["id"].stringValue { subscription = try await stripe.get("/v1/subscriptions/\(subID)") }
-        case "invoice.created", "invoice.finalized", "invoice.paid", "invoice.payment_failed", "invoice.payment_action_required",
-             "invoice.voided", "invoice.marked_uncollectible", "invoice.updated", "invoice.payment_succeeded":
+        case .invoiceCreated?, .invoiceFinalized?, .invoicePaid?, .invoicePaymentFailed?, .invoicePaymentActionRequired?,
+             .invoiceVoided?, .invoiceMarkedUncollectible?, .invoiceUpdated?, .invoicePaymentSucceeded?:
             if let invID = object["id"].stringValue { invoice = try await stripe.get("/v1/invoices/\(invID)") }
-        case "customer.subscription.trial_will_end":
+        case .customerSubscriptionTrialWillEnd?:
             break
         default:
             return try await store.write { tx in _ = try tx.markProcessed(eventID: id, type: type, at: self.clock.now()); return .ignored(id) }
@@ -83,7 +83,7 @@ extension BillingService {
                     paidAt: inv["status_transitions"]["paid_at"].intValue, createdAt: inv["created"].intValue ?? now))
                 try self.notify(type: type, org: org, invoice: inv, tx, now: now)
             }
-            if type == "customer.subscription.trial_will_end", let org = try self.org(of: object, tx) {
+            if type == StripeEventType.customerSubscriptionTrialWillEnd.rawValue, let org = try self.org(of: object, tx) {
                 let end = object["trial_end"].intValue ?? now
                 try self.queue(org: org, kind: "trial_ending", subject: "Your EFFINITY trial ends in \(max(0, (end - now + 86399) / 86400)) days",
                                body: "Your trial ends on \(Self.date(end)). Add a card to keep your plan.", tx, now: now)
@@ -101,14 +101,14 @@ extension BillingService {
 
     func notify(type: String, org: String, invoice: JSONValue, _ tx: any BillingTransaction, now: Int) throws {
         let amount = Self.money(invoice["amount_due"].intValue ?? 0, invoice["currency"].stringValue ?? "usd")
-        switch type {
-        case "invoice.paid" where (invoice["amount_paid"].intValue ?? 0) > 0:
+        switch StripeEventType(rawValue: type) {
+        case .invoicePaid? where (invoice["amount_paid"].intValue ?? 0) > 0:
             try queue(org: org, kind: "payment_confirmation", subject: "Payment received: \(amount)",
                       body: "Thank you. Invoice \(invoice["number"].stringValue ?? "") is paid.", tx, now: now)
-        case "invoice.payment_failed":
+        case .invoicePaymentFailed?:
             try queue(org: org, kind: "payment_failed", subject: "Your payment of \(amount) failed",
                       body: "We could not charge your card. Update it in the billing dashboard to keep your plan.", tx, now: now)
-        case "invoice.payment_action_required":
+        case .invoicePaymentActionRequired?:
             try queue(org: org, kind: "payment_action_required", subject: "Confirm your payment of \(amount)",
                       body: "Your bank asks you to confirm this payment: \(invoice["hosted_invoice_url"].stringValue ?? "")", tx, now: now)
         default:

@@ -7,7 +7,7 @@ import StripeWire
 /// Any `sk_test_` (or restricted `rk_test_`) key is accepted and is its own isolated account, so
 /// parallel suites share one server without seeing each other. Bearer (the SDKs) and Basic
 /// (`curl -u sk_test_x:`) are both understood.
-enum Authenticator {
+enum APIKeys {
     static func account(from header: String?) throws -> String {
         guard let header, !header.trimmed(of: " ", "\t").isEmpty else {
             throw StripeError.invalidRequest(

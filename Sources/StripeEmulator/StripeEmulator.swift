@@ -123,12 +123,12 @@ public final class StripeEmulator: Sendable {
         ]
         if let key = call.header("Idempotency-Key") { headers.append(("Idempotency-Key", key)) }
         do {
-            if call.path.hasPrefix("/v1/"), let account = try? Authenticator.account(from: call.header("Authorization")),
+            if call.path.hasPrefix("/v1/"), let account = try? APIKeys.account(from: call.header("Authorization")),
                let injected = apiFaults.take(account: account, method: call.method, path: call.path) {
                 if injected.status != 429 { headers.append(("Stripe-Should-Retry", "true")) }
                 return APIResponse(status: injected.status, headers: headers, body: JSONWriter.data(injected.json))
             }
-            let account = try Authenticator.account(from: call.header("Authorization"))
+            let account = try APIKeys.account(from: call.header("Authorization"))
             guard let (route, pathParams) = router.match(method: call.method, path: call.path) else {
                 throw StripeError.invalidRequest(
                     "Unrecognized request URL (\(call.method): \(call.path)). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.",
@@ -140,7 +140,7 @@ public final class StripeEmulator: Sendable {
                 (status, body, replayed) = (200, JSONWriter.data(try await handler(self, call, account)), false)
             case .transaction(let handler):
                 (status, body, replayed) = try await dispatch(call, route: route, handler: handler, pathParams: pathParams,
-                                                              account: account, requestID: requestID)
+                                                              account: account, requestID: requestID, version: version)
             }
             if status == 200, route.settles {
                 // Moving a clock makes work and deliveries due: settle them before answering, so tests never sleep.
@@ -160,7 +160,8 @@ public final class StripeEmulator: Sendable {
     }
 
     private func dispatch(_ call: APICall, route: APIRouter.Route, handler: @escaping APIRouter.Handler, pathParams: [String],
-                          account: String, requestID: String) async throws -> (Int, [UInt8], Bool) {
+                          account: String, requestID: String, version: String) async throws -> (Int, [UInt8], Bool) {
+        let reader = Reader.apiResponse(version: version)
         let form = try FormDecoder().decodeForAPI(call)
         var params = Params(form)
         let expand = try params.strings("expand") ?? []
@@ -195,7 +196,7 @@ public final class StripeEmulator: Sendable {
                 try request.params.finish()
                 if !expand.isEmpty { value = try Expander(store: request.store).expand(value, paths: expand) }
                 // An object returned as stored (or as just saved) is sent as the bytes it was stored as.
-                outcome = Outcome(status: 200, body: request.cache.bytes(of: value) ?? JSONWriter.data(value), replayed: false)
+                outcome = Outcome(status: 200, body: Rendering.render(value, stored: request.cache.bytes(of: value), for: reader), replayed: false)
             } catch let failure as CommittedFailure {
                 try request.params.finish()
                 outcome = Outcome(status: failure.error.status, body: JSONWriter.data(failure.error.json), replayed: false)

@@ -112,7 +112,8 @@ package struct DeliveryWorker: Sendable {
             let now = try ledger.accountClock.now()
             let chaos = try DeliveryChaos.forEndpoint(d.endpointID, ledger) ?? DeliveryChaos.tenant(ledger) ?? DeliveryChaos()
             let hidden = try ledger.store.hidden(d.endpointID)
-            return Prepared(url: endpoint.object["url"].stringValue ?? "", payload: JSONWriter.data(event.object),
+            return Prepared(url: endpoint.object["url"].stringValue ?? "", payload: Rendering.render(event.object, stored: nil,
+                                                                                                  for: .webhookDelivery(endpointVersion: endpoint.object["api_version"].stringValue)),
                             secrets: SigningSecrets.active(hidden, now: now), now: now, chaos: chaos,
                             live: !endpoint.deleted && endpoint.object["status"] == "enabled")
         }

@@ -74,7 +74,7 @@ def verdict(ok):
 
 
 class Http:
-    """Medians over runs of one server's stripebench phase lines."""
+    """Medians over runs of one server's stripeload phase lines."""
 
     def __init__(self, recs):
         self.recs = recs
@@ -145,7 +145,7 @@ class Http:
 
 
 def tag_runs(recs):
-    """stripebench is started once per run (--runs 1), so each startup line opens a new run."""
+    """stripeload is started once per run (--runs 1), so each startup line opens a new run."""
     k = -1
     for r in recs:
         if r.get("metric") == "startup":
@@ -202,8 +202,10 @@ def main():
     w("")
     w("`--no-build` uses the release binary as it is; `--quick` is a smoke test with small counts that writes to "
       "`/tmp/effinity-bench-quick/` and leaves this file alone. The runner installs localstripe "
-      f"{m0.get('localstripe') or ''} into a venv (`$LS_VENV`, default `/tmp/benchvenv`) and `wrk` if missing; the shared "
-      "harness is `../shared/bench/stripebench.py` (`$STRIPEBENCH`). A full run takes about 20–25 minutes on 2 cores, "
+      f"{m0.get('localstripe') or ''} into a venv (`$LS_VENV`, default `/tmp/benchvenv`) and `wrk` if missing; "
+      "`BIN=/path/to/effinity` measures another binary. The load harness is `benchmarks/stripeload.py`, in this "
+      "repository (Python standard library only; `benchmarks/listbench.py` builds on it; its docstring defines every "
+      "measurement). A full run takes about 20–25 minutes on 2 cores, "
       "most of it the 10,000-subscription clock advance. Every load generator talks to 127.0.0.1 only and stops by "
       "itself (request counts and time caps).")
     w("")
@@ -220,6 +222,8 @@ def main():
     w(f"| kernel | {m0.get('kernel', '–')} |")
     w(f"| toolchain | {m0.get('swift', '–')}; {m0.get('python', '–')} |")
     w(f"| commit measured | `{m0.get('git_commit', '–')}`{' plus uncommitted changes' if m0.get('git_dirty') else ''} |")
+    if m0.get("binary"):
+        w(f"| binary measured | `{m0['binary']}` |")
     w(f"| peers | localstripe {m0.get('localstripe') or '(not run: ' + str(m0.get('localstripe_note')) + ')'}; "
       f"{m0.get('wrk') or 'wrk not installed'} |")
     w(f"| load average (1/5/15 min) | start {' '.join(m0.get('loadavg', []))}, end {' '.join(m1.get('loadavg', []))} |")
@@ -354,14 +358,15 @@ def main():
             w("")
     w(f"A ratio target counts as met only if it holds at every concurrency (c1 = 1 client, c8 = 8 concurrent "
       f"clients). Writes and single reads are judged on the {client} figures "
-      "(the Python harness tops out near 2,000 requests/s on this machine and so understates a fast server); "
+      "(the Python harness shares the CPUs with the server and costs more per request than wrk, so it understates "
+      "a fast server); "
       "flows and list reads only have harness figures.")
     w("")
 
     # ---------------- HTTP workload
     w("## HTTP API: `effinity stripe` vs localstripe")
     w("")
-    w(f"Shared harness `stripebench.py`, {ours.runs} run(s) per server, interleaved (ours, localstripe, ours, …); "
+    w(f"Harness `benchmarks/stripeload.py`, {ours.runs} run(s) per server, interleaved (ours, localstripe, ours, …); "
       "each run starts the server fresh (ours in memory; localstripe `--from-scratch`) and runs create, retrieve "
       "and billing-flow phases at concurrency 1 and 8, each phase stopping after its request count or time cap. "
       "Figures are medians over the runs; **ratio** is ours ÷ localstripe for throughput and localstripe ÷ ours for "
@@ -458,7 +463,7 @@ def main():
       + (f"; localstripe {el:,} errors and {ml:,} mismatches in {rl:,} requests" if have_ls else "")
       + f". wrk: ours {weo:,} errors in {wro:,} requests" + (f", localstripe {wel:,} in {wrl:,}" if have_ls else "")
       + ". An error is a non-2xx answer, a network error or timeout, or a 2xx answer with an unusable body; a "
-      "mismatch is a 2xx answer inconsistent with what was stored (see `../shared/bench/README.md`).")
+      "mismatch is a 2xx answer inconsistent with what was stored (see `benchmarks/stripeload.py`).")
     w("")
 
     # ---------------- startup and memory
@@ -492,7 +497,7 @@ def main():
     # ---------------- scale
     w("## List latency and memory vs stored customers")
     w("")
-    w("`stripebench.py --scale`: one server process; customers are created (8 concurrent clients) up to each "
+    w("`benchmarks/stripeload.py --scale`: one server process; customers are created (8 concurrent clients) up to each "
       "checkpoint, then 30 sequential `GET /v1/customers?limit=10` and `limit=100` are timed. localstripe only goes as "
       "far as its time cap allows (it pickles its whole store to disk on every write, so each create costs O(stored "
       "objects)).")
@@ -598,11 +603,13 @@ def main():
     w("* Ours: `.build-release/release/effinity stripe --port P` (state in memory; release build with `--static-swift-stdlib`, the Swift runtime and Foundation linked into the binary as one would ship it: smaller idle RSS and faster startup than loading them as shared libraries). localstripe: "
       "`localstripe --port P --from-scratch` from PyPI, unmodified (its store is pickled to disk on every write, "
       "which is part of what a user of it gets).")
+    if m0.get("binary") and not m0["binary"].endswith(".build-release/release/effinity"):
+        w(f"* **This run measured `{m0['binary']}` (set with `BIN=`), not the release build described above.**")
     w("* Harness phases, in order per run: create customers, retrieve customers (pool of 100), billing flows; each "
       "at concurrency 1, then 8; then the wrk cross-check. A stateful server therefore holds more objects in later "
       "phases, the same for both servers; localstripe's create rate falls as its store grows.")
-    w("* Client and server share the 2 CPUs; the Python harness is the bottleneck near 2,000 requests/s, so for a fast "
-      "server the harness figures are lower bounds and the ratios understate the difference (see the wrk table).")
+    w(f"* Client and server share the {m0.get('nproc', '–')} CPUs; for a fast server the Python harness is the "
+      "bottleneck, so its figures are lower bounds and the ratios understate the difference (see the wrk table).")
     w("* Latency percentiles are nearest-rank over every request of the phase, medians over runs.")
     w("* Raw results: `benchmarks/results/*.jsonl` (one JSON object per measurement); server logs and harness "
       "summaries: `benchmarks/results/logs/`.")

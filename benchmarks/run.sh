@@ -6,15 +6,18 @@
 #   bash benchmarks/run.sh --no-build   # use the release binary as it is
 #   bash benchmarks/run.sh --quick      # smoke test with small counts; writes to
 #                                       # /tmp/effinity-bench-quick/ (BENCHMARKS.md untouched)
+#   BIN=/path/to/effinity bash benchmarks/run.sh --quick --no-build
+#                                       # measure another binary (e.g. a debug build); the
+#                                       # report names the binary it measured
 #
 # What it does (see BENCHMARKS.md, "Method"):
 #   1. builds the release binary (`swift build -c release --static-swift-stdlib --product effinity
 #      --scratch-path .build-release`: the Swift runtime and Foundation linked in, as one would ship it);
 #   2. installs localstripe (pinned) into a venv ($LS_VENV, default /tmp/benchvenv) if missing;
 #      without it the localstripe figures are skipped and the report says so;
-#   3. runs the shared harness (../shared/bench/stripebench.py, or $STRIPEBENCH) against
+#   3. runs the in-repo harness benchmarks/stripeload.py (Python stdlib only) against
 #      `effinity stripe` and localstripe, runs interleaved (ours, localstripe, ours, ...);
-#   4. stripebench --scale (RSS, create rate, list latency vs stored customers) for both;
+#   4. stripeload.py --scale (RSS, create rate, list latency vs stored customers) for both;
 #   5. benchmarks/listbench.py: GET /v1/customers?limit=100 throughput at 1k and 50k customers;
 #   6. `effinity bench webhooks`, `effinity bench clock` (1,000 and 10,000 subscriptions) and
 #      `effinity bench scenarios` (the scenario suite's wall time and median per scenario);
@@ -24,11 +27,12 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH="$ROOT/benchmarks"
-STRIPEBENCH=${STRIPEBENCH:-$ROOT/../shared/bench/stripebench.py}
+HARNESS="$BENCH/stripeload.py"
 LS_VENV=${LS_VENV:-/tmp/benchvenv}
 LS_VERSION=${LS_VERSION:-1.15.10}
 SCRATCH="$ROOT/.build-release"
-BIN="$SCRATCH/release/effinity"
+DEFAULT_BIN="$SCRATCH/release/effinity"
+BIN=${BIN:-$DEFAULT_BIN}
 PY=${PYTHON:-python3}
 
 BUILD=1
@@ -37,7 +41,7 @@ for a in "$@"; do
   case "$a" in
     --no-build) BUILD=0 ;;
     --quick) QUICK=1 ;;
-    -h|--help) sed -n 2,20p "$0"; exit 0 ;;
+    -h|--help) sed -n '2,/^set -euo/{/^#/p}' "$0"; exit 0 ;;
     *) echo "unknown option $a" >&2; exit 2 ;;
   esac
 done
@@ -65,13 +69,15 @@ say() { printf '[%4ds] %s\n' $(( $(date +%s) - T0 )) "$*" >&2; }
 free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # ---- 1. release binary -----------------------------------------------------------------------
-if [ "$BUILD" = 1 ]; then
+if [ "$BUILD" = 1 ] && [ "$BIN" != "$DEFAULT_BIN" ]; then
+  say "BIN=$BIN given: not building the release binary"
+elif [ "$BUILD" = 1 ]; then
   say "building release binary (scratch path $SCRATCH)"
   (cd "$ROOT" && nice swift build -c release --static-swift-stdlib --product effinity --scratch-path "$SCRATCH") >"$LOGS/build.log" 2>&1 \
     || { echo "release build failed, see $LOGS/build.log" >&2; exit 1; }
 fi
-[ -x "$BIN" ] || { echo "no release binary at $BIN (run without --no-build)" >&2; exit 1; }
-[ -f "$STRIPEBENCH" ] || { echo "stripebench.py not found at $STRIPEBENCH (set STRIPEBENCH)" >&2; exit 1; }
+[ -x "$BIN" ] || { echo "no executable binary at $BIN (run without --no-build, or set BIN)" >&2; exit 1; }
+BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")   # absolute: some steps run from another folder
 
 # ---- 2. peers and tools ----------------------------------------------------------------------
 LS_NOTE=""
@@ -117,6 +123,7 @@ if phase == "start":
         "localstripe_note": ls_note or None,
         "wrk": sh("wrk -v 2>&1 | head -1") if sh("command -v wrk") else None,
         "quick": quick == "1",
+        "binary": binary,
         # a subcommand whose name mentions scenarios, in the SUBCOMMANDS part of the help
         "scenario_runner": bool(re.search(r"(?m)^  \S*scenario\S*(\s|$)",
                                           (sh(f"{binary} --help 2>&1") or "").partition("SUBCOMMANDS:")[2].lower())),
@@ -134,15 +141,15 @@ LS_CMD="$LS_VENV/bin/localstripe --port $PORT_LS --from-scratch"
 mkdir -p "$LOGS/ours" "$LOGS/localstripe"   # server logs, one folder per server
 SB_ARGS=(--runs 1 --requests "$REQUESTS" --flows "$FLOWS" --max-seconds "$MAXS" --wrk --wrk-seconds "$WRKS")
 for i in $(seq 1 "$RUNS"); do
-  say "stripebench run $i/$RUNS: ours"
-  timeout 600 "$PY" "$STRIPEBENCH" --base-url "http://127.0.0.1:$PORT_OURS" --name ours \
-    --server-cmd "$OURS_CMD" "${SB_ARGS[@]}" --log-dir "$LOGS/ours" --out "$OUT/http-ours.jsonl" >/dev/null 2>>"$LOGS/stripebench-ours.log" \
-    || say "stripebench ours run $i failed (see $LOGS/stripebench-ours.log)"
+  say "stripeload run $i/$RUNS: ours"
+  timeout 600 "$PY" "$HARNESS" --base-url "http://127.0.0.1:$PORT_OURS" --name ours \
+    --server-cmd "$OURS_CMD" "${SB_ARGS[@]}" --log-dir "$LOGS/ours" --out "$OUT/http-ours.jsonl" >/dev/null 2>>"$LOGS/stripeload-ours.log" \
+    || say "stripeload ours run $i failed (see $LOGS/stripeload-ours.log)"
   if [ -z "$LS_NOTE" ]; then
-    say "stripebench run $i/$RUNS: localstripe"
-    timeout 900 "$PY" "$STRIPEBENCH" --base-url "http://127.0.0.1:$PORT_LS" --name localstripe \
-      --server-cmd "$LS_CMD" "${SB_ARGS[@]}" --log-dir "$LOGS/localstripe" --out "$OUT/http-localstripe.jsonl" >/dev/null 2>>"$LOGS/stripebench-localstripe.log" \
-      || say "stripebench localstripe run $i failed (see $LOGS/stripebench-localstripe.log)"
+    say "stripeload run $i/$RUNS: localstripe"
+    timeout 900 "$PY" "$HARNESS" --base-url "http://127.0.0.1:$PORT_LS" --name localstripe \
+      --server-cmd "$LS_CMD" "${SB_ARGS[@]}" --log-dir "$LOGS/localstripe" --out "$OUT/http-localstripe.jsonl" >/dev/null 2>>"$LOGS/stripeload-localstripe.log" \
+      || say "stripeload localstripe run $i failed (see $LOGS/stripeload-localstripe.log)"
   fi
 done
 
@@ -177,19 +184,19 @@ PYEOF
 fi
 
 # ---- 4. scale mode: RSS, create rate and list latency vs stored customers --------------------
-say "stripebench --scale: ours ($SCALE_OURS)"
-timeout 900 "$PY" "$STRIPEBENCH" --base-url "http://127.0.0.1:$PORT_OURS" --name ours --server-cmd "$OURS_CMD" \
+say "stripeload --scale: ours ($SCALE_OURS)"
+timeout 900 "$PY" "$HARNESS" --base-url "http://127.0.0.1:$PORT_OURS" --name ours --server-cmd "$OURS_CMD" \
   --scale --scale-checkpoints "$SCALE_OURS" --scale-max-seconds 600 --log-dir "$LOGS/ours" \
   --out "$OUT/scale-ours.jsonl" >/dev/null 2>>"$LOGS/scale-ours.log" || say "scale ours failed"
 if [ -z "$LS_NOTE" ]; then
-  say "stripebench --scale: localstripe ($SCALE_LS, cap ${SCALE_LS_MAX}s)"
-  timeout $(( SCALE_LS_MAX + 300 )) "$PY" "$STRIPEBENCH" --base-url "http://127.0.0.1:$PORT_LS" --name localstripe \
+  say "stripeload --scale: localstripe ($SCALE_LS, cap ${SCALE_LS_MAX}s)"
+  timeout $(( SCALE_LS_MAX + 300 )) "$PY" "$HARNESS" --base-url "http://127.0.0.1:$PORT_LS" --name localstripe \
     --server-cmd "$LS_CMD" --scale --scale-checkpoints "$SCALE_LS" --scale-max-seconds "$SCALE_LS_MAX" --log-dir "$LOGS/localstripe" \
     --out "$OUT/scale-localstripe.jsonl" >/dev/null 2>>"$LOGS/scale-localstripe.log" || say "scale localstripe failed"
 fi
 
 # ---- 5. list throughput at 1k and 50k stored customers ---------------------------------------
-LB_ARGS=(--harness "$STRIPEBENCH" --requests "$LIST_REQ" --max-seconds "$LIST_MAXS" --log-dir "$LOGS")
+LB_ARGS=(--requests "$LIST_REQ" --max-seconds "$LIST_MAXS" --log-dir "$LOGS")
 say "listbench: ours ($LIST_OURS)"
 timeout 900 "$PY" "$BENCH/listbench.py" --base-url "http://127.0.0.1:$PORT_OURS" --name ours --server-cmd "$OURS_CMD" \
   --checkpoints "$LIST_OURS" --seed-max-seconds 600 "${LB_ARGS[@]}" --out "$OUT/list-ours.jsonl" >/dev/null \

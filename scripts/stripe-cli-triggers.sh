@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs the Stripe CLI's own trigger fixtures, unchanged, through the scenario runner.
+#
+#   scripts/stripe-cli-triggers.sh BIN [DIR]
+#
+# DIR holds the CLI's `pkg/fixtures/triggers/*.json` (default: ../shared/reference/stripe-cli-fixtures/triggers
+# beside the clone, which CI has and a user's clone does not: then this prints SKIP and exits 0).
+# Every file listed in scenarios/stripe-cli-triggers.txt must pass (exit 0 of the runner); the
+# others are run too and counted, so the report shows how far the fake is from all of them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${1:?usage: $0 BIN [DIR]}
+DIR=${2:-../shared/reference/stripe-cli-fixtures/triggers}
+if [ ! -d "$DIR" ]; then
+  echo "SKIP Stripe CLI trigger fixtures: no folder $DIR"
+  exit 0
+fi
+GOLDENS=$(mktemp -d)
+trap 'rm -rf "$GOLDENS"' EXIT
+required=()
+while IFS= read -r line; do
+  case "$line" in ''|'#'*) continue ;; esac
+  [ -f "$DIR/$line" ] || { echo "listed trigger $line is not in $DIR"; exit 1; }
+  required+=("$DIR/$line")
+done < scenarios/stripe-cli-triggers.txt
+# The fixtures have no goldens: --update writes them to a scratch folder, so only the steps count.
+echo "== ${#required[@]} required trigger fixtures"
+env -u CI "$BIN" scenarios run "${required[@]}" --update --goldens "$GOLDENS" --jobs 2 > "$GOLDENS/required.log" 2>&1 || {
+  cat "$GOLDENS/required.log"; echo "FAILED: a required Stripe CLI trigger fixture no longer passes"; exit 1; }
+tail -1 "$GOLDENS/required.log"
+passed=0; total=0; failing=()
+for f in "$DIR"/*.json; do
+  total=$((total + 1))
+  if env -u CI "$BIN" scenarios run "$f" --update --goldens "$GOLDENS" > /dev/null 2>&1; then passed=$((passed + 1)); else failing+=("$(basename "$f")"); fi
+done
+echo "Stripe CLI trigger fixtures: $passed of $total pass; not yet: ${failing[*]:-none}"

@@ -75,6 +75,7 @@ struct Params {
         guard let i = Int(s) else {
             throw StripeError.invalidRequest("Invalid integer: \(s)", param: Self.name(path), code: "parameter_invalid_integer")
         }
+        try IntegerLimits.check(i, path: path)
         return i
     }
 

@@ -30,7 +30,7 @@ enum ControlRoutes {
     static func freeze(_ req: inout APIRequest) throws -> JSONValue {
         let at = try req.params.int("at") ?? req.clock.now()
         let now = try req.clock.now()
-        if at > now { try runDue(&req, until: at) }
+        if at > now { try runDue(req.ledger, clock: "", until: at, param: "at") }
         try req.clock.set(.init(frozenTime: at, offset: 0))
         return try timeJSON(req)
     }
@@ -42,8 +42,15 @@ enum ControlRoutes {
     }
 
     @discardableResult
-    static func runDue(_ req: inout APIRequest, until: Int) throws -> Int {
-        try Scheduler.run(req.ledger, clock: "", until: until)
+    /// Runs the work due on `clock` up to `until` inside the request's transaction, at most
+    /// ``EmulatorSettings/workLimitPerRequest`` items: beyond it, a 400 naming `param` (and the
+    /// transaction rolls back, so nothing ran).
+    static func runDue(_ ledger: Ledger, clock: String, until: Int, param: String) throws -> Int {
+        do {
+            return try Scheduler.run(ledger, clock: clock, until: until, limit: ledger.settings.workLimitPerRequest)
+        } catch let e as Scheduler.WorkLimitExceeded {
+            throw StripeError.invalidRequest(e.description + " Nothing was run.", param: param)
+        }
     }
 
     static func settings(_ req: inout APIRequest) throws -> JSONValue {

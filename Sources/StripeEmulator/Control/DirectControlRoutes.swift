@@ -42,7 +42,20 @@ enum DirectControlRoutes {
         guard target >= now else {
             throw StripeError.invalidRequest("Time only moves forward (now is \(now)).", param: call.path.hasSuffix("/set") ? "to" : "by")
         }
-        let ran = try await emulator.travel(account: account, to: target)
+        guard target <= Scheduler.maxTimestamp else {
+            throw StripeError.invalidRequest("Time cannot move past the end of the year 9999 (\(Scheduler.maxTimestamp)).",
+                                             param: call.path.hasSuffix("/set") ? "to" : "by")
+        }
+        let ran: Int
+        do {
+            ran = try await emulator.runner.travel(account: account, to: target, limit: settings.workLimitPerRequest)
+        } catch let e as Scheduler.WorkLimitExceeded {
+            let now = try await emulator.database.writer.read { db in
+                try AccountClock(db: db, account: account, wall: settings.wallClock).now()
+            }
+            throw StripeError.invalidRequest("\(e.description) The clock stopped at \(now), after the items before it ran.",
+                                             param: call.path.hasSuffix("/set") ? "to" : "by")
+        }
         return try await emulator.database.writer.read { db in
             let clock = AccountClock(db: db, account: account, wall: settings.wallClock)
             return ["object": "emulator.time", "now": .int(try clock.now()), "frozen": .bool(try clock.state().frozenTime != nil),

@@ -112,7 +112,7 @@ package enum Invoicing {
             "total": 0, "total_discount_amounts": [], "total_excluding_tax": 0, "total_pretax_credit_amounts": [],
             "total_taxes": [], "webhooks_delivered_at": nil,
         ]
-        recompute(&invoice)
+        try recompute(&invoice)
         try ledger.store.insert(invoice, type: "invoice", hidden: ["days_until_due": .from(daysUntilDue)])
         try ledger.emit(.invoiceCreated, invoice)
         if autoAdvance {
@@ -122,9 +122,9 @@ package enum Invoicing {
     }
 
     /// Totals from the lines (no taxes or discounts are emulated).
-    package static func recompute(_ invoice: inout JSONValue) {
+    package static func recompute(_ invoice: inout JSONValue) throws {
         let lines = invoice["lines"]["data"].arrayValue ?? []
-        let subtotal = lines.reduce(0) { $0 + ($1["amount"].intValue ?? 0) }
+        let subtotal = try MoneyMath.total(lines.map { $0["amount"].intValue ?? 0 })
         invoice["subtotal"] = .int(subtotal)
         invoice["subtotal_excluding_tax"] = .int(subtotal)
         invoice["total"] = .int(subtotal)

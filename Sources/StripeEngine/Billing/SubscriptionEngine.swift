@@ -182,7 +182,7 @@ package enum SubscriptionEngine {
             sub["canceled_at"] = .int(now)
         }
         let lines = try periodLines(sub, period: period, trial: trial, ledger, factor: factor)
-        let amount = lines.reduce(0) { $0 + ($1["amount"].intValue ?? 0) }
+        let amount = try MoneyMath.total(lines.map { $0["amount"].intValue ?? 0 })
         let charges = new.collectionMethod == "charge_automatically" && !trial && amount > 0
         if charges, new.paymentBehavior != "default_incomplete", !(try hasPaymentMethod(sub, ledger)) {
             throw StripeError.invalidRequest(

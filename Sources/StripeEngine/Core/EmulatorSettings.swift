@@ -11,15 +11,22 @@ public struct EmulatorSettings: Sendable {
     /// Enforce real Stripe's test-clock caps (3 customers per clock, advances of at most two
     /// billing intervals), so suites written here also run against Stripe.
     public var strictClocks: Bool
+    /// The most scheduled items (renewals, retries, expiries) one request may run by moving a
+    /// clock (20,000 by default): an advance that would run more answers a 400 asking for
+    /// smaller steps, so no request runs for minutes. Time travel commits what ran before the
+    /// limit (in chunks, the clock at the last item); a test-clock advance or a freeze is one
+    /// transaction and runs nothing.
+    public var workLimitPerRequest: Int
 
     public init(idMode: IDMode = .random, wallClock: any WallClock = SystemWallClock(),
                 baseURL: String = "http://127.0.0.1:12111", apiVersion: String = StripeAPIVersion.current,
-                strictClocks: Bool = false) {
+                strictClocks: Bool = false, workLimitPerRequest: Int = 20_000) {
         self.idMode = idMode
         self.wallClock = wallClock
         self.baseURL = baseURL
         self.apiVersion = apiVersion
         self.strictClocks = strictClocks
+        self.workLimitPerRequest = workLimitPerRequest
     }
 }
 

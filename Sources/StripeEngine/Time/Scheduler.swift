@@ -96,8 +96,36 @@ package enum Scheduler {
     /// Runs every item due on `clock` up to `until`, in (due, insertion) order, including work
     /// that the items themselves schedule within the window. Returns how many ran.
     @discardableResult
-    package static func run(_ ledger: Ledger, clock: String, until: Int) throws -> Int {
-        var ran = 0
+    package static func run(_ ledger: Ledger, clock: String, until: Int, limit: Int? = nil) throws -> Int {
+        try runChunk(ledger, clock: clock, until: until, limit: limit).ran
+    }
+
+    /// The last second a clock may reach (the end of the year 9999): later times are refused
+    /// where a request names them, so no date arithmetic leaves the calendar.
+    package static let maxTimestamp = 253_402_300_799
+
+    /// Why due work stopped before the time it was asked to reach.
+    package struct WorkLimitExceeded: Error, CustomStringConvertible {
+        package let limit: Int
+        package var description: String {
+            "Moving time this far runs more than \(limit) scheduled items (renewals, retries, expiries) in one request; move it in smaller steps."
+        }
+    }
+
+    /// What one ``runChunk(_:clock:until:limit:maxItems:)`` did.
+    package struct Chunk {
+        package var ran = 0
+        /// The due time of the last item run (nil when none ran).
+        package var lastDue: Int?
+        /// Every item due by `until` ran.
+        package var finished = true
+    }
+
+    /// Runs due items like ``run(_:clock:until:limit:)`` but stops after `maxItems`, so a long
+    /// advance can commit and let other requests in between chunks. More than `limit` items
+    /// throws ``WorkLimitExceeded`` (the transaction is rolled back by the caller).
+    package static func runChunk(_ ledger: Ledger, clock: String, until: Int, limit: Int? = nil, maxItems: Int = .max) throws -> Chunk {
+        var chunk = Chunk()
         let account = ledger.account
         while let row = try Row.fetchOne(ledger.db.cachedStatement(sql: """
             SELECT seq, clock, due, kind, target FROM due_work
@@ -110,9 +138,15 @@ package enum Scheduler {
             l.request = .automatic
             l.timeOverride = (clock, item.due)
             try perform(item, &l)
-            ran += 1
+            chunk.ran += 1
+            chunk.lastDue = item.due
+            if let limit, chunk.ran > limit { throw WorkLimitExceeded(limit: limit) }
+            if chunk.ran >= maxItems {
+                chunk.finished = !(try hasDue(ledger.db, account: account, clock: clock, at: until))
+                return chunk
+            }
         }
-        return ran
+        return chunk
     }
 
     package static func perform(_ item: Item, _ ledger: inout Ledger) throws {

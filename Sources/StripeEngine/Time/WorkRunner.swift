@@ -53,12 +53,20 @@ package struct WorkRunner: Sendable {
         return outcome
     }
 
+    /// Scheduled items one transaction runs during time travel before it commits and lets other
+    /// requests (other tenants) in.
+    package static let chunkSize = 256
+
     /// Moves the account's clock forward to `target`, running due work in time order, each item
-    /// at its own moment. When the account has webhook endpoints, time moves in steps (to each
-    /// due item and each due delivery) and deliveries are attempted at every step, so webhook
-    /// retries happen at their simulated times too. Returns how many work items ran.
+    /// at its own moment, in transactions of at most ``chunkSize`` items (so a long advance holds
+    /// the writer for one chunk at a time). When the account has webhook endpoints, time moves
+    /// in steps (to each due item and each due delivery) and deliveries are attempted at every
+    /// step, so webhook retries happen at their simulated times too. Returns how many work items
+    /// ran. With `limit`, more items than that throw ``Scheduler/WorkLimitExceeded`` once the
+    /// limit is passed: the chunks before it are committed (each leaves a consistent state, the
+    /// clock at the last item it ran).
     @discardableResult
-    package func travel(account: String, to target: Int) async throws -> Int {
+    package func travel(account: String, to target: Int, limit: Int? = nil) async throws -> Int {
         let settings = self.settings
         var ran = 0
         while true {
@@ -70,16 +78,22 @@ package struct WorkRunner: Sendable {
                 let nextWork = try Scheduler.nextDue(db, account: account, clock: "", after: now)
                 return min(target, nextDelivery ?? target, nextWork ?? target)
             }
-            ran += try await database.writer.write { db in
+            let remaining = limit.map { max(0, $0 - ran) }
+            // Up to the limit the chunk commits; the chunk that passes it rolls back and throws.
+            let chunkSize = remaining.map { min(Self.chunkSize, max($0, 1)) } ?? Self.chunkSize
+            let chunk = try await database.writer.write { db in
                 let ledger = Ledger.automatic(db: db, account: account, settings: settings)
-                let n = try Scheduler.run(ledger, clock: "", until: stop)
+                let chunk = try Scheduler.runChunk(ledger, clock: "", until: stop, limit: remaining, maxItems: chunkSize)
+                // A chunk that stopped early leaves the clock at its last item's moment.
+                let reached = chunk.finished ? stop : (chunk.lastDue ?? stop)
                 var state = try ledger.accountClock.state()
-                if state.frozenTime != nil { state.frozenTime = stop } else { state.offset = stop - settings.wallClock.now() }
+                if state.frozenTime != nil { state.frozenTime = reached } else { state.offset = reached - settings.wallClock.now() }
                 try ledger.accountClock.set(state)
-                return n
+                return chunk
             }
+            ran += chunk.ran
             try await deliveries.drain(account: account)
-            if stop >= target { return ran }
+            if chunk.finished, stop >= target { return ran }
         }
     }
 

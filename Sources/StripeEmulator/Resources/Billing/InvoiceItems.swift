@@ -69,7 +69,7 @@ enum InvoiceItems {
             var lines = invoice["lines"]["data"].arrayValue ?? []
             lines.append(try Invoicing.itemLine(req.ledger, invoiceID: inv, ii: ii))
             invoice["lines"]["data"] = .array(lines)
-            Invoicing.recompute(&invoice)
+            try Invoicing.recompute(&invoice)
             try req.store.update(invoice)
         }
         return ii

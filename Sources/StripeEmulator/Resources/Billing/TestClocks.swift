@@ -54,7 +54,7 @@ enum TestClocks {
         advancing["status_details"] = ["advancing": ["target_frozen_time": .int(target)]]
         try req.store.update(advancing)
         try ledger.emit(.testHelpersTestClockAdvancing, advancing)
-        try Scheduler.run(ledger, clock: id, until: target)
+        try ControlRoutes.runDue(ledger, clock: id, until: target, param: "frozen_time")
         clock = try get(id, req)
         clock["frozen_time"] = .int(target)
         clock["status"] = "ready"

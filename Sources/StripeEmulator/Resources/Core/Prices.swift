@@ -51,6 +51,10 @@ enum Prices {
         var decimal: String? = nil
         if let d = try req.params.string(p("unit_amount_decimal")), !d.isEmpty {
             guard let v = Double(d), v >= 0 else { throw StripeError.invalidValue(name("unit_amount_decimal"), "must be a decimal number") }
+            guard v.isFinite, v <= Double(IntegerLimits.maxAmount) else {
+                throw StripeError.invalidRequest("Amount must be no more than 99999999 (in the currency's smallest unit): \(name("unit_amount_decimal")) was \(d).",
+                                                 param: name("unit_amount_decimal"), code: "amount_too_large")
+            }
             decimal = d
             if unitAmount == nil, v == v.rounded() { unitAmount = Int(v) }
         }

@@ -31,6 +31,12 @@ struct StripeCommand: AsyncParsableCommand {
     @Option(help: "Deterministic mode: ids are sequential per prefix and account (cus_000000000001) instead of random. The seed also drives any seeded fault injection.")
     var seed: Int?
 
+    @Option(help: "Open connections at most; one more is answered with a Stripe-shaped 503 and closed.")
+    var maxConnections = 4_096
+
+    @Option(help: ArgumentHelp("Close a keep-alive connection with no request for this many seconds.", valueName: "seconds"))
+    var idleTimeout = 60
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel = "notice"
 
@@ -79,7 +85,7 @@ struct StripeCommand: AsyncParsableCommand {
         let forwardingBanner = forwarding
         let app = Application(
             responder: StripeHTTPResponder(emulator: emulator),
-            server: .stripe(emulator),
+            server: .stripe(emulator, limits: ConnectionLimits(maxConnections: maxConnections, idleTimeout: .seconds(Int64(idleTimeout)))),
             configuration: .init(address: .hostname(host, port: port), serverName: "effinity-stripe"),
             services: [BackgroundWorkService(emulator: emulator)],
             onServerRunning: { channel in

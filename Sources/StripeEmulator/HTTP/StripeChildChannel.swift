@@ -23,10 +23,25 @@ public struct StripeChildChannel: ServerChildChannel {
     let emulator: StripeEmulator
     let serverName: String
     let maxBodySize: Int
+    let limits: ConnectionLimits
+    let open: ConnectionCount
 
     public func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        let emulator = self.emulator, serverName = self.serverName, maxBodySize = self.maxBodySize
+        let emulator = self.emulator, serverName = self.serverName, maxBodySize = self.maxBodySize, limits = self.limits
+        let open = self.open
+        guard open.enter(limit: limits.maxConnections) else {
+            // Over the cap: a Stripe-shaped 503 and the connection closes (the client may retry).
+            return channel.eventLoop.makeCompletedFuture {
+                var buffer = channel.allocator.buffer(capacity: 256)
+                buffer.writeBytes(APIResponse.tooManyConnections(limit: limits.maxConnections).http1Bytes(serverName: serverName))
+                channel.writeAndFlush(buffer).whenComplete { _ in channel.close(promise: nil) }
+                return Value(channel: channel)
+            }
+        }
+        channel.closeFuture.whenComplete { _ in open.leave() }
         return channel.eventLoop.makeCompletedFuture {
+            // A connection with no request for `idleTimeout` is closed (keep-alive clients reconnect).
+            try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: limits.idleTimeout))
             // Protocol errors are answered by `StripeRequestHandler` (with a Stripe error body).
             try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: false)
             try channel.pipeline.syncOperations.addHandler(
@@ -50,8 +65,11 @@ extension HTTPServerBuilder {
     /// HTTP/1.1 for the fake Stripe (see ``StripeChildChannel``). Hummingbird's `Application`
     /// still asks for a responder; this channel does not use it.
     public static func stripe(_ emulator: StripeEmulator, serverName: String = "effinity-stripe",
-                              maxBodySize: Int = 4 << 20) -> HTTPServerBuilder {
-        .init { _ in StripeChildChannel(emulator: emulator, serverName: serverName, maxBodySize: maxBodySize) }
+                              maxBodySize: Int = 4 << 20, limits: ConnectionLimits = ConnectionLimits(),
+                              connections open: ConnectionCount = ConnectionCount()) -> HTTPServerBuilder {
+        .init { _ in
+            StripeChildChannel(emulator: emulator, serverName: serverName, maxBodySize: maxBodySize, limits: limits, open: open)
+        }
     }
 }
 
@@ -68,6 +86,10 @@ final class StripeRequestHandler: ChannelInboundHandler, RemovableChannelHandler
     private var body: ByteBuffer?
     private var tooLarge = false
     private var executor: EventLoopTaskExecutor?
+    /// A request is being answered (the connection is not idle).
+    private var answering = false
+    /// The client closed its side: close ours once nothing is left to answer.
+    private var inputClosed = false
 
     init(emulator: StripeEmulator, serverName: String, maxBodySize: Int) {
         self.emulator = emulator
@@ -106,6 +128,21 @@ final class StripeRequestHandler: ChannelInboundHandler, RemovableChannelHandler
     /// A request that is not HTTP gets a Stripe-shaped 400, then the connection closes (the
     /// parser cannot go on). NIO's pipelining handler delivers the error only once any answer in
     /// progress is complete, so the 400 never interleaves with another response.
+    /// A client that half-closes (or goes away) gets its answer, then the connection closes: no
+    /// socket stays in CLOSE-WAIT. An idle connection (no request for the idle timeout) closes.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            inputClosed = true
+            if !answering && head == nil { context.close(promise: nil) }
+            return
+        }
+        if event is IdleStateHandler.IdleStateEvent {
+            if !answering && head == nil { context.close(promise: nil) }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         guard error is HTTPParserError else { context.close(promise: nil); return }
         write(.malformedRequest, keepAlive: false, version: .http1_1, context: context)
@@ -122,6 +159,7 @@ final class StripeRequestHandler: ChannelInboundHandler, RemovableChannelHandler
         let bound = NIOLoopBound((self, context), eventLoop: loop)
         let keepAlive = head.isKeepAlive, version = head.version
         let emulator = self.emulator
+        answering = true
         Task(executorPreference: executor) {
             let response = await emulator.handle(call)
             if loop.inEventLoop {
@@ -150,7 +188,8 @@ final class StripeRequestHandler: ChannelInboundHandler, RemovableChannelHandler
         buffer.writeBytes(response.body)
         context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-        if !keepAlive {
+        answering = false
+        if !keepAlive || inputClosed {
             let channel = context.channel
             written.whenComplete { _ in channel.close(promise: nil) }
         }

@@ -329,3 +329,69 @@ extension TestStripe {
         #expect(await s.post("/_emulator/webhooks/chaos", [("fail_first", "-1")]).status == 400)
     }
 }
+
+/// A receiver that never answers one URL until released: the endpoint a dead or hung server
+/// stands behind. Every other URL answers 200 at once.
+final class HangingTransport: WebhookTransport {
+    let hangingURL: String
+    private let state = Mutex<(delivered: [String], waiting: [CheckedContinuation<Void, Never>], released: Bool)>(([], [], false))
+
+    init(hangingURL: String) { self.hangingURL = hangingURL }
+
+    var delivered: [String] { state.withLock { $0.delivered } }
+
+    func release() {
+        let waiting = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+            s.released = true
+            defer { s.waiting = [] }
+            return s.waiting
+        }
+        for w in waiting { w.resume() }
+    }
+
+    func post(url: String, headers: [(String, String)], body: [UInt8], timeout: Duration) async -> WebhookTransportResult {
+        if url == hangingURL {
+            await withCheckedContinuation { c in
+                let resumeNow = state.withLock { s -> Bool in
+                    if s.released { return true }
+                    s.waiting.append(c)
+                    return false
+                }
+                if resumeNow { c.resume() }
+            }
+            return WebhookTransportResult(error: "connection refused")
+        }
+        let event = (try? JSONParser.parse(body))?["id"].stringValue ?? ""
+        state.withLock { $0.delivered.append(event) }
+        return WebhookTransportResult(statusCode: 200)
+    }
+}
+
+@Suite struct ParallelDeliveryTests {
+    /// With one endpoint hung, a live endpoint of the same account still receives all 20 events,
+    /// in event order, while the hung one holds its first delivery.
+    @Test func aDeadEndpointDelaysOnlyItself() async throws {
+        let transport = HangingTransport(hangingURL: "http://127.0.0.1:1/dead")
+        let emulator = StripeEmulator(database: try .inMemory(), settings: EmulatorSettings(wallClock: FixedWallClock(TestStripe.start)),
+                                      transport: transport)
+        let s = TestStripe(emulator: emulator, key: "sk_test_" + IDMinter.randomToken(16))
+        _ = await s.endpoint(["customer.created"], url: "http://127.0.0.1:1/dead")
+        _ = await s.endpoint(["customer.created"], url: "http://127.0.0.1:2/live")
+        var created: [String] = []
+        for i in 0..<20 { created.append(await s.post("/v1/customers", [("email", "c\(i)@x.test")]).id) }
+        let events = await s.allEvents().filter { $0["type"] == "customer.created" }.compactMap { $0["id"].stringValue }
+        #expect(events.count == 20)
+        let drain = Task { await s.drain() }
+        // The live endpoint gets everything while the dead one is still hanging on its first.
+        var delivered: [String] = []
+        for _ in 0..<2000 {
+            delivered = transport.delivered
+            if delivered.count == 20 { break }
+            await Task.yield()
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        #expect(delivered == events)
+        transport.release()
+        _ = await drain.value
+    }
+}

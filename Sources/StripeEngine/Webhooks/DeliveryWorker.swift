@@ -6,12 +6,18 @@ import StripeWire
 /// over the exact bytes sent, posted, and recorded; failures are retried on the tenant's clock.
 ///
 /// Test-mode schedule (as Stripe's test mode: a few attempts over hours): 3 attempts in all, the
-/// second 1 hour after the first, the third 3 hours after the second. Deliveries of one tenant go
-/// out one at a time in event order (unless chaos reorders them), so a deterministic run sends the
-/// same sequence every time.
+/// second 1 hour after the first, the third 3 hours after the second.
+///
+/// Order: each endpoint receives its deliveries one at a time in event order (unless chaos
+/// reorders them), so a deterministic run sends each endpoint the same sequence every time.
+/// Different endpoints are served in parallel, up to ``parallelEndpoints`` at once per tenant
+/// (and tenants one after another in the background loop), so a slow or dead endpoint delays
+/// only its own deliveries; there is no order between endpoints.
 package struct DeliveryWorker: Sendable {
     package static let retryDelays = [3600, 3 * 3600]
     package static var maxAttempts: Int { retryDelays.count + 1 }
+    /// Endpoints of one tenant served at once in a delivery pass.
+    package static let parallelEndpoints = 8
 
     package let database: EmulatorDatabase
     package let settings: EmulatorSettings
@@ -78,7 +84,32 @@ package struct DeliveryWorker: Sendable {
             for (place, seq) in zip(places, c.reorder(places.map { due[$0].seq })) { order[place] = seq }
         }
         let bySeq = Dictionary(uniqueKeysWithValues: due.map { ($0.seq, $0) })
-        for seq in order { try await attempt(bySeq[seq]!) }
+        // Each endpoint's deliveries go out one at a time in that order; endpoints are served in
+        // parallel (at most `parallelEndpoints` at once), so a slow or dead endpoint delays only
+        // itself.
+        var queues: [[Due]] = []
+        var queueOf: [String: Int] = [:]
+        for seq in order {
+            let d = bySeq[seq]!
+            if let i = queueOf[d.endpointID] { queues[i].append(d) } else {
+                queueOf[d.endpointID] = queues.count
+                queues.append([d])
+            }
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var running = 0
+            for queue in queues {
+                if running >= Self.parallelEndpoints {
+                    try await group.next()
+                    running -= 1
+                }
+                group.addTask {
+                    for d in queue { try await self.attempt(d) }
+                }
+                running += 1
+            }
+            try await group.waitForAll()
+        }
         return due.count
     }
 

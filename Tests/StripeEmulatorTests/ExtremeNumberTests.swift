@@ -142,3 +142,33 @@ import StripeWire
         #expect(await s.get("/_emulator/time").json["now"].intValue == TestStripe.start + 300 * 86400)
     }
 }
+
+/// Values Stripe refuses are refused here too, with the parameter named.
+@Suite struct RefusedValueTests {
+    @Test func unsupportedCurrencies() async throws {
+        let s = try TestStripe()
+        let product = await s.post("/v1/products", [("name", "Seat")])
+        let price = await s.post("/v1/prices", [("product", product.id), ("currency", "xxx"), ("unit_amount", "100")])
+        #expect(price.status == 400)
+        #expect(price.error["param"] == "currency")
+        #expect(price.error["message"].stringValue?.hasPrefix("Invalid currency: xxx.") == true)
+        #expect(await s.post("/v1/payment_intents", [("amount", "100"), ("currency", "abc")]).error["param"] == "currency")
+        let ok = await s.post("/v1/prices", [("product", product.id), ("currency", "EUR"), ("unit_amount", "100")])
+        #expect(ok.json["currency"] == "eur")
+    }
+
+    @Test func unknownEventTypes() async throws {
+        let s = try TestStripe()
+        func create(_ types: [String]) async -> TestStripe.Reply {
+            var params = [("url", "https://app.test/hook")]
+            for (i, t) in types.enumerated() { params.append(("enabled_events[\(i)]", t)) }
+            return await s.post("/v1/webhook_endpoints", params)
+        }
+        #expect(await create(["invoice.paid", "charge.refunded", "invoice.*", "*"]).status == 200)
+        let typo = await create(["invoice.paid", "invoce.paid"])
+        #expect(typo.status == 400)
+        #expect(typo.error["param"] == "enabled_events[1]")
+        #expect(await create(["customer..created"]).status == 400)
+        #expect(await create(["Invoice.Paid"]).status == 400)
+    }
+}

@@ -101,6 +101,18 @@ import Glibc
         }
     }
 
+    @Test func connectIsRefusedWithAStripeErrorAndClosed() async throws {
+        try await app().test(.live) { client in
+            let replies = try RawHTTP.exchange(port: client.port!, send: "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n",
+                                            responses: 1)
+            #expect(replies[0].status == 405)
+            #expect(replies[0].closedAfter)
+            let json = try JSONParser.parse(Array(replies[0].body.utf8))
+            #expect(json["error"]["type"] == "invalid_request_error")
+            #expect(json["error"]["message"].stringValue?.hasPrefix("CONNECT is not supported") == true)
+        }
+    }
+
     @Test func requestTargetsSplitIntoPathAndQuery() {
         #expect(StripeRequestHandler.split("/v1/customers?limit=3&x=y") == ("/v1/customers", "limit=3&x=y"))
         #expect(StripeRequestHandler.split("/v1/customers") == ("/v1/customers", nil))

@@ -50,5 +50,7 @@ extension APIResponse {
         refused(.invalidRequest("The request body is larger than \(limit) bytes.", status: 413))
     }
 
+    static let connectRefused = refused(.invalidRequest("CONNECT is not supported: this is the Stripe API, not a proxy.", status: 405))
+
     static let malformedRequest = refused(.invalidRequest("The request could not be read as HTTP/1.1.", status: 400))
 }

@@ -63,7 +63,9 @@ struct Params {
     }
 
     /// A non-empty string, or nil when absent or empty.
-    mutating func nonEmpty(_ path: String...) throws -> String? {
+    mutating func nonEmpty(_ path: String...) throws -> String? { try nonEmptyPath(path) }
+
+    mutating func nonEmptyPath(_ path: [String]) throws -> String? {
         guard let s = try string(path), !s.isEmpty else { return nil }
         return s
     }

@@ -1,4 +1,5 @@
 import NIOCore
+import NIOHTTP1
 import StripeWire
 import Synchronization
 
@@ -48,7 +49,7 @@ extension APIResponse {
 
     /// The whole HTTP/1.1 response, for a connection answered before any parser is installed.
     func http1Bytes(serverName: String) -> [UInt8] {
-        var text = "HTTP/1.1 \(status) \(status == 503 ? "Service Unavailable" : "Error")\r\n"
+        var text = "HTTP/1.1 \(status) \(HTTPResponseStatus(statusCode: status).reasonPhrase)\r\n"
         for (name, value) in headers { text += "\(name): \(value)\r\n" }
         text += "Content-Length: \(body.count)\r\nServer: \(serverName)\r\nConnection: close\r\n\r\n"
         return Array(text.utf8) + body

@@ -120,6 +120,19 @@ final class StripeRequestHandler: ChannelInboundHandler, RemovableChannelHandler
                 write(.bodyTooLarge(limit: maxBodySize), keepAlive: false, version: head.version, context: context)
                 return
             }
+            if head.method == .CONNECT {
+                // Not a proxy: a Stripe-shaped 405, then the connection closes (no tunnel). NIO's
+                // encoder sends no body after a CONNECT, so the bytes go out below it.
+                let bytes = APIResponse.connectRefused.http1Bytes(serverName: serverName)
+                let buffer = context.channel.allocator.buffer(bytes: bytes)
+                let channel = context.channel
+                if let below = try? context.pipeline.syncOperations.context(handlerType: HTTPResponseEncoder.self) {
+                    below.writeAndFlush(NIOAny(buffer)).whenComplete { _ in channel.close(promise: nil) }
+                } else {
+                    context.close(promise: nil)
+                }
+                return
+            }
             answer(head, body: body.map { Array(buffer: $0) } ?? [], context: context)
             body = nil
         }

@@ -30,7 +30,7 @@ enum InvoiceItems {
                 throw StripeError.invalidRequest("You must specify either `amount` or `pricing[price]`.", param: "amount", code: "parameter_missing")
             }
             amount = a
-            guard let c = try req.params.nonEmpty("currency") else { throw StripeError.missingParam("currency") }
+            guard let c = try req.params.currency("currency") else { throw StripeError.missingParam("currency") }
             currency = c.lowercased()
         }
         var subscription: JSONValue = .null

@@ -39,7 +39,7 @@ enum Invoices {
         let pending = behavior == "include"
             ? try Invoicing.pendingItems(req.ledger, customer: customer["id"].stringValue!, subscription: subscription?["id"].stringValue)
             : []
-        let currency = try req.params.nonEmpty("currency")?.lowercased() ?? pending.first?["currency"].stringValue ?? "usd"
+        let currency = try req.params.currency("currency") ?? pending.first?["currency"].stringValue ?? "usd"
         var invoice = try Invoicing.createDraft(
             req.ledger, customer: customer, subscription: subscription, billingReason: "manual", lines: [], pendingItems: pending,
             period: (now, now), now: now, autoAdvance: try req.params.bool("auto_advance") ?? false, collectionMethod: collection,

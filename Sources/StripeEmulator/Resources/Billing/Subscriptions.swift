@@ -120,7 +120,7 @@ enum Subscriptions {
             throw StripeError.invalidRequest("days_until_due is required when collection_method is send_invoice.", param: "days_until_due")
         }
         new.offSession = try req.params.bool("off_session") ?? false
-        _ = try req.params.string("currency")
+        _ = try req.params.currency("currency")
         _ = try req.params.choice("payment_settings", "save_default_payment_method", in: ["off", "on_subscription"])
         return try SubscriptionEngine.create(new, req.ledger)
     }

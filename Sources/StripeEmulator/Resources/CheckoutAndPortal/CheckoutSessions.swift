@@ -84,7 +84,7 @@ enum CheckoutSessions {
             throw StripeError.invalidRequest("You specified `payment` mode but passed a recurring price. Either switch to `subscription` mode or use only one-time prices.",
                                              param: "line_items")
         }
-        let requestedCurrency = try req.params.nonEmpty("currency")
+        let requestedCurrency = try req.params.currency("currency")
         let currency = prices.first?["currency"].stringValue ?? requestedCurrency ?? "usd"
 
         // Subscription data: trial, metadata, description, trial end behaviour.

@@ -38,10 +38,3 @@ enum Address {
         return out
     }
 }
-
-extension Params {
-    mutating func nonEmptyPath(_ path: [String]) throws -> String? {
-        guard let s = try string(path), !s.isEmpty else { return nil }
-        return s
-    }
-}

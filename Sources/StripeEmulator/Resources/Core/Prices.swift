@@ -39,10 +39,8 @@ enum Prices {
     static func create(from req: inout APIRequest, path: [String], product: String) throws -> JSONValue {
         func p(_ f: String...) -> [String] { path + f }
         let name = { (f: String...) in Params.name(path + f) }
-        guard let currency = try req.params.string(p("currency")), !currency.isEmpty else { throw StripeError.missingParam(name("currency")) }
-        guard currency.count == 3, currency.allSatisfy({ $0.isLetter }) else {
-            throw StripeError.invalidRequest("Invalid currency: \(currency). Stripe currencies are three-letter ISO codes.", param: name("currency"))
-        }
+        guard let rawCurrency = try req.params.string(p("currency")), !rawCurrency.isEmpty else { throw StripeError.missingParam(name("currency")) }
+        let currency = try Currencies.check(rawCurrency, param: name("currency"))
         let scheme = try req.params.string(p("billing_scheme")).flatMap { $0.isEmpty ? nil : $0 } ?? "per_unit"
         guard ["per_unit", "tiered"].contains(scheme) else {
             throw StripeError.invalidValue(name("billing_scheme"), "must be per_unit or tiered")
@@ -204,7 +202,7 @@ enum Prices {
     static func list(_ req: inout APIRequest) throws -> JSONValue {
         var (page, filters) = try req.listPage()
         if let active = try req.params.bool("active") { filters.append(.field("active", equals: .bool(active))) }
-        if let c = try req.params.nonEmpty("currency") { filters.append(.field("currency", equals: .string(c.lowercased()))) }
+        if let c = try req.params.currency("currency") { filters.append(.field("currency", equals: .string(c))) }
         if let p = try req.params.nonEmpty("product") { filters.append(.field("product", equals: .string(p))) }
         if let t = try req.params.choice("type", in: ["one_time", "recurring"]) { filters.append(.field("type", equals: .string(t))) }
         if let keys = try req.params.strings("lookup_keys"), !keys.isEmpty {

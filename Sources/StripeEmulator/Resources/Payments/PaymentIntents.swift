@@ -24,7 +24,7 @@ enum PaymentIntents {
         guard amount >= 50 else {
             throw StripeError.invalidRequest("Amount must be at least 50 cents", param: "amount", code: "amount_too_small")
         }
-        guard let currency = try req.params.nonEmpty("currency") else { throw StripeError.missingParam("currency") }
+        guard let currency = try req.params.currency("currency") else { throw StripeError.missingParam("currency") }
         var customer: JSONValue? = nil
         if let c = try req.params.nonEmpty("customer") { customer = try Customers.live(c, req, param: "customer") }
         let ledger = req.ledger
@@ -106,7 +106,7 @@ enum PaymentIntents {
                                              code: "payment_intent_unexpected_state")
         }
         if let a = try req.params.int("amount") { pi["amount"] = .int(a) }
-        if let c = try req.params.nonEmpty("currency") { pi["currency"] = .string(c.lowercased()) }
+        if let c = try req.params.currency("currency") { pi["currency"] = .string(c) }
         if let c = try req.params.nonEmpty("customer") { pi["customer"] = try Customers.live(c, req, param: "customer")["id"] }
         try pi.setString("description", from: &req.params)
         try pi.setString("receipt_email", from: &req.params)

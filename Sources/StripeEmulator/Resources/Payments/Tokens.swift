@@ -33,7 +33,7 @@ enum Tokens {
         for f in ["address_line1", "address_line2", "address_city", "address_state", "address_zip", "address_country"] {
             if let v = try req.params.nonEmpty("card", f) { token["card"][f] = .string(v) }
         }
-        if let c = try req.params.nonEmpty("card", "currency") { token["card"]["currency"] = .string(c) }
+        if let c = try req.params.currency("card", "currency") { token["card"]["currency"] = .string(c) }
         try req.store.insert(token, type: "token", hidden: card.hidden)
         return token
     }

@@ -44,6 +44,8 @@ public final class LoopbackServer: Sendable {
                               configuration: .init(address: .hostname(host, port: port), serverName: name),
                               services: services,
                               onServerRunning: { channel in
+                                  CloseOnExec.markSockets()
+                                  CrashListenerRelease.install()
                                   continuation.yield(channel.localAddress?.port ?? 0)
                                   continuation.finish()
                               }, logger: logger)

@@ -3,6 +3,7 @@ import Billing
 import Foundation
 import Hummingbird
 import Logging
+import StripeEmulator
 
 /// Options shared by the app commands: where the app keeps its data.
 struct AppStoreOptions: ParsableArguments {
@@ -80,7 +81,11 @@ enum AppRunner {
         logger.logLevel = .notice
         return Application(router: BillingApp(service: service).router(),
                            configuration: .init(address: .hostname(host, port: port), serverName: "effinity-app"),
-                           onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) }, logger: logger)
+                           onServerRunning: { channel in
+                               CloseOnExec.markSockets()
+                               CrashListenerRelease.install()
+                               await onRunning(channel.localAddress?.port ?? port)
+                           }, logger: logger)
     }
 }
 

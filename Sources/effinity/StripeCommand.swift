@@ -91,6 +91,9 @@ struct StripeCommand: AsyncParsableCommand {
             configuration: .init(address: .hostname(host, port: port), serverName: "effinity-stripe"),
             services: [BackgroundWorkService(emulator: emulator)],
             onServerRunning: { channel in
+                // A crash's backtrace helper must not inherit the listening socket (see CloseOnExec).
+                CloseOnExec.markSockets()
+                CrashListenerRelease.install()
                 let actualPort = channel.localAddress?.port ?? 0
                 let banner = """
                     Fake Stripe listening on http://\(host):\(actualPort)

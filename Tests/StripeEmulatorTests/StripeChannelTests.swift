@@ -199,3 +199,15 @@ enum RawHTTP {
                 end + 4 + length)
     }
 }
+
+/// A crash's backtrace helper inherits no socket: the servers mark theirs close-on-exec.
+@Suite struct CloseOnExecTests {
+    @Test func socketsAreMarkedCloseOnExec() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(fd >= 0)
+        defer { close(fd) }
+        #expect(!CloseOnExec.isSet(fd))
+        #expect(CloseOnExec.markSockets() >= 1)
+        #expect(CloseOnExec.isSet(fd))
+    }
+}

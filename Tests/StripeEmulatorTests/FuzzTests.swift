@@ -76,4 +76,67 @@ import StripeWire
             #expect(try JSONParser.parse(r.body)["error"]["type"] == "invalid_request_error")
         }
     }
+
+    static let integerNames = ["amount", "unit_amount", "quantity", "frozen_time", "trial_end", "cancel_at", "billing_cycle_anchor",
+                               "proration_date", "seconds", "to", "at", "delay_seconds", "grace_period", "days_until_due",
+                               "recurring[interval_count]", "limit", "from_attempt", "fail_first", "reorder_window",
+                               "signature_skew_seconds", "balance", "next_invoice_sequence", "exp_month", "exp_year", "due_date",
+                               "expires_at", "trial_period_days", "items[0][quantity]", "tiers[0][unit_amount]",
+                               "tiers[0][up_to]", "tiers[0][flat_amount]", "unit_amount_decimal", "created[gt]",
+                               "subscription_details[proration_date]", "subscription_data[trial_period_days]",
+                               "line_items[0][quantity]", "transform_quantity[divide_by]", "application_fee_amount"]
+    static let extremes = ["9223372036854775807", "-9223372036854775808", "9223372036854775808", "9007199254740993",
+                           "253402300800", "253402300799", "99999999999", "100000000", "99999999", "-1", "0", "1e30",
+                           "-0", "1.5", "NaN", "inf"]
+
+    /// Every route with extreme numbers in every integer parameter it might read, on an account
+    /// with a customer, a card, a price and a subscription (so the numbers reach the engine):
+    /// never a 5xx, always a Stripe-shaped error, never a request that runs for seconds (a hang
+    /// would also stop the suite), and the process lives (a trap would end the test run).
+    @Test(.timeLimit(.minutes(2))) func extremeNumbersOnEveryRoute() async throws {
+        let s = try TestStripe()
+        let customer = await s.customer()
+        let price = await s.monthlyPrice(2500)
+        let sub = await s.post("/v1/subscriptions", [("customer", customer), ("items[0][price]", price)])
+        try #require(sub.status == 200)
+        let clock = await s.post("/v1/test_helpers/test_clocks", [("frozen_time", String(TestStripe.start))])
+        let endpoint = await s.post("/v1/webhook_endpoints", [("url", "http://127.0.0.1:9/x"), ("enabled_events[0]", "*")])
+        let ids = ["customer": customer, "price": price, "subscription": sub.id, "id": sub.id, "clock": clock.id]
+        let routes = Routes.router().routes
+        var rng = Rng(state: 2024)
+        var slowest: Duration = .zero
+        for (r, route) in routes.enumerated() {
+            let segments = route.pattern.map { segment -> String in
+                guard segment.first == "{" else { return String(segment) }
+                let name = String(segment.dropFirst().dropLast())
+                if route.pattern.contains("test_clocks") { return clock.id }
+                if route.pattern.contains("webhook_endpoints") { return endpoint.id }
+                return ids[name] ?? sub.id
+            }
+            let path = "/" + segments.joined(separator: "/")
+            for round in 0..<4 {
+                var params: [(String, String)] = [("customer", customer), ("price", price), ("currency", "usd"),
+                                                  ("items[0][price]", price), ("product", price)]
+                for _ in 0..<3 {
+                    let name = Self.integerNames[Int(rng.next() % UInt64(Self.integerNames.count))]
+                    params.append((name, Self.extremes[Int(rng.next() % UInt64(Self.extremes.count))]))
+                }
+                if route.pattern.contains("advance") && round == 0 { params.append(("by", "9999999y")) }
+                let started = ContinuousClock.now
+                let reply = await s.call(route.method, path, params)
+                let took = ContinuousClock.now - started
+                slowest = max(slowest, took)
+                let described = "\(route.method) \(path) \(params.suffix(3)) -> \(reply.response.bodyString.prefix(300))"
+                #expect(reply.status < 500, "\(described)")
+                #expect(took < .seconds(5), "\(described) took \(took)")
+                if reply.status >= 400 {
+                    #expect(reply.error["type"].stringValue != nil, "\(described)")
+                    #expect(reply.error["message"].stringValue != nil, "\(described)")
+                }
+            }
+            _ = r
+        }
+        // The fake still answers.
+        #expect(await s.get("/v1/customers/\(customer)").status == 200)
+    }
 }

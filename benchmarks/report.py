@@ -576,6 +576,27 @@ def main():
           f"{num(f.get('delivery_latency_ms.p50'))} ms / p99 {num(f.get('delivery_latency_ms.p99'))} ms; "
           f"status {'ok' if r.get('ok') else r.get('reason')}.")
         w("")
+    for name in sorted(n for n in engine if n.startswith("webhooksdead_")):
+        r = engine[name]
+        f = r.get("figures", {})
+        w(f"Webhooks with one dead endpoint ({int(f.get('webhook_bench.events', 0)):,} events to a live receiver and "
+          f"to an endpoint whose connections are refused, `--dead-endpoints 1`): the live receiver got "
+          f"{int(f.get('webhook_bench.delivered', 0)):,}; **{num(f.get('live_deliveries_per_second'))} live deliveries/s** "
+          f"over the whole drain ({num(f.get('deliveries_per_second'))} attempts/s, refused ones included); "
+          f"attempt round trip p50 {num(f.get('delivery_latency_ms.p50'))} ms / p99 {num(f.get('delivery_latency_ms.p99'))} ms; "
+          f"status {'ok' if r.get('ok') else r.get('reason')}.")
+        w("")
+    for name in sorted(n for n in engine if n.startswith("isolation_")):
+        r = engine[name]
+        f = r.get("figures", {})
+        w(f"Another tenant during a long advance (`effinity bench isolation`: one tenant advances "
+          f"{int(f.get('isolation_bench.subscriptions', 0)):,} monthly subscriptions by a year, "
+          f"{int(f.get('isolation_bench.work_items', 0)):,} work items in {num(f.get('isolation_bench.advance_seconds'))} s, "
+          f"while another reads its customer and updates it every tenth request): "
+          f"{int(f.get('other_tenant_requests', 0)):,} requests, **p99 {num(f.get('other_tenant_requests.p99_ms'))} ms**, "
+          f"p50 {num(f.get('other_tenant_requests.p50_ms'))} ms, max {num(f.get('other_tenant_requests.max_ms'))} ms; "
+          f"status {'ok' if r.get('ok') else r.get('reason')}.")
+        w("")
 
     # ---------------- scenarios
     w("## Scenario suite")

@@ -19,7 +19,8 @@
 #      `effinity stripe` and localstripe, runs interleaved (ours, localstripe, ours, ...);
 #   4. stripeload.py --scale (RSS, create rate, list latency vs stored customers) for both;
 #   5. benchmarks/listbench.py: GET /v1/customers?limit=100 throughput at 1k and 50k customers;
-#   6. `effinity bench webhooks`, `effinity bench clock` (1,000 and 10,000 subscriptions) and
+#   6. `effinity bench webhooks` (also with one dead endpoint), `effinity bench isolation` (another
+#      tenant's latency during a long advance), `effinity bench clock` (1,000 and 10,000 subscriptions) and
 #      `effinity bench scenarios` (the scenario suite's wall time and median per scenario);
 #   7. benchmarks/report.py turns the JSON lines into BENCHMARKS.md (ratios computed there).
 # Every load generator talks to 127.0.0.1 only and stops by itself (request counts and time caps).
@@ -52,14 +53,14 @@ if [ "$QUICK" = 1 ]; then
   RUNS=1; REQUESTS=300; FLOWS=30; MAXS=5; WRKS=2
   SCALE_OURS=1000,5000; SCALE_LS=500,1000; SCALE_LS_MAX=60
   LIST_OURS=1000,5000; LIST_LS=1000; LIST_REQ=200; LIST_MAXS=3
-  HOOK_EVENTS=500; CLOCK_SUBS="100 300"; CLOCK_TIMEOUT=300
+  HOOK_EVENTS=500; CLOCK_SUBS="100 300"; CLOCK_TIMEOUT=300; ISOLATION_SUBS=100
 else
   OUT=${OUT:-$BENCH/results}
   REPORT=${REPORT:-$ROOT/BENCHMARKS.md}
   RUNS=${RUNS:-3}; REQUESTS=2000; FLOWS=200; MAXS=10; WRKS=5
   SCALE_OURS=1000,10000,50000; SCALE_LS=1000,2000,5000; SCALE_LS_MAX=${SCALE_LS_MAX:-180}
   LIST_OURS=1000,50000; LIST_LS=1000; LIST_REQ=1000; LIST_MAXS=10
-  HOOK_EVENTS=2000; CLOCK_SUBS="1000 10000"; CLOCK_TIMEOUT=${CLOCK_TIMEOUT:-1500}
+  HOOK_EVENTS=2000; CLOCK_SUBS="1000 10000"; CLOCK_TIMEOUT=${CLOCK_TIMEOUT:-1500}; ISOLATION_SUBS=1000
 fi
 LOGS="$OUT/logs"
 mkdir -p "$OUT" "$LOGS"
@@ -212,6 +213,12 @@ fi
 say "effinity bench webhooks --events $HOOK_EVENTS"
 "$PY" "$BENCH/engine.py" --name "webhooks_$HOOK_EVENTS" --timeout 600 --out "$OUT/engine.jsonl" -- \
   "$BIN" bench webhooks --events "$HOOK_EVENTS" >&2 || say "webhook bench wrapper failed"
+say "effinity bench webhooks --events $HOOK_EVENTS --dead-endpoints 1 (one refusing endpoint beside the live one)"
+"$PY" "$BENCH/engine.py" --name "webhooksdead_$HOOK_EVENTS" --timeout 600 --out "$OUT/engine.jsonl" -- \
+  "$BIN" bench webhooks --events "$HOOK_EVENTS" --dead-endpoints 1 >&2 || say "webhook bench (dead endpoint) wrapper failed"
+say "effinity bench isolation --subscriptions $ISOLATION_SUBS (another tenant's latency during a year's advance)"
+"$PY" "$BENCH/engine.py" --name "isolation_$ISOLATION_SUBS" --timeout 900 --out "$OUT/engine.jsonl" -- \
+  "$BIN" bench isolation --subscriptions "$ISOLATION_SUBS" >&2 || say "isolation bench wrapper failed"
 for n in $CLOCK_SUBS; do
   say "effinity bench clock --subscriptions $n (cap ${CLOCK_TIMEOUT}s)"
   "$PY" "$BENCH/engine.py" --name "clock_$n" --timeout "$CLOCK_TIMEOUT" --out "$OUT/engine.jsonl" -- \

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import StripeEmulator
 import StripeWire
+import Synchronization
 
 /// `effinity bench`: in-process benchmarks of the fake's engine (the HTTP API figures come from
 /// `benchmarks/run.sh`, which measures the server the same way as other fakes).
@@ -10,7 +11,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure the fake Stripe's billing engine and webhook delivery (build with -c release for real figures).",
-        subcommands: [ClockBench.self, WebhookBench.self, ScenarioBench.self]
+        subcommands: [ClockBench.self, WebhookBench.self, IsolationBench.self, ScenarioBench.self]
     )
 }
 
@@ -105,6 +106,8 @@ struct WebhookBench: AsyncParsableCommand {
     )
 
     @Option(help: "Number of events to deliver.") var events = 2000
+    @Option(help: "Endpoints of the same account whose connections are refused (a dead receiver), besides the live one.")
+    var deadEndpoints = 0
 
     func run() async throws {
         let counter = ReceiverCounter()
@@ -124,6 +127,11 @@ struct WebhookBench: AsyncParsableCommand {
         let key = "sk_test_hooks"
         _ = try await emulator.must("POST", "/v1/webhook_endpoints",
                                     "url=http://127.0.0.1:\(portBox.port)/hook&enabled_events[0]=customer.created", key: key)
+        for _ in 0..<deadEndpoints {
+            // Port 1 on loopback: nothing listens, every connection is refused.
+            _ = try await emulator.must("POST", "/v1/webhook_endpoints", "url=http://127.0.0.1:1/dead&enabled_events[0]=customer.created",
+                                        key: key)
+        }
         for i in 0..<events { _ = try await emulator.must("POST", "/v1/customers", "email=c\(i)%40bench.test", key: key) }
         let started = ContinuousClock.now
         let attempted = try await emulator.drainDeliveries(account: key)
@@ -134,8 +142,9 @@ struct WebhookBench: AsyncParsableCommand {
             return v["duration_ms"].intValue.map(Double.init)
         }.sorted()
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        print("webhook_bench events=\(events) delivered=\(counter.value) attempted=\(attempted)")
+        print("webhook_bench events=\(events) delivered=\(counter.value) attempted=\(attempted) dead_endpoints=\(deadEndpoints)")
         print("deliveries_per_second \(String(format: "%.0f", Double(attempted) / seconds))")
+        print("live_deliveries_per_second \(String(format: "%.0f", Double(counter.value) / seconds)) (events the live receiver got, over the whole drain)")
         if !latencies.isEmpty {
             let p50 = latencies[latencies.count / 2], p99 = latencies[min(latencies.count - 1, latencies.count * 99 / 100)]
             print("delivery_latency_ms p50=\(String(format: "%.3f", p50)) p99=\(String(format: "%.3f", p99)) (last \(latencies.count) attempts, signed POST round trip)")
@@ -157,4 +166,66 @@ final class PortBox: @unchecked Sendable {
     private var value = 0
     func set(_ p: Int) { lock.lock(); value = p; lock.unlock() }
     var port: Int { lock.lock(); defer { lock.unlock() }; return value }
+}
+
+/// How a long clock advance of one tenant affects another tenant's requests: tenant A advances
+/// N monthly subscriptions by a year while tenant B reads a customer in a loop; prints B's
+/// latency percentiles during the advance (in process, so it measures the engine's sharing of
+/// the database, not HTTP).
+struct IsolationBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "isolation",
+        abstract: "Another tenant's GET latency (p50/p99/max) while one tenant advances N subscriptions by a year."
+    )
+
+    @Option(help: "Subscriptions of the advancing tenant.") var subscriptions = 1_000
+    @Option(help: "Clock advance (a span such as 1y, 6mo).") var advance = "1y"
+
+    func run() async throws {
+        let start = 1_800_000_000
+        let emulator = StripeEmulator(database: try .inMemory(), settings: EmulatorSettings(wallClock: FixedWallClock(start)))
+        let a = "sk_test_advancing", b = "sk_test_reading"
+        let product = try await emulator.must("POST", "/v1/products", "name=Pro", key: a)
+        let price = try await emulator.must("POST", "/v1/prices",
+                                            "product=\(product["id"].stringValue!)&currency=usd&unit_amount=2000&recurring[interval]=month", key: a)
+        for _ in 0..<subscriptions {
+            let c = try await emulator.must("POST", "/v1/customers",
+                                            "payment_method=pm_card_visa&invoice_settings[default_payment_method]=pm_card_visa", key: a)
+            _ = try await emulator.must("POST", "/v1/subscriptions", "customer=\(c["id"].stringValue!)&items[0][price]=\(price["id"].stringValue!)", key: a)
+        }
+        let reader = try await emulator.must("POST", "/v1/customers", "email=reader%40bench.test", key: b)
+        let readerID = reader["id"].stringValue!
+        let target = try TimeSpan(parsing: advance).after(start)
+        let advanceStart = ContinuousClock.now
+        let done = Atomic<Bool>(false)
+        let advancing = Task {
+            defer { done.store(true, ordering: .releasing) }
+            return try await emulator.travel(account: a, to: target)
+        }
+        var latencies: [Double] = []
+        // B reads (and writes a little: every tenth request updates metadata) until A is done.
+        var i = 0
+        while true {
+            let t0 = ContinuousClock.now
+            if i % 10 == 9 {
+                _ = try await emulator.must("POST", "/v1/customers/\(readerID)", "metadata[n]=\(i)", key: b)
+            } else {
+                _ = try await emulator.must("GET", "/v1/customers/\(readerID)", key: b)
+            }
+            latencies.append(Self.ms(ContinuousClock.now - t0))
+            i += 1
+            if done.load(ordering: .acquiring) { break }
+            await Task.yield()
+        }
+        let ran = try await advancing.value
+        let elapsed = ContinuousClock.now - advanceStart
+        latencies.sort()
+        func pct(_ p: Double) -> String { String(format: "%.2f", latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]) }
+        print("isolation_bench subscriptions=\(subscriptions) advance=\(advance) work_items=\(ran) advance_seconds=\(String(format: "%.2f", Self.ms(elapsed) / 1000))")
+        print("other_tenant_requests \(latencies.count) p50_ms=\(pct(0.5)) p99_ms=\(pct(0.99)) max_ms=\(String(format: "%.2f", latencies.last ?? 0))")
+    }
+
+    static func ms(_ d: Duration) -> Double {
+        Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+    }
 }

@@ -5,16 +5,18 @@ import StripeEngine
 
 /// Delivery over HTTP(S) with AsyncHTTPClient.
 ///
-/// Its own client: connection attempts give up after 250 ms (AsyncHTTPClient would otherwise
-/// retry a refused connection until the whole timeout passes; receivers are local or near, and a
-/// refused endpoint should cost its own delivery little) and redirects are not followed,
+/// Its own client: one connection attempt per delivery attempt, as Stripe makes (a refused
+/// connection fails the attempt at once instead of being retried by AsyncHTTPClient until the
+/// connect timeout passes; the attempt is retried on Stripe's schedule), at most a second to
+/// connect and redirects are not followed,
 /// as Stripe does not follow them.
 public struct HTTPWebhookTransport: WebhookTransport {
     public init() {}
 
     package static let client: HTTPClient = {
         var configuration = HTTPClient.Configuration()
-        configuration.timeout = .init(connect: .milliseconds(250))
+        configuration.timeout = .init(connect: .seconds(1))
+        configuration.connectionPool.retryConnectionEstablishment = false
         configuration.redirectConfiguration = .disallow
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }()

@@ -121,10 +121,13 @@ package enum Scheduler {
         package var finished = true
     }
 
-    /// Runs due items like ``run(_:clock:until:limit:)`` but stops after `maxItems`, so a long
-    /// advance can commit and let other requests in between chunks. More than `limit` items
+    /// Runs due items like ``run(_:clock:until:limit:)`` but stops after `maxItems` or once
+    /// `maxDuration` has passed, so a long advance can commit and let other requests in between
+    /// chunks. More than `limit` items
     /// throws ``WorkLimitExceeded`` (the transaction is rolled back by the caller).
-    package static func runChunk(_ ledger: Ledger, clock: String, until: Int, limit: Int? = nil, maxItems: Int = .max) throws -> Chunk {
+    package static func runChunk(_ ledger: Ledger, clock: String, until: Int, limit: Int? = nil, maxItems: Int = .max,
+                                 maxDuration: Duration? = nil) throws -> Chunk {
+        let deadline = maxDuration.map { ContinuousClock.now + $0 }
         var chunk = Chunk()
         let account = ledger.account
         while let row = try Row.fetchOne(ledger.db.cachedStatement(sql: """
@@ -141,7 +144,7 @@ package enum Scheduler {
             chunk.ran += 1
             chunk.lastDue = item.due
             if let limit, chunk.ran > limit { throw WorkLimitExceeded(limit: limit) }
-            if chunk.ran >= maxItems {
+            if chunk.ran >= maxItems || deadline.map({ ContinuousClock.now >= $0 }) == true {
                 chunk.finished = !(try hasDue(ledger.db, account: account, clock: clock, at: until))
                 return chunk
             }

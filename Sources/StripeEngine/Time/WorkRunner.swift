@@ -54,11 +54,13 @@ package struct WorkRunner: Sendable {
     }
 
     /// Scheduled items one transaction runs during time travel before it commits and lets other
-    /// requests (other tenants) in.
+    /// requests (other tenants) in: at most this many, and no more than ``chunkDuration``.
     package static let chunkSize = 256
+    /// How long one chunk may hold the writer (another tenant's request waits at most about this).
+    package static let chunkDuration: Duration = .milliseconds(20)
 
     /// Moves the account's clock forward to `target`, running due work in time order, each item
-    /// at its own moment, in transactions of at most ``chunkSize`` items (so a long advance holds
+    /// at its own moment, in transactions of at most ``chunkSize`` items or ``chunkDuration`` (so a long advance holds
     /// the writer for one chunk at a time). When the account has webhook endpoints, time moves
     /// in steps (to each due item and each due delivery) and deliveries are attempted at every
     /// step, so webhook retries happen at their simulated times too. Returns how many work items
@@ -83,7 +85,8 @@ package struct WorkRunner: Sendable {
             let chunkSize = remaining.map { min(Self.chunkSize, max($0, 1)) } ?? Self.chunkSize
             let chunk = try await database.writer.write { db in
                 let ledger = Ledger.automatic(db: db, account: account, settings: settings)
-                let chunk = try Scheduler.runChunk(ledger, clock: "", until: stop, limit: remaining, maxItems: chunkSize)
+                let chunk = try Scheduler.runChunk(ledger, clock: "", until: stop, limit: remaining, maxItems: chunkSize,
+                                                     maxDuration: Self.chunkDuration)
                 // A chunk that stopped early leaves the clock at its last item's moment.
                 let reached = chunk.finished ? stop : (chunk.lastDue ?? stop)
                 var state = try ledger.accountClock.state()

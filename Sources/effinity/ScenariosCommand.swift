@@ -59,7 +59,10 @@ struct ScenariosRun: AsyncParsableCommand {
         commandName: "run", abstract: "Run scenarios (exit 0: all passed, 1: some failed, 2: invalid input).")
 
     @OptionGroup var selection: ScenarioSelection
-    @Flag(help: "Write golden files for the snapshots taken (never when CI=true).") var update = false
+    @Flag(help: "Write golden files for the snapshots taken (refused in CI: CI set to true, 1, … or --ci).") var update = false
+    @Flag(help: "Behave as in CI (refuse --update) even when CI is not set.") var ci = false
+    @Flag(help: "Exit 0 when no scenario is selected (by default an empty selection is a failure: a mistyped --name or --tag).")
+    var allowEmpty = false
     @Option(help: ArgumentHelp("Write a JUnit XML report here.", valueName: "file")) var junit: String?
     @Option(help: ArgumentHelp("Write a JSON report here.", valueName: "file")) var json: String?
     @Option(help: "Scenarios run at once (default: the number of cores).") var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
@@ -78,6 +81,9 @@ struct ScenariosRun: AsyncParsableCommand {
 
     func validate() throws {
         if jobs < 1 { throw ValidationError("--jobs must be at least 1.") }
+        if update, ci || ScenarioRunner.Options.isCI(ProcessInfo.processInfo.environment) {
+            throw ValidationError("--update writes goldens, which CI must not do (CI is set\(ci ? ", --ci given" : "")): run it locally and commit the goldens.")
+        }
         if let shard, parseShard(shard) == nil { throw ValidationError("--shard takes i/n with 1 <= i <= n, e.g. 2/4.") }
         let external = [stripeURL, appURL, databaseURL].compactMap { $0 }.count
         if external != 0, external != 3 { throw ValidationError("--stripe-url, --app-url and --database-url go together.") }
@@ -86,6 +92,13 @@ struct ScenariosRun: AsyncParsableCommand {
             guard BillingStores.hasPostgres else { throw ValidationError("this effinity was built without PostgreSQL: build it with --traits Postgres.") }
             if external != 0 { throw ValidationError("--database is for the in-process app; with --app-url the app has its own.") }
         }
+    }
+
+    /// Writes a report, creating its folder.
+    static func write(_ text: String, to path: String) throws {
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
     }
 
     func parseShard(_ s: String) -> (Int, Int)? {
@@ -117,9 +130,14 @@ struct ScenariosRun: AsyncParsableCommand {
         let seconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
         say("")
         say(Reports.summary(results, wall: seconds, color: useColor))
-        if let junit { try Reports.junit(results).write(toFile: junit, atomically: true, encoding: .utf8) }
-        if let json { try Reports.json(results).write(toFile: json, atomically: true, encoding: .utf8) }
-        if results.isEmpty { say("No scenario matched.") }
+        let goldensFolder = goldens ?? selection.goldensDirectory
+        let projectRoot = (goldensFolder as NSString).deletingLastPathComponent
+        if let junit { try Self.write(Reports.junit(results, root: projectRoot.isEmpty ? "." : projectRoot), to: junit) }
+        if let json { try Self.write(Reports.json(results), to: json) }
+        if results.isEmpty {
+            say("No scenario matched the selection\(shard.map { " (shard \($0))" } ?? ""): nothing ran.\(allowEmpty ? "" : " That is a failure (pass --allow-empty if it is expected).")")
+            if !allowEmpty { throw ExitCode(1) }
+        }
         if results.contains(where: { !$0.passed }) { throw ExitCode(1) }
     }
 }

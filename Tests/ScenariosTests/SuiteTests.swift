@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import StripeWire
 @testable import Scenarios
@@ -75,6 +76,17 @@ import StripeWire
         #expect(JSONDiff.changes(expected: golden, actual: golden).isEmpty)
     }
 
+    /// The JUnit classname is the file's path from the project root, however the runner was called.
+    @Test func junitClassNamesAreStable() {
+        let cwd = FileManager.default.currentDirectoryPath
+        for file in ["scenarios/renewals/dunning.json", "./scenarios/renewals/dunning.json", cwd + "/scenarios/renewals/dunning.json",
+                     "scenarios/../scenarios/renewals/dunning.json"] {
+            #expect(Reports.className(file, root: ".") == "scenarios.renewals.dunning", "\(file)")
+            #expect(Reports.className(file, root: cwd) == "scenarios.renewals.dunning", "\(file)")
+        }
+        #expect(Reports.className("/elsewhere/x.json", root: "/project") == "elsewhere.x")
+    }
+
     @Test func junitAndSummary() {
         let results = [
             ScenarioResult(name: "a<b", file: "x.json", status: .passed, messages: [], seconds: 0.25, snapshots: [:], env: []),
@@ -83,7 +95,7 @@ import StripeWire
         ]
         let xml = Reports.junit(results)
         #expect(xml.contains(#"<testsuites name="effinity scenarios" tests="2" failures="1" time="1.750">"#))
-        #expect(xml.contains(#"<testcase name="a&lt;b" classname="x.json" time="0.250"/>"#))
+        #expect(xml.contains(#"<testcase name="a&lt;b" classname="x" time="0.250"/>"#))
         #expect(xml.contains(#"<failure message="fixtures[1]: &quot;bad&quot; &amp; worse">"#))
         let summary = Reports.summary(results, wall: 1.5, color: false)
         #expect(summary.hasSuffix("1 passed, 1 failed, 2 scenarios in 1.500s"))

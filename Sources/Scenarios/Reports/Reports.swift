@@ -1,20 +1,45 @@
+import Foundation
 import StripeWire
 
 /// JUnit XML (what CI systems show), a JSON report, and the terminal summary table.
 public enum Reports {
-    public static func junit(_ results: [ScenarioResult]) -> String {
+    /// - Parameter root: the project folder (the one holding `goldens/`): each test's `classname`
+    ///   is its file's path relative to it, without `.json`, dotted (`scenarios.renewals.dunning`),
+    ///   the same however the runner was invoked, so CI keeps each test's history.
+    public static func junit(_ results: [ScenarioResult], root: String = ".") -> String {
         let failures = results.filter { !$0.passed }.count
         let total = results.reduce(0) { $0 + $1.seconds }
         var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         out += "<testsuites name=\"effinity scenarios\" tests=\"\(results.count)\" failures=\"\(failures)\" time=\"\(fmt(total))\">\n"
         out += "  <testsuite name=\"scenarios\" tests=\"\(results.count)\" failures=\"\(failures)\" errors=\"0\" skipped=\"0\" time=\"\(fmt(total))\">\n"
         for r in results {
-            out += "    <testcase name=\"\(xml(r.name))\" classname=\"\(xml(r.file))\" time=\"\(fmt(r.seconds))\""
+            out += "    <testcase name=\"\(xml(r.name))\" classname=\"\(xml(className(r.file, root: root)))\" time=\"\(fmt(r.seconds))\""
             if r.passed { out += "/>\n"; continue }
             out += ">\n      <failure message=\"\(xml(r.messages.first ?? "failed"))\">\(xml(r.messages.map(stripANSI).joined(separator: "\n")))</failure>\n"
             out += "    </testcase>\n"
         }
         return out + "  </testsuite>\n</testsuites>\n"
+    }
+
+    /// A scenario file's path relative to `root`, without extension, with dots for slashes.
+    public static func className(_ file: String, root: String) -> String {
+        func absolute(_ p: String) -> [Substring] {
+            let cwd = FileManager.default.currentDirectoryPath
+            let full = p.hasPrefix("/") ? p : cwd + "/" + p
+            var parts: [Substring] = []
+            for part in full.split(separator: "/") {
+                if part == "." || part.isEmpty { continue }
+                if part == ".." { _ = parts.popLast(); continue }
+                parts.append(part)
+            }
+            return parts
+        }
+        var path = absolute(file)
+        let base = absolute(root)
+        if path.starts(with: base) { path = Array(path.dropFirst(base.count)) }
+        var name = path.map(String.init).joined(separator: ".")
+        if name.hasSuffix(".json") { name.removeLast(5) }
+        return name
     }
 
     public static func json(_ results: [ScenarioResult]) -> String {

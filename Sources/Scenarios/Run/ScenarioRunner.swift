@@ -26,7 +26,14 @@ public struct ScenarioRunner: Sendable {
             self.database = database
         }
 
-        var mayWriteGoldens: Bool { update && environment["CI"]?.lowercased() != "true" }
+        var mayWriteGoldens: Bool { update && !Self.isCI(environment) }
+
+        /// Whether the environment says CI: `CI` set to anything but empty, `0`, `false` or `no`
+        /// (CI services set `true`, `1` or their own name).
+        public static func isCI(_ environment: [String: String]) -> Bool {
+            guard let value = environment["CI"]?.lowercased() else { return false }
+            return !["", "0", "false", "no"].contains(value)
+        }
     }
 
     public let options: Options

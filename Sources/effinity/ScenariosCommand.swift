@@ -76,7 +76,10 @@ struct ScenariosRun: AsyncParsableCommand {
     @Option(help: "The secret key for --stripe-url.") var stripeKey = "sk_test_effinity_dev"
     @Option(help: ArgumentHelp("Run the in-process app on this PostgreSQL database (a fresh schema per scenario; needs --traits Postgres).",
                                valueName: "url")) var database: String?
-    @Flag(help: "Color the output (default: when stdout is a terminal).") var color = false
+    @Flag(help: "Print the table of every scenario at the end (by default only the failed ones, then each failure's diff).")
+    var verbose = false
+    @Flag(help: "With --update: also delete goldens whose scenario no longer exists (a whole-suite run only).") var prune = false
+    @Flag(help: "Color the output (default: when stdout is a terminal; NO_COLOR and FORCE_COLOR are honoured).") var color = false
     @Flag(help: "Never color the output.") var noColor = false
 
     func validate() throws {
@@ -91,6 +94,29 @@ struct ScenariosRun: AsyncParsableCommand {
             guard BillingStores.isPostgres(database) else { throw ValidationError("--database takes a postgres:// URL (SQLite in memory is the default).") }
             guard BillingStores.hasPostgres else { throw ValidationError("this effinity was built without PostgreSQL: build it with --traits Postgres.") }
             if external != 0 { throw ValidationError("--database is for the in-process app; with --app-url the app has its own.") }
+        }
+    }
+
+    /// Goldens whose scenario is gone (deleted or renamed), when this run is the whole suite of
+    /// its goldens folder (no --name, --tag or --shard): listed, deleted with --update --prune,
+    /// and offered as the old name of a scenario that has no golden.
+    func reportOrphans(_ results: [ScenarioResult], goldens: Goldens) throws {
+        guard selection.name == nil, selection.tag.isEmpty, shard == nil, stripeURL == nil else {
+            if prune { say("--prune needs the whole suite (no --name, --tag or --shard): nothing deleted.") }
+            return
+        }
+        let orphans = goldens.orphans(keeping: Set(results.map(\.name)))
+        guard !orphans.isEmpty else { return }
+        if update && prune {
+            for name in orphans { try goldens.remove(name) }
+            say("Deleted \(orphans.count) golden\(orphans.count == 1 ? "" : "s") without a scenario: \(orphans.joined(separator: ", ")).")
+            return
+        }
+        say("Goldens without a scenario (deleted or renamed? `--update --prune` deletes them): \(orphans.joined(separator: ", ")).")
+        for r in results where r.messages.first?.hasPrefix("no golden file") == true {
+            if let old = NearestName.suggest(r.name, among: orphans) ?? (orphans.count == 1 ? orphans.first : nil) {
+                say("  \(r.name) has no golden and \(old) has no scenario: renamed? git mv \(goldens.path(for: old)) \(goldens.path(for: r.name))")
+            }
         }
     }
 
@@ -110,7 +136,9 @@ struct ScenariosRun: AsyncParsableCommand {
     func run() async throws {
         var suite = try selection.suite()
         if let shard, let (i, n) = parseShard(shard) { suite = suite.shard(i, of: n) }
-        let useColor = !noColor && (color || isatty(1) == 1)
+        let env = ProcessInfo.processInfo.environment
+        let useColor = !noColor && (color || (env["NO_COLOR"].map { $0.isEmpty } ?? true)
+            && ((env["FORCE_COLOR"].map { !$0.isEmpty && $0 != "0" } ?? false) || isatty(1) == 1))
         let targets = Targets(stripeURL: stripeURL, appURL: appURL, databasePath: databaseURL.map { $0.hasPrefix("sqlite://") ? String($0.dropFirst(9)) : $0 },
                               stripeKey: stripeKey)
         let options = ScenarioRunner.Options(goldens: Goldens(directory: goldens ?? selection.goldensDirectory), update: update,
@@ -129,7 +157,8 @@ struct ScenariosRun: AsyncParsableCommand {
         let wall = ContinuousClock.now - began
         let seconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
         say("")
-        say(Reports.summary(results, wall: seconds, color: useColor))
+        say(Reports.summary(results, wall: seconds, color: useColor, verbose: verbose))
+        try reportOrphans(results, goldens: Goldens(directory: goldens ?? selection.goldensDirectory))
         let goldensFolder = goldens ?? selection.goldensDirectory
         let projectRoot = (goldensFolder as NSString).deletingLastPathComponent
         if let junit { try Self.write(Reports.junit(results, root: projectRoot.isEmpty ? "." : projectRoot), to: junit) }

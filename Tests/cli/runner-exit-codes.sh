@@ -28,5 +28,24 @@ check "reports create their folders" 0 $? "$TMP/out"
 [ -s "$TMP/deep/er/report.xml" ] && [ -s "$TMP/deep/r.json" ]; check "both reports written" 0 $?
 grep -q 'classname="scenarios.fixtures.payment_intent_succeeded"' "$TMP/deep/er/report.xml"; check "JUnit classname from the project root" 0 $?
 "$BIN" scenarios list | true; codes=("${PIPESTATUS[@]}"); check "a closed pipe is not a crash" 0 "${codes[0]}"
+# Overlapping paths: a folder and a file inside it run that file once.
+"$BIN" scenarios run scenarios/fixtures scenarios/fixtures/payment_intent_succeeded.json > "$TMP/out" 2>&1
+check "a folder plus a file inside it is one scenario" 0 $? "$TMP/out" "4 passed, 0 failed"
+# A suite of its own: orphan goldens, renames, failures at the end, colors.
+mkdir -p "$TMP/proj/scenarios" "$TMP/proj/goldens" && cp -r scenarios/fixtures/. "$TMP/proj/scenarios/"
+for f in scenarios/fixtures/*.json; do cp "goldens/$(basename "$f")" "$TMP/proj/goldens/"; done
+(cd "$TMP/proj" && env -u CI "$BIN" scenarios run > "$TMP/out" 2>&1); check "own project passes" 0 $? "$TMP/out"
+! grep -q "Goldens without a scenario" "$TMP/out"; check "no orphans, no orphan line" 0 $?
+echo '{}' > "$TMP/proj/goldens/gone_scenario.json"
+(cd "$TMP/proj" && env -u CI "$BIN" scenarios run > "$TMP/out" 2>&1); check "orphan goldens are listed" 0 $? "$TMP/out" "Goldens without a scenario (deleted or renamed? \`--update --prune\` deletes them): gone_scenario."
+mv "$TMP/proj/scenarios/trial_then_decline.json" "$TMP/proj/scenarios/trial_then_decline_v2.json"
+(cd "$TMP/proj" && env -u CI "$BIN" scenarios run > "$TMP/out" 2>&1); check "a renamed scenario fails" 1 $? "$TMP/out" "renamed? git mv goldens/trial_then_decline.json goldens/trial_then_decline_v2.json"
+tail -3 "$TMP/out" | grep -q "passed, 1 failed"; check "the counts end the output" 0 $?
+grep -q "^Failures (1):" "$TMP/out"; check "failures are repeated at the end" 0 $?
+mv "$TMP/proj/scenarios/trial_then_decline_v2.json" "$TMP/proj/scenarios/trial_then_decline.json"
+(cd "$TMP/proj" && env -u CI "$BIN" scenarios run --update --prune > "$TMP/out" 2>&1); check "--update --prune deletes orphans" 0 $? "$TMP/out" "Deleted 1 golden"
+[ ! -e "$TMP/proj/goldens/gone_scenario.json" ]; check "the orphan is gone" 0 $?
+(cd "$TMP/proj" && FORCE_COLOR=1 "$BIN" scenarios run --verbose > "$TMP/out" 2>&1); grep -q $'\e\[32m' "$TMP/out"; check "FORCE_COLOR colors a pipe" 0 $?
+(cd "$TMP/proj" && NO_COLOR=1 FORCE_COLOR=1 "$BIN" scenarios run > "$TMP/out" 2>&1); ! grep -q $'\e\[' "$TMP/out"; check "NO_COLOR wins" 0 $?
 echo "runner CLI: $passed passed, $failed failed"
 [ "$failed" = 0 ]

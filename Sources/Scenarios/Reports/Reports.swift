@@ -51,15 +51,30 @@ public enum Reports {
     }
 
     /// One line per scenario (status, time, name), then the totals.
-    public static func summary(_ results: [ScenarioResult], wall: Double, color: Bool) -> String {
+    /// The end of a run's output: the table of every scenario when `verbose` (else only the
+    /// failed ones), then each failure again with its messages (so a long log ends with what to
+    /// fix), then the counts.
+    public static func summary(_ results: [ScenarioResult], wall: Double, color: Bool, verbose: Bool = true) -> String {
         func paint(_ s: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
-        let width = max(8, results.map(\.name.count).max() ?? 8)
-        var lines = ["STATUS   TIME     SCENARIO"]
-        for r in results {
+        let shown = verbose ? results : results.filter { !$0.passed }
+        let width = max(8, shown.map(\.name.count).max() ?? 8)
+        var lines: [String] = []
+        if !shown.isEmpty { lines.append("STATUS   TIME     SCENARIO") }
+        for r in shown {
             let status = r.status.rawValue.uppercased().padding(8)
             lines.append("\(paint(status, r.passed ? "32" : "31")) \(String(fmt(r.seconds) + "s").padding(8)) \(r.name.padding(width))")
         }
-        let failed = results.filter { !$0.passed }.count
+        let failures = results.filter { !$0.passed }
+        if !failures.isEmpty {
+            lines.append("")
+            lines.append(paint("Failures (\(failures.count)):", "31"))
+            for r in failures {
+                lines.append(paint("✘ \(r.name)", "31") + " (\(r.file))")
+                for m in r.messages { lines.append("    " + m.replacingOccurrences(of: "\n", with: "\n    ")) }
+            }
+            lines.append("")
+        }
+        let failed = failures.count
         lines.append("\(results.count - failed) passed, \(failed) failed, \(results.count) scenarios in \(fmt(wall))s")
         return lines.joined(separator: "\n")
     }

@@ -22,6 +22,9 @@ public struct Suite: Sendable {
                 .sorted()
             files += found.map { path.hasSuffix("/") ? path + $0 : "\(path)/\($0)" }
         }
+        // A folder and a file inside it (or the same file twice, spelt differently) name one file once.
+        var seen: Set<String> = []
+        files = files.filter { seen.insert(URL(fileURLWithPath: $0).standardizedFileURL.path).inserted }
         var scenarios: [Scenario] = []
         var byName: [String: String] = [:]
         for file in files {

@@ -27,4 +27,16 @@ public struct Goldens: Sendable {
     static func document(_ snapshots: [(String, JSONValue)]) -> JSONValue {
         .object(Dictionary(snapshots, uniquingKeysWith: { _, last in last }))
     }
+
+    /// Golden files whose scenario is not in `names` (a scenario deleted or renamed): the names,
+    /// sorted. Only meaningful when `names` is the whole suite of this goldens folder.
+    public func orphans(keeping names: Set<String>) -> [String] {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return files.filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }.filter { !names.contains($0) }.sorted()
+    }
+
+    /// Removes the golden of `scenario`.
+    public func remove(_ scenario: String) throws {
+        try FileManager.default.removeItem(atPath: path(for: scenario))
+    }
 }

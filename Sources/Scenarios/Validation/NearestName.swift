@@ -1,7 +1,7 @@
 /// "Did you mean …?" for a misspelled step, key or user name: the candidate with the smallest
 /// edit distance, if it is close enough to be a plausible typo.
-enum NearestName {
-    static func suggest(_ word: String, among candidates: some Sequence<String>) -> String? {
+public enum NearestName {
+    public static func suggest(_ word: String, among candidates: some Sequence<String>) -> String? {
         var best: (String, Int)? = nil
         for c in candidates {
             let d = distance(word, c)

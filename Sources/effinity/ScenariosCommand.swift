@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Synchronization
 import Billing
 import Scenarios
 
@@ -7,7 +8,7 @@ import Scenarios
 struct ScenariosCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scenarios", abstract: "Run JSON billing scenarios end to end and diff them against golden files.",
-        subcommands: [ScenariosRun.self, ScenariosList.self, ScenariosValidate.self], defaultSubcommand: ScenariosRun.self)
+        subcommands: [ScenariosRun.self, ScenariosList.self, ScenariosValidate.self, ScenarioWorker.self], defaultSubcommand: ScenariosRun.self)
 }
 
 /// What selects scenarios: paths, a name glob, tags.
@@ -76,6 +77,10 @@ struct ScenariosRun: AsyncParsableCommand {
     @Option(help: "The secret key for --stripe-url.") var stripeKey = "sk_test_effinity_dev"
     @Option(help: ArgumentHelp("Run the in-process app on this PostgreSQL database (a fresh schema per scenario; needs --traits Postgres).",
                                valueName: "url")) var database: String?
+    @Option(help: ArgumentHelp("Stop a scenario that runs longer than this many seconds and count it failed.", valueName: "seconds"))
+    var timeout = 600
+    @Flag(help: "Run scenarios inside this process (faster to start; a trap or a hang in one then ends the whole run).")
+    var noIsolate = false
     @Flag(help: "Print the table of every scenario at the end (by default only the failed ones, then each failure's diff).")
     var verbose = false
     @Flag(help: "With --update: also delete goldens whose scenario no longer exists (a whole-suite run only).") var prune = false
@@ -84,6 +89,7 @@ struct ScenariosRun: AsyncParsableCommand {
 
     func validate() throws {
         if jobs < 1 { throw ValidationError("--jobs must be at least 1.") }
+        if !(1...86_400).contains(timeout) { throw ValidationError("--timeout must be 1 to 86400 seconds.") }
         if update, ci || ScenarioRunner.Options.isCI(ProcessInfo.processInfo.environment) {
             throw ValidationError("--update writes goldens, which CI must not do (CI is set\(ci ? ", --ci given" : "")): run it locally and commit the goldens.")
         }
@@ -148,8 +154,31 @@ struct ScenariosRun: AsyncParsableCommand {
             while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
         }
         let began = ContinuousClock.now
+        let finished = Mutex<[ScenarioResult]>([])
+        let workers = RunningWorkers()
+        // Ctrl-C or SIGTERM: stop the workers, report what finished, exit 130.
+        let interrupt = Interruption { [junit, json] in
+            workers.killAll()
+            let done = finished.withLock { $0 }
+            say("\nInterrupted: \(done.count) scenario\(done.count == 1 ? "" : "s") finished; reports cover those.")
+            if let junit { try? Self.write(Reports.junit(done), to: junit) }
+            if let json { try? Self.write(Reports.json(done), to: json) }
+        }
+        defer { interrupt.cancel() }
+        var arguments = ["--goldens", goldens ?? selection.goldensDirectory]
+        if options.mayWriteGoldens { arguments.append("--update") }
+        if let database { arguments += ["--database", database] }
+        if let url = targets.stripeURL { arguments += ["--stripe-url", url] }
+        if let url = targets.appURL { arguments += ["--app-url", url] }
+        if let path = targets.databasePath { arguments += ["--database-url", path] }
+        if targets.isExternal { arguments += ["--stripe-key", targets.stripeKey] }
+        if useColor { arguments.append("--color") }
+        let isolated = IsolatedScenarioRun(arguments: arguments, timeout: .seconds(timeout), heartbeat: .seconds(30), running: workers)
+        let inProcess = noIsolate || keep
         // Servers already running are one shared tenant: their scenarios run one at a time.
-        let results = await runner.run(suite, jobs: targets.isExternal ? 1 : jobs) { result, done, total in
+        let results = await runner.run(suite, jobs: targets.isExternal ? 1 : jobs,
+                                       each: { inProcess ? await runner.run($0) : await isolated.run($0) }) { result, done, total in
+            finished.withLock { $0.append(result) }
             let mark = result.passed ? (result.status == .updated ? "updated" : "passed") : "FAILED"
             say("[\(done)/\(total)] \(mark) \(result.name) (\(String(format: "%.2f", result.seconds))s)")
             if !result.passed { for line in result.messages { say("    " + line.replacingOccurrences(of: "\n", with: "\n    ")) } }

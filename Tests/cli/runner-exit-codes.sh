@@ -47,5 +47,23 @@ mv "$TMP/proj/scenarios/trial_then_decline_v2.json" "$TMP/proj/scenarios/trial_t
 [ ! -e "$TMP/proj/goldens/gone_scenario.json" ]; check "the orphan is gone" 0 $?
 (cd "$TMP/proj" && FORCE_COLOR=1 "$BIN" scenarios run --verbose > "$TMP/out" 2>&1); grep -q $'\e\[32m' "$TMP/out"; check "FORCE_COLOR colors a pipe" 0 $?
 (cd "$TMP/proj" && NO_COLOR=1 FORCE_COLOR=1 "$BIN" scenarios run > "$TMP/out" 2>&1); ! grep -q $'\e\[' "$TMP/out"; check "NO_COLOR wins" 0 $?
+# Isolation: a scenario that traps or hangs fails alone; the run ends with its summary and reports.
+(cd "$TMP/proj" && EFFINITY_TEST_CRASH_SCENARIO=payment_intent_succeeded "$BIN" scenarios run --junit out/j.xml --json out/r.json > "$TMP/out" 2>&1)
+check "a trapping scenario fails alone" 1 $? "$TMP/out" "3 passed, 1 failed"
+grep -q "crashed (signal" "$TMP/out"; check "the crash is reported with its signal" 0 $?
+grep -q 'classname="scenarios.payment_intent_succeeded"' "$TMP/proj/out/j.xml" && grep -q "<failure" "$TMP/proj/out/j.xml"
+check "JUnit is written and names the crashed scenario" 0 $?
+(cd "$TMP/proj" && EFFINITY_TEST_HANG_SCENARIO=customer_subscription_created "$BIN" scenarios run --timeout 3 > "$TMP/out" 2>&1)
+check "a hanging scenario times out alone" 1 $? "$TMP/out" "timed out after 3 s"
+# Ctrl-C (SIGINT, sent by timeout in the foreground: a background job would ignore it) and SIGTERM
+# while a scenario hangs: the run stops, reports what finished and exits 130.
+(cd "$TMP/proj" && EFFINITY_TEST_HANG_SCENARIO=trial_then_decline timeout --preserve-status -s INT 15 \
+  "$BIN" scenarios run --jobs 1 --junit out/int.xml > "$TMP/out" 2>&1)
+check "Ctrl-C exits 130" 130 $? "$TMP/out" "Interrupted"
+(cd "$TMP/proj" && EFFINITY_TEST_HANG_SCENARIO=trial_then_decline timeout --preserve-status -s TERM 15 \
+  "$BIN" scenarios run --jobs 1 --junit out/term.xml > "$TMP/out" 2>&1)
+check "SIGTERM exits 130" 130 $? "$TMP/out" "Interrupted"
+grep -q 'tests="3"' "$TMP/proj/out/int.xml" && grep -q 'tests="3"' "$TMP/proj/out/term.xml"
+check "an interrupted run writes its reports for the 3 that finished" 0 $?
 echo "runner CLI: $passed passed, $failed failed"
 [ "$failed" = 0 ]

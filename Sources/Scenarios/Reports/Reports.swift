@@ -43,14 +43,9 @@ public enum Reports {
     }
 
     public static func json(_ results: [ScenarioResult]) -> String {
-        JSONWriter.string(["scenarios": .array(results.map { r in
-            ["name": .string(r.name), "file": .string(r.file), "status": .string(r.status.rawValue), "seconds": .double(r.seconds),
-             "messages": .array(r.messages.map { .string(stripANSI($0)) }), "snapshots": r.snapshots,
-             "env": .object(Dictionary(r.env.map { ($0.0, JSONValue.string($0.1)) }, uniquingKeysWith: { a, _ in a }))]
-        }), "passed": .int(results.filter(\.passed).count), "failed": .int(results.filter { !$0.passed }.count)], pretty: true)
+        JSONWriter.string(["scenarios": .array(results.map(\.json)), "passed": .int(results.filter(\.passed).count), "failed": .int(results.filter { !$0.passed }.count)], pretty: true)
     }
 
-    /// One line per scenario (status, time, name), then the totals.
     /// The end of a run's output: the table of every scenario when `verbose` (else only the
     /// failed ones), then each failure again with its messages (so a long log ends with what to
     /// fix), then the counts.
@@ -87,7 +82,7 @@ public enum Reports {
 
     static func xml(_ s: String) -> String { stripANSI(s).markupEscaped }
 
-    static func stripANSI(_ s: String) -> String {
+    public static func stripANSI(_ s: String) -> String {
         var out = ""
         var inEscape = false
         for ch in s {

@@ -26,7 +26,7 @@ public struct ScenarioRunner: Sendable {
             self.database = database
         }
 
-        var mayWriteGoldens: Bool { update && !Self.isCI(environment) }
+        public var mayWriteGoldens: Bool { update && !Self.isCI(environment) }
 
         /// Whether the environment says CI: `CI` set to anything but empty, `0`, `false` or `no`
         /// (CI services set `true`, `1` or their own name).

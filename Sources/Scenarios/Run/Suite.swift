@@ -83,6 +83,12 @@ extension ScenarioRunner {
     /// Runs scenarios `jobs` at a time; `progress` hears each result as it finishes. Results come
     /// back in suite order, whatever order they finished in.
     public func run(_ suite: Suite, jobs: Int, progress: @escaping @Sendable (ScenarioResult, Int, Int) async -> Void) async -> [ScenarioResult] {
+        await run(suite, jobs: jobs, each: { await self.run($0) }, progress: progress)
+    }
+
+    /// The same with another way to run one scenario (the CLI runs each in a worker process).
+    public func run(_ suite: Suite, jobs: Int, each: @escaping @Sendable (Scenario) async -> ScenarioResult,
+                    progress: @escaping @Sendable (ScenarioResult, Int, Int) async -> Void) async -> [ScenarioResult] {
         let total = suite.scenarios.count
         var results = [ScenarioResult?](repeating: nil, count: total)
         await withTaskGroup(of: (Int, ScenarioResult).self) { group in
@@ -90,7 +96,7 @@ extension ScenarioRunner {
             func launch() {
                 let i = next
                 let scenario = suite.scenarios[i]
-                group.addTask { (i, await self.run(scenario)) }
+                group.addTask { (i, await each(scenario)) }
                 next += 1
             }
             while next < min(max(1, jobs), total) { launch() }

@@ -101,6 +101,10 @@ private final class Builder {
                 }
             default: s.fail("expected a time like 2027-01-01T00:00:00Z or Unix seconds, found \(Node.typeName(s.value))")
             }
+            // The fake's clocks stop at the end of the year 9999 (and start at 1970).
+            if !(0...253_402_300_799).contains(g.start) {
+                s.fail("the start must be between 1970-01-01 and 9999-12-31 (Unix seconds 0 to 253402300799), found \(g.start)")
+            }
         }
         g.seed = node.int("seed") ?? 0
         if let orgs = node.child("orgs") {

@@ -23,6 +23,20 @@ func residentMemoryMiB() -> Double {
     return kb / 1024
 }
 
+/// `count` customers paying with `pm_card_visa`, each on a $20 monthly subscription, created
+/// through the API in process (the load the clock benchmarks advance).
+func monthlySubscriptions(_ count: Int, on emulator: StripeEmulator, key: String) async throws {
+    let product = try await emulator.must("POST", "/v1/products", "name=Pro", key: key)
+    let price = try await emulator.must("POST", "/v1/prices",
+                                        "product=\(product["id"].stringValue!)&currency=usd&unit_amount=2000&recurring[interval]=month", key: key)
+    let priceID = price["id"].stringValue!
+    for _ in 0..<count {
+        let c = try await emulator.must("POST", "/v1/customers",
+                                        "payment_method=pm_card_visa&invoice_settings[default_payment_method]=pm_card_visa", key: key)
+        _ = try await emulator.must("POST", "/v1/subscriptions", "customer=\(c["id"].stringValue!)&items[0][price]=\(priceID)", key: key)
+    }
+}
+
 struct ClockBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "clock",
@@ -38,16 +52,8 @@ struct ClockBench: AsyncParsableCommand {
         let emulator = StripeEmulator(database: try .inMemory(),
                                       settings: EmulatorSettings(idMode: .sequential, wallClock: FixedWallClock(start)))
         let key = "sk_test_bench"
-        let product = try await emulator.must("POST", "/v1/products", "name=Pro", key: key)
-        let price = try await emulator.must("POST", "/v1/prices",
-                                            "product=\(product["id"].stringValue!)&currency=usd&unit_amount=2000&recurring[interval]=month", key: key)
-        let priceID = price["id"].stringValue!
         let setupStart = ContinuousClock.now
-        for _ in 0..<subscriptions {
-            let c = try await emulator.must("POST", "/v1/customers",
-                                            "payment_method=pm_card_visa&invoice_settings[default_payment_method]=pm_card_visa", key: key)
-            _ = try await emulator.must("POST", "/v1/subscriptions", "customer=\(c["id"].stringValue!)&items[0][price]=\(priceID)", key: key)
-        }
+        try await monthlySubscriptions(subscriptions, on: emulator, key: key)
         let setup = ContinuousClock.now - setupStart
         print("setup_seconds \(fmt(setup))")
         let rssBefore = residentMemoryMiB()
@@ -185,14 +191,7 @@ struct IsolationBench: AsyncParsableCommand {
         let start = 1_800_000_000
         let emulator = StripeEmulator(database: try .inMemory(), settings: EmulatorSettings(wallClock: FixedWallClock(start)))
         let a = "sk_test_advancing", b = "sk_test_reading"
-        let product = try await emulator.must("POST", "/v1/products", "name=Pro", key: a)
-        let price = try await emulator.must("POST", "/v1/prices",
-                                            "product=\(product["id"].stringValue!)&currency=usd&unit_amount=2000&recurring[interval]=month", key: a)
-        for _ in 0..<subscriptions {
-            let c = try await emulator.must("POST", "/v1/customers",
-                                            "payment_method=pm_card_visa&invoice_settings[default_payment_method]=pm_card_visa", key: a)
-            _ = try await emulator.must("POST", "/v1/subscriptions", "customer=\(c["id"].stringValue!)&items[0][price]=\(price["id"].stringValue!)", key: a)
-        }
+        try await monthlySubscriptions(subscriptions, on: emulator, key: a)
         let reader = try await emulator.must("POST", "/v1/customers", "email=reader%40bench.test", key: b)
         let readerID = reader["id"].stringValue!
         let target = try TimeSpan(parsing: advance).after(start)

@@ -137,20 +137,26 @@ enum RawHTTP {
 
     struct Failure: Error, CustomStringConvertible { let description: String }
 
-    static func exchange(port: Int, send text: String, responses: Int) throws -> [Reply] {
+    /// A socket connected to 127.0.0.1:`port`, receives timing out after `timeout` seconds.
+    static func connect(port: Int, timeout seconds: Int = 10) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket failed") }
-        defer { close(fd) }
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard connected == 0 else { throw Failure(description: "connect failed") }
+        guard connected == 0 else { close(fd); throw Failure(description: "connect failed") }
+        return fd
+    }
+
+    static func exchange(port: Int, send text: String, responses: Int) throws -> [Reply] {
+        let fd = try connect(port: port)
+        defer { close(fd) }
         let bytes = Array(text.utf8)
         guard bytes.withUnsafeBytes({ Glibc.send(fd, $0.baseAddress, $0.count, 0) }) == bytes.count else {
             throw Failure(description: "send failed")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import EffinityTesting
 import Hummingbird
 import StripeEmulator
 import StripeWire
@@ -123,16 +124,13 @@ struct WebhookBench: AsyncParsableCommand {
             counter.increment()
             return .ok
         }
-        let portBox = PortBox()
-        let receiver = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                                   onServerRunning: { channel in portBox.set(channel.localAddress?.port ?? 0) })
-        let serverTask = Task { try await receiver.runService(gracefulShutdownSignals: []) }
-        while portBox.port == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        // Returns once the receiver listens (no polling).
+        let receiver = try await LoopbackServer.start(router.buildResponder(), name: "receiver")
 
         let emulator = StripeEmulator(database: try .inMemory(), settings: EmulatorSettings(wallClock: FixedWallClock(1_800_000_000)))
         let key = "sk_test_hooks"
         _ = try await emulator.must("POST", "/v1/webhook_endpoints",
-                                    "url=http://127.0.0.1:\(portBox.port)/hook&enabled_events[0]=customer.created", key: key)
+                                    "url=\(receiver.url)/hook&enabled_events[0]=customer.created", key: key)
         for _ in 0..<deadEndpoints {
             // Port 1 on loopback: nothing listens, every connection is refused.
             _ = try await emulator.must("POST", "/v1/webhook_endpoints", "url=http://127.0.0.1:1/dead&enabled_events[0]=customer.created",
@@ -155,7 +153,7 @@ struct WebhookBench: AsyncParsableCommand {
             let p50 = latencies[latencies.count / 2], p99 = latencies[min(latencies.count - 1, latencies.count * 99 / 100)]
             print("delivery_latency_ms p50=\(String(format: "%.3f", p50)) p99=\(String(format: "%.3f", p99)) (last \(latencies.count) attempts, signed POST round trip)")
         }
-        serverTask.cancel()
+        await receiver.stop()
         guard counter.value == events else { throw ValidationError("only \(counter.value) of \(events) deliveries arrived") }
     }
 }
@@ -167,12 +165,6 @@ final class ReceiverCounter: @unchecked Sendable {
     var value: Int { lock.lock(); defer { lock.unlock() }; return count }
 }
 
-final class PortBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = 0
-    func set(_ p: Int) { lock.lock(); value = p; lock.unlock() }
-    var port: Int { lock.lock(); defer { lock.unlock() }; return value }
-}
 
 /// How a long clock advance of one tenant affects another tenant's requests: tenant A advances
 /// N monthly subscriptions by a year while tenant B reads a customer in a loop; prints B's

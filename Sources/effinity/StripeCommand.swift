@@ -37,6 +37,9 @@ struct StripeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Close a keep-alive connection with no request for this many seconds.", valueName: "seconds"))
     var idleTimeout = 60
 
+    @Option(help: "Endpoints of one account served at once when delivering webhooks (1: one after another).")
+    var parallelEndpoints = 8
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel = "notice"
 
@@ -63,6 +66,7 @@ struct StripeCommand: AsyncParsableCommand {
             throw ValidationError("--forward-to must be an http:// or https:// URL.")
         }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535.") }
+        guard (1...64).contains(parallelEndpoints) else { throw ValidationError("--parallel-endpoints must be 1 to 64.") }
         guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1.") }
         guard (1...86_400).contains(idleTimeout) else { throw ValidationError("--idle-timeout must be 1 to 86400 seconds.") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("Unknown --log-level '\(logLevel)'.") }
@@ -74,7 +78,8 @@ struct StripeCommand: AsyncParsableCommand {
         let database = try dbPath.map { try EmulatorDatabase.file($0) } ?? EmulatorDatabase.inMemory()
         let host = self.host
         let settings = EmulatorSettings(idMode: seed == nil ? .random : .sequential,
-                                        baseURL: "http://\(host):\(port)", strictClocks: strictClocks)
+                                        baseURL: "http://\(host):\(port)", strictClocks: strictClocks,
+                                        parallelEndpoints: parallelEndpoints)
         let emulator = StripeEmulator(database: database, settings: settings, logger: logger)
         var forwarding = ""
         if let url = forwardTo {

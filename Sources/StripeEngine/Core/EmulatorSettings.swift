@@ -17,16 +17,21 @@ public struct EmulatorSettings: Sendable {
     /// limit (in chunks, the clock at the last item); a test-clock advance or a freeze is one
     /// transaction and runs nothing.
     public var workLimitPerRequest: Int
+    /// Endpoints of one tenant a delivery pass serves at once (8 by default; 1 delivers every
+    /// event to one endpoint after another, in event order across endpoints).
+    public var parallelEndpoints: Int
 
     public init(idMode: IDMode = .random, wallClock: any WallClock = SystemWallClock(),
                 baseURL: String = "http://127.0.0.1:12111", apiVersion: String = StripeAPIVersion.current,
-                strictClocks: Bool = false, workLimitPerRequest: Int = 20_000) {
+                strictClocks: Bool = false, workLimitPerRequest: Int = 20_000,
+                parallelEndpoints: Int = 8) {
         self.idMode = idMode
         self.wallClock = wallClock
         self.baseURL = baseURL
         self.apiVersion = apiVersion
         self.strictClocks = strictClocks
         self.workLimitPerRequest = workLimitPerRequest
+        self.parallelEndpoints = max(1, parallelEndpoints)
     }
 }
 

@@ -10,14 +10,12 @@ import StripeWire
 ///
 /// Order: each endpoint receives its deliveries one at a time in event order (unless chaos
 /// reorders them), so a deterministic run sends each endpoint the same sequence every time.
-/// Different endpoints are served in parallel, up to ``parallelEndpoints`` at once per tenant
+/// Different endpoints are served in parallel, up to ``EmulatorSettings/parallelEndpoints`` at once per tenant
 /// (and tenants one after another in the background loop), so a slow or dead endpoint delays
 /// only its own deliveries; there is no order between endpoints.
 package struct DeliveryWorker: Sendable {
     package static let retryDelays = [3600, 3 * 3600]
     package static var maxAttempts: Int { retryDelays.count + 1 }
-    /// Endpoints of one tenant served at once in a delivery pass.
-    package static let parallelEndpoints = 8
 
     package let database: EmulatorDatabase
     package let settings: EmulatorSettings
@@ -99,7 +97,7 @@ package struct DeliveryWorker: Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             var running = 0
             for queue in queues {
-                if running >= Self.parallelEndpoints {
+                if running >= settings.parallelEndpoints {
                     try await group.next()
                     running -= 1
                 }

@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # Runs the Stripe CLI's own trigger fixtures, unchanged, through the scenario runner.
 #
-#   scripts/stripe-cli-triggers.sh BIN [DIR]
+#   scripts/stripe-cli-triggers.sh BIN DIR
 #
-# DIR holds the CLI's `pkg/fixtures/triggers/*.json` (default: ../shared/reference/stripe-cli-fixtures/triggers
-# beside the clone, which CI has and a user's clone does not: then this prints SKIP and exits 0).
+# DIR holds the Stripe CLI's `pkg/fixtures/triggers/*.json` (a checkout of the CLI, or a copy CI
+# has at hand); when DIR does not exist this prints SKIP and exits 0.
 # Every file listed in scenarios/stripe-cli-triggers.txt must pass (exit 0 of the runner); the
 # others are run too and counted, so the report shows how far the fake is from all of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=${1:?usage: $0 BIN [DIR]}
-DIR=${2:-../shared/reference/stripe-cli-fixtures/triggers}
+BIN=${1:?usage: $0 BIN DIR}
+DIR=${2:?usage: $0 BIN DIR, the folder of the Stripe CLI trigger fixtures}
 if [ ! -d "$DIR" ]; then
   echo "SKIP Stripe CLI trigger fixtures: no folder $DIR"
   exit 0

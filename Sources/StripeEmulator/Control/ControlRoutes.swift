@@ -30,7 +30,7 @@ enum ControlRoutes {
     static func freeze(_ req: inout APIRequest) throws -> JSONValue {
         let at = try req.params.int("at") ?? req.clock.now()
         let now = try req.clock.now()
-        if at > now { try runDue(req.ledger, clock: "", until: at, param: "at") }
+        if at > now { try req.ledger.runDueInRequest(clock: "", until: at, param: "at") }
         try req.clock.set(.init(frozenTime: at, offset: 0))
         return try timeJSON(req)
     }
@@ -39,18 +39,6 @@ enum ControlRoutes {
         let now = try req.clock.now()
         try req.clock.set(.init(frozenTime: nil, offset: now - req.settings.wallClock.now()))
         return try timeJSON(req)
-    }
-
-    @discardableResult
-    /// Runs the work due on `clock` up to `until` inside the request's transaction, at most
-    /// ``EmulatorSettings/workLimitPerRequest`` items: beyond it, a 400 naming `param` (and the
-    /// transaction rolls back, so nothing ran).
-    static func runDue(_ ledger: Ledger, clock: String, until: Int, param: String) throws -> Int {
-        do {
-            return try Scheduler.run(ledger, clock: clock, until: until, limit: ledger.settings.workLimitPerRequest)
-        } catch let e as Scheduler.WorkLimitExceeded {
-            throw StripeError.invalidRequest(e.description + " Nothing was run.", param: param)
-        }
     }
 
     static func settings(_ req: inout APIRequest) throws -> JSONValue {

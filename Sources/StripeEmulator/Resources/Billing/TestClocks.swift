@@ -54,7 +54,7 @@ enum TestClocks {
         advancing["status_details"] = ["advancing": ["target_frozen_time": .int(target)]]
         try req.store.update(advancing)
         try ledger.emit(.testHelpersTestClockAdvancing, advancing)
-        try ControlRoutes.runDue(ledger, clock: id, until: target, param: "frozen_time")
+        try ledger.runDueInRequest(clock: id, until: target, param: "frozen_time")
         clock = try get(id, req)
         clock["frozen_time"] = .int(target)
         clock["status"] = "ready"

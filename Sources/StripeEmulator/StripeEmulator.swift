@@ -123,10 +123,14 @@ public final class StripeEmulator: Sendable {
         ]
         if let key = call.header("Idempotency-Key") { headers.append(("Idempotency-Key", key)) }
         do {
+            var lostAnswer: StripeError? = nil
             if call.path.hasPrefix("/v1/"), let account = try? APIKeys.account(from: call.header("Authorization")),
-               let injected = apiFaults.take(account: account, method: call.method, path: call.path) {
-                if injected.status != 429 { headers.append(("Stripe-Should-Retry", "true")) }
-                return APIResponse(status: injected.status, headers: headers, body: JSONWriter.data(injected.json))
+               let injected = apiFaults.take(account: account, method: call.method, path: call.path, caller: call.header("Effinity-Runner")) {
+                if injected.error.status != 429 { headers.append(("Stripe-Should-Retry", "true")) }
+                if !injected.afterCommit {
+                    return APIResponse(status: injected.error.status, headers: headers, body: JSONWriter.data(injected.error.json))
+                }
+                lostAnswer = injected.error
             }
             let account = try APIKeys.account(from: call.header("Authorization"))
             guard let (route, pathParams) = router.match(method: call.method, path: call.path) else {
@@ -145,6 +149,10 @@ public final class StripeEmulator: Sendable {
             if status == 200, route.settles {
                 // Moving a clock makes work and deliveries due: settle them before answering, so tests never sleep.
                 try await runner.runDue(account: account, drain: true)
+            }
+            if let lostAnswer {
+                // The call was carried out and committed; only its answer is lost.
+                return APIResponse(status: lostAnswer.status, headers: headers, body: JSONWriter.data(lostAnswer.json))
             }
             if replayed { headers.append(("Idempotent-Replayed", "true")) }
             return APIResponse(status: status, headers: headers, body: body)
@@ -192,14 +200,16 @@ public final class StripeEmulator: Sendable {
                                      db: db, ids: ids, settings: settings)
             var outcome: Outcome
             do {
-                var value = try handler(&request)
+                var value: JSONValue
+                do { value = try handler(&request) } catch let error as StripeError { throw error.forRequestPath(pathParams) }
                 try request.params.finish()
                 if !expand.isEmpty { value = try Expander(store: request.store).expand(value, paths: expand) }
                 // An object returned as stored (or as just saved) is sent as the bytes it was stored as.
                 outcome = Outcome(status: 200, body: Rendering.render(value, stored: request.cache.bytes(of: value), for: reader), replayed: false)
             } catch let failure as CommittedFailure {
                 try request.params.finish()
-                outcome = Outcome(status: failure.error.status, body: JSONWriter.data(failure.error.json), replayed: false)
+                let error = failure.error.forRequestPath(pathParams)
+                outcome = Outcome(status: error.status, body: JSONWriter.data(error.json), replayed: false)
             }
             if let key = idempotencyKey {
                 try IdempotencyKeys.store(db: db, account: account, key: key, fingerprint: fingerprint,

@@ -18,6 +18,9 @@ public struct StripeError: Error, Sendable, Equatable, CustomStringConvertible {
     public var param: String?
     /// Further fields of the error object (`charge`, `payment_intent`, `payment_method`, `setup_intent`).
     public var extra: [String: JSONValue]
+    /// The id a `resource_missing` error could not find (never rendered). The API layer answers
+    /// 404 only when that id is in the URL path; an id named by a parameter is Stripe's 400.
+    public var missingID: String?
 
     public init(status: Int, type: Kind, code: String? = nil, declineCode: String? = nil, message: String,
                 param: String? = nil, extra: [String: JSONValue] = [:]) {
@@ -73,8 +76,21 @@ extension StripeError {
         invalidRequest("Invalid \(param): \(detail)", param: param, code: "parameter_invalid_string")
     }
 
-    /// `No such customer: 'cus_x'`, 404 `resource_missing`.
+    /// `No such customer: 'cus_x'`, `resource_missing`: 404 for an object named in the URL path,
+    /// 400 for one named by a parameter (see ``missingID`` and ``forRequestPath(_:)``).
     public static func noSuch(_ noun: String, _ id: String, param: String? = "id") -> StripeError {
-        invalidRequest("No such \(noun): '\(id)'", param: param, code: "resource_missing", status: 404)
+        var e = invalidRequest("No such \(noun): '\(id)'", param: param, code: "resource_missing", status: 404)
+        e.missingID = id
+        return e
+    }
+
+    /// This error as Stripe answers it for a request whose URL path holds `pathIDs`: a missing
+    /// object the path does not name was named by a parameter (`customer=cus_missing`), which
+    /// Stripe answers 400, not 404.
+    public func forRequestPath(_ pathIDs: [String]) -> StripeError {
+        guard status == 404, let missingID, !pathIDs.contains(missingID) else { return self }
+        var e = self
+        e.status = 400
+        return e
     }
 }

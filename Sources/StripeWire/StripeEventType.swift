@@ -15,6 +15,8 @@ public enum StripeEventType: String, Sendable, CaseIterable {
     case customerSubscriptionCreated = "customer.subscription.created"
     case customerSubscriptionDeleted = "customer.subscription.deleted"
     case customerSubscriptionPaused = "customer.subscription.paused"
+    case customerSubscriptionPendingUpdateApplied = "customer.subscription.pending_update_applied"
+    case customerSubscriptionPendingUpdateExpired = "customer.subscription.pending_update_expired"
     case customerSubscriptionResumed = "customer.subscription.resumed"
     case customerSubscriptionTrialWillEnd = "customer.subscription.trial_will_end"
     case customerSubscriptionUpdated = "customer.subscription.updated"

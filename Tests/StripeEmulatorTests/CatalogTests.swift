@@ -86,7 +86,7 @@ import StripeWire
         let tooLong = await s.post("/v1/prices", [("product", p.id), ("currency", "usd"), ("unit_amount", "1"), ("recurring[interval]", "year"), ("recurring[interval_count]", "4")])
         #expect(tooLong.error["param"] == "recurring[interval_count]")
         let missingProduct = await s.post("/v1/prices", [("product", "prod_nope"), ("currency", "usd"), ("unit_amount", "1")])
-        #expect(missingProduct.status == 404)
+        #expect(missingProduct.status == 400)
         #expect(missingProduct.error["param"] == "product")
     }
 

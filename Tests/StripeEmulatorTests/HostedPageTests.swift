@@ -232,10 +232,22 @@ extension TestStripe {
         #expect(await s.subscription(sub)["cancel_at_period_end"] == false)
 
         let card = await s.events { r = await s.page("POST", url, form: [("action", "update_card"), ("test_card", "5555555555554444")]) }
-        #expect(card == ["payment_method.attached", "customer.updated"])
+        // Saved through a SetupIntent for off-session use, as Stripe's portal does.
+        #expect(card == ["setup_intent.created", "payment_method.attached", "setup_intent.succeeded", "customer.updated"])
         #expect(await s.page("GET", url).bodyString.contains("Mastercard ending in <strong>4444</strong>"))
         let declined = await s.page("POST", url, form: [("action", "update_card"), ("test_card", "4000000000000002")])
         #expect(declined.header("Location")?.contains("error=Your%20card%20was%20declined.") == true)
+
+        // A card that needs authentication unless set up is challenged once, then saved as set up.
+        var challenge = APIResponse(status: 0, body: [])
+        let asked = await s.events { challenge = await s.page("POST", url, form: [("action", "update_card"), ("test_card", "4000002500003155")]) }
+        #expect(challenge.status == 200)
+        #expect(challenge.bodyString.contains("3D Secure test challenge"))
+        #expect(asked == ["setup_intent.created", "setup_intent.requires_action"])
+        let answered = await s.events { r = await s.page("POST", url + "/challenge", form: [("outcome", "complete")]) }
+        #expect(r.status == 303)
+        #expect(answered == ["payment_method.attached", "setup_intent.succeeded", "customer.updated"])
+        #expect(await s.page("GET", url).bodyString.contains("ending in <strong>3155</strong>"))
     }
 
     @Test func immediateCancelConfigurationAndControlRoute() async throws {

@@ -209,6 +209,29 @@ extension TestStripe {
     }
 }
 
+extension WebhookTests {
+    /// `pending_webhooks` counts the endpoints that have not answered 2xx: a failed delivery
+    /// keeps it at 1, a successful manual resend brings it to 0, and resending an answered
+    /// event does not count it again.
+    @Test func pendingWebhooksAfterResend() async throws {
+        let t = ScriptedTransport(answers: [500])
+        let s = try TestStripe(transport: t)
+        let (endpoint, _) = await s.endpoint()
+        let customer = await s.post("/v1/customers")
+        await s.drain()
+        let event = t.received[0].event["id"].stringValue!
+        #expect(t.received[0].event["data"]["object"]["id"] == .string(customer.id))
+        #expect(await s.get("/v1/events/\(event)").json["pending_webhooks"] == 1)
+        _ = await s.post("/_emulator/events/\(event)/resend", [("endpoint", endpoint)])
+        #expect(await s.get("/v1/events/\(event)").json["pending_webhooks"] == 1)
+        await s.drain()
+        #expect(await s.get("/v1/events/\(event)").json["pending_webhooks"] == 0)
+        _ = await s.post("/_emulator/events/\(event)/resend", [("endpoint", endpoint)])
+        await s.drain()
+        #expect(await s.get("/v1/events/\(event)").json["pending_webhooks"] == 0)
+    }
+}
+
 @Suite struct DeliveryChaosTests {
     func flow(_ s: TestStripe) async {
         for i in 0..<12 { _ = await s.post("/v1/customers", [("email", "c\(i)@x.test")]) }
@@ -325,7 +348,7 @@ extension TestStripe {
     @Test func chaosValidation() async throws {
         let s = try TestStripe(transport: ScriptedTransport())
         #expect(await s.post("/_emulator/webhooks/chaos", [("duplicate_rate", "2")]).status == 400)
-        #expect(await s.post("/_emulator/webhooks/chaos", [("endpoint", "we_nope")]).status == 404)
+        #expect(await s.post("/_emulator/webhooks/chaos", [("endpoint", "we_nope")]).status == 400)
         #expect(await s.post("/_emulator/webhooks/chaos", [("fail_first", "-1")]).status == 400)
     }
 }

@@ -541,11 +541,15 @@ def test_headless_payment_mode(billing, control):
     assert sorted(types[:-1]) == ["charge.succeeded", "payment_intent.created", "payment_intent.succeeded"]
     assert stripe.Customer.list().data == []
 
-    # A declined payment leaves the session open.
+    # A declined payment leaves the session open, and (since 2022-08-01) its intent keeps the failure.
     s2 = stripe.checkout.Session.create(mode="payment", line_items=[{"price": price.id}], success_url=SUCCESS)
     status, body = control(f"/_emulator/checkout/{s2.id}/complete", card="pm_card_chargeDeclined")
     assert status == 402 and body["error"]["code"] == "card_declined", body
-    assert stripe.checkout.Session.retrieve(s2.id).payment_intent is None
+    open_session = stripe.checkout.Session.retrieve(s2.id)
+    assert open_session.status == "open"
+    failed = stripe.PaymentIntent.retrieve(open_session.payment_intent)
+    assert failed.status == "requires_payment_method"
+    assert failed.last_payment_error.code == "card_declined"
 
 
 def test_payment_mode_customer_creation_always(billing, control):
@@ -717,10 +721,10 @@ def test_portal_session_with_and_without_configuration(billing, page):
 
     with pytest.raises(stripe.InvalidRequestError) as e:
         stripe.billing_portal.Session.create(customer=cus.id, configuration="bpc_nope")
-    assert e.value.http_status == 404
+    assert e.value.http_status == 400  # named by a parameter, not the URL path
     with pytest.raises(stripe.InvalidRequestError) as e:
         stripe.billing_portal.Session.create(customer="cus_nope")
-    assert e.value.http_status == 404
+    assert e.value.http_status == 400
 
 
 def test_portal_flow_data(billing):
@@ -874,7 +878,8 @@ def test_portal_update_card(billing, page, control, via):
     pm = stripe.PaymentMethod.retrieve(new_pm)
     assert pm.customer == cus.id and pm.card.last4 == "4444" and (pm.card.exp_month, pm.card.exp_year) == (11, 2033)
     types = _types(billing, cus.id, exclude=before)
-    assert types[:2] == ["payment_method.attached", "customer.updated"]
+    # Saved through a SetupIntent for off-session use, as Stripe's portal does.
+    assert types[:4] == ["setup_intent.created", "payment_method.attached", "setup_intent.succeeded", "customer.updated"]
     ev = stripe.Event.list(type="customer.updated", limit=1).data[0]
     assert ev.data.previous_attributes.invoice_settings.default_payment_method == old_pm
     if via == "page":
@@ -958,7 +963,8 @@ def test_checkout_then_portal_end_to_end(billing, page, control):
     assert stripe.Subscription.retrieve(sub.id).default_payment_method == new_pm
     assert stripe.PaymentMethod.retrieve(new_pm).card.last4 == "4444"
     assert _types(billing, done.customer, exclude=before) == [
-        "payment_method.attached", "customer.updated", "customer.subscription.updated"]
+        "setup_intent.created", "payment_method.attached", "setup_intent.succeeded", "customer.updated",
+        "customer.subscription.updated"]
 
     # Switching plans during the trial ends it (trial_update_behavior=end_trial) and charges the new card.
     pro2 = billing.price(2500, name="Pro Plus")

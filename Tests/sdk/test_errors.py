@@ -152,3 +152,35 @@ def test_success_response_headers(raw):
     assert headers.get("Content-Type", "").startswith("application/json")
     assert headers.get("Request-Id", "").startswith("req_")
     assert body["object"] == "customer"
+
+
+def test_missing_object_named_by_a_parameter_is_400():
+    price = stripe.Price.create(currency="usd", unit_amount=1000, recurring={"interval": "month"},
+                                product_data={"name": "Pro"})
+    with pytest.raises(stripe.InvalidRequestError) as ei:
+        stripe.Subscription.create(customer="cus_missing", items=[{"price": price.id}])
+    assert ei.value.http_status == 400
+    assert ei.value.code == "resource_missing"
+    assert ei.value.param == "customer"
+
+
+def test_invalid_email_is_400():
+    with pytest.raises(stripe.InvalidRequestError) as ei:
+        stripe.Customer.create(email="not-an-email")
+    assert ei.value.http_status == 400
+    assert ei.value.param == "email"
+    assert ei.value.code == "email_invalid"
+
+
+def test_python_spelled_booleans_as_stripe_python_10_sends_them(raw):
+    """stripe-python before 12 encodes a bool with str(): `active=True`. Stripe accepts it."""
+    import urllib.parse
+
+    stripe.Price.create(currency="usd", unit_amount=500, product_data={"name": "Old SDK"})
+    body = urllib.parse.urlencode({"active": True})
+    assert body == "active=True"
+    status, _, listed = raw("GET", "/v1/prices?" + body)
+    assert status == 200, listed
+    assert len(listed["data"]) == 1
+    status, _, none = raw("GET", "/v1/prices?" + urllib.parse.urlencode({"active": False}))
+    assert status == 200 and none["data"] == []

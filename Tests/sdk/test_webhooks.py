@@ -743,7 +743,7 @@ def test_chaos_settings_roundtrip_and_validation(receiver, hooks, raw):
         assert status == 400, (bad, body)
         assert body["error"]["param"] == bad.split("=")[0]
     status, _, body = raw("POST", "/_emulator/webhooks/chaos", body="endpoint=we_nope&fail_first=1")
-    assert status == 404, body
+    assert status == 400, body  # named by a parameter
     status, _, body = raw("POST", "/_emulator/webhook_endpoints/we_nope/roll_secret", body="")
     assert status == 404, body
     status, _, body = raw("POST", f"/_emulator/webhook_endpoints/{we.id}/roll_secret", body="grace_period=-1")
@@ -846,4 +846,4 @@ def test_resend(receiver_factory, hooks):
     status, _, body = hooks._raw("POST", "/_emulator/events/evt_doesnotexist/resend", body="")
     assert status == 404, body
     status, _, body = hooks._raw("POST", f"/_emulator/events/{evt}/resend", body="endpoint=we_nope")
-    assert status == 404, body
+    assert status == 400, body

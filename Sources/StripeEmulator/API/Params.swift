@@ -85,9 +85,10 @@ struct Params {
 
     mutating func bool(_ path: [String]) throws -> Bool? {
         guard let s = try string(path), !s.isEmpty else { return nil }
+        // stripe-python before 12 sends Python's spelling (`True`/`False`); Stripe accepts it.
         switch s {
-        case "true": return true
-        case "false": return false
+        case "true", "True": return true
+        case "false", "False": return false
         default:
             throw StripeError.invalidRequest("Invalid boolean: \(s)", param: Self.name(path), code: "parameter_invalid_boolean")
         }

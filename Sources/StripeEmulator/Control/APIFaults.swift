@@ -3,17 +3,27 @@ import StripeWire
 import Synchronization
 
 /// Scripted API failures (`POST /_emulator/faults/api`): the next `count` calls of a tenant to
-/// a path (and method) answer `status` — 429 `rate_limit`, or a 5xx `api_error` — without
-/// touching any state, so a client's retry logic can be tested. Patterns end in `*` to match a
-/// prefix. Kept in memory: a restart clears them, as it would clear a real outage.
+/// a path (and method) answer `status` — 429 `rate_limit`, or a 5xx `api_error` — so a
+/// client's retry logic can be tested. By default nothing is touched; with `after_commit=true`
+/// the call is carried out and committed and only its answer is lost (as when a connection drops
+/// after Stripe has acted), so an idempotent retry can be shown not to act twice. Patterns end in
+/// `*` to match a prefix. Kept in memory: a restart clears them, as it would clear a real outage.
+///
+/// Who a fault can hit: calls carrying `Effinity-Runner: internal` (the scenario runner's own
+/// checks and snapshots) never; `Effinity-Runner: step` (a scenario's fixture steps) only with
+/// `scope=all` (the default); any other caller (the app under test) always.
 final class APIFaults: Sendable {
     struct Fault: Sendable {
         var method: String?
         var pattern: String
         var status: Int
         var remaining: Int
+        var afterCommit = false
+        /// `app`: only calls without an `Effinity-Runner` header; `all`: fixture steps too.
+        var scope = "all"
 
-        func matches(method m: String, path: String) -> Bool {
+        func matches(method m: String, path: String, caller: String?) -> Bool {
+            if caller == "internal" || (caller != nil && scope == "app") { return false }
             if let method, method != m { return false }
             if pattern.hasSuffix("*") { return path.hasPrefix(pattern.dropLast()) }
             return path == pattern
@@ -22,15 +32,17 @@ final class APIFaults: Sendable {
 
     private let faults = Mutex<[String: [Fault]]>([:])
 
-    /// Consumes one matching fault and returns the error to answer with, if any.
-    func take(account: String, method: String, path: String) -> StripeError? {
-        faults.withLock { all -> StripeError? in
-            guard var list = all[account], let i = list.firstIndex(where: { $0.matches(method: method, path: path) }) else { return nil }
-            let status = list[i].status
+    /// Consumes one matching fault and returns the error to answer with, and whether the call
+    /// is carried out first (`after_commit`), if any.
+    func take(account: String, method: String, path: String, caller: String?) -> (error: StripeError, afterCommit: Bool)? {
+        faults.withLock { all -> (StripeError, Bool)? in
+            guard var list = all[account],
+                  let i = list.firstIndex(where: { $0.matches(method: method, path: path, caller: caller) }) else { return nil }
+            let fault = list[i]
             list[i].remaining -= 1
             if list[i].remaining == 0 { list.remove(at: i) }
             all[account] = list.isEmpty ? nil : list
-            return Self.error(status)
+            return (Self.error(fault.status), fault.afterCommit)
         }
     }
 
@@ -55,7 +67,9 @@ final class APIFaults: Sendable {
                 return ["object": "emulator.api_faults", "data": []]
             }
         }
-        for key in form.keys where !["path", "method", "status", "count", "clear"].contains(key) { throw StripeError.unknownParam(key) }
+        for key in form.keys where !["path", "method", "status", "count", "clear", "after_commit", "scope"].contains(key) {
+            throw StripeError.unknownParam(key)
+        }
         guard let path = form["path"]?.stringValue, path.hasPrefix("/v1/") else {
             throw StripeError.invalidRequest("path must be an API path starting with /v1/ (end it with * to match a prefix).", param: "path")
         }
@@ -69,13 +83,22 @@ final class APIFaults: Sendable {
         guard let count = Int(form["count"]?.stringValue ?? "1"), (1...1000).contains(count) else {
             throw StripeError.invalidRequest("count must be between 1 and 1000.", param: "count")
         }
-        let fault = Fault(method: method, pattern: path, status: status, remaining: count)
+        let afterCommit = form["after_commit"]?.stringValue ?? "false"
+        guard afterCommit == "true" || afterCommit == "false" else {
+            throw StripeError.invalidRequest("after_commit must be true or false.", param: "after_commit")
+        }
+        let scope = form["scope"]?.stringValue ?? "all"
+        guard scope == "all" || scope == "app" else {
+            throw StripeError.invalidRequest("scope must be app (only the app's calls) or all (fixture steps too).", param: "scope")
+        }
+        let fault = Fault(method: method, pattern: path, status: status, remaining: count, afterCommit: afterCommit == "true", scope: scope)
         let list = faults.withLock { all -> [Fault] in
             all[account, default: []].append(fault)
             return all[account]!
         }
         return ["object": "emulator.api_faults", "data": .array(list.map {
-            ["path": .string($0.pattern), "method": .from($0.method), "status": .int($0.status), "remaining": .int($0.remaining)]
+            ["path": .string($0.pattern), "method": .from($0.method), "status": .int($0.status), "remaining": .int($0.remaining),
+             "after_commit": .bool($0.afterCommit), "scope": .string($0.scope)]
         })]
     }
 }

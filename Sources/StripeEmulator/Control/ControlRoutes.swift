@@ -14,6 +14,7 @@ enum ControlRoutes {
         r.post("/_emulator/settings", updateSettings)
         r.post("/_emulator/faults/charges", injectChargeFailure)
         r.delete("/_emulator/faults/charges/{customer}", clearChargeFailure)
+        r.post("/_emulator/faults/charges/clear", clearChargeFailureOf)
         r.post("/_emulator/payment_intents/{id}/authenticate", authenticatePayment)
         r.post("/_emulator/reset", reset)
     }
@@ -61,18 +62,54 @@ enum ControlRoutes {
         return ["object": "emulator.settings", "dunning": d.json]
     }
 
+    /// The card holder a charge failure is set on: `customer`, `payment_method` or `card` (a card
+    /// number: every payment method with it, including ones saved later). Exactly one.
+    static func faultTarget(_ req: inout APIRequest) throws -> FaultInjection.Target {
+        let customer = try req.params.nonEmpty("customer")
+        let pm = try req.params.nonEmpty("payment_method")
+        let card = try req.params.nonEmpty("card")
+        guard [customer, pm, card].compactMap({ $0 }).count == 1 else {
+            throw StripeError.invalidRequest("Name the card holder with exactly one of customer, payment_method or card.",
+                                             param: customer == nil ? "customer" : "payment_method")
+        }
+        if let customer { return .customer(try Customers.live(customer, req, param: "customer")["id"].stringValue!) }
+        if let pm { return .paymentMethod(try PaymentMethods.live(pm, &req, param: "payment_method")["id"].stringValue!) }
+        let number = card!.filter { $0 != " " }
+        guard number.count >= 12, number.allSatisfy(\.isNumber) else {
+            throw StripeError.invalidRequest("card must be a full card number, like 4242424242424242.", param: "card")
+        }
+        return .card(number)
+    }
+
+    static func describe(_ target: FaultInjection.Target) -> (String, JSONValue) {
+        switch target {
+        case .customer(let id): ("customer", .string(id))
+        case .paymentMethod(let id): ("payment_method", .string(id))
+        case .card(let number): ("card", .string(number))
+        }
+    }
+
     static func injectChargeFailure(_ req: inout APIRequest) throws -> JSONValue {
-        let customer = try Customers.live(try req.params.requiredString("customer"), req, param: "customer")
+        let target = try faultTarget(&req)
         let from = try req.params.int("from_attempt") ?? 1
         guard from >= 1 else { throw StripeError.invalidRequest("from_attempt starts at 1.", param: "from_attempt") }
         let code = try req.params.nonEmpty("decline_code") ?? "generic_decline"
-        try FaultInjection.set(req.ledger, customer: customer["id"].stringValue!, fromAttempt: from, declineCode: code)
-        return ["object": "emulator.fault", "customer": customer["id"], "from_attempt": .int(from), "decline_code": .string(code)]
+        try FaultInjection.set(req.ledger, target, fromAttempt: from, declineCode: code)
+        let (key, value) = describe(target)
+        return ["object": "emulator.fault", .init(key): value, "from_attempt": .int(from), "decline_code": .string(code)]
+    }
+
+    /// `POST /_emulator/faults/charges/clear` with the same target: "the customer fixed the card".
+    static func clearChargeFailureOf(_ req: inout APIRequest) throws -> JSONValue {
+        let target = try faultTarget(&req)
+        try FaultInjection.clear(req.ledger, target)
+        let (key, value) = describe(target)
+        return ["object": "emulator.fault", .init(key): value, "deleted": true]
     }
 
     static func clearChargeFailure(_ req: inout APIRequest) throws -> JSONValue {
         let customer = try Customers.live(req.pathParam(), req)
-        try FaultInjection.clear(req.ledger, customer: customer["id"].stringValue!)
+        try FaultInjection.clear(req.ledger, .customer(customer["id"].stringValue!))
         return ["object": "emulator.fault", "customer": customer["id"], "deleted": true]
     }
 
@@ -87,12 +124,7 @@ enum ControlRoutes {
         let outcome = try req.params.choice("outcome", in: ["complete", "fail"]) ?? "complete"
         let ledger = req.ledger
         if outcome == "fail" {
-            let pm = try req.store.get(pmID, type: "payment_method")
-            let card = try PaymentMethods.card(of: pm, req)
-            _ = try Payments.fail(&pi, pm: pm, card: card, decline: TestCards.Decline(
-                code: "payment_intent_authentication_failure", declineCode: nil,
-                message: "We are unable to authenticate your payment method. Please choose a different payment method and try again.",
-                param: nil), now: try ledger.now(for: pi), ledger)
+            try Payments.failAuthentication(&pi, pm: try req.store.get(pmID, type: "payment_method"), ledger)
         } else {
             _ = try Payments.confirm(&pi, paymentMethod: pmID, offSession: false, ledger, authenticated: true)
         }

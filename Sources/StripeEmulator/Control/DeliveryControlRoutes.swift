@@ -48,7 +48,7 @@ enum DeliveryControlRoutes {
                                      due: now, now: now)
         }
         var updated = event
-        updated["pending_webhooks"] = .int((event["pending_webhooks"].intValue ?? 0) + endpoints.count)
+        updated["pending_webhooks"] = .int(try DeliveryQueue(db: req.db, account: req.account).endpointsNotAnswered(eventID: event["id"].stringValue!))
         try req.store.update(updated)
         return ["object": "emulator.resend", "event": event["id"], "endpoints": .array(endpoints.map { $0["id"] })]
     }
@@ -65,7 +65,7 @@ enum DeliveryControlRoutes {
     /// Sets (or with `clear=true` removes) chaos for the tenant or one `endpoint`.
     static func setChaos(_ req: inout APIRequest) throws -> JSONValue {
         let endpoint = try req.params.nonEmpty("endpoint")
-        if let endpoint { _ = try WebhookEndpoints.get(endpoint, req) }
+        if let endpoint { _ = try req.store.get(endpoint, type: "webhook_endpoint", noun: "webhook endpoint", param: "endpoint") }
         var c = DeliveryChaos()
         let clear = try req.params.bool("clear") ?? false
         c.seed = try req.params.int("seed") ?? 0
@@ -82,6 +82,15 @@ enum DeliveryControlRoutes {
         c.failFirst = try req.params.int("fail_first") ?? 0
         guard c.failFirst >= 0 else { throw StripeError.invalidRequest("fail_first cannot be negative.", param: "fail_first") }
         c.signatureSkewSeconds = try req.params.int("signature_skew_seconds") ?? 0
+        c.outageFrom = try req.params.int("outage_from")
+        c.outageUntil = try req.params.int("outage_until")
+        if (c.outageFrom == nil) != (c.outageUntil == nil) {
+            throw StripeError.invalidRequest("An outage needs both outage_from and outage_until (Unix seconds on the account's clock).",
+                                             param: c.outageFrom == nil ? "outage_from" : "outage_until")
+        }
+        if let from = c.outageFrom, let until = c.outageUntil, until <= from {
+            throw StripeError.invalidRequest("outage_until must be after outage_from.", param: "outage_until")
+        }
         if let endpoint {
             var hidden = try req.store.hidden(endpoint)
             hidden["chaos"] = clear ? .null : c.json

@@ -7,6 +7,7 @@ enum HostedPageControlRoutes {
     static func register(_ r: inout APIRouter) {
         r.post("/_emulator/checkout/{id}/complete", completeCheckout)
         r.post("/_emulator/portal/{id}/actions", portalAction)
+        r.post("/_emulator/invoices/{id}/pay", payInvoice)
     }
 
     /// A card given as a number (with optional expiry and CVC), a magic test id, a real `tok_`
@@ -30,17 +31,22 @@ enum HostedPageControlRoutes {
         let email = try req.params.nonEmpty("email")
         let name = try req.params.nonEmpty("name")
         if authentication == "fail" {
-            // The customer failed the challenge: nothing happens, the session stays open.
+            // The customer failed the challenge: the session stays open; in payment mode its intent
+            // keeps the failure (`payment_intent_authentication_failure`, no charge), as on Stripe.
             let outcome = try CheckoutEngine.complete(id, payment: payment, email: email, name: name, authenticated: false, req.ledger)
             if case .completed(let session) = outcome { return session }
-            throw StripeError(status: 402, type: .cardError, code: "payment_intent_authentication_failure",
-                              message: "We are unable to authenticate your payment method. Please choose a different payment method and try again.")
+            if case .requiresAuthentication = outcome {
+                try CheckoutEngine.keepFailedPayment(id, payment: payment, email: email, name: name, authenticationFailed: true, req.ledger)
+            }
+            throw CommittedFailure(error: StripeError(status: 402, type: .cardError, code: "payment_intent_authentication_failure",
+                              message: "We are unable to authenticate your payment method. Please choose a different payment method and try again."))
         }
         switch try CheckoutEngine.complete(id, payment: payment, email: email, name: name, authenticated: authentication == "complete", req.ledger) {
         case .completed(let session):
             return session
         case .declined(let decline):
-            throw decline.error()
+            // Committed: a payment-mode session keeps the failed attempt (its intent and charge).
+            throw CommittedFailure(error: decline.error())
         case .requiresAuthentication:
             throw StripeError(status: 402, type: .cardError, code: "authentication_required", declineCode: "authentication_required",
                               message: "This card requires 3D Secure: pass authentication=complete (or fail) to answer the challenge.")
@@ -72,7 +78,7 @@ enum HostedPageControlRoutes {
             let payment = try self.payment(&params, &req)
             req.params = params
             guard case .card(let card) = payment else { throw StripeError.missingParam("card") }
-            action = .updateCard(card)
+            action = .updateCard(card, authentication: try req.params.choice("authentication", in: ["complete", "fail"]))
         }
         do {
             let message = try PortalActions.perform(action, session: session, req.ledger)
@@ -80,6 +86,59 @@ enum HostedPageControlRoutes {
                     "subscription": .from(subscription)]
         } catch let refused as PortalActions.Refused {
             throw StripeError.invalidRequest(refused.message, param: "action")
+        } catch is PortalActions.NeedsAuthentication {
+            throw StripeError(status: 402, type: .cardError, code: "authentication_required", declineCode: "authentication_required",
+                              message: "This card requires 3D Secure to be saved: pass authentication=complete (or fail) to answer the challenge.")
+        }
+    }
+
+    /// The customer pays an open invoice on its hosted page (the link Stripe's "payment failed"
+    /// emails carry): on-session, with the card on file or a new `card` (saved to the customer),
+    /// answering a 3D Secure challenge with `authentication=complete|fail`.
+    static func payInvoice(_ req: inout APIRequest) throws -> JSONValue {
+        var invoice = try Invoices.get(req.pathParam(), req)
+        guard invoice["status"] == "open" || invoice["status"] == "uncollectible" else {
+            throw StripeError.invalidRequest("This invoice is \(invoice["status"].stringValue ?? "") and cannot be paid.", code: "invoice_not_open")
+        }
+        let customer = invoice["customer"].stringValue!
+        var pmID: String? = nil
+        if req.params.has("card") {
+            var params = req.params
+            let payment = try self.payment(&params, &req)
+            req.params = params
+            switch payment {
+            case .card(let card):
+                if let decline = card.behavior.declineOnAttach { throw decline.error() }
+                pmID = try PaymentMethods.store(card, &req)["id"].stringValue
+            case .paymentMethod(let id): pmID = id
+            case .none: break
+            }
+            if let id = pmID { _ = try PaymentMethods.attach(id, to: customer, &req, param: "card") }
+        }
+        let authentication = try req.params.choice("authentication", in: ["complete", "fail"])
+        guard try pmID ?? Invoicing.paymentMethod(for: invoice, req.ledger) != nil else {
+            throw StripeError.invalidRequest("This customer has no card on file: pass card.", param: "card")
+        }
+        let ledger = req.ledger
+        let result = try Invoicing.collect(&invoice, ledger, offSession: false, paymentMethod: pmID, authenticated: authentication == "complete")
+        try SubscriptionEngine.afterCollection(invoice: invoice, result: result, ledger)
+        let piID = invoice["payments"]["data"].arrayValue?.last?["payment"]["payment_intent"].stringValue
+        switch result {
+        case .paid, .nothingDue:
+            return try Invoices.get(invoice["id"].stringValue!, req)
+        case .failed(let decline):
+            let pi = try piID.flatMap { try req.store.find($0)?.object } ?? .null
+            throw CommittedFailure(error: decline.map { Payments.error(for: $0, pi: pi, charge: nil) }
+                                   ?? StripeError.invalidRequest("This customer has no card on file: pass card.", param: "card"))
+        case .requiresAction:
+            if authentication == "fail", let piID, var pi = try req.store.find(piID)?.object, let pm = pi["payment_method"].stringValue {
+                try Payments.failAuthentication(&pi, pm: try req.store.get(pm, type: "payment_method"), ledger)
+                throw CommittedFailure(error: StripeError(status: 402, type: .cardError, code: "payment_intent_authentication_failure",
+                                                          message: Payments.authenticationFailureMessage))
+            }
+            throw CommittedFailure(error: StripeError(status: 402, type: .cardError, code: "authentication_required",
+                                                      declineCode: "authentication_required",
+                                                      message: "This card requires 3D Secure: pass authentication=complete (or fail) to answer the challenge."))
         }
     }
 }

@@ -142,6 +142,8 @@ struct CheckoutPage {
         try ledger.store.setHidden(sessionID, hidden)
         guard session["status"] == "open", let card = Card(hidden: pending["card"]) else { return try show(session) }
         guard outcome == "complete" else {
+            try CheckoutEngine.keepFailedPayment(sessionID, payment: .card(card), email: pending["email"].stringValue,
+                                                 name: pending["name"].stringValue, authenticationFailed: true, ledger)
             return try show(session, error: "We are unable to authenticate your payment method. Please choose a different payment method and try again.",
                             status: 402)
         }

@@ -52,7 +52,7 @@ struct HostedPages: Sendable {
                         .respond(method: call.method, rest: rest, form: form)
                 }
                 return try PortalPage(ledger: ledger, sessionID: id, alias: alias)
-                    .respond(method: call.method, form: form, query: query)
+                    .respond(method: call.method, rest: rest, form: form, query: query)
             }
         } catch {
             emulator.logger.error("hosted page failed: \(error)")

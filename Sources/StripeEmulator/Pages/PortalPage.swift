@@ -10,17 +10,18 @@ struct PortalPage {
 
     var base: String { "/p/session/\(alias)/\(sessionID)" }
 
-    func respond(method: String, form: [String: FormValue], query: [String: FormValue]) throws -> APIResponse {
+    func respond(method: String, rest: [String], form: [String: FormValue], query: [String: FormValue]) throws -> APIResponse {
         guard let session = try ledger.store.find(sessionID)?.object, session["object"] == "billing_portal.session" else {
             return HostedPages.notFound()
         }
+        if method == "POST", rest == ["challenge"] { return try challengeAnswered(session, outcome: HostedPages.formString(form, "outcome") ?? "fail") }
         if method == "POST" { return try act(session, form: form) }
         return try show(session, flash: HostedPages.formString(query, "flash"), error: HostedPages.formString(query, "error"))
     }
 
     func act(_ session: JSONValue, form: [String: FormValue]) throws -> APIResponse {
         let subscription = HostedPages.formString(form, "subscription") ?? ""
-        let action: PortalActions.Action
+        var action: PortalActions.Action?
         do {
             switch HostedPages.formString(form, "action") ?? "" {
             case "cancel": action = .cancel(subscription: subscription, reason: HostedPages.formString(form, "reason"), comment: nil)
@@ -36,11 +37,35 @@ struct PortalPage {
             default:
                 return back(error: "Unknown action.")
             }
-            return back(flash: try PortalActions.perform(action, session: session, ledger))
+            return back(flash: try PortalActions.perform(action!, session: session, ledger))
         } catch let refused as PortalActions.Refused {
             return back(error: refused.message)
         } catch let e as StripeError {
             return back(error: e.message)
+        } catch let challenge as PortalActions.NeedsAuthentication {
+            guard case .updateCard(let card, _, _)? = action else { return back(error: "Unknown action.") }
+            var hidden = try ledger.store.hidden(sessionID)
+            hidden["pending"] = ["card": card.hidden, "setup_intent": .string(challenge.setupIntent)]
+            try ledger.store.setHidden(sessionID, hidden)
+            return HostedPages.page(title: "Authenticate", template: "challenge", [
+                "last4": card.last4, "action": "\(base)/challenge", "dueToday": "Saving the card for future payments",
+            ])
+        }
+    }
+
+    /// The customer answered the 3D Secure challenge of a card being saved.
+    func challengeAnswered(_ session: JSONValue, outcome: String) throws -> APIResponse {
+        var hidden = try ledger.store.hidden(sessionID)
+        let pending = hidden["pending"]
+        hidden["pending"] = nil
+        try ledger.store.setHidden(sessionID, hidden)
+        guard let card = Card(hidden: pending["card"]) else { return back(error: "Enter the card again.") }
+        do {
+            let action = PortalActions.Action.updateCard(card, authentication: outcome == "complete" ? "complete" : "fail",
+                                                         setupIntent: pending["setup_intent"].stringValue)
+            return back(flash: try PortalActions.perform(action, session: session, ledger))
+        } catch let refused as PortalActions.Refused {
+            return back(error: refused.message)
         }
     }
 

@@ -43,7 +43,9 @@ package struct SubscriptionChange {
 }
 
 extension SubscriptionEngine {
-    package static func update(_ sub: inout JSONValue, _ change: SubscriptionChange, _ ledger: Ledger) throws {
+    /// Applies a change as `allow_incomplete` does (see `SubscriptionPaymentBehavior.swift` for the others).
+    static func applyChange(_ sub: inout JSONValue, _ change: SubscriptionChange, _ ledger: Ledger) throws {
+        let collect = change.paymentBehavior != "default_incomplete"
         let status = sub["status"].stringValue ?? ""
         let terminal = ["canceled", "incomplete_expired"].contains(status)
         if terminal, !change.items.isEmpty || change.cancelAtPeriodEnd != nil || change.trialEnd != nil || change.cancelAt != nil {
@@ -65,10 +67,19 @@ extension SubscriptionEngine {
             sub["canceled_at"] = atEnd ? .int(now) : .null
             if !atEnd { sub["cancellation_details"] = ["comment": nil, "feedback": nil, "reason": nil] }
         }
+        // `cancel_at` inside the current period credits the unused time after it (unless
+        // `proration_behavior=none`); one in a later period shortens that period's bill instead
+        // (see `startNextPeriod`).
+        var cancelAtCredit: Int? = nil
         if let cancelAt = change.cancelAt {
             sub["cancel_at"] = .from(cancelAt)
             sub["cancel_at_period_end"] = .bool(cancelAt == periodEnd(sub))
             sub["canceled_at"] = cancelAt == nil ? .null : .int(now)
+            if let at = cancelAt, at < periodEnd(sub), change.prorationBehavior != "none", status != "trialing",
+               before["cancel_at"] != .int(at) {
+                guard at >= now else { throw StripeError.invalidRequest("Invalid timestamp: cancel_at must be in the future.", param: "cancel_at") }
+                cancelAtCredit = at
+            }
         }
 
         // Items: price or quantity changes, removals, additions.
@@ -145,11 +156,16 @@ extension SubscriptionEngine {
         }
         if endTrialNow {
             try ledger.emit(.customerSubscriptionTrialWillEnd, sub)
+            var ending = sub
+            if try endTrialWithoutPaymentMethod(&ending, ledger) {
+                sub = ending
+                return
+            }
             try save(sub, ledger)
             var s = sub
             s = try ledger.store.find(sub["id"].stringValue!)?.object ?? sub
             // Report the whole change (trial end plus the new period) in one update event.
-            try startNextPeriodAfterChange(&s, before: before, now: now, billingReason: "subscription_update", ledger)
+            try startNextPeriodAfterChange(&s, before: before, now: now, billingReason: "subscription_update", ledger, collect: collect)
             sub = s
             return
         }
@@ -159,25 +175,27 @@ extension SubscriptionEngine {
             try makeProrations(sub)
             var s = sub
             try startNextPeriodAfterChange(&s, before: before, now: now, billingReason: "subscription_update", ledger, resetAnchor: true,
-                                           immediate: true)
+                                           immediate: true, collect: collect)
             sub = s
             return
         }
         try save(sub, ledger)
         try ledger.emitUpdate(.customerSubscriptionUpdated, before: before, after: sub)
         try makeProrations(sub)
+        if let at = cancelAtCredit { try Prorations.credit(sub: sub, at: at, ledger) }
         if change.trialEnd != nil || change.cancelAt != nil || change.cancelAtPeriodEnd != nil {
             try scheduleLife(sub, ledger, now: now)
             try scheduleTrialWillEnd(sub, ledger, now: now)
         }
-        if !prorations.isEmpty, change.prorationBehavior == "always_invoice" {
-            try invoiceNow(&sub, billingReason: "subscription_update", now: now, ledger)
+        if !prorations.isEmpty || cancelAtCredit != nil, change.prorationBehavior == "always_invoice" {
+            try invoiceNow(&sub, billingReason: "subscription_update", now: now, ledger, collect: collect)
         }
     }
 
     /// Starts a new period now (trial ended early, interval change, `billing_cycle_anchor=now`).
     package static func startNextPeriodAfterChange(_ sub: inout JSONValue, before: JSONValue, now: Int, billingReason: String,
-                                           _ ledger: Ledger, resetAnchor: Bool = true, immediate: Bool = true) throws {
+                                           _ ledger: Ledger, resetAnchor: Bool = true, immediate: Bool = true,
+                                           collect: Bool = true) throws {
         let recurring = items(sub).first?["price"]["recurring"] ?? .null
         if resetAnchor { sub["billing_cycle_anchor"] = .int(now) }
         let newEnd = PriceMath.periodEnd(start: now, recurring: recurring, anchor: sub["billing_cycle_anchor"].intValue ?? now)
@@ -190,14 +208,18 @@ extension SubscriptionEngine {
         try scheduleLife(sub, ledger, now: now)
         if immediate, invoice["collection_method"] == "charge_automatically" {
             try Invoicing.finalize(&invoice, ledger)
-            let result = try Invoicing.collect(&invoice, ledger, offSession: true)
-            try afterCollection(invoice: invoice, result: result, ledger)
+            if collect {
+                let result = try Invoicing.collect(&invoice, ledger, offSession: true)
+                try afterCollection(invoice: invoice, result: result, ledger)
+            } else {
+                try awaitConfirmation(&invoice, ledger)
+            }
             sub = try ledger.store.find(sub["id"].stringValue!)?.object ?? sub
         }
     }
 
     /// `always_invoice`: bill the pending prorations now.
-    package static func invoiceNow(_ sub: inout JSONValue, billingReason: String, now: Int, _ ledger: Ledger) throws {
+    package static func invoiceNow(_ sub: inout JSONValue, billingReason: String, now: Int, _ ledger: Ledger, collect: Bool = true) throws {
         let customer = try ledger.store.get(sub["customer"].stringValue!, type: "customer")
         let pending = try Invoicing.pendingItems(ledger, customer: customer["id"].stringValue!, subscription: sub["id"].stringValue!)
         guard !pending.isEmpty else { return }
@@ -210,10 +232,28 @@ extension SubscriptionEngine {
         try ledger.store.update(sub)
         try Invoicing.finalize(&invoice, ledger)
         if invoice["status"] == "open", invoice["collection_method"] == "charge_automatically" {
-            let result = try Invoicing.collect(&invoice, ledger, offSession: true)
-            try afterCollection(invoice: invoice, result: result, ledger)
+            if collect {
+                let result = try Invoicing.collect(&invoice, ledger, offSession: true)
+                try afterCollection(invoice: invoice, result: result, ledger)
+            } else {
+                try awaitConfirmation(&invoice, ledger)
+            }
         }
         sub = try ledger.store.find(sub["id"].stringValue!)?.object ?? sub
+    }
+
+    /// `default_incomplete`: the invoice's payment intent is created and left for the
+    /// integration to confirm; the subscription is `past_due` until it is paid.
+    static func awaitConfirmation(_ invoice: inout JSONValue, _ ledger: Ledger) throws {
+        guard invoice["status"] == "open", let due = invoice["amount_remaining"].intValue, due > 0 else { return }
+        _ = try Invoicing.intent(for: &invoice, amount: due, ledger, now: try ledger.now(for: invoice))
+        try ledger.store.update(invoice)
+        guard let subID = subscriptionID(of: invoice), var sub = try ledger.store.find(subID)?.object,
+              sub["status"] == "active" || sub["status"] == "trialing" else { return }
+        let before = sub
+        sub["status"] = "past_due"
+        try save(sub, ledger)
+        try ledger.emitUpdate(.customerSubscriptionUpdated, before: before, after: sub)
     }
 
     /// `POST /v1/subscriptions/{id}/resume`: a paused subscription starts a new period now and bills it.

@@ -18,26 +18,34 @@ extension SubscriptionEngine {
         let now = try ledger.now(for: sub)
         let end = periodEnd(sub)
         if sub["cancel_at_period_end"] == true || (sub["cancel_at"].intValue.map { $0 <= end } ?? false) {
-            try cancelNow(&sub, reason: "cancellation_requested", ledger)
+            // "Any pending prorations are left in place and collected at the end of the period."
+            try cancelNow(&sub, reason: "cancellation_requested", ledger, invoiceNow: true)
             return
         }
-        if sub["status"] == "trialing", !(try hasPaymentMethod(sub, ledger)) {
-            switch sub["trial_settings"]["end_behavior"]["missing_payment_method"].stringValue ?? "create_invoice" {
-            case "cancel":
-                try cancelNow(&sub, reason: nil, ledger)
-                return
-            case "pause":
-                let before = sub
-                sub["status"] = "paused"
-                try save(sub, ledger)
-                try ledger.emitUpdate(.customerSubscriptionUpdated, before: before, after: sub)
-                try ledger.emit(.customerSubscriptionPaused, sub)
-                return
-            default:
-                break
-            }
-        }
+        if try endTrialWithoutPaymentMethod(&sub, ledger) { return }
         try startNextPeriod(&sub, from: end, now: now, billingReason: "subscription_cycle", ledger)
+    }
+
+    /// A trial ending (on the clock or by `trial_end=now`) with no payment method applies
+    /// `trial_settings.end_behavior.missing_payment_method`: `cancel` or `pause` end it here and
+    /// return true; `create_invoice` returns false and the next period is billed as usual.
+    package static func endTrialWithoutPaymentMethod(_ sub: inout JSONValue, _ ledger: Ledger) throws -> Bool {
+        guard sub["status"] == "trialing", !(try hasPaymentMethod(sub, ledger)) else { return false }
+        switch sub["trial_settings"]["end_behavior"]["missing_payment_method"].stringValue ?? "create_invoice" {
+        case "cancel":
+            try cancelNow(&sub, reason: nil, ledger)
+            return true
+        case "pause":
+            let before = sub
+            sub["status"] = "paused"
+            try Scheduler.cancelAll(ledger, target: sub["id"].stringValue!)
+            try save(sub, ledger)
+            try ledger.emitUpdate(.customerSubscriptionUpdated, before: before, after: sub)
+            try ledger.emit(.customerSubscriptionPaused, sub)
+            return true
+        default:
+            return false
+        }
     }
 
     /// Moves to the period starting at `start` and bills it (draft now, finalized in an hour).
@@ -48,12 +56,20 @@ extension SubscriptionEngine {
         let recurring = items(sub).first?["price"]["recurring"] ?? .null
         if resetAnchor { sub["billing_cycle_anchor"] = .int(start) }
         let anchor = sub["billing_cycle_anchor"].intValue ?? start
-        let newEnd = PriceMath.periodEnd(start: start, recurring: recurring, anchor: anchor)
+        let fullEnd = PriceMath.periodEnd(start: start, recurring: recurring, anchor: anchor)
+        var newEnd = fullEnd
+        var factor: (Int, Int)? = nil
+        // A `cancel_at` inside this period ends it there and bills only that part of it.
+        if let at = sub["cancel_at"].intValue, at > start, at < fullEnd {
+            newEnd = at
+            factor = (at - start, fullEnd - start)
+        }
         setPeriod(&sub, start: start, end: newEnd)
         if sub["status"] == "trialing" || sub["status"] == "paused" { sub["status"] = "active" }
         try save(sub, ledger)
         let updated = try ledger.emitUpdate(.customerSubscriptionUpdated, before: before, after: sub)
-        try invoicePeriod(&sub, period: (start, newEnd), invoicePeriod: oldPeriod, billingReason: billingReason, now: now, ledger)
+        try invoicePeriod(&sub, period: (start, newEnd), invoicePeriod: oldPeriod, billingReason: billingReason, now: now, ledger,
+                          factor: factor)
         // Stripe's update event already shows the renewal invoice as `latest_invoice`.
         if let updated { try EventLog.amend(ledger, eventID: updated, before: before, after: sub) }
         try scheduleLife(sub, ledger, now: now)
@@ -62,9 +78,9 @@ extension SubscriptionEngine {
     /// A draft invoice for the period plus the subscription's pending items.
     @discardableResult
     package static func invoicePeriod(_ sub: inout JSONValue, period: (Int, Int), invoicePeriod: (Int, Int), billingReason: String,
-                              now: Int, _ ledger: Ledger) throws -> JSONValue {
+                              now: Int, _ ledger: Ledger, factor: (Int, Int)? = nil) throws -> JSONValue {
         let customer = try ledger.store.get(sub["customer"].stringValue!, type: "customer")
-        let lines = try periodLines(sub, period: period, trial: false, ledger)
+        let lines = try periodLines(sub, period: period, trial: false, ledger, factor: factor)
         let pending = try Invoicing.pendingItems(ledger, customer: customer["id"].stringValue!, subscription: sub["id"].stringValue!)
         let invoice = try Invoicing.createDraft(
             ledger, customer: customer, subscription: sub, billingReason: billingReason, lines: lines, pendingItems: pending,
@@ -79,7 +95,8 @@ extension SubscriptionEngine {
     /// Scheduled at a mid-period `cancel_at`.
     package static func cancelScheduled(_ id: String, _ ledger: inout Ledger) throws {
         guard var sub = try ledger.store.find(id)?.object, live.contains(sub["status"].stringValue ?? "") else { return }
-        try cancelNow(&sub, reason: "cancellation_requested", ledger)
+        // The credit for the time after `cancel_at` (and any other pending proration) is billed now.
+        try cancelNow(&sub, reason: "cancellation_requested", ledger, invoiceNow: true)
     }
 
     /// Scheduled 23 hours after creation: an unpaid first invoice expires the subscription.
@@ -123,16 +140,33 @@ extension SubscriptionEngine {
             let pending = try Invoicing.pendingItems(ledger, customer: sub["customer"].stringValue!, subscription: id)
             if !pending.isEmpty {
                 let customer = try ledger.store.get(sub["customer"].stringValue!, type: "customer")
+                let collection = sub["collection_method"].stringValue ?? "charge_automatically"
                 var invoice = try Invoicing.createDraft(
                     ledger, customer: customer, subscription: sub, billingReason: "subscription_cycle", lines: [],
                     pendingItems: pending, period: (now, now), now: now, autoAdvance: false,
+                    collectionMethod: collection, daysUntilDue: sub["days_until_due"].intValue,
                     currency: sub["currency"].stringValue ?? "usd")
                 try Invoicing.finalize(&invoice, ledger)
-                _ = try Invoicing.collect(&invoice, ledger, offSession: true)
+                if collection == "charge_automatically" { _ = try Invoicing.collect(&invoice, ledger, offSession: true) }
                 sub["latest_invoice"] = invoice["id"]
                 try ledger.store.update(sub)
             }
         }
+    }
+
+    /// An invoice of the subscription was written off (`mark_uncollectible`) or voided: Stripe
+    /// takes a `past_due` or `unpaid` subscription's status from its most recent invoice that is
+    /// not void, so with nothing left to collect it is `active` again.
+    package static func afterWriteOff(invoice: JSONValue, _ ledger: Ledger) throws {
+        guard let subID = subscriptionID(of: invoice), var sub = try ledger.store.find(subID)?.object,
+              sub["status"] == "past_due" || sub["status"] == "unpaid" else { return }
+        let latest = try ledger.store.all(type: "invoice", filters: [.field("parent.subscription_details.subscription", equals: .string(subID))])
+            .last { $0["status"] != "void" && $0["status"] != "draft" }
+        guard latest == nil || latest?["status"] == "paid" || latest?["status"] == "uncollectible" else { return }
+        let before = sub
+        sub["status"] = "active"
+        try save(sub, ledger)
+        try ledger.emitUpdate(.customerSubscriptionUpdated, before: before, after: sub)
     }
 
     /// How the subscription follows a payment attempt on one of its invoices.
@@ -144,6 +178,7 @@ extension SubscriptionEngine {
         switch result {
         case .paid, .nothingDue:
             guard invoice["status"] == "paid" else { return }
+            if try applyPendingUpdate(invoice: invoice, ledger) { return }
             switch status {
             case "incomplete":
                 sub["status"] = "active"

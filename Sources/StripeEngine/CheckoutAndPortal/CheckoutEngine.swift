@@ -53,6 +53,10 @@ package enum CheckoutEngine {
             if case .completed = outcome { return .commit }
             return .rollback
         }
+        if case .completed = outcome {} else { ledger.cache.forgetAll() }
+        if case .declined = outcome, session["mode"] == "payment" {
+            try keepFailedPayment(sessionID, payment: payment, email: email, name: name, ledger)
+        }
         return outcome
     }
 
@@ -104,11 +108,15 @@ package enum CheckoutEngine {
             p["customer"] = c["id"]
             try ledger.store.update(p)
             try ledger.emit(.paymentMethodAttached, p)
-            let before = c
-            c["invoice_settings"]["default_payment_method"] = p["id"]
-            try ledger.store.update(c)
-            try ledger.emitUpdate(.customerUpdated, before: before, after: c)
-            customer = c
+            // Setup mode only saves the card: making it the default is the integration's call
+            // (Stripe's guide does it through the API), so renewals never move to it unasked.
+            if mode == "subscription" {
+                let before = c
+                c["invoice_settings"]["default_payment_method"] = p["id"]
+                try ledger.store.update(c)
+                try ledger.emitUpdate(.customerUpdated, before: before, after: c)
+                customer = c
+            }
             pm = p
         }
 
@@ -135,16 +143,8 @@ package enum CheckoutEngine {
             session["payment_status"] = (invoice?["amount_paid"].intValue ?? 0) > 0 ? "paid" : "no_payment_required"
         case "setup":
             guard let p = pm else { throw StripeError.invalidRequest("A card is required.", param: "card") }
-            let si: JSONValue = [
-                "id": .string(try ledger.newID("seti")), "object": "setup_intent", "application": nil, "attach_to_self": nil,
-                "automatic_payment_methods": nil, "cancellation_reason": nil, "client_secret": nil, "created": .int(now),
-                "customer": .from(customer?["id"].stringValue), "customer_account": nil, "description": nil,
-                "excluded_payment_method_types": nil, "flow_directions": nil, "last_setup_error": nil, "latest_attempt": nil,
-                "livemode": false, "mandate": nil, "metadata": [:], "next_action": nil, "on_behalf_of": nil,
-                "payment_method": p["id"], "payment_method_configuration_details": nil,
-                "payment_method_options": ["card": ["mandate_options": nil, "network": nil, "request_three_d_secure": "automatic"]],
-                "payment_method_types": ["card"], "single_use_mandate": nil, "status": "succeeded", "usage": "off_session",
-            ]
+            var si = try SetupIntentObject.new(ledger, now: now, customer: customer?["id"].stringValue, paymentMethod: p["id"].stringValue)
+            si["status"] = "succeeded"
             try ledger.store.insert(si, type: "setup_intent")
             try ledger.emit(.setupIntentCreated, si)
             try ledger.emit(.setupIntentSucceeded, si)
@@ -152,10 +152,7 @@ package enum CheckoutEngine {
             session["payment_status"] = "no_payment_required"
         default:
             guard let p = pm else { throw StripeError.invalidRequest("A card is required.", param: "card") }
-            var pi = try Payments.createIntent(ledger, amount: session["amount_total"].intValue ?? 0,
-                                               currency: session["currency"].stringValue ?? "usd",
-                                               customer: customer?["id"].stringValue, paymentMethod: p["id"].stringValue,
-                                               description: nil, now: now)
+            var pi = try paymentIntent(of: session, customer: customer?["id"].stringValue, paymentMethod: p["id"].stringValue!, now: now, ledger)
             switch try Payments.confirm(&pi, paymentMethod: p["id"].stringValue!, offSession: false, ledger, authenticated: authenticated) {
             case .failed(_, let decline): throw decline.error()
             case .requiresAction: return .requiresAuthentication
@@ -175,6 +172,55 @@ package enum CheckoutEngine {
         try Scheduler.cancel(ledger, .expireCheckout, target: sessionID)
         try ledger.emit(.checkoutSessionCompleted, session)
         return .completed(session)
+    }
+
+    /// A payment-mode session's intent: the one an earlier failed attempt left, or a new one
+    /// (since 2022-08-01 Stripe creates it when the customer confirms, not with the session).
+    static func paymentIntent(of session: JSONValue, customer: String?, paymentMethod: String, now: Int,
+                              _ ledger: Ledger) throws -> JSONValue {
+        if let id = session["payment_intent"].stringValue, var pi = try ledger.store.find(id)?.object,
+           pi["status"] == "requires_payment_method" {
+            pi["payment_method"] = .string(paymentMethod)
+            if pi["customer"].isNull, let customer { pi["customer"] = .string(customer) }
+            return pi
+        }
+        return try Payments.createIntent(ledger, amount: session["amount_total"].intValue ?? 0,
+                                         currency: session["currency"].stringValue ?? "usd", customer: customer,
+                                         paymentMethod: paymentMethod, description: nil, now: now)
+    }
+
+    /// A declined card in payment mode: the attempt was rolled back with the rest, but Stripe
+    /// keeps it. The intent is confirmed again outside the savepoint so it stays
+    /// `requires_payment_method` with `last_payment_error`, its `charge.failed` and
+    /// `payment_intent.payment_failed` are sent, and the open session names it.
+    /// With `authenticationFailed` the customer failed the 3D Secure challenge instead: no charge,
+    /// `payment_intent_authentication_failure` (see ``Payments/failAuthentication(_:pm:_:)``).
+    package static func keepFailedPayment(_ sessionID: String, payment: Payment, email: String?, name: String?,
+                                          authenticationFailed: Bool = false, _ ledger: Ledger) throws {
+        guard var session = try ledger.store.find(sessionID)?.object, session["mode"] == "payment", session["status"] == "open" else { return }
+        let now = try ledger.now(for: session)
+        let pmID: String
+        switch payment {
+        case .card(let card):
+            var stored = PaymentMethodObject.card(id: try ledger.newID("pm"), card: card, now: now)
+            if let name { stored["billing_details"]["name"] = .string(name) }
+            if let email = email ?? session["customer_email"].stringValue { stored["billing_details"]["email"] = .string(email) }
+            try ledger.store.insert(stored, type: "payment_method", hidden: card.hidden)
+            pmID = stored["id"].stringValue!
+        case .paymentMethod(let id):
+            pmID = id
+        case .none:
+            return
+        }
+        var pi = try paymentIntent(of: session, customer: session["customer"].stringValue, paymentMethod: pmID, now: now, ledger)
+        if authenticationFailed {
+            try ledger.store.update(pi)
+            try Payments.failAuthentication(&pi, pm: try ledger.store.get(pmID, type: "payment_method"), ledger)
+        } else {
+            _ = try Payments.confirm(&pi, paymentMethod: pmID, offSession: false, ledger, authenticated: true)
+        }
+        session["payment_intent"] = pi["id"]
+        try ledger.store.update(session)
     }
 
     package static func createCustomer(email: String?, name: String?, now: Int, _ ledger: Ledger) throws -> JSONValue {

@@ -7,7 +7,16 @@ package enum PortalActions {
         case cancel(subscription: String, reason: String?, comment: String?)
         case undoCancel(subscription: String)
         case switchPlan(subscription: String, price: String)
-        case updateCard(Card)
+        /// `authentication` answers the 3D Secure challenge of a card that needs one to be set up
+        /// (`complete` or `fail`); nil when the customer has not been challenged yet.
+        /// `setupIntent` continues the one a challenge was shown for (the hosted page).
+        case updateCard(Card, authentication: String? = nil, setupIntent: String? = nil)
+    }
+
+    /// The card needs the customer to authenticate before it can be saved (the page shows the
+    /// challenge, the control API asks for `authentication`).
+    package struct NeedsAuthentication: Error {
+        package let setupIntent: String
     }
 
     package struct Refused: Error {
@@ -69,14 +78,62 @@ package enum PortalActions {
             try SubscriptionEngine.update(&sub, change, ledger)
             let product = try SubscriptionEngine.product(of: price, ledger)
             return "You are now on \(product["name"].stringValue ?? "the new plan")."
-        case .updateCard(let card):
+        case .updateCard(let card, let authentication, let continued):
             guard features["payment_method_update"]["enabled"] == true else { throw Refused(message: "Updating cards is turned off in this portal.") }
             if let decline = card.behavior.declineOnAttach { throw Refused(message: decline.message) }
             let now = try ledger.now(clock: nil)
-            var pm = PaymentMethodObject.card(id: try ledger.newID("pm"), card: card, now: now)
+            // As Stripe's portal does: the card is saved through a SetupIntent for off-session use,
+            // so a card that needs authentication unless set up is challenged here, once.
+            var pm: JSONValue
+            var si: JSONValue
+            if let continued, let found = try ledger.store.find(continued)?.object, found["status"] == "requires_action",
+               found["customer"].stringValue == customerID, let pmID = found["payment_method"].stringValue {
+                si = found
+                pm = try ledger.store.get(pmID, type: "payment_method")
+            } else {
+                pm = PaymentMethodObject.card(id: try ledger.newID("pm"), card: card, now: now)
+                try ledger.store.insert(pm, type: "payment_method", hidden: card.hidden)
+                si = try SetupIntentObject.new(ledger, now: now, customer: customerID, paymentMethod: pm["id"].stringValue)
+                try ledger.store.insert(si, type: "setup_intent")
+                try ledger.emit(.setupIntentCreated, si)
+            }
+            if card.behavior.authentication == .always || card.behavior.authentication == .unlessSetUp {
+                switch authentication {
+                case "complete":
+                    break
+                case "fail":
+                    si["status"] = "requires_payment_method"
+                    si["payment_method"] = nil
+                    si["last_setup_error"] = [
+                        "code": "setup_intent_authentication_failure",
+                        "doc_url": "https://stripe.com/docs/error-codes/setup-intent-authentication-failure",
+                        "message": "The latest attempt to set up the payment method has failed because authentication failed.",
+                        "payment_method": pm, "type": "invalid_request_error",
+                    ]
+                    try ledger.store.update(si)
+                    try ledger.emit(.setupIntentSetupFailed, si)
+                    throw Refused(message: "We are unable to authenticate your payment method. Please choose a different payment method and try again.")
+                default:
+                    si["status"] = "requires_action"
+                    si["next_action"] = ["type": "use_stripe_sdk", "use_stripe_sdk": [
+                        "type": "three_d_secure_redirect",
+                        "stripe_js": .string("\(ledger.settings.baseURL)/_emulator/authenticate/\(si["id"].stringValue!)"),
+                    ]]
+                    try ledger.store.update(si)
+                    try ledger.emit(.setupIntentRequiresAction, si)
+                    throw NeedsAuthentication(setupIntent: si["id"].stringValue!)
+                }
+            }
+            si["next_action"] = nil
             pm["customer"] = .string(customerID)
-            try ledger.store.insert(pm, type: "payment_method", hidden: card.hidden)
+            try ledger.store.update(pm)
+            var hidden = try ledger.store.hidden(pm["id"].stringValue!)
+            hidden["set_up"] = true
+            try ledger.store.setHidden(pm["id"].stringValue!, hidden)
             try ledger.emit(.paymentMethodAttached, pm)
+            si["status"] = "succeeded"
+            try ledger.store.update(si)
+            try ledger.emit(.setupIntentSucceeded, si)
             var customer = try ledger.store.get(customerID, type: "customer")
             let before = customer
             customer["invoice_settings"]["default_payment_method"] = pm["id"]

@@ -72,7 +72,8 @@ package enum Payments {
         let hidden = try ledger.store.hidden(pmID)
         let card = Card(hidden: hidden) ?? Card(number: "4242424242424242", expMonth: 12, expYear: 2099, cvcProvided: false, magicName: nil)
         pi["payment_method"] = .string(pmID)
-        let injected = try FaultInjection.chargeDecline(ledger, customer: pi["customer"].stringValue)
+        let injected = try FaultInjection.chargeDecline(ledger, customer: pi["customer"].stringValue, paymentMethod: pmID,
+                                                        cardNumber: card.number)
         let decision = decide(card: card, hidden: hidden, offSession: offSession, authenticated: authenticated, injected: injected)
         if decision == .requireAction && declineIfActionNeeded {
             return try fail(&pi, pm: pm, card: card, decline: .authenticationRequired, now: now, ledger)
@@ -120,6 +121,24 @@ package enum Payments {
         try ledger.emit(.paymentIntentPaymentFailed, pi)
         return .failed(charge: charge, decline: decline)
     }
+
+    /// The customer failed the 3D Secure challenge: no charge is made (the card was never
+    /// charged), the intent goes back to `requires_payment_method` with Stripe's
+    /// `payment_intent_authentication_failure`, and only `payment_intent.payment_failed` is sent.
+    package static func failAuthentication(_ pi: inout JSONValue, pm: JSONValue, _ ledger: Ledger) throws {
+        let code = "payment_intent_authentication_failure"
+        pi["status"] = "requires_payment_method"
+        pi["next_action"] = nil
+        pi["last_payment_error"] = [
+            "code": .string(code), "doc_url": .string("https://stripe.com/docs/error-codes/payment-intent-authentication-failure"),
+            "message": .string(authenticationFailureMessage), "payment_method": pm, "type": "invalid_request_error",
+        ]
+        try ledger.store.update(pi)
+        try ledger.emit(.paymentIntentPaymentFailed, pi)
+    }
+
+    package static let authenticationFailureMessage =
+        "The provided PaymentMethod has failed authentication. You can provide payment_method_data or a new PaymentMethod to attempt to fulfill this PaymentIntent again."
 
     package static func makeCharge(pi: JSONValue, pm: JSONValue, card: Card, decline: TestCards.Decline?, now: Int,
                            _ ledger: Ledger) throws -> JSONValue {

@@ -178,6 +178,10 @@ public struct EmulatorDatabase: Sendable {
             // Hosted pages are opened without an API key: their URLs carry this alias of the account.
             try db.execute(sql: "CREATE TABLE account_aliases (alias TEXT PRIMARY KEY, account TEXT NOT NULL) WITHOUT ROWID")
         }
+        m.registerMigration("v6-deliveries-by-event") { db in
+            // An event's `pending_webhooks` is counted from its deliveries after each success or resend.
+            try db.execute(sql: "CREATE INDEX webhook_deliveries_event ON webhook_deliveries(account, event_id)")
+        }
         return m
     }
 }

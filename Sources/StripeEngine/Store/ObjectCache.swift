@@ -53,6 +53,14 @@ package final class ObjectCache {
         events[id] = nil
     }
 
+    /// Forgets everything: after a savepoint is rolled back, what it wrote must not be read back.
+    package func forgetAll() {
+        rows.removeAll()
+        rendered.removeAll()
+        events.removeAll()
+        enabledEndpoints = nil
+    }
+
     package func remember(_ id: String, rendered object: JSONValue, as bytes: [UInt8]) {
         if rendered.count >= recent { rendered.removeAll(keepingCapacity: true) }
         rendered[id] = (object, bytes)

@@ -94,10 +94,12 @@ package struct ObjectStore {
                                 arguments: [path, account, id])
     }
 
+    /// The state an object keeps but never renders; an empty object when it has none, so a
+    /// caller can add a member to it and save it back.
     package func hidden(_ id: String) throws -> JSONValue {
         let account = self.account
         guard let text = try String.fetchOne(db.cachedStatement(sql: "SELECT private FROM objects WHERE account = ? AND id = ?"),
-                                             arguments: [account, id]) else { return .null }
+                                             arguments: [account, id]) else { return [:] }
         return try JSONParser.parse(text)
     }
 

@@ -15,6 +15,7 @@ package enum Scheduler {
         case finalizeInvoice = "invoice.finalize"
         case retryInvoice = "invoice.retry"
         case expireCheckout = "checkout.expire"
+        case pendingUpdateExpiry = "subscription.pending_update_expiry"
     }
 
     package struct Item {
@@ -162,6 +163,7 @@ package enum Scheduler {
         case .finalizeInvoice: try Invoicing.autoFinalize(item.target, &ledger)
         case .retryInvoice: try Dunning.retry(invoiceID: item.target, &ledger)
         case .expireCheckout: try CheckoutEngine.expire(item.target, ledger, onlyIfDue: true)
+        case .pendingUpdateExpiry: try SubscriptionEngine.expirePendingUpdate(item.target, ledger)
         }
     }
 }

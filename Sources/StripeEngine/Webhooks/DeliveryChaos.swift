@@ -16,10 +16,21 @@ package struct DeliveryChaos: Equatable, Sendable {
     package var failFirst = 0
     /// Seconds added to the signature's `t=` timestamp (negative: older).
     package var signatureSkewSeconds = 0
+    /// An outage of the receiver as a window of the tenant's clock: every attempt made at a time
+    /// in `outageFrom..<outageUntil` fails without reaching it (recorded as 503), and Stripe's
+    /// retry schedule carries the deliveries past the window.
+    package var outageFrom: Int?
+    package var outageUntil: Int?
+
+    package func inOutage(at now: Int) -> Bool {
+        guard let from = outageFrom, let until = outageUntil else { return false }
+        return now >= from && now < until
+    }
 
     package var json: JSONValue {
         ["seed": .int(seed), "duplicate_rate": .double(duplicateRate), "reorder_window": .int(reorderWindow),
-         "delay_seconds": .int(delaySeconds), "fail_first": .int(failFirst), "signature_skew_seconds": .int(signatureSkewSeconds)]
+         "delay_seconds": .int(delaySeconds), "fail_first": .int(failFirst), "signature_skew_seconds": .int(signatureSkewSeconds),
+         "outage_from": .from(outageFrom), "outage_until": .from(outageUntil)]
     }
 
     package init() {}
@@ -31,6 +42,8 @@ package struct DeliveryChaos: Equatable, Sendable {
         delaySeconds = json["delay_seconds"].intValue ?? 0
         failFirst = json["fail_first"].intValue ?? 0
         signatureSkewSeconds = json["signature_skew_seconds"].intValue ?? 0
+        outageFrom = json["outage_from"].intValue
+        outageUntil = json["outage_until"].intValue
     }
 
     /// A reproducible number in 0..<1 for a decision about a delivery.

@@ -75,6 +75,17 @@ package struct DeliveryQueue {
                          arguments: [account]) ?? 0
     }
 
+    /// An event's `pending_webhooks`: the endpoints it was sent (or is queued) to that have not
+    /// answered any delivery of it with a 2xx. A resend that succeeds brings it back to 0; a
+    /// resend to an endpoint that already answered does not count it again.
+    package func endpointsNotAnswered(eventID: String) throws -> Int {
+        try Int.fetchOne(db.cachedStatement(sql: """
+            SELECT COUNT(DISTINCT endpoint_id) FROM webhook_deliveries d WHERE account = ? AND event_id = ?
+            AND NOT EXISTS (SELECT 1 FROM webhook_deliveries s WHERE s.account = d.account AND s.event_id = d.event_id
+                            AND s.endpoint_id = d.endpoint_id AND s.state = 'succeeded')
+            """), arguments: [account, eventID]) ?? 0
+    }
+
     /// The endpoint is gone or disabled: its waiting deliveries will not be sent.
     package func cancel(seq: Int) throws {
         try db.cachedStatement(sql: "UPDATE webhook_deliveries SET state = 'canceled' WHERE seq = ?").execute(arguments: [seq])

@@ -164,6 +164,8 @@ package struct DeliveryWorker: Sendable {
             let result: WebhookTransportResult
             if attemptNumber <= p.chaos.failFirst {
                 result = WebhookTransportResult(statusCode: 500, error: "injected failure (fail_first=\(p.chaos.failFirst))")
+            } else if p.chaos.inOutage(at: p.now) {
+                result = WebhookTransportResult(statusCode: 503, error: "injected outage (until \(p.chaos.outageUntil ?? 0))")
             } else {
                 result = await transport.post(url: p.url, headers: headers, body: p.payload, timeout: timeout)
             }
@@ -180,7 +182,7 @@ package struct DeliveryWorker: Sendable {
             if succeeded {
                 let store = ObjectStore(db: db, account: d.account)
                 if var event = try store.find(d.eventID)?.object {
-                    event["pending_webhooks"] = .int(max(0, (event["pending_webhooks"].intValue ?? 1) - 1))
+                    event["pending_webhooks"] = .int(try DeliveryQueue(db: db, account: d.account).endpointsNotAnswered(eventID: d.eventID))
                     try store.update(event)
                 }
             }

@@ -137,6 +137,9 @@ enum Invoices {
             }
             pmID = stored["id"].stringValue
         }
+        // Stripe's reference: `off_session` defaults to true. Either way a card that needs
+        // authentication leaves the intent `requires_action` (invoice.payment_action_required) for
+        // the customer to complete, as a renewal does: it is not a decline.
         let offSession = try req.params.bool("off_session") ?? true
         _ = try req.params.bool("forgive")
         guard try pmID ?? Invoicing.paymentMethod(for: invoice, ledger) != nil else {
@@ -144,7 +147,7 @@ enum Invoices {
                 "This customer has no attached payment source or default payment method. Please consider adding a default payment method.",
                 code: "invoice_no_customer_line_items")
         }
-        let result = try Invoicing.collect(&invoice, ledger, offSession: offSession, paymentMethod: pmID, declineIfActionNeeded: offSession)
+        let result = try Invoicing.collect(&invoice, ledger, offSession: offSession, paymentMethod: pmID)
         try SubscriptionEngine.afterCollection(invoice: invoice, result: result, ledger)
         switch result {
         case .failed(let decline?):
@@ -162,12 +165,14 @@ enum Invoices {
     static func void(_ req: inout APIRequest) throws -> JSONValue {
         var invoice = try get(req.pathParam(), req)
         try Invoicing.void(&invoice, req.ledger)
+        try SubscriptionEngine.afterWriteOff(invoice: invoice, req.ledger)
         return invoice
     }
 
     static func markUncollectible(_ req: inout APIRequest) throws -> JSONValue {
         var invoice = try get(req.pathParam(), req)
         try Invoicing.markUncollectible(&invoice, req.ledger)
+        try SubscriptionEngine.afterWriteOff(invoice: invoice, req.ledger)
         return invoice
     }
 

@@ -166,6 +166,11 @@ enum Subscriptions {
         if let anchor = try req.params.choice("billing_cycle_anchor", in: ["now", "unchanged"]) { change.billingCycleAnchorNow = anchor == "now" }
         if let b = try req.params.choice("payment_behavior", in: ["allow_incomplete", "default_incomplete", "error_if_incomplete", "pending_if_incomplete"]) {
             change.paymentBehavior = b
+            if b == "pending_if_incomplete", let other = req.params.root.keys.sorted().first(where: { !SubscriptionEngine.pendingUpdateParameters.contains($0) }) {
+                throw StripeError.invalidRequest(
+                    "When payment_behavior=pending_if_incomplete, you can only pass these parameters: \(SubscriptionEngine.pendingUpdateParameters.sorted().joined(separator: ", ")). You passed \(other).",
+                    param: other)
+            }
         }
         change.missingPaymentMethod = try req.params.choice("trial_settings", "end_behavior", "missing_payment_method", in: ["cancel", "pause", "create_invoice"])
         _ = try req.params.bool("off_session")

@@ -38,8 +38,16 @@ enum BillingPortal {
         if let m = try req.params.choice("features", "subscription_cancel", "mode", in: ["at_period_end", "immediately"]) {
             config["features"]["subscription_cancel"]["mode"] = .string(m)
         }
-        if let p = try req.params.choice("features", "subscription_cancel", "proration_behavior", in: ["always_invoice", "create_prorations", "none"]) {
+        // A cancellation is never invoiced by the portal: Stripe takes `none` or `create_prorations`,
+        // and the latter only when the portal cancels immediately (checked below, on the result).
+        if let p = try req.params.choice("features", "subscription_cancel", "proration_behavior", in: ["create_prorations", "none"]) {
             config["features"]["subscription_cancel"]["proration_behavior"] = .string(p)
+        }
+        let cancel = config["features"]["subscription_cancel"]
+        if cancel["proration_behavior"] == "create_prorations", cancel["mode"] != "immediately" {
+            throw StripeError.invalidRequest(
+                "features[subscription_cancel][proration_behavior] can only be create_prorations when features[subscription_cancel][mode] is immediately.",
+                param: "features[subscription_cancel][proration_behavior]")
         }
         if let e = try req.params.bool("features", "subscription_cancel", "cancellation_reason", "enabled") {
             config["features"]["subscription_cancel"]["cancellation_reason"]["enabled"] = .bool(e)

@@ -28,6 +28,7 @@ enum CheckoutSessions {
         var customer: JSONValue? = nil
         if let c = try req.params.nonEmpty("customer") { customer = try Customers.live(c, req, param: "customer") }
         let email = try req.params.nonEmpty("customer_email")
+        if let email { try EmailAddress.check(email, param: "customer_email") }
         if customer != nil, email != nil {
             throw StripeError.invalidRequest("You may only specify one of these parameters: customer, customer_email.", param: "customer_email")
         }

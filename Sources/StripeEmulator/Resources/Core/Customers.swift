@@ -55,9 +55,7 @@ enum Customers {
         for f in ["description", "email", "name", "phone", "business_name", "individual_name"] {
             try c.setString(f, from: &req.params)
         }
-        if let email = c["email"].stringValue, email.count > 512 {
-            throw StripeError.invalidRequest("Invalid email address: too long (at most 512 characters).", param: "email")
-        }
+        if req.params.has("email"), let email = c["email"].stringValue { try EmailAddress.check(email, param: "email") }
         if let a = try Address.read(&req.params, ["address"]) { c["address"] = a }
         if let s = try Address.shipping(&req.params, ["shipping"]) { c["shipping"] = s }
         if req.params.has("balance") { c["balance"] = .int(try req.params.int("balance") ?? 0) }

@@ -19,20 +19,7 @@ enum SetupIntents {
     }
 
     static func create(_ req: inout APIRequest) throws -> JSONValue {
-        let id = try req.newID("seti")
-        var si: JSONValue = [
-            "id": .string(id), "object": "setup_intent", "application": nil, "attach_to_self": nil,
-            "automatic_payment_methods": nil, "cancellation_reason": nil,
-            "client_secret": .string("\(id)_secret_\(IDMinter.secretToken(24))"),
-            "created": .int(req.now), "customer": nil, "customer_account": nil, "description": nil,
-            "excluded_payment_method_types": nil, "flow_directions": nil, "last_setup_error": nil, "latest_attempt": nil,
-            "livemode": false, "mandate": nil, "metadata": [:], "next_action": nil, "on_behalf_of": nil,
-            "payment_method": nil, "payment_method_configuration_details": nil,
-            "payment_method_options": ["card": ["mandate_options": nil, "network": nil, "request_three_d_secure": "automatic"]],
-            "payment_method_types": ["card"], "single_use_mandate": nil, "status": "requires_payment_method",
-            "usage": "off_session",
-        ]
-        if req.settings.idMode == .sequential { si["client_secret"] = .string("\(id)_secret_test") }
+        var si = try SetupIntentObject.new(req.ledger, now: req.now)
         if let c = try req.params.nonEmpty("customer") {
             _ = try Customers.live(c, req, param: "customer")
             si["customer"] = .string(c)

@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import StripeEmulator
 import StripeWire
+import Synchronization
 import UnixSignals
 
 /// The fake Stripe and the EFFINITY app wired together as in production, on the fake's clock:
@@ -51,26 +52,40 @@ public final class WiredStack: Sendable {
     }
 
     public let emulator: StripeEmulator
-    public let service: BillingService
     public let key: String
     /// The app's webhook endpoint on the fake (chaos and secret rolls apply to it).
     public let endpointID: String
     public let webhookSecret: String
     private let fake: LoopbackServer
-    private let app: LoopbackServer
+    /// The running app and its service; replaced by ``restartApp()``.
+    private let running: Mutex<(service: BillingService, server: LoopbackServer)>
+    /// Builds the app again on the same store and port (``restartApp()``).
+    private let makeApp: @Sendable (_ port: Int) async throws -> (BillingService, LoopbackServer)
 
     public var stripeURL: String { fake.url }
-    public var appURL: String { app.url }
+    public var appURL: String { running.withLock { $0.server.url } }
+    /// The app's service (a new one after ``restartApp()``, on the same store).
+    public var service: BillingService { running.withLock { $0.service } }
 
     private init(emulator: StripeEmulator, service: BillingService, key: String, endpointID: String, webhookSecret: String,
-                 fake: LoopbackServer, app: LoopbackServer) {
+                 fake: LoopbackServer, app: LoopbackServer,
+                 makeApp: @escaping @Sendable (Int) async throws -> (BillingService, LoopbackServer)) {
         self.emulator = emulator
-        self.service = service
         self.key = key
         self.endpointID = endpointID
         self.webhookSecret = webhookSecret
         self.fake = fake
-        self.app = app
+        self.running = Mutex((service, app))
+        self.makeApp = makeApp
+    }
+
+    /// Stops the app and starts a new one on the same store, port and fake: what survives is
+    /// only what the app keeps in its database (webhook dedupe, sessions), as after a deploy.
+    public func restartApp() async throws {
+        let old = running.withLock { $0.server }
+        await old.stop()
+        let (service, server) = try await makeApp(old.port)
+        running.withLock { $0 = (service, server) }
     }
 
     /// Starts the fake, registers the app's webhook endpoint, builds the app on the fake's clock
@@ -98,13 +113,17 @@ public final class WiredStack: Sendable {
                                              maxRetries: options.maxRetries, retryBackoff: options.retryBackoff)
             let catalog = try options.catalog ?? BillingService.defaultCatalog()
             let publicURL = options.appURL ?? "http://\(options.host):\(options.appPort)"
-            let service = BillingService(store: store, stripe: StripeClient(configuration: stripe, logger: logger),
-                                         policy: BillingPolicy(catalog: catalog), clock: FakeStripeClock(emulator: emulator, account: options.key),
-                                         appURL: publicURL, ids: options.appIDs, logger: logger)
-            let app = try await LoopbackServer.start(
-                BillingApp(service: service, authenticator: options.authenticator, logger: logger).router().buildResponder(),
-                name: "effinity-app", host: options.host, port: options.appPort, logger: options.logger,
-                shutdownSignals: options.shutdownSignals)
+            let makeApp: @Sendable (Int) async throws -> (BillingService, LoopbackServer) = { port in
+                let service = BillingService(store: store, stripe: StripeClient(configuration: stripe, logger: logger),
+                                             policy: BillingPolicy(catalog: catalog), clock: FakeStripeClock(emulator: emulator, account: options.key),
+                                             appURL: publicURL, ids: options.appIDs, logger: logger)
+                let app = try await LoopbackServer.start(
+                    BillingApp(service: service, authenticator: options.authenticator, logger: logger).router().buildResponder(),
+                    name: "effinity-app", host: options.host, port: port, logger: options.logger,
+                    shutdownSignals: options.shutdownSignals)
+                return (service, app)
+            }
+            let (service, app) = try await makeApp(options.appPort)
             _ = try await emulator.must("POST", "/v1/webhook_endpoints/\(endpointID)", "url=\(app.url)/api/billing/webhooks",
                                         key: options.key)
             do {
@@ -114,7 +133,7 @@ public final class WiredStack: Sendable {
                 throw error
             }
             return WiredStack(emulator: emulator, service: service, key: options.key, endpointID: endpointID, webhookSecret: secret,
-                              fake: fake, app: app)
+                              fake: fake, app: app, makeApp: makeApp)
         } catch {
             await fake.stop()
             throw error
@@ -123,7 +142,7 @@ public final class WiredStack: Sendable {
 
     /// Stops the app, then the fake.
     public func stop() async {
-        await app.stop()
+        await running.withLock { $0.server }.stop()
         await fake.stop()
     }
 
@@ -131,7 +150,7 @@ public final class WiredStack: Sendable {
     public func wait() async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await self.fake.wait() }
-            group.addTask { try await self.app.wait() }
+            group.addTask { try await self.running.withLock { $0.server }.wait() }
             try await group.next()
             group.cancelAll()
         }

@@ -28,7 +28,21 @@ import StripeWire
         #expect(try References.resolve("${.env:KEY}", outputs: outputs, env: ["KEY": "v"]) == "v")
         #expect(try References.resolve("${.env:NOPE|d}", outputs: outputs, env: [:]) == "d")
         #expect(throws: References.Failure.self) { try References.resolve("${.env:NOPE}", outputs: outputs, env: [:]) }
-        #expect(throws: References.Failure.self) { try References.resolve("${nostep:id}", outputs: outputs, env: [:]) }
-        #expect(throws: References.Failure.self) { try References.resolve("${customer:nope}", outputs: outputs, env: [:]) }
+        // As the Stripe CLI does, a reference it cannot fill stays as written.
+        #expect(try References.resolve("${nostep:id}", outputs: outputs, env: [:]) == "${nostep:id}")
+        #expect(try References.resolve("id=${customer:nope}!", outputs: outputs, env: [:]) == "id=${customer:nope}!")
+    }
+
+    @Test func builtinsAndClocks() throws {
+        let uuid = try References.resolve("${generate-uuid}", outputs: outputs, env: [:]).stringValue ?? ""
+        #expect(uuid.count == 36 && uuid.split(separator: "-").count == 5)
+        #expect(try References.resolve("${generate-uuid}", outputs: outputs, env: [:]) != References.resolve("${generate-uuid}", outputs: outputs, env: [:]))
+        // 1_800_000_000 is 2027-01-15T08:00:00Z.
+        #expect(try References.resolve("${time-now-RFC3339}", outputs: outputs, env: [:], times: (0, 1_800_000_000)) == "2027-01-15T08:00:00Z")
+        #expect(try References.resolve("${.now}", outputs: outputs, env: [:], times: (5, 1_800_000_000)) == 1_800_000_000)
+        #expect(try References.resolve("${.start}", outputs: outputs, env: [:], times: (5, 1_800_000_000)) == 5)
+        #expect(try References.resolve("${.clock:clk}", outputs: outputs, env: [:], clocks: ["clk": 42]) == 42)
+        #expect(throws: References.Failure.self) { try References.resolve("${.clock:other}", outputs: outputs, env: [:], clocks: [:]) }
+        #expect(try References.parse("${generate-uuid} ${.now}").map(\.name) == ["generate-uuid", ".now"])
     }
 }

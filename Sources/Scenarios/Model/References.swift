@@ -1,11 +1,17 @@
 import Foundation
 import StripeWire
 
-/// `${name:json.path}` references of Stripe CLI fixtures (with `|default` and `${.env:VAR}`),
-/// resolved against the responses of earlier steps. Scenarios add time expressions, which
-/// fixtures lack: `${.start:+8d}` and `${.now:+1h}` are Unix seconds (the start of the scenario,
-/// or the fake's clock now, plus a duration), for `frozen_time`, `trial_end` and the like.
+/// `${name:json.path}` references of Stripe CLI fixtures (with `|default`, `${.env:VAR}` and the
+/// CLI's built-ins `${generate-uuid}` and `${time-now-RFC3339}`), resolved against the responses
+/// of earlier steps. As in the CLI, a reference whose field is absent stays in the text as it was
+/// written. Scenarios add time expressions, which fixtures lack: `${.start:+8d}`, `${.now:+1h}`,
+/// `${.now}` are Unix seconds (the start of the scenario, or the fake's clock now, plus a
+/// duration), for `frozen_time`, `trial_end` and the like; `${.clock:name}` is the time of a test
+/// clock (the one an earlier step created, or an id), read when the step runs.
 public enum References {
+    /// References written without a path.
+    static let builtins: Set<String> = [".now", ".start", "generate-uuid", "time-now-RFC3339"]
+
     public struct Failure: Error, Equatable, CustomStringConvertible, Sendable {
         public let reference: String
         public let reason: String
@@ -34,6 +40,11 @@ public enum References {
                 main = String(body[..<bar])
                 fallback = String(body[body.index(after: bar)...])
             }
+            if builtins.contains(main) {
+                out.append(Reference(name: main, path: "", fallback: fallback))
+                rest = rest[rest.index(after: end)...]
+                continue
+            }
             guard let colon = main.firstIndex(of: ":"), colon != main.startIndex, main.index(after: colon) != main.endIndex else {
                 throw Failure(reference: body, reason: "expected ${name:json.path}")
             }
@@ -46,7 +57,7 @@ public enum References {
     /// The duration of a time expression: `+8d`, `8d`, or `0`.
     public static func timeOffset(_ path: String) -> TimeSpan? {
         let body = path.hasPrefix("+") ? String(path.dropFirst()) : path
-        if body == "0" { return TimeSpan() }
+        if body == "0" || body.isEmpty { return TimeSpan() }
         return try? TimeSpan(parsing: body)
     }
 
@@ -70,13 +81,25 @@ public enum References {
     /// Replaces every reference in `text`. A string that is exactly one reference keeps its JSON
     /// type (a number stays a number); otherwise values are spliced in as text.
     public static func resolve(_ text: String, outputs: [String: JSONValue], env: [String: String],
-                               times: (start: Int, now: Int)? = nil) throws(Failure) -> JSONValue {
+                               times: (start: Int, now: Int)? = nil, clocks: [String: Int] = [:]) throws(Failure) -> JSONValue {
         let refs = try parse(text)
         guard !refs.isEmpty else { return .string(text) }
         var result = text
         for ref in refs {
+            let token = ref.path.isEmpty ? "${\(ref.name)\(ref.fallback.map { "|\($0)" } ?? "")}"
+                                         : "${\(ref.name):\(ref.path)\(ref.fallback.map { "|\($0)" } ?? "")}"
             let value: JSONValue
-            if ref.name == ".start" || ref.name == ".now" {
+            if ref.name == "generate-uuid" {
+                value = .string(UUID().uuidString.lowercased())
+            } else if ref.name == "time-now-RFC3339" {
+                guard let times else { throw Failure(reference: ref.name, reason: "no clock in this context") }
+                value = .string(ScenarioTime.iso(times.now))
+            } else if ref.name == ".clock" {
+                guard let t = clocks[ref.path] else {
+                    throw Failure(reference: "\(ref.name):\(ref.path)", reason: "no test clock '\(ref.path)' (name the step that created it, or its id)")
+                }
+                value = .int(t)
+            } else if ref.name == ".start" || ref.name == ".now" {
                 guard let times else { throw Failure(reference: "\(ref.name):\(ref.path)", reason: "no clock in this context") }
                 guard let offset = timeOffset(ref.path) else {
                     throw Failure(reference: "\(ref.name):\(ref.path)", reason: "expected a duration like +8d or +1h30m")
@@ -87,16 +110,14 @@ public enum References {
                     throw Failure(reference: "\(ref.name):\(ref.path)", reason: "environment variable \(ref.path) is not set")
                 }
                 value = .string(v)
-            } else if let output = outputs[ref.name] {
-                if let found = lookup(ref.path, in: output), !found.isNull { value = found }
-                else if let f = ref.fallback { value = .string(f) }
-                else { throw Failure(reference: "\(ref.name):\(ref.path)", reason: "step '\(ref.name)' has no value at '\(ref.path)'") }
+            } else if let found = outputs[ref.name].flatMap({ lookup(ref.path, in: $0) }), !found.isNull {
+                value = found
             } else if let f = ref.fallback {
                 value = .string(f)
             } else {
-                throw Failure(reference: "\(ref.name):\(ref.path)", reason: "no earlier step is named '\(ref.name)'")
+                // The Stripe CLI leaves a reference it cannot fill as written.
+                value = .string(token)
             }
-            let token = "${\(ref.name):\(ref.path)\(ref.fallback.map { "|\($0)" } ?? "")}"
             if refs.count == 1, text == token { return value }
             let spliced: String
             switch value {

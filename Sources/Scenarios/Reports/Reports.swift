@@ -69,6 +69,15 @@ public enum Reports {
             }
             lines.append("")
         }
+        let noted = results.filter { $0.passed && !$0.messages.isEmpty }
+        if !noted.isEmpty {
+            lines.append(paint("Notes (\(noted.count)): known failures, and known_failure marks that now pass", "33"))
+            for r in noted {
+                lines.append("• \(r.name) (\(r.file))")
+                for m in r.messages { lines.append("    " + m.replacingOccurrences(of: "\n", with: "\n    ")) }
+            }
+            lines.append("")
+        }
         let failed = failures.count
         lines.append("\(results.count - failed) passed, \(failed) failed, \(results.count) scenarios in \(fmt(wall))s")
         return lines.joined(separator: "\n")

@@ -14,20 +14,32 @@ struct HTTP: Sendable {
         let status: Int
         let json: JSONValue
         let text: String
+        var headers: [(String, String)] = []
+
+        func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
     }
 
-    func stripe(_ method: String, _ path: String, query: String = "", body: String = "", headers: [String: String] = [:]) async throws -> Reply {
+    /// Who a call to the fake is, for injected API faults (see `APIFaults`): the runner's own
+    /// checks and snapshots are never hit; a scenario's fixture steps only by faults with `scope=all`.
+    enum Caller: String, Sendable {
+        case `internal`
+        case step
+    }
+
+    func stripe(_ method: String, _ path: String, query: String = "", body: String = "", headers: [String: String] = [:],
+                caller: Caller = .internal) async throws -> Reply {
         var all = headers
         all["Authorization"] = "Bearer \(key)"
+        all["Effinity-Runner"] = caller.rawValue
         if method != "GET" { all["Content-Type"] = "application/x-www-form-urlencoded" }
         return try await send(method, stripeURL + path + (query.isEmpty ? "" : "?\(query)"), body: method == "GET" ? nil : Array(body.utf8),
                               headers: all)
     }
 
-    func app(_ method: String, _ path: String, body: JSONValue?, headers: [String: String]) async throws -> Reply {
+    func app(_ method: String, _ path: String, body: JSONValue?, headers: [String: String], appURL: String? = nil) async throws -> Reply {
         var all = headers
         if body != nil { all["Content-Type"] = "application/json" }
-        return try await send(method, appURL + path, body: body.map { JSONWriter.data($0) }, headers: all)
+        return try await send(method, (appURL ?? self.appURL) + path, body: body.map { JSONWriter.data($0) }, headers: all)
     }
 
     private func send(_ method: String, _ url: String, body: [UInt8]?, headers: [String: String]) async throws -> Reply {
@@ -41,6 +53,6 @@ struct HTTP: Sendable {
         }
         let bytes = Array(buffer: try await response.body.collect(upTo: 64 << 20))
         return Reply(status: Int(response.status.code), json: (try? JSONParser.parse(bytes)) ?? .null,
-                     text: String(decoding: bytes.prefix(500), as: UTF8.self))
+                     text: String(decoding: bytes.prefix(500), as: UTF8.self), headers: response.headers.map { ($0.name, $0.value) })
     }
 }

@@ -17,6 +17,16 @@ final class ScenarioRun {
     var deliverySeq = 0
     var webhookCursor = 0
     var snapshots: [(String, JSONValue)] = []
+    /// Every delivery attempt to the app (failed ones too): event type and the status it answered;
+    /// `attemptCursor` marks what the last `expect_deliveries` consumed.
+    var attempts: [(type: String, status: Int?)] = []
+    var attemptCursor = 0
+    /// Failures of `soft` steps, reported together at the end.
+    var softFailures: [String] = []
+    /// Known failures met, and known failures that passed: reported, not fatal.
+    var notes: [String] = []
+    /// Test clock times by id and by the name of the step that created them (`${.clock:…}`).
+    var clocks: [String: Int] = [:]
     let taker: SnapshotTaker
     /// The fake's clock as last read (at set-up and after each `advance`), for `${.now:…}`.
     var now: Int
@@ -58,15 +68,33 @@ final class ScenarioRun {
         for step in steps {
             do {
                 try await run(step)
+                if let why = step.knownFailure {
+                    notes.append("\(step.location)\(step.name.map { " '\($0)'" } ?? ""): marked known_failure (\(why)) but passed: remove the mark")
+                }
             } catch let failure as StepFailure {
-                throw failure
+                try settle(failure, step)
+            } catch is CancellationError {
+                throw CancellationError()
             } catch {
-                throw StepFailure(step: step, message: "\(error)")
+                try settle(StepFailure(step: step, message: "\(error)"), step)
             }
         }
     }
 
+    /// A failed step ends the scenario, unless it is soft (recorded, the run goes on) or a known
+    /// failure (reported as such).
+    func settle(_ failure: StepFailure, _ step: Step) throws {
+        if let why = step.knownFailure {
+            notes.append("known failure (\(why)): \(failure)")
+        } else if step.soft {
+            softFailures.append("\(failure)")
+        } else {
+            throw failure
+        }
+    }
+
     func run(_ step: Step) async throws {
+        if scenario.referencesClocks { try await readClocks() }
         switch step.kind {
         case .stripe(let call): try await stripeStep(call, step)
         case .app(let call): try await appStep(call, step)
@@ -81,7 +109,27 @@ final class ScenarioRun {
             for _ in 0..<times { try await run(steps) }
         case .snapshot(let name):
             try await snapshot(name)
+        case .parallel(let steps): try await parallel(steps, step)
+        case .payInvoice(let p): try await payInvoice(p, step)
+        case .expectDeliveries(let e): try await expectDeliveries(e, step)
+        case .restartApp:
+            try await world.restartApp()
+        case .deliverWebhooks:
+            try await drain()
         }
+    }
+
+    /// The account's test clocks, by id and by the name of a step whose answer is one.
+    func readClocks() async throws {
+        let reply = try await http.stripe("GET", "/v1/test_helpers/test_clocks", query: "limit=100")
+        var found: [String: Int] = [:]
+        for clock in reply.json["data"].arrayValue ?? [] {
+            if let id = clock["id"].stringValue, let t = clock["frozen_time"].intValue { found[id] = t }
+        }
+        for (name, output) in outputs where output["object"] == "test_helpers.test_clock" {
+            if let id = output["id"].stringValue, let t = found[id] { found[name] = t }
+        }
+        clocks = found
     }
 
     func snapshot(_ name: String) async throws {
@@ -89,37 +137,113 @@ final class ScenarioRun {
         snapshots.append((name, try await taker.take(delivered: delivered.map(\.type))))
     }
 
-    func stripeStep(_ call: StripeCall, _ step: Step) async throws {
-        let path = try resolveText(call.path, step)
-        let params = try resolve(call.params, step)
-        var headers = try call.headers.mapValues { try resolveText($0, step) }
-        if let key = call.idempotencyKey { headers["Idempotency-Key"] = try resolveText(key, step) }
-        let form = FixtureForm.encode(params)
-        let reply = call.method == "GET" ? try await http.stripe("GET", path, query: form, headers: headers)
-                                         : try await http.stripe(call.method, path, body: form, headers: headers)
-        try check(reply, expectedErrorType: call.expectedErrorType, expect: call.expect, step, what: "\(call.method) \(path)")
+    /// A request resolved and ready to send (so a `parallel` block can send several at once),
+    /// and how to check its answer.
+    struct Prepared: Sendable {
+        let what: String
+        let send: @Sendable () async throws -> HTTP.Reply
+        let check: Check
+
+        enum Check: Sendable {
+            case stripe(expectedErrorTypes: [String]?, expect: Expectation?)
+            case app(expect: Expectation?)
+            case none
+        }
+    }
+
+    func prepare(_ step: Step) throws -> Prepared {
+        let http = self.http
+        switch step.kind {
+        case .stripe(let call):
+            let path = try resolveText(call.path, step)
+            let params = try resolve(call.params, step)
+            var headers = try call.headers.mapValues { try resolveText($0, step) }
+            if let key = call.idempotencyKey { headers["Idempotency-Key"] = try resolveText(key, step) }
+            let form = FixtureForm.encode(params)
+            let method = call.method, sendHeaders = headers
+            return Prepared(what: "\(method) \(path)", send: {
+                method == "GET" ? try await http.stripe("GET", path, query: form, headers: sendHeaders, caller: .step)
+                                : try await http.stripe(method, path, body: form, headers: sendHeaders, caller: .step)
+            }, check: .stripe(expectedErrorTypes: call.expectedErrorTypes, expect: call.expect))
+        case .app(let call):
+            let path = try resolveText(call.path, step)
+            var headers = try call.headers.mapValues { try resolveText($0, step) }
+            if let user = call.user { headers["Authorization"] = "Bearer \(tokens[user] ?? "")" }
+            if let key = call.idempotencyKey { headers["Idempotency-Key"] = try resolveText(key, step) }
+            let body = try call.body.map { try resolve($0, step) }
+            let method = call.method, sendHeaders = headers, appURL = world.appURL
+            return Prepared(what: "\(method) \(path)", send: {
+                try await http.app(method, path, body: body, headers: sendHeaders, appURL: appURL)
+            }, check: .app(expect: call.expect))
+        case .deliverWebhooks:
+            return Prepared(what: "deliver webhooks", send: { try await http.stripe("POST", "/_emulator/deliveries/drain") }, check: .none)
+        default:
+            throw StepFailure(step: step, message: "a \(step.kindName) step cannot run inside parallel")
+        }
+    }
+
+    func finish(_ prepared: Prepared, _ reply: HTTP.Reply, _ step: Step) throws {
+        switch prepared.check {
+        case .stripe(let types, let expect): try check(reply, expectedErrorTypes: types, expect: expect, step, what: prepared.what)
+        case .app(let expect): try checkApp(reply, expect: expect, step, what: prepared.what)
+        case .none:
+            guard reply.status == 200 else { throw StepFailure(step: step, message: "\(prepared.what) answered \(reply.status): \(reply.text)") }
+        }
         save(step, reply.json)
+    }
+
+    func stripeStep(_ call: StripeCall, _ step: Step) async throws {
+        let prepared = try prepare(step)
+        try finish(prepared, try await prepared.send(), step)
         try await drain()
     }
 
     func appStep(_ call: AppCall, _ step: Step) async throws {
-        let path = try resolveText(call.path, step)
-        var headers = try call.headers.mapValues { try resolveText($0, step) }
-        if let user = call.user { headers["Authorization"] = "Bearer \(tokens[user] ?? "")" }
-        if let key = call.idempotencyKey { headers["Idempotency-Key"] = try resolveText(key, step) }
-        let body = try call.body.map { try resolve($0, step) }
-        let reply = try await http.app(call.method, path, body: body, headers: headers)
-        try checkApp(reply, expect: call.expect, step, what: "\(call.method) \(path)")
-        save(step, reply.json)
+        let prepared = try prepare(step)
+        try finish(prepared, try await prepared.send(), step)
+        try await drain()
+    }
+
+    /// Sends every step's request at once, waits for all answers, then checks them in file
+    /// order (each with its own soft or known-failure mark), and delivers what is due.
+    func parallel(_ steps: [Step], _ block: Step) async throws {
+        let prepared = try steps.map { try prepare($0) }
+        let replies = try await withThrowingTaskGroup(of: (Int, HTTP.Reply).self) { group in
+            for (i, p) in prepared.enumerated() { group.addTask { (i, try await p.send()) } }
+            var out = [HTTP.Reply?](repeating: nil, count: prepared.count)
+            for try await (i, reply) in group { out[i] = reply }
+            return out.map { $0! }
+        }
+        for (i, step) in steps.enumerated() {
+            do {
+                try finish(prepared[i], replies[i], step)
+            } catch let failure as StepFailure {
+                try settle(failure, step)
+            }
+        }
         try await drain()
     }
 
     func checkout(_ c: Checkout, _ step: Step) async throws {
         let id = Self.lastComponent(try resolveText(c.session, step))
-        var form: [(String, FormValue)] = [("card", .string(try resolveText(c.card, step)))]
+        var form: [(String, FormValue)] = []
+        if let card = c.card { form.append(("card", .string(try resolveText(card, step)))) }
         if let a = c.authentication { form.append(("authentication", .string(a))) }
+        if let e = c.email { form.append(("email", .string(try resolveText(e, step)))) }
+        if let n = c.customerName { form.append(("name", .string(try resolveText(n, step)))) }
         let reply = try await http.stripe("POST", "/_emulator/checkout/\(id)/complete", body: FormEncoder.encode(form))
-        try check(reply, expectedErrorType: c.expectedErrorType, expect: c.expect, step, what: "checkout \(id)")
+        try check(reply, expectedErrorTypes: c.expectedErrorTypes, expect: c.expect, step, what: "checkout \(id)")
+        save(step, reply.json)
+        try await drain()
+    }
+
+    func payInvoice(_ p: PayInvoice, _ step: Step) async throws {
+        let id = Self.lastComponent(try resolveText(p.invoice, step))
+        var form: [(String, FormValue)] = []
+        if let card = p.card { form.append(("card", .string(try resolveText(card, step)))) }
+        if let a = p.authentication { form.append(("authentication", .string(a))) }
+        let reply = try await http.stripe("POST", "/_emulator/invoices/\(id)/pay", body: FormEncoder.encode(form))
+        try check(reply, expectedErrorTypes: p.expectedErrorTypes, expect: p.expect, step, what: "pay invoice \(id)")
         save(step, reply.json)
         try await drain()
     }
@@ -139,8 +263,9 @@ final class ScenarioRun {
         }
         if let card = p.card { form.append(("card", .string(try resolveText(card, step)))) }
         if let reason = p.reason { form.append(("reason", .string(reason))) }
+        if let a = p.authentication { form.append(("authentication", .string(a))) }
         let reply = try await http.stripe("POST", "/_emulator/portal/\(id)/actions", body: FormEncoder.encode(form))
-        try check(reply, expectedErrorType: p.expectedErrorType, expect: p.expect, step, what: "portal \(p.action)")
+        try check(reply, expectedErrorTypes: p.expectedErrorTypes, expect: p.expect, step, what: "portal \(p.action)")
         save(step, reply.json)
         try await drain()
     }
@@ -165,7 +290,7 @@ final class ScenarioRun {
     func expectWebhooks(_ e: ExpectWebhooks, _ step: Step) async throws {
         try await collectDeliveries()
         var seen = Array(delivered[webhookCursor...])
-        webhookCursor = delivered.count
+        if e.consume { webhookCursor = delivered.count }
         if let object = e.object {
             let id = try resolveText(object, step)
             var kept: [(event: String, type: String)] = []
@@ -190,8 +315,44 @@ final class ScenarioRun {
             guard i == e.types.count else {
                 throw StepFailure(step: step, message: "expected these webhooks in this order among the delivered ones; '\(e.types[i])' is missing\(i > 0 ? " after '\(e.types[i - 1])'" : "")\n  delivered:\n    \(types.isEmpty ? "(none)" : types.joined(separator: ", "))")
             }
+        case .anyOrder:
+            var left = types
+            let missing = e.types.filter { t in
+                guard let i = left.firstIndex(of: t) else { return true }
+                left.remove(at: i)
+                return false
+            }
+            guard missing.isEmpty else {
+                throw StepFailure(step: step, message: "expected all of these webhooks, in any order; missing: \(missing.joined(separator: ", "))\n  delivered:\n    \(types.isEmpty ? "(none)" : types.joined(separator: ", "))")
+            }
         }
         save(step, ["delivered": .array(types.map { .string($0) })])
+    }
+
+    func expectDeliveries(_ e: ExpectDeliveries, _ step: Step) async throws {
+        try await collectDeliveries()
+        let seen = Array(attempts[attemptCursor...])
+        if e.consume { attemptCursor = attempts.count }
+        func matches(_ item: ExpectDeliveries.Item, _ a: (type: String, status: Int?)) -> Bool {
+            item.type == a.type && (item.statuses.map { s in a.status.map { s.contains($0) } ?? false } ?? true)
+        }
+        let describe = seen.isEmpty ? "(none)" : seen.map { "\($0.type) → \($0.status.map(String.init) ?? "no answer")" }.joined(separator: "\n    ")
+        func show(_ item: ExpectDeliveries.Item) -> String {
+            item.type + (item.statuses.map { " → " + $0.map(String.init).joined(separator: " or ") } ?? "")
+        }
+        switch e.mode {
+        case .exact:
+            guard seen.count == e.items.count, zip(e.items, seen).allSatisfy({ matches($0, $1) }) else {
+                throw StepFailure(step: step, message: "expected exactly these deliveries:\n    \(e.items.map(show).joined(separator: "\n    "))\n  the app answered:\n    \(describe)")
+            }
+        case .contains, .anyOrder:
+            var i = 0
+            for a in seen where i < e.items.count && matches(e.items[i], a) { i += 1 }
+            guard i == e.items.count else {
+                throw StepFailure(step: step, message: "no delivery matches \(show(e.items[i]))\(i > 0 ? " after the earlier ones" : "")\n  the app answered:\n    \(describe)")
+            }
+        }
+        save(step, ["deliveries": .array(seen.map { ["type": .string($0.type), "status": .from($0.status)] })])
     }
 
     func expectStripe(_ e: ExpectStripe, _ step: Step) async throws {
@@ -224,7 +385,7 @@ final class ScenarioRun {
             guard emails.count == e.emails.count, zip(e.emails, emails).allSatisfy({ matches($0, $1) }) else {
                 throw StepFailure(step: step, message: "expected exactly \(e.emails.map { JSONWriter.string($0) }.joined(separator: ", "))\(describe)")
             }
-        case .contains:
+        case .contains, .anyOrder:
             var i = 0
             for email in emails where i < e.emails.count && matches(e.emails[i], email) { i += 1 }
             guard i == e.emails.count else {
@@ -236,18 +397,15 @@ final class ScenarioRun {
 
     func inject(_ i: Inject, _ step: Step) async throws {
         switch i {
-        case .chargeFailure(let customer, let org, let from, let code):
-            var id = try customer.map { try resolveText($0, step) }
-            if let org {
-                let subs = try await world.appData.tables().first { $0.table == "subscriptions" }?.rows ?? []
-                id = subs.first { $0["org_id"].stringValue == world.org(org) }?["stripe_customer_id"].stringValue
-                guard id != nil else { throw StepFailure(step: step, message: "org '\(org)' has no Stripe customer yet (subscribe it first)") }
-            }
-            try await stripeOK("POST", "/_emulator/faults/charges",
-                               body: FormEncoder.encode([("customer", .string(id ?? "")), ("from_attempt", .string(String(from))),
-                                                         ("decline_code", .string(code))]))
-        case .apiError(let path, let method, let status, let count):
-            var form: [(String, FormValue)] = [("path", .string(path)), ("status", .string(String(status))), ("count", .string(String(count)))]
+        case .chargeFailure(let target, let from, let code):
+            var form = try await chargeTarget(target, step)
+            form += [("from_attempt", .string(String(from))), ("decline_code", .string(code))]
+            try await stripeOK("POST", "/_emulator/faults/charges", body: FormEncoder.encode(form))
+        case .clearChargeFailure(let target):
+            try await stripeOK("POST", "/_emulator/faults/charges/clear", body: FormEncoder.encode(try await chargeTarget(target, step)))
+        case .apiError(let path, let method, let status, let count, let afterCommit, let scope):
+            var form: [(String, FormValue)] = [("path", .string(path)), ("status", .string(String(status))), ("count", .string(String(count))),
+                                               ("after_commit", .string(afterCommit ? "true" : "false")), ("scope", .string(scope))]
             if let method { form.append(("method", .string(method))) }
             try await stripeOK("POST", "/_emulator/faults/api", body: FormEncoder.encode(form))
         case .webhookChaos(let params):
@@ -255,6 +413,31 @@ final class ScenarioRun {
             p["endpoint"] = .string(world.endpointID)
             if p["seed"] == nil { p["seed"] = .int(scenario.given.seed) }
             try await stripeOK("POST", "/_emulator/webhooks/chaos", body: FixtureForm.encode(.object(p)))
+        case .webhookOutage(let from, let until):
+            let now = try await currentTime()
+            let start = from.resolve(start: world.start, now: now), end = until.resolve(start: world.start, now: now)
+            guard end > start else {
+                throw StepFailure(step: step, message: "the outage ends (\(ScenarioTime.iso(end))) before it starts (\(ScenarioTime.iso(start)))")
+            }
+            try await stripeOK("POST", "/_emulator/webhooks/chaos", body: FormEncoder.encode([
+                ("endpoint", .string(world.endpointID)), ("seed", .string(String(scenario.given.seed))),
+                ("outage_from", .string(String(start))), ("outage_until", .string(String(end))),
+            ]))
+        }
+    }
+
+    /// The fake's name for whose charges fail.
+    func chargeTarget(_ target: Inject.ChargeTarget, _ step: Step) async throws -> [(String, FormValue)] {
+        switch target {
+        case .customer(let c): return [("customer", .string(try resolveText(c, step)))]
+        case .paymentMethod(let pm): return [("payment_method", .string(try resolveText(pm, step)))]
+        case .card(let number): return [("card", .string(try resolveText(number, step)))]
+        case .org(let org):
+            let subs = try await world.appData.tables().first { $0.table == "subscriptions" }?.rows ?? []
+            guard let id = subs.first(where: { $0["org_id"].stringValue == world.org(org) })?["stripe_customer_id"].stringValue else {
+                throw StepFailure(step: step, message: "org '\(org)' has no Stripe customer yet (subscribe it first)")
+            }
+            return [("customer", .string(id))]
         }
     }
 
@@ -274,6 +457,7 @@ final class ScenarioRun {
             }
             for row in rows.reversed() {
                 deliverySeq = max(deliverySeq, row["seq"].intValue ?? 0)
+                if let t = row["event_type"].stringValue { attempts.append((t, row["status_code"].intValue)) }
                 if row["outcome"] == "succeeded", let e = row["event"].stringValue, let t = row["event_type"].stringValue {
                     delivered.append((e, t))
                 }
@@ -297,22 +481,23 @@ final class ScenarioRun {
         return reply.json
     }
 
-    func check(_ reply: HTTP.Reply, expectedErrorType: String?, expect: Expectation?, _ step: Step, what: String) throws {
+    func check(_ reply: HTTP.Reply, expectedErrorTypes: [String]?, expect: Expectation?, _ step: Step, what: String) throws {
         let ok = (200..<300).contains(reply.status)
-        if let expectedErrorType {
-            guard !ok else { throw StepFailure(step: step, message: "\(what) succeeded, but a \(expectedErrorType) was expected") }
+        if let expectedErrorTypes {
+            let wanted = expectedErrorTypes.joined(separator: " or ")
+            guard !ok else { throw StepFailure(step: step, message: "\(what) succeeded, but a \(wanted) was expected") }
             let type = reply.json["error"]["type"].stringValue ?? "?"
-            guard type == expectedErrorType else {
-                throw StepFailure(step: step, message: "\(what) failed with a \(type) (\(reply.json["error"]["message"].stringValue ?? "")), but a \(expectedErrorType) was expected")
+            guard expectedErrorTypes.contains(type) else {
+                throw StepFailure(step: step, message: "\(what) failed with a \(type) (\(reply.json["error"]["message"].stringValue ?? "")), but a \(wanted) was expected")
             }
-        } else if expect?.status == nil, !ok {
+        } else if expect?.statuses == nil, !ok {
             throw StepFailure(step: step, message: "\(what) answered \(reply.status): \(reply.json["error"]["message"].stringValue ?? reply.text)")
         }
         try match(reply, expect, step, what: what)
     }
 
     func checkApp(_ reply: HTTP.Reply, expect: Expectation?, _ step: Step, what: String) throws {
-        if expect?.status == nil, !(200..<300).contains(reply.status) {
+        if expect?.statuses == nil, !(200..<300).contains(reply.status) {
             throw StepFailure(step: step, message: "\(what) answered \(reply.status): \(reply.text)")
         }
         try match(reply, expect, step, what: what)
@@ -320,8 +505,17 @@ final class ScenarioRun {
 
     func match(_ reply: HTTP.Reply, _ expect: Expectation?, _ step: Step, what: String) throws {
         guard let expect else { return }
-        if let status = expect.status, status != reply.status {
-            throw StepFailure(step: step, message: "\(what): expected status \(status), got \(reply.status): \(reply.text)")
+        if let statuses = expect.statuses, !statuses.contains(reply.status) {
+            throw StepFailure(step: step, message: "\(what): expected status \(statuses.map(String.init).joined(separator: " or ")), got \(reply.status): \(reply.text)")
+        }
+        for (name, value) in expect.headers.sorted(by: { $0.key < $1.key }) {
+            let wanted = try resolveText(value, step)
+            guard let actual = reply.header(name) else {
+                throw StepFailure(step: step, message: "\(what): expected the header \(name), but the response has none")
+            }
+            if wanted != "$present", actual != wanted {
+                throw StepFailure(step: step, message: "\(what): expected the header \(name): \(wanted), got \(actual)")
+            }
         }
         if let json = expect.json {
             let diffs = Matcher.mismatches(expected: try resolve(json, step), actual: reply.json)
@@ -337,7 +531,7 @@ final class ScenarioRun {
 
     func resolveText(_ text: String, _ step: Step) throws -> String {
         do {
-            let v = try References.resolve(text, outputs: outputs, env: env, times: times)
+            let v = try References.resolve(text, outputs: outputs, env: env, times: times, clocks: clocks)
             if case .string(let s) = v { return s }
             return JSONWriter.string(v)
         } catch { throw StepFailure(step: step, message: "\(error)") }
@@ -346,7 +540,7 @@ final class ScenarioRun {
     func resolve(_ value: JSONValue, _ step: Step) throws -> JSONValue {
         switch value {
         case .string(let s) where s.contains("${"):
-            do { return try References.resolve(s, outputs: outputs, env: env, times: times) } catch {
+            do { return try References.resolve(s, outputs: outputs, env: env, times: times, clocks: clocks) } catch {
                 throw StepFailure(step: step, message: "\(error)")
             }
         case .array(let a): return .array(try a.map { try resolve($0, step) })

@@ -69,8 +69,11 @@ public struct ScenarioRunner: Sendable {
             try await run.setUp()
             try await run.run(scenario.steps)
             try await run.snapshot("end")
+            if !run.softFailures.isEmpty {
+                failure = "\(run.softFailures.count) soft step\(run.softFailures.count == 1 ? "" : "s") failed:\n  " + run.softFailures.joined(separator: "\n  ")
+            }
         } catch {
-            failure = "\(error)"
+            failure = (run.softFailures.map { "\($0)\n" }.joined()) + "\(error)"
             // The state where it stopped, for the JSON report (never compared with a golden).
             try? await run.snapshot("at_failure")
         }
@@ -87,7 +90,7 @@ public struct ScenarioRunner: Sendable {
                     """ + users)
             }
             await world.stop()
-            return result(.failed, [failure], Goldens.document(run.snapshots))
+            return result(.failed, [failure] + run.notes, Goldens.document(run.snapshots))
         }
         let env = run.scenario.env.map { key, template in
             (key, (try? run.resolveText(template, Step(name: nil, location: "env.\(key)", kind: .snapshot("")))) ?? "")
@@ -95,8 +98,9 @@ public struct ScenarioRunner: Sendable {
         await world.stop()
         let actual = Goldens.document(run.snapshots)
         // A shared server holds other data and random ids: its snapshots are reported, not compared.
-        if options.targets.isExternal { return result(.passed, [], actual, env: env) }
-        return compare(scenario, actual, result: { status, messages in result(status, messages, actual, env: env) })
+        // Known failures met (and marks that no longer fail) are reported with any result.
+        if options.targets.isExternal { return result(.passed, run.notes, actual, env: env) }
+        return compare(scenario, actual, result: { status, messages in result(status, messages + run.notes, actual, env: env) })
     }
 
     func compare(_ scenario: Scenario, _ actual: JSONValue,

@@ -10,6 +10,7 @@ import StripeWire
 /// start. With ``Targets`` it runs against servers already running instead.
 final class World: Sendable {
     let stripeURL: String
+    /// The app's URL (the same after ``restartApp()``: it keeps its port).
     let appURL: String
     let key: String
     let start: Int
@@ -46,6 +47,12 @@ final class World: Sendable {
     func stop() async {
         await stack?.stop()
         await cleanup()
+    }
+
+    /// Restarts the in-process app on the same database and port.
+    func restartApp() async throws {
+        guard let stack else { throw ScenarioFailure("restart_app needs the in-process app (it cannot restart a server given with --app-url)") }
+        try await stack.restartApp()
     }
 
     /// A fresh fake and app, wired like production: the app calls the fake over HTTP with its

@@ -7,7 +7,10 @@ import StripeWire
 /// to steps that do not exist (yet), to unknown users or orgs. Nothing runs until a file passes.
 public enum ScenarioParser {
     static let stepKinds = ["stripe", "app", "checkout", "portal", "advance", "expect_webhooks", "expect_stripe",
-                            "expect_emails", "inject", "repeat", "snapshot"]
+                            "expect_emails", "inject", "repeat", "snapshot", "parallel", "pay_invoice", "expect_deliveries",
+                            "restart_app", "deliver_webhooks"]
+    /// The kinds a `parallel` block may hold: requests whose outcomes are checked after all answered.
+    static let parallelKinds = ["stripe", "app", "deliver_webhooks"]
 
     public static func load(path: String) throws(ScenarioErrors) -> Scenario {
         let data: Data
@@ -44,6 +47,8 @@ private final class Builder {
     var users: [String] = []
     var orgs: [String] = []
     var snapshots: Set<String> = []
+    var fixtureStepNames: Set<String> = []
+    var referencesClocks = false
 
     init(sink: ErrorSink, file: String) {
         self.sink = sink
@@ -83,7 +88,9 @@ private final class Builder {
                 env.append((key, map[key]!))
             }
         }
-        return Scenario(file: file, name: name, description: description, tags: tags, given: given, steps: steps, env: env)
+        var scenario = Scenario(file: file, name: name, description: description, tags: tags, given: given, steps: steps, env: env)
+        scenario.referencesClocks = referencesClocks
+        return scenario
     }
 
     // MARK: given
@@ -172,7 +179,7 @@ private final class Builder {
         return out
     }
 
-    static let common = ["name", "kind", "comment"]
+    static let common = ["name", "kind", "comment", "soft", "known_failure"]
 
     func step(_ n: Node) -> Step? {
         guard case .object = n.value else { n.fail("expected a step object, found \(Node.typeName(n.value))"); return nil }
@@ -188,31 +195,37 @@ private final class Builder {
         let name = n.string("name", required: kindName == "stripe" || kindName == "snapshot")
         if let name, name.isEmpty { n.child("name")!.fail("a step name cannot be empty") }
         // Everything in the step may reference earlier steps (not itself).
-        if kindName != "repeat" { checkReferences(in: n.value, at: n, skipping: ["name", "kind", "comment"]) }
+        if kindName != "repeat" && kindName != "parallel" {
+            checkReferences(in: n.value, at: n, skipping: ["name", "kind", "comment", "known_failure"])
+        }
         let kind: Step.Kind?
         switch kindName {
         case "stripe": kind = stripe(n)
         case "app": kind = app(n)
         case "checkout":
-            n.object(allowed: Self.common + ["session", "card", "authentication", "expected_error_type", "expect"], required: ["session"])
-            kind = .checkout(Checkout(session: n.string("session") ?? "", card: n.string("card") ?? "4242424242424242",
-                                      authentication: n.choice("authentication", ["complete", "fail"]),
-                                      expectedErrorType: errorType(n), expect: expectation(n)))
+            n.object(allowed: Self.common + ["session", "card", "authentication", "email", "name_on_card", "expected_error_type", "expect"],
+                     required: ["session"])
+            // `"card": null` completes without a card (a trial that collects none).
+            let noCard = n.child("card")?.value == .null
+            kind = .checkout(Checkout(session: n.string("session") ?? "", card: noCard ? nil : (n.string("card") ?? "4242424242424242"),
+                                      authentication: n.choice("authentication", ["complete", "fail"]), email: n.string("email"),
+                                      customerName: n.string("name_on_card"), expectedErrorTypes: errorTypes(n), expect: expectation(n)))
         case "portal":
-            n.object(allowed: Self.common + ["session", "action", "plan", "card", "reason", "expected_error_type", "expect"],
+            n.object(allowed: Self.common + ["session", "action", "plan", "card", "reason", "authentication", "expected_error_type", "expect"],
                      required: ["session", "action"])
             let action = n.choice("action", ["cancel", "undo_cancel", "switch_plan", "update_card"])
             if action == "switch_plan", n.child("plan") == nil { n.fail("switch_plan needs 'plan' (a plan id of the app)") }
             if action == "update_card", n.child("card") == nil { n.fail("update_card needs 'card'") }
             kind = .portal(Portal(session: n.string("session") ?? "", action: action ?? "", plan: n.string("plan"), card: n.string("card"),
-                                  reason: n.string("reason"), expectedErrorType: errorType(n), expect: expectation(n)))
+                                  reason: n.string("reason"), authentication: n.choice("authentication", ["complete", "fail"]),
+                                  expectedErrorTypes: errorTypes(n), expect: expectation(n)))
         case "advance": kind = advance(n)
         case "expect_webhooks":
-            n.object(allowed: Self.common + ["exact", "contains", "object"])
-            let (mode, list) = exactOrContains(n)
+            n.object(allowed: Self.common + ["exact", "contains", "any_order", "object", "consume"])
+            let (mode, list) = exactOrContains(n, anyOrder: true)
             let types = list.compactMap(\.stringValue)
             if types.count != list.count { n.fail("webhook lists hold event types (strings)") }
-            kind = .expectWebhooks(ExpectWebhooks(mode: mode, types: types, object: n.string("object")))
+            kind = .expectWebhooks(ExpectWebhooks(mode: mode, types: types, object: n.string("object"), consume: n.bool("consume") ?? true))
         case "expect_stripe":
             n.object(allowed: Self.common + ["path", "match"], required: ["path", "match"])
             if let p = n.string("path"), !p.hasPrefix("/v1/") { n.child("path")!.fail("must be an API path starting with /v1/, found '\(p)'") }
@@ -249,14 +262,61 @@ private final class Builder {
                 snapshots.insert(name)
             }
             kind = .snapshot(name ?? "")
+        case "parallel":
+            n.object(allowed: Self.common + ["steps"], required: ["steps"])
+            var inner: [Step] = []
+            if let s = n.child("steps") {
+                if case .array(let list) = s.value, list.count >= 2 {
+                    for (i, v) in list.enumerated() {
+                        let child = s.element(i, v)
+                        let k = child.child("kind")?.value.stringValue ?? "stripe"
+                        if !ScenarioParser.parallelKinds.contains(k) {
+                            child.fail("a parallel block holds \(ScenarioParser.parallelKinds.joined(separator: ", ")) steps, not '\(k)'")
+                            continue
+                        }
+                        if let step = step(child) { inner.append(step) }
+                    }
+                } else { s.fail("expected an array of at least two steps") }
+            }
+            kind = .parallel(inner)
+        case "pay_invoice":
+            n.object(allowed: Self.common + ["invoice", "card", "authentication", "expected_error_type", "expect"], required: ["invoice"])
+            kind = .payInvoice(PayInvoice(invoice: n.string("invoice") ?? "", card: n.string("card"),
+                                          authentication: n.choice("authentication", ["complete", "fail"]),
+                                          expectedErrorTypes: errorTypes(n), expect: expectation(n)))
+        case "expect_deliveries":
+            n.object(allowed: Self.common + ["exact", "contains", "consume"])
+            let (mode, list) = exactOrContains(n)
+            var items: [ExpectDeliveries.Item] = []
+            for (i, v) in list.enumerated() {
+                let item = n.child(mode == .exact ? "exact" : "contains")!.element(i, v)
+                guard item.object(allowed: ["type", "status"], required: ["type"]) != nil else { continue }
+                items.append(ExpectDeliveries.Item(type: item.string("type") ?? "", statuses: statuses(item, "status")))
+            }
+            kind = .expectDeliveries(ExpectDeliveries(mode: mode, items: items, consume: n.bool("consume") ?? true))
+        case "restart_app":
+            n.object(allowed: Self.common)
+            kind = .restartApp
+        case "deliver_webhooks":
+            n.object(allowed: Self.common)
+            kind = .deliverWebhooks
         default: kind = nil
         }
         if let name, kindName != "snapshot" {
-            if stepNames.contains(name) { n.child("name")!.fail("step name '\(name)' is used twice") }
+            // As the Stripe CLI does, a later fixture step with the same name replaces the
+            // earlier one's response; any other kind must be named once.
+            if stepNames.contains(name), !(kindName == "stripe" && fixtureStepNames.contains(name)) {
+                n.child("name")!.fail("step name '\(name)' is used twice")
+            }
             stepNames.append(name)
+            if kindName == "stripe" { fixtureStepNames.insert(name) }
         }
         guard let kind else { return nil }
-        return Step(name: kindName == "snapshot" ? nil : name, location: n.path, kind: kind)
+        let soft = n.bool("soft") ?? false
+        let known = n.string("known_failure")
+        if soft, known != nil { n.fail("a step is either soft or a known_failure, not both") }
+        if let known, known.isEmpty { n.child("known_failure")!.fail("say why it is known to fail") }
+        return Step(name: kindName == "snapshot" ? nil : name, location: n.path, kind: kind, soft: soft, knownFailure: known)
     }
 
     func stripe(_ n: Node) -> Step.Kind? {
@@ -275,7 +335,7 @@ private final class Builder {
         var headers = n.stringMap("headers") ?? [:]
         if let context = n.string("context") { headers["Stripe-Context"] = context }
         _ = n.string("api_base")
-        return .stripe(StripeCall(method: method.uppercased(), path: path, params: params, expectedErrorType: errorType(n),
+        return .stripe(StripeCall(method: method.uppercased(), path: path, params: params, expectedErrorTypes: errorTypes(n),
                                   idempotencyKey: n.string("idempotency_key"), headers: headers, expect: expectation(n)))
     }
 
@@ -325,7 +385,7 @@ private final class Builder {
     }
 
     func inject(_ n: Node) -> Step.Kind? {
-        let options = ["charge_failure", "api_error", "webhook_chaos"]
+        let options = ["charge_failure", "api_error", "webhook_chaos", "webhook_outage"]
         guard let o = n.object(allowed: Self.common + options) else { return nil }
         let given = options.filter { o[$0] != nil }
         guard given.count == 1 else {
@@ -335,20 +395,51 @@ private final class Builder {
         let f = n.child(given[0])!
         switch given[0] {
         case "charge_failure":
-            f.object(allowed: ["customer", "org", "from_attempt", "decline_code"])
-            let org = f.string("org"), customer = f.string("customer")
-            if (org == nil) == (customer == nil) { f.fail("name the card holder with 'customer' or 'org' (one of them)") }
-            if let org, !orgs.contains(org) { f.child("org")!.fail("no org '\(org)' in given.orgs\(NearestName.hint(org, among: orgs))") }
-            return .inject(.chargeFailure(customer: customer, org: org, fromAttempt: f.int("from_attempt", in: 1...1000) ?? 1,
+            f.object(allowed: ["customer", "org", "payment_method", "card", "from_attempt", "decline_code", "clear"])
+            let targets: [(String, (String) -> Inject.ChargeTarget)] = [
+                ("customer", { .customer($0) }), ("org", { .org($0) }), ("payment_method", { .paymentMethod($0) }), ("card", { .card($0) }),
+            ]
+            let named = targets.compactMap { key, make in f.string(key).map(make) }
+            guard named.count == 1, let target = named.first else {
+                f.fail("name whose charges fail with exactly one of customer, org, payment_method or card")
+                return nil
+            }
+            if case .org(let org) = target, !orgs.contains(org) {
+                f.child("org")!.fail("no org '\(org)' in given.orgs\(NearestName.hint(org, among: orgs))")
+            }
+            if f.bool("clear") == true {
+                if f.child("from_attempt") != nil || f.child("decline_code") != nil { f.fail("clear takes no from_attempt or decline_code") }
+                return .inject(.clearChargeFailure(target))
+            }
+            return .inject(.chargeFailure(target, fromAttempt: f.int("from_attempt", in: 1...1000) ?? 1,
                                           declineCode: f.string("decline_code") ?? "generic_decline"))
         case "api_error":
-            f.object(allowed: ["path", "method", "status", "count"], required: ["path"])
+            f.object(allowed: ["path", "method", "status", "count", "after_commit", "scope"], required: ["path"])
             let path = f.string("path") ?? ""
             if f.child("path") != nil, !path.hasPrefix("/v1/") { f.child("path")!.fail("must start with /v1/ (end it with * for a prefix)") }
             let status = f.int("status") ?? 500
             if status != 429, !(500...599).contains(status) { f.child("status")?.fail("must be 429 or between 500 and 599") }
             return .inject(.apiError(path: path, method: f.choice("method", ["get", "post", "delete"])?.uppercased(), status: status,
-                                     count: f.int("count", in: 1...1000) ?? 1))
+                                     count: f.int("count", in: 1...1000) ?? 1, afterCommit: f.bool("after_commit") ?? false,
+                                     scope: f.choice("scope", ["app", "all"]) ?? "all"))
+        case "webhook_outage":
+            f.object(allowed: ["from", "until", "for"])
+            let from = f.child("from").flatMap { instant($0) } ?? .afterNow(TimeSpan())
+            var until: ScenarioInstant? = nil
+            switch (f.child("until"), f.string("for")) {
+            case (let u?, nil): until = instant(u)
+            case (nil, let d?):
+                do {
+                    let span = try TimeSpan(parsing: d)
+                    switch from {
+                    case .afterNow(let s) where s == TimeSpan(): until = .afterNow(span)
+                    default: f.child("for")!.fail("'for' counts from now: give 'until' when 'from' is set")
+                    }
+                } catch { f.child("for")!.fail("\(error)") }
+            default: f.fail("an outage needs 'until' (a time) or 'for' (a duration from now), one of them")
+            }
+            guard let until else { return nil }
+            return .inject(.webhookOutage(from: from, until: until))
         default:
             let allowed = ["duplicate_rate", "reorder_window", "delay_seconds", "fail_first", "signature_skew_seconds", "seed", "clear"]
             guard let c = f.object(allowed: allowed) else { return nil }
@@ -356,27 +447,85 @@ private final class Builder {
         }
     }
 
+    /// A moment: Unix seconds, an ISO time, `+duration` from the start, or `now+duration`.
+    func instant(_ n: Node) -> ScenarioInstant? {
+        if case .int(let t) = n.value { return .at(t) }
+        guard case .string(let text) = n.value else { n.fail("expected a time, found \(Node.typeName(n.value))"); return nil }
+        do {
+            if text == "now" { return .afterNow(TimeSpan()) }
+            if text.hasPrefix("now+") { return .afterNow(try TimeSpan(parsing: String(text.dropFirst(4)))) }
+            if text.hasPrefix("+") { return .afterStart(try TimeSpan(parsing: String(text.dropFirst()))) }
+        } catch {
+            n.fail("\(error)")
+            return nil
+        }
+        guard let t = ScenarioTime.parse(text) else {
+            n.fail("expected now, now+duration, +duration (from the start), 2027-02-01T00:00:00Z or Unix seconds, found '\(text)'")
+            return nil
+        }
+        return .at(t)
+    }
+
     // MARK: shared pieces
 
-    func errorType(_ n: Node) -> String? {
-        n.choice("expected_error_type", ["api_error", "card_error", "idempotency_error", "invalid_request_error"])
+    static let errorTypeNames = ["api_error", "card_error", "idempotency_error", "invalid_request_error"]
+
+    /// `expected_error_type`: one type, or an array of alternatives.
+    func errorTypes(_ n: Node) -> [String]? {
+        guard let node = n.child("expected_error_type") else { return nil }
+        let list: [JSONValue]
+        switch node.value {
+        case .string: list = [node.value]
+        case .array(let a) where !a.isEmpty: list = a
+        default:
+            node.fail("expected an error type or an array of them, found \(Node.typeName(node.value))")
+            return nil
+        }
+        var out: [String] = []
+        for (i, v) in list.enumerated() {
+            guard let t = v.stringValue, Self.errorTypeNames.contains(t) else {
+                let at = node.value.stringValue != nil ? node : node.element(i, v)
+                at.fail("must be one of \(Self.errorTypeNames.map { "'\($0)'" }.joined(separator: ", ")), found \(v.stringValue.map { "'\($0)'" } ?? JSONWriter.string(v))\(NearestName.hint(v.stringValue ?? "", among: Self.errorTypeNames))")
+                continue
+            }
+            out.append(t)
+        }
+        return out
+    }
+
+    /// A status code, or an array of alternatives.
+    func statuses(_ n: Node, _ key: String) -> [Int]? {
+        guard let node = n.child(key) else { return nil }
+        let list: [JSONValue]
+        switch node.value {
+        case .int: list = [node.value]
+        case .array(let a) where !a.isEmpty: list = a
+        default:
+            node.fail("expected a status code or an array of them, found \(Node.typeName(node.value))")
+            return nil
+        }
+        let codes = list.compactMap(\.intValue).filter { (100...599).contains($0) }
+        if codes.count != list.count { node.fail("status codes are whole numbers from 100 to 599") }
+        return codes
     }
 
     func expectation(_ n: Node) -> Expectation? {
         guard let e = n.child("expect") else { return nil }
-        e.object(allowed: ["status", "json"])
-        return Expectation(status: e.int("status", in: 100...599), json: e.child("json")?.value)
+        e.object(allowed: ["status", "json", "headers"])
+        return Expectation(statuses: statuses(e, "status"), json: e.child("json")?.value, headers: e.stringMap("headers") ?? [:])
     }
 
-    func exactOrContains(_ n: Node) -> (ExpectWebhooks.Mode, [JSONValue]) {
-        let exact = n.child("exact"), contains = n.child("contains")
-        guard (exact == nil) != (contains == nil) else {
-            n.fail("give either 'exact' (the whole ordered list) or 'contains' (these, in this order, among others)")
+    func exactOrContains(_ n: Node, anyOrder: Bool = false) -> (ExpectWebhooks.Mode, [JSONValue]) {
+        let modes: [(String, ExpectWebhooks.Mode)] = [("exact", .exact), ("contains", .contains)] + (anyOrder ? [("any_order", .anyOrder)] : [])
+        let given = modes.filter { n.child($0.0) != nil }
+        guard given.count == 1 else {
+            n.fail("give either 'exact' (the whole ordered list) or 'contains' (these, in this order, among others)"
+                   + (anyOrder ? " or 'any_order' (all of these, in any order, among others)" : ""))
             return (.exact, [])
         }
-        let node = exact ?? contains!
+        let node = n.child(given[0].0)!
         guard case .array(let list) = node.value else { node.fail("expected an array, found \(Node.typeName(node.value))"); return (.exact, []) }
-        return (exact != nil ? .exact : .contains, list)
+        return (given[0].1, list)
     }
 
     /// Every `${…}` in `value` must parse and name `.env`, `.start`/`.now` with a duration, or a
@@ -392,7 +541,12 @@ private final class Builder {
             }
             for ref in refs {
                 switch ref.name {
-                case ".env": continue
+                case ".env", "generate-uuid", "time-now-RFC3339": continue
+                case ".clock":
+                    referencesClocks = true
+                    if !stepNames.contains(ref.path), !ref.path.hasPrefix("clock_") {
+                        node.fail("${.clock:\(ref.path)} names no earlier step or test clock id\(NearestName.hint(ref.path, among: stepNames))")
+                    }
                 case ".start", ".now":
                     if References.timeOffset(ref.path) == nil {
                         node.fail("bad time expression ${\(ref.name):\(ref.path)}: expected a duration like +8d or +1h30m")

@@ -55,6 +55,25 @@ import StripeWire
             #expect(try await env.call(.get, "/api/billing/usage", token: owner).json["plan"] == "free")
             // A voluntary end sends no dunning notice.
             #expect(try await emails(env, "down").contains { $0.kind == "downgraded_to_free" } == false)
+            // The metrics count the org among the free plan's users again.
+            #expect(try await env.sample(#"effinity_active_subscriptions{plan="free"}"#) == 1)
+            #expect(try await env.sample(#"effinity_active_subscriptions{plan="starter"}"#) == 0)
+        }
+    }
+
+    @Test func choosingFreeWhilePausedEndsThePausedSubscription() async throws {
+        try await AppEnv.run { env in
+            let owner = try await env.token("owner@tofree.test", org: "tofree")
+            #expect(try await env.call(.post, "/api/billing/subscription", token: owner, ["plan": "starter"]).status == 200)
+            let paused = try await stripeSubscription(env, org: "tofree", plan: "starter",
+                                                      "trial_period_days=1&trial_settings[end_behavior][missing_payment_method]=pause")
+            try await env.advance("1d1h")
+            #expect(try await env.call(.post, "/api/leads", token: owner, ["name": "Paused"]).status == 402)
+            let r = try await env.call(.post, "/api/billing/upgrade", token: owner, ["plan": "free"])
+            #expect(r.status == 200)
+            #expect(r.json["plan"] == "free")
+            #expect(try await env.stripe("GET", "/v1/subscriptions/\(paused["id"].stringValue!)")["status"] == "canceled")
+            #expect(try await env.call(.post, "/api/leads", token: owner, ["name": "Free again"]).status == 201)
         }
     }
 

@@ -129,6 +129,13 @@ extension BillingService {
         guard let plan = policy.catalog.plan(planID) else { throw AppError.validation(["plan": "Unknown plan '\(planID)'."]) }
         let current = try await store.read { tx in try tx.subscription(org: org) }
         guard let current, let subID = current.stripeSubscriptionID, ["active", "trialing", "past_due"].contains(current.status) else {
+            if plan.isFree, let current, current.hasLiveSubscription, let stuck = current.stripeSubscriptionID {
+                // Unpaid, paused or incomplete: no plan is granted until it is paid, so choosing
+                // the free plan ends it now rather than at a period end.
+                try await cancelSubscription(stuck, prorate: false)
+                let ended = try await refreshSubscription(id: stuck, eventCreated: clock.now(), orgHint: org)
+                return ["status": .string(ended?.status ?? "canceled"), "plan": .string(ended?.plan ?? plan.id)]
+            }
             if plan.isFree { throw AppError.validation(["plan": "You are already on the free plan."]) }
             let checkout = try await startCheckout(org: org, email: email, planID: planID)
             return ["checkout_session_id": .string(checkout.id), "url": .string(checkout.url)]

@@ -284,6 +284,28 @@ import StripeWire
         }
     }
 
+    @Test func eventsAboutADeletedTestClocksSubscriptionAreIgnored() async throws {
+        try await AppEnv.run { env in
+            let owner = try await env.token("owner@clock.test", org: "clock")
+            #expect(try await env.call(.post, "/api/billing/subscription", token: owner, ["plan": "starter"]).status == 200)
+            let price = try await env.stripe("GET", "/v1/prices?lookup_keys[0]=effinity_starter_monthly")["data"][0]["id"].stringValue!
+            // The app hears nothing until the clock is gone (an outage, or a suite that cleans up fast).
+            let endpoint = try #require(try await env.stripe("GET", "/v1/webhook_endpoints")["data"][0]["id"].stringValue)
+            try await env.stripe("POST", "/v1/webhook_endpoints/\(endpoint)", "disabled=true")
+            let clock = try await env.stripe("POST", "/v1/test_helpers/test_clocks", "frozen_time=\(env.clock.now())")["id"].stringValue!
+            let customer = try await env.stripe("POST", "/v1/customers", "test_clock=\(clock)&metadata[org_id]=clock")["id"].stringValue!
+            let sub = try await env.stripe("POST", "/v1/subscriptions",
+                                           "customer=\(customer)&items[0][price]=\(price)&trial_period_days=3&metadata[org_id]=clock")
+            try await env.stripe("DELETE", "/v1/test_helpers/test_clocks/\(clock)")
+            let created = try await env.stripe("GET", "/v1/events?type=customer.subscription.created&limit=1")["data"][0]
+            #expect(created["data"]["object"]["id"] == sub["id"])
+            let reply = try await env.deliver(created)
+            #expect(reply.status == 200)
+            #expect(reply.json["outcome"] == "ignored")
+            #expect(try await row(env, "clock").stripeSubscriptionID == nil)
+        }
+    }
+
     // MARK: 7. The grace period starts at the failure
 
     @Test func aWebhookOutageDoesNotExtendTheGracePeriod() async throws {

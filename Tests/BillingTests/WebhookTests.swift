@@ -164,7 +164,9 @@ import StripeWire
             try await env.drain()
             let sub = try #require(try await subscription(env, "order"))
             #expect(sub.status == "canceled")
-            #expect(sub.plan == "pro")
+            // Ended: the org is back on the free plan (the ended subscription's id stays, as history).
+            #expect(sub.plan == "free")
+            #expect(sub.stripeSubscriptionID == subID)
             #expect(try await env.sample(Self.duplicate("customer.subscription.deleted")) == 1)
         }
     }

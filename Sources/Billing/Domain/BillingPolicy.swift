@@ -48,10 +48,25 @@ public struct BillingPolicy: Sendable {
         case limitReached(UpgradePrompt)
     }
 
-    /// `requireActiveSubscription`: the plan in force, or 402.
+    /// The plan whose limits apply to an org, whatever its payment standing.
+    ///
+    /// An org whose Stripe subscription is over (`canceled` after a cancel or after dunning,
+    /// `incomplete_expired`) or has not been paid yet (`incomplete`) is on the free plan: it
+    /// never loses the free plan it had before subscribing, and is never held to (or refused
+    /// under) the name of a paid plan it no longer has. Rows mirrored before the mirror moved
+    /// ended subscriptions to the free plan itself are covered too.
+    public func planInForce(_ sub: OrgSubscription) -> Plan? {
+        if OrgSubscription.isEnded(sub.status) || sub.status == "incomplete" { return catalog.freePlan }
+        return catalog.plan(sub.plan)
+    }
+
+    /// `requireActiveSubscription`: the plan in force, or 402 when a live paid subscription is
+    /// owed money (past_due beyond the grace period, unpaid, paused): paying it restores the plan.
     public func requireActiveSubscription(_ sub: OrgSubscription?, now: Int) throws(Refusal) -> Plan {
         guard let sub else { throw .paymentRequired("This organization has no subscription. Choose a plan to continue.") }
-        guard let plan = catalog.plan(sub.plan) else { throw .paymentRequired("The plan '\(sub.plan)' no longer exists. Choose a plan.") }
+        guard let plan = planInForce(sub) else { throw .paymentRequired("The plan '\(sub.plan)' no longer exists. Choose a plan.") }
+        // The free plan needs no payment, whatever the status of a subscription that ended.
+        if plan.isFree { return plan }
         switch sub.status {
         case "active", "trialing":
             return plan
@@ -60,10 +75,10 @@ public struct BillingPolicy: Sendable {
                 throw .paymentRequired("Your last payment failed and the grace period has ended. Update your card to continue.")
             }
             return plan
-        case "incomplete":
-            throw .paymentRequired("Your subscription is waiting for its first payment.")
+        case "paused":
+            throw .paymentRequired("Your \(plan.name) subscription is paused. Add a payment method in the billing portal to resume it.")
         default:
-            throw .paymentRequired("Your subscription is \(sub.status.replacingOccurrences(of: "_", with: " ")). Choose a plan to continue.")
+            throw .paymentRequired("Your \(plan.name) subscription is \(sub.status.replacingOccurrences(of: "_", with: " ")). Pay the open invoice in the billing portal to continue.")
         }
     }
 

@@ -41,11 +41,15 @@ public struct Lead: Sendable, Equatable, Codable {
     public var createdAt: Int
 }
 
-/// The app's mirror of an organization's Stripe subscription (one per organization).
+/// The app's mirror of an organization's current Stripe subscription (one per organization;
+/// see `SubscriptionLifecycle.swift` for which one is current).
 public struct OrgSubscription: Sendable, Equatable, Codable {
     public var orgID: String
+    /// The plan in force: the current subscription's, or the free plan once it ended.
     public var plan: String
-    /// Stripe's status (`active`, `trialing`, `past_due`, `canceled`, ...); `active` for the free plan.
+    /// Stripe's status (`active`, `trialing`, `past_due`, `canceled`, ...); `active` for an org
+    /// that never subscribed. After its subscription ended the org is on the free plan, and the
+    /// final status (`canceled`, `incomplete_expired`) stays with the ended subscription's id.
     public var status: String
     public var stripeCustomerID: String?
     public var stripeSubscriptionID: String?

@@ -30,6 +30,10 @@ public struct PlanCatalog: Sendable, Equatable {
 
     public func plan(_ id: String) -> Plan? { plans.first { $0.id == id } }
 
+    /// The plan of an org without a live paid subscription: the free one, or the cheapest when
+    /// a catalog has no free plan.
+    public var freePlan: Plan { plans.first { $0.isFree } ?? plans[0] }
+
     /// The cheapest plan above `current` whose limit for a resource is higher, for upgrade prompts.
     public func upgrade(from current: String, for limit: KeyPath<PlanLimits, Int?>) -> Plan? {
         guard let index = plans.firstIndex(where: { $0.id == current }) else { return nil }

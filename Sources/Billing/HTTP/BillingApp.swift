@@ -209,8 +209,9 @@ public struct BillingApp: Sendable {
         return Self.json(code, json)
     }
 
-    /// Runs a handler and turns what it throws into the app's error JSON: 4xx for refusals,
-    /// 502 when Stripe cannot be reached, 500 with a request id (details only in the log).
+    /// Runs a handler and turns what it throws into the app's error JSON: 4xx for refusals (and
+    /// for Stripe's 4xx), 502 when a retry may help (Stripe unreachable, 429, 5xx), 500 with a
+    /// request id (details only in the log).
     func outcome(_ req: Request, status: Int = 200, _ body: @Sendable () async throws -> JSONValue) async -> (Int, JSONValue) {
         do {
             return (status, try await body())
@@ -224,8 +225,10 @@ public struct BillingApp: Sendable {
             }
             return (e.status, ["error": error])
         } catch let e as StripeCallError {
+            // 502 only for what a retry can fix; a 4xx from Stripe is a 4xx of the app (see AppError.init(_: StripeCallError)).
             logger.error("Stripe call failed", metadata: ["error": "\(e)", "path": "\(req.uri.path)"])
-            return (502, ["error": ["status": 502, "code": "stripe_unavailable", "message": "Billing is temporarily unavailable. Try again."]])
+            let mapped = AppError(e)
+            return (mapped.status, ["error": ["status": .int(mapped.status), "code": .string(mapped.code), "message": .string(mapped.message)]])
         } catch {
             let id = "req_" + BillingService.token(12)
             logger.error("unexpected error", metadata: ["request_id": "\(id)", "error": "\(error)", "path": "\(req.uri.path)"])
@@ -258,7 +261,8 @@ public struct BillingApp: Sendable {
     func subscription(_ caller: Caller) async throws -> JSONValue {
         let sub = try await service.store.read { tx in try tx.subscription(org: caller.org) }
         guard let sub else { return ["plan": nil, "status": "none"] }
-        let plan = service.policy.catalog.plan(sub.plan)
+        // The limits in force: the free plan's once a subscription ended, whatever plan it was for.
+        let plan = service.policy.planInForce(sub)
         return [
             "plan": .string(sub.plan), "status": .string(sub.status), "trial_end": .from(sub.trialEnd),
             "current_period_start": .from(sub.currentPeriodStart), "current_period_end": .from(sub.currentPeriodEnd),

@@ -96,19 +96,23 @@ public final class AppMetrics: Sendable {
     /// (version 0.0.4).
     ///
     /// - `effinity_active_subscriptions{plan}`: organizations whose subscription is `active`,
-    ///   `trialing` or `past_due` (every plan, free included): who can use the product now.
+    ///   `trialing` or `past_due` (every plan, free included), and on the free plan those whose
+    ///   subscription ended (back on free): who can use the product now.
     /// - `effinity_mrr_cents`: `active` and `past_due` subscriptions on paid plans times the plan's
     ///   monthly price from the ``PlanCatalog``. `trialing` is left out because nothing has been paid
     ///   yet and a trial may never convert; `past_due` stays in because it is still billed while Stripe
     ///   retries, until Stripe cancels it. Catalog prices, not Stripe's amounts, so discounts and
     ///   prorations are not reflected.
     public func exposition(store: any BillingStore, catalog: PlanCatalog) async throws -> String {
-        let (live, paying) = try await store.read { tx in
-            (try tx.countSubscriptions(statuses: ["active", "trialing", "past_due"]), try tx.countSubscriptions(statuses: ["active", "past_due"]))
+        let (live, paying, ended) = try await store.read { tx in
+            (try tx.countSubscriptions(statuses: ["active", "trialing", "past_due"]), try tx.countSubscriptions(statuses: ["active", "past_due"]),
+             try tx.countSubscriptions(statuses: OrgSubscription.endedStatuses.sorted()))
         }
         var mrr = 0
         for plan in catalog.plans {
-            registry.makeGauge(descriptor: Self.activeSubscriptions, labels: [("plan", plan.id)]).set(Double(live[plan.id] ?? 0))
+            // An org whose subscription ended is on the free plan (its row keeps the final status).
+            let count = (live[plan.id] ?? 0) + (plan.isFree ? ended[plan.id] ?? 0 : 0)
+            registry.makeGauge(descriptor: Self.activeSubscriptions, labels: [("plan", plan.id)]).set(Double(count))
             mrr += (paying[plan.id] ?? 0) * plan.monthlyPriceCents
         }
         registry.makeGauge(descriptor: Self.mrr).set(Double(mrr))

@@ -75,7 +75,7 @@ extension BillingService {
         let policy = self.policy
         return try await store.read { tx in
             let sub = try tx.subscription(org: org)
-            let plan = sub.flatMap { policy.catalog.plan($0.plan) } ?? policy.catalog.plans[0]
+            let plan = sub.flatMap { policy.planInForce($0) } ?? policy.catalog.freePlan
             let leads = sub.map { policy.leadUsage($0, now: now) } ?? (0, now)
             func entry(_ used: Int, _ limit: Int?) -> JSONValue {
                 ["used": .int(used), "limit": .from(limit), "remaining": limit.map { .int(max(0, $0 - used)) } ?? .null]

@@ -2,31 +2,58 @@ import StripeWire
 
 /// Subscribing, managing and changing plans through Stripe.
 extension BillingService {
-    /// The org's Stripe customer, created (idempotently) on first need.
+    /// The org's Stripe customer, created on first need (again after the customer was deleted in Stripe).
+    ///
+    /// No org-wide idempotency key: after a `customer.deleted`, Stripe would replay the deleted
+    /// customer for a key like `customer-<org>` for 24 hours (or refuse it for another owner's
+    /// email). The client's own key covers its retries; two first subscribes at once are settled
+    /// by the store: the first customer saved wins, and the other one is deleted again.
     func stripeCustomer(org: String, email: String) async throws -> String {
         if let existing = try await store.read({ tx in try tx.subscription(org: org)?.stripeCustomerID }) { return existing }
         let customer = try await stripe.post("/v1/customers", [
             ("email", .string(email)), ("metadata", .dict(["org_id": .string(org)])), ("name", .string(org)),
-        ], idempotencyKey: "effinity-customer-\(org)")
+        ])
         let id = customer["id"].stringValue ?? ""
         let now = clock.now()
-        try await store.write { tx in
+        let kept = try await store.write { tx in
             var sub = try tx.subscription(org: org) ?? .free(org: org, now: now)
+            if let other = sub.stripeCustomerID { return other }
             sub.stripeCustomerID = id
             try tx.saveSubscription(sub)
+            return id
         }
-        return id
+        if kept != id {
+            logger.notice("a concurrent request created the organization's customer first; deleting ours", metadata: ["org": "\(org)", "customer": "\(id)"])
+            _ = try? await stripe.delete("/v1/customers/\(id)")
+        }
+        return kept
     }
 
     /// `POST /api/billing/subscription`: a Checkout Session for a paid plan, with the plan's trial.
+    ///
+    /// An org never has two live subscriptions: an active or trialing one is changed with
+    /// `/api/billing/upgrade` (409 here); one that owes money (`past_due`, `unpaid`) is a 409
+    /// sending the owner to the portal to pay it; one that was never paid (`incomplete`) or
+    /// paused at a trial's end without a card (`paused`) owes nothing, and is canceled before the
+    /// new Checkout opens. An earlier Checkout still open for the org is expired, so only the
+    /// newest can be paid; a completion racing past that is canceled by the webhook receiver.
     public func startCheckout(org: String, email: String, planID: String) async throws -> (id: String, url: String) {
         guard let plan = policy.catalog.plan(planID) else {
             throw AppError.validation(["plan": "Unknown plan '\(planID)'. Plans: \(policy.catalog.plans.map(\.id).joined(separator: ", "))."])
         }
         guard !plan.isFree else { throw AppError.validation(["plan": "The free plan needs no checkout."]) }
-        let current = try await store.read { tx in try tx.subscription(org: org) }
-        if let current, current.stripeSubscriptionID != nil, ["active", "trialing", "past_due"].contains(current.status) {
-            throw AppError(409, "already_subscribed", "This organization already has a \(current.plan) subscription; use /api/billing/upgrade to change plans.")
+        let current = try await currentSubscription(org: org)
+        if let current, current.hasLiveSubscription, let subID = current.stripeSubscriptionID {
+            let name = policy.catalog.plan(current.plan)?.name ?? current.plan
+            switch current.status {
+            case "active", "trialing":
+                throw AppError(409, "already_subscribed", "This organization already has a \(current.plan) subscription; use /api/billing/upgrade to change plans.")
+            case "past_due", "unpaid":
+                throw AppError(409, "payment_overdue", "This organization's \(name) subscription has an unpaid invoice. Update the card in the billing portal (POST /api/billing/portal) to pay it and keep the plan.")
+            default:
+                try await cancelSubscription(subID, prorate: false)
+                try await refreshSubscription(id: subID, eventCreated: clock.now(), orgHint: org)
+            }
         }
         let customer = try await stripeCustomer(org: org, email: email)
         let price = try await priceID(for: plan)
@@ -42,7 +69,47 @@ extension BillingService {
         if plan.trialDays > 0, current?.stripeSubscriptionID == nil { subscriptionData["trial_period_days"] = .string(String(plan.trialDays)) }
         params.append(("subscription_data", .dict(subscriptionData)))
         let session = try await stripe.post("/v1/checkout/sessions", params)
-        return (session["id"].stringValue ?? "", session["url"].stringValue ?? "")
+        let id = session["id"].stringValue ?? ""
+        // After the new one exists: a failed create leaves the earlier Checkout usable.
+        try await expireOpenCheckouts(customer: customer, except: id)
+        return (id, session["url"].stringValue ?? "")
+    }
+
+    /// The org's row, its live subscription re-read from Stripe first: the mirror may lag behind
+    /// (a webhook still on its way), and what Checkout allows depends on the present state. A
+    /// subscription Stripe no longer knows (404: deleted with its test clock) counts as ended.
+    func currentSubscription(org: String) async throws -> OrgSubscription? {
+        guard let row = try await store.read({ tx in try tx.subscription(org: org) }) else { return nil }
+        guard row.hasLiveSubscription, let subID = row.stripeSubscriptionID else { return row }
+        do {
+            return try await refreshSubscription(id: subID, eventCreated: clock.now(), orgHint: org) ?? row
+        } catch let e as StripeCallError where e.isResourceMissing {
+            let free = policy.catalog.freePlan
+            return try await store.write { tx -> OrgSubscription? in
+                guard var r = try tx.subscription(org: org) else { return nil }
+                if r.stripeSubscriptionID == subID, r.hasLiveSubscription {
+                    r.status = "canceled"
+                    r.fallBackToFreePlan(free)
+                    try tx.saveSubscription(r)
+                }
+                return r
+            }
+        }
+    }
+
+    /// Expires the customer's Checkout Sessions still open but `except` (another tab, a double
+    /// click), so an org has one payable Checkout at a time. A session that completed or expired meanwhile
+    /// (Stripe's 400) is left alone: a second subscription from it is canceled on its webhook.
+    func expireOpenCheckouts(customer: String, except: String) async throws {
+        let open = try await stripe.get("/v1/checkout/sessions", [("customer", .string(customer)), ("status", "open"), ("limit", "100")])
+        for session in open["data"].arrayValue ?? [] where session["status"].stringValue == "open" {
+            guard let id = session["id"].stringValue, id != except else { continue }
+            do {
+                _ = try await stripe.post("/v1/checkout/sessions/\(id)/expire")
+            } catch let e as StripeCallError where !e.isRetryable {
+                logger.notice("earlier Checkout Session could not be expired", metadata: ["session": "\(id)", "error": "\(e)"])
+            }
+        }
     }
 
     /// `POST /api/billing/portal`.
@@ -62,6 +129,13 @@ extension BillingService {
         guard let plan = policy.catalog.plan(planID) else { throw AppError.validation(["plan": "Unknown plan '\(planID)'."]) }
         let current = try await store.read { tx in try tx.subscription(org: org) }
         guard let current, let subID = current.stripeSubscriptionID, ["active", "trialing", "past_due"].contains(current.status) else {
+            if plan.isFree, let current, current.hasLiveSubscription, let stuck = current.stripeSubscriptionID {
+                // Unpaid, paused or incomplete: no plan is granted until it is paid, so choosing
+                // the free plan ends it now rather than at a period end.
+                try await cancelSubscription(stuck, prorate: false)
+                let ended = try await refreshSubscription(id: stuck, eventCreated: clock.now(), orgHint: org)
+                return ["status": .string(ended?.status ?? "canceled"), "plan": .string(ended?.plan ?? plan.id)]
+            }
             if plan.isFree { throw AppError.validation(["plan": "You are already on the free plan."]) }
             let checkout = try await startCheckout(org: org, email: email, planID: planID)
             return ["checkout_session_id": .string(checkout.id), "url": .string(checkout.url)]
@@ -82,52 +156,5 @@ extension BillingService {
         ])
         let updated = try await refreshSubscription(id: subID, eventCreated: clock.now())
         return ["status": .string(updated?.status ?? ""), "plan": .string(updated?.plan ?? plan.id)]
-    }
-
-    /// Re-reads a subscription from Stripe and mirrors it (the order-proof way to apply webhooks).
-    @discardableResult
-    public func refreshSubscription(id: String, eventCreated: Int, orgHint: String? = nil) async throws -> OrgSubscription? {
-        let sub = try await stripe.get("/v1/subscriptions/\(id)")
-        return try await store.write { tx in try self.mirror(sub, tx, orgHint: orgHint, eventCreated: eventCreated) }
-    }
-
-    /// Applies a Stripe subscription object to the org's row.
-    func mirror(_ sub: JSONValue, _ tx: any BillingTransaction, orgHint: String?, eventCreated: Int) throws -> OrgSubscription? {
-        let subID = sub["id"].stringValue ?? ""
-        let customer = sub["customer"].stringValue ?? sub["customer"]["id"].stringValue ?? ""
-        guard let org = try orgHint ?? sub["metadata"]["org_id"].stringValue ?? tx.org(stripeSubscription: subID) ?? tx.org(stripeCustomer: customer),
-              try tx.organization(org) != nil else {
-            logger.warning("subscription for an unknown organization", metadata: ["subscription": "\(subID)"])
-            return nil
-        }
-        let now = clock.now()
-        var row = try tx.subscription(org: org) ?? .free(org: org, now: now)
-        // A newer subscription of the org wins over an old, ended one.
-        if let current = row.stripeSubscriptionID, current != subID, ["canceled", "incomplete_expired"].contains(sub["status"].stringValue ?? "") {
-            return row
-        }
-        let item = sub["items"]["data"][0]
-        let newSubscription = row.stripeSubscriptionID != subID
-        let status = sub["status"].stringValue ?? row.status
-        if status == "past_due", row.status != "past_due" { row.pastDueSince = now }
-        if status != "past_due" { row.pastDueSince = nil }
-        row.status = status
-        row.plan = plan(forLookupKey: item["price"]["lookup_key"].stringValue)?.id ?? sub["metadata"]["plan"].stringValue ?? row.plan
-        row.stripeCustomerID = customer.isEmpty ? row.stripeCustomerID : customer
-        row.stripeSubscriptionID = subID
-        row.stripePriceID = item["price"]["id"].stringValue
-        row.currentPeriodStart = item["current_period_start"].intValue
-        row.currentPeriodEnd = item["current_period_end"].intValue
-        row.trialEnd = sub["trial_end"].intValue
-        row.cancelAtPeriodEnd = sub["cancel_at_period_end"].boolValue ?? false
-        row.lastEventCreated = max(row.lastEventCreated, eventCreated)
-        // Lead usage counts per billing period; a new subscription starts a new one even when it
-        // begins in the same second as the free plan's period.
-        if let start = row.currentPeriodStart, start != row.usagePeriodStart || newSubscription {
-            row.leadsUsed = 0
-            row.usagePeriodStart = start
-        }
-        try tx.saveSubscription(row)
-        return row
     }
 }

@@ -42,6 +42,37 @@ extension BillingService {
             throw AppError(400, "invalid_payload", "The webhook body is not a Stripe event.")
         }
         eventType = type
+        do {
+            return try await process(event, id: id, type: type)
+        } catch let extra as ExtraSubscription {
+            // A second paid subscription from a parallel Checkout: cancel it, then handle the
+            // event again (it now finds the subscription canceled, and records the event).
+            try await cancelSubscription(extra.id, prorate: true)
+            do {
+                return try await process(event, id: id, type: type)
+            } catch is ExtraSubscription {
+                throw AppError(503, "subscription_conflict", "The extra subscription \(extra.id) is not canceled yet; retry later.")
+            }
+        } catch let e as StripeCallError where e.isResourceMissing {
+            // The object is gone from Stripe (a deleted test clock's subscription, a deleted
+            // customer's objects): there is nothing to mirror, and no retry will bring it back.
+            logger.notice("webhook about an object that no longer exists in Stripe: acknowledged and ignored",
+                          metadata: ["event": "\(id)", "type": "\(type)", "error": "\(e)"])
+            let now = clock.now()
+            return try await store.write { tx in
+                guard try tx.markProcessed(eventID: id, type: type, at: now) else { return .duplicate(id) }
+                return .ignored(id)
+            }
+        }
+    }
+
+    /// Thrown inside the event's transaction (rolling it back) when a Checkout completed with a
+    /// second live subscription for an org that already has one.
+    struct ExtraSubscription: Error { let id: String }
+
+    /// Handles a verified event once: re-reads what it is about from Stripe (outside any
+    /// transaction), then applies it in one transaction that also records the event id.
+    private func process(_ event: JSONValue, id: String, type: String) async throws -> WebhookOutcome {
         let object = event["data"]["object"]
         let created = event["created"].intValue ?? clock.now()
         if try await store.read({ tx in try tx.markProcessedCheck(id) }) { return .duplicate(id) }
@@ -50,7 +81,8 @@ extension BillingService {
         var subscription: JSONValue? = nil
         var invoice: JSONValue? = nil
         var orgHint: String? = nil
-        switch StripeEventType(rawValue: type) {
+        let kind = StripeEventType(rawValue: type)
+        switch kind {
         case .checkoutSessionCompleted?:
             orgHint = object["client_reference_id"].stringValue ?? object["metadata"]["org_id"].stringValue
             if let subID = object["subscription"].stringValue { subscription = try await stripe.get("/v1/subscriptions/\(subID)") }
@@ -58,20 +90,36 @@ extension BillingService {
              .customerSubscriptionPaused?, .customerSubscriptionResumed?:
             // Events may arrive in any order: the subscription as it is now is the truth.
             if let subID = object["id"].stringValue { subscription = try await stripe.get("/v1/subscriptions/\(subID)") }
+        case .customerSubscriptionTrialWillEnd?:
+            // Re-read: the trial may have ended or been canceled since; the customer tells whether a card is on file.
+            if let subID = object["id"].stringValue {
+                subscription = try await stripe.get("/v1/subscriptions/\(subID)", [("expand[0]", "customer")])
+            }
         case .invoiceCreated?, .invoiceFinalized?, .invoicePaid?, .invoicePaymentFailed?, .invoicePaymentActionRequired?,
              .invoiceVoided?, .invoiceMarkedUncollectible?, .invoiceUpdated?, .invoicePaymentSucceeded?:
             if let invID = object["id"].stringValue { invoice = try await stripe.get("/v1/invoices/\(invID)") }
-        case .customerSubscriptionTrialWillEnd?:
+        case .customerDeleted?:
             break
         default:
             return try await store.write { tx in _ = try tx.markProcessed(eventID: id, type: type, at: self.clock.now()); return .ignored(id) }
         }
         let now = clock.now()
+        // The payload was past_due when the event was created: the payment had failed by then.
+        let pastDueAt = object["object"].stringValue == "subscription" && object["status"].stringValue == "past_due" ? created : nil
         let subscriptionSnapshot = subscription, invoiceSnapshot = invoice, hint = orgHint
         return try await store.write { tx in
             guard try tx.markProcessed(eventID: id, type: type, at: now) else { return .duplicate(id) }
             if let sub = subscriptionSnapshot {
-                _ = try self.mirror(sub, tx, orgHint: hint, eventCreated: created)
+                let mirrored = try self.mirror(sub, tx, orgHint: hint, eventCreated: created, pastDueAt: pastDueAt)
+                if mirrored.admission == .extra, kind == .checkoutSessionCompleted { throw ExtraSubscription(id: mirrored.subscriptionID) }
+                if kind == .customerSubscriptionTrialWillEnd, mirrored.admission == .mirror, let row = mirrored.row {
+                    if sub["status"].stringValue == "trialing" {
+                        try self.notifyTrialEnding(org: row.orgID, subscription: sub, tx, now: now)
+                    } else {
+                        self.logger.notice("trial_will_end for a subscription no longer trialing: no reminder",
+                                           metadata: ["subscription": "\(mirrored.subscriptionID)", "status": "\(sub["status"].stringValue ?? "")"])
+                    }
+                }
             }
             if let inv = invoiceSnapshot, let org = try self.org(of: inv, tx) {
                 try tx.upsertInvoice(Invoice(
@@ -83,13 +131,25 @@ extension BillingService {
                     paidAt: inv["status_transitions"]["paid_at"].intValue, createdAt: inv["created"].intValue ?? now))
                 try self.notify(type: type, org: org, invoice: inv, tx, now: now)
             }
-            if type == StripeEventType.customerSubscriptionTrialWillEnd.rawValue, let org = try self.org(of: object, tx) {
-                let end = object["trial_end"].intValue ?? now
-                try self.queue(org: org, kind: "trial_ending", subject: "Your EFFINITY trial ends in \(max(0, (end - now + 86399) / 86400)) days",
-                               body: "Your trial ends on \(Self.date(end)). Add a card to keep your plan.", tx, now: now)
+            if kind == .customerDeleted, let customer = object["id"].stringValue {
+                try self.forgetCustomer(customer, tx)
             }
             return .processed(id)
         }
+    }
+
+    /// `customer.deleted`: Stripe ended the customer's subscriptions with it, so the org is on the
+    /// free plan, and without a customer, so its next subscribe creates a new one.
+    func forgetCustomer(_ customer: String, _ tx: any BillingTransaction) throws {
+        guard let org = try tx.org(stripeCustomer: customer), var row = try tx.subscription(org: org) else { return }
+        if row.hasLiveSubscription {
+            row.status = "canceled"
+            row.fallBackToFreePlan(policy.catalog.freePlan)
+        }
+        row.stripeCustomerID = nil
+        try tx.saveSubscription(row)
+        logger.notice("Stripe customer deleted: organization back on the free plan without a customer",
+                      metadata: ["org": "\(org)", "customer": "\(customer)"])
     }
 
     func org(of object: JSONValue, _ tx: any BillingTransaction) throws -> String? {

@@ -38,6 +38,21 @@ public enum StripeCallError: Error, CustomStringConvertible {
     case stripe(StripeError)
     case transport(String)
 
+    /// Stripe says the object does not exist (`404 resource_missing`): deleted, or never there.
+    public var isResourceMissing: Bool {
+        if case .stripe(let e) = self { return e.status == 404 }
+        return false
+    }
+
+    /// Whether trying again later can succeed: no answer, 429, or a 5xx. Any other 4xx says the
+    /// request itself is wrong for the current state, and repeating it gives the same answer.
+    public var isRetryable: Bool {
+        switch self {
+        case .transport: return true
+        case .stripe(let e): return e.status == 429 || e.status >= 500
+        }
+    }
+
     public var description: String {
         switch self {
         case .stripe(let e): return "Stripe answered \(e)"
@@ -62,6 +77,12 @@ public struct StripeClient: Sendable {
         try await call("POST", path, body: FormEncoder.encode(params), idempotencyKey: idempotencyKey ?? UUID().uuidString)
     }
 
+    /// `DELETE` (cancel a subscription, delete a customer); parameters go in the query, as the SDKs send them.
+    public func delete(_ path: String, _ params: [(String, FormValue)] = []) async throws -> JSONValue {
+        let query = FormEncoder.encode(params)
+        return try await call("DELETE", query.isEmpty ? path : "\(path)?\(query)", body: "", idempotencyKey: nil)
+    }
+
     public func get(_ path: String, _ params: [(String, FormValue)] = []) async throws -> JSONValue {
         let query = FormEncoder.encode(params)
         return try await call("GET", query.isEmpty ? path : "\(path)?\(query)", body: "", idempotencyKey: nil)
@@ -72,7 +93,7 @@ public struct StripeClient: Sendable {
         while true {
             attempt += 1
             var request = HTTPClientRequest(url: configuration.apiBase + path)
-            request.method = method == "POST" ? .POST : .GET
+            request.method = method == "POST" ? .POST : method == "DELETE" ? .DELETE : .GET
             request.headers.add(name: "Authorization", value: "Bearer \(configuration.secretKey)")
             request.headers.add(name: "Stripe-Version", value: "2026-10-28.endive")
             request.headers.add(name: "User-Agent", value: "effinity-billing/1.0")

@@ -45,6 +45,9 @@ struct DashboardRoutes: Sendable {
             return Response(status: .seeOther, headers: headers)
         } catch let e as AppError {
             return message(e.status, e.message)
+        } catch let e as StripeCallError {
+            let mapped = AppError(e)
+            return message(mapped.status, mapped.message)
         } catch {
             return message(502, "Billing is temporarily unavailable. Try again.")
         }
@@ -84,7 +87,7 @@ struct DashboardRoutes: Sendable {
              try tx.countMembers(org: caller.org))
         }
         let catalog = service.policy.catalog
-        let plan = sub.flatMap { catalog.plan($0.plan) } ?? catalog.plans[0]
+        let plan = sub.flatMap { service.policy.planInForce($0) } ?? catalog.freePlan
         let status = sub?.status ?? "none"
         let leads = sub.map { service.policy.leadUsage($0, now: now).used } ?? 0
         func usage(_ label: String, _ used: Int, _ limit: Int?) -> [String: Any] {
@@ -108,7 +111,7 @@ struct DashboardRoutes: Sendable {
                 let limits = [p.limits.leadsPerPeriod.map { "\($0) leads" } ?? "Unlimited leads",
                               p.limits.properties.map { "\($0) properties" } ?? "unlimited properties",
                               p.limits.seats.map { "\($0) seats" } ?? "unlimited seats"].joined(separator: " · ")
-                let isCurrent = p.id == plan.id && ["active", "trialing", "past_due"].contains(status)
+                let isCurrent = p.id == plan.id && (plan.isFree || ["active", "trialing", "past_due"].contains(status))
                 return ["id": p.id, "name": p.name, "price": BillingService.money(p.monthlyPriceCents, p.currency), "limitsText": limits,
                         "trialText": p.trialDays > 0 && sub?.stripeSubscriptionID == nil ? "\(p.trialDays)-day free trial" : "",
                         "current": isCurrent,
@@ -125,7 +128,9 @@ struct DashboardRoutes: Sendable {
         if status == "trialing", let end = sub?.trialEnd { context["trialDaysLeft"] = max(0, (end - now + 86399) / 86400) }
         switch status {
         case "past_due": context["notice"] = "Your last payment failed. Update your card to keep your plan."; context["noticeClass"] = "bad"
-        case "canceled", "unpaid", "incomplete_expired": context["notice"] = "Your subscription has ended. Choose a plan to continue."; context["noticeClass"] = "bad"
+        case "canceled", "incomplete_expired":
+            context["notice"] = "Your subscription has ended; you are on the \(catalog.freePlan.name) plan. Choose a plan to upgrade."; context["noticeClass"] = "warn"
+        case "unpaid": context["notice"] = "Your subscription is unpaid. Pay the open invoice in the portal to continue."; context["noticeClass"] = "bad"
         case "incomplete": context["notice"] = "Your first payment is not complete."; context["noticeClass"] = "warn"
         default: break
         }

@@ -1,0 +1,89 @@
+import StripeWire
+
+/// The org's subscription row as a mirror of its one current Stripe subscription.
+extension BillingService {
+    /// What mirroring a Stripe subscription did: the org's row afterwards (nil for an unknown
+    /// org) and whether the subscription was the org's current one (see ``OrgSubscription/admit(subscription:status:)``).
+    struct Mirrored {
+        var row: OrgSubscription?
+        var admission: OrgSubscription.Admission
+        var subscriptionID: String
+    }
+
+    /// Re-reads a subscription from Stripe and mirrors it (the order-proof way to apply webhooks).
+    @discardableResult
+    public func refreshSubscription(id: String, eventCreated: Int, orgHint: String? = nil) async throws -> OrgSubscription? {
+        let sub = try await stripe.get("/v1/subscriptions/\(id)")
+        return try await store.write { tx in try self.mirror(sub, tx, orgHint: orgHint, eventCreated: eventCreated).row }
+    }
+
+    /// Applies a Stripe subscription object to the org's row, if it is the org's current one.
+    ///
+    /// `pastDueAt` is the `created` time of the event being handled when its own payload already
+    /// said `past_due` (see ``OrgSubscription/markPastDue(failedAt:now:)``).
+    func mirror(_ sub: JSONValue, _ tx: any BillingTransaction, orgHint: String?, eventCreated: Int, pastDueAt: Int? = nil) throws -> Mirrored {
+        let subID = sub["id"].stringValue ?? ""
+        let customer = sub["customer"].stringValue ?? sub["customer"]["id"].stringValue ?? ""
+        guard let org = try orgHint ?? sub["metadata"]["org_id"].stringValue ?? tx.org(stripeSubscription: subID) ?? tx.org(stripeCustomer: customer),
+              try tx.organization(org) != nil else {
+            logger.warning("subscription for an unknown organization", metadata: ["subscription": "\(subID)"])
+            return Mirrored(row: nil, admission: .ignoreStale, subscriptionID: subID)
+        }
+        let now = clock.now()
+        var row = try tx.subscription(org: org) ?? .free(org: org, now: now)
+        let status = sub["status"].stringValue ?? row.status
+        let admission = row.admit(subscription: subID, status: status)
+        guard admission == .mirror else {
+            logger.notice("subscription is not the organization's current one; not mirrored", metadata: [
+                "org": "\(org)", "subscription": "\(subID)", "status": "\(status)", "current": "\(row.stripeSubscriptionID ?? "")"])
+            return Mirrored(row: row, admission: admission, subscriptionID: subID)
+        }
+        row.lastEventCreated = max(row.lastEventCreated, eventCreated)
+        if OrgSubscription.isEnded(status) {
+            let endedNow = row.stripeSubscriptionID == subID && row.hasLiveSubscription
+            let endedPlan = policy.catalog.plan(row.plan)
+            row.status = status
+            row.stripeSubscriptionID = subID
+            row.fallBackToFreePlan(policy.catalog.freePlan)
+            try tx.saveSubscription(row)
+            // Canceled after dunning: the owners learn why their plan changed.
+            if endedNow, sub["cancellation_details"]["reason"].stringValue == "payment_failed", let endedPlan, !endedPlan.isFree {
+                try notifyDowngradedAfterDunning(org: org, endedPlan: endedPlan, tx, now: now)
+            }
+            return Mirrored(row: row, admission: admission, subscriptionID: subID)
+        }
+        let item = sub["items"]["data"][0]
+        let newSubscription = row.stripeSubscriptionID != subID
+        if status == "past_due" { row.markPastDue(failedAt: pastDueAt, now: now) } else { row.pastDueSince = nil }
+        row.status = status
+        row.plan = plan(forLookupKey: item["price"]["lookup_key"].stringValue)?.id ?? sub["metadata"]["plan"].stringValue ?? row.plan
+        row.stripeCustomerID = customer.isEmpty ? row.stripeCustomerID : customer
+        row.stripeSubscriptionID = subID
+        row.stripePriceID = item["price"]["id"].stringValue
+        row.currentPeriodStart = item["current_period_start"].intValue
+        row.currentPeriodEnd = item["current_period_end"].intValue
+        row.trialEnd = sub["trial_end"].intValue
+        row.cancelAtPeriodEnd = sub["cancel_at_period_end"].boolValue ?? false
+        // Lead usage counts per billing period; a new subscription starts a new one even when it
+        // begins in the same second as the free plan's period.
+        if let start = row.currentPeriodStart, start != row.usagePeriodStart || newSubscription {
+            row.leadsUsed = 0
+            row.usagePeriodStart = start
+        }
+        try tx.saveSubscription(row)
+        return Mirrored(row: row, admission: admission, subscriptionID: subID)
+    }
+
+    /// Cancels a subscription the org must not keep, now: an unpaid first attempt or a paused
+    /// trial replaced by a new Checkout, or a second paid subscription from a parallel Checkout
+    /// (`prorate`: its unused time is credited to the customer's next invoice). One that is
+    /// already canceled or gone (Stripe's 404) is fine: the goal is reached.
+    func cancelSubscription(_ id: String, prorate: Bool) async throws {
+        do {
+            _ = try await stripe.delete("/v1/subscriptions/\(id)", prorate ? [("prorate", "true")] : [])
+            logger.notice("canceled a subscription the organization must not keep", metadata: ["subscription": "\(id)"])
+        } catch let e as StripeCallError where e.isResourceMissing {
+            logger.notice("subscription to cancel is already canceled or gone", metadata: ["subscription": "\(id)"])
+        }
+    }
+}

@@ -258,6 +258,8 @@ import StripeWire
         #expect(mapped(400) == 400)
         #expect(mapped(402) == 402)
         #expect(mapped(404) == 409)
+        // A deleted object named by a parameter: Stripe's 400 resource_missing, the same out-of-sync case.
+        #expect(AppError(.stripe(StripeError(status: 400, type: .invalidRequestError, code: "resource_missing", message: "m"))).status == 409)
         #expect(mapped(429) == 502)
         #expect(mapped(500) == 502)
         #expect(mapped(503) == 502)

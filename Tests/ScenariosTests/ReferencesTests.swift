@@ -42,6 +42,7 @@ import StripeWire
         #expect(try References.resolve("${.now}", outputs: outputs, env: [:], times: (5, 1_800_000_000)) == 1_800_000_000)
         #expect(try References.resolve("${.start}", outputs: outputs, env: [:], times: (5, 1_800_000_000)) == 5)
         #expect(try References.resolve("${.clock:clk}", outputs: outputs, env: [:], clocks: ["clk": 42]) == 42)
+        #expect(try References.resolve("${.clock:clk+1h}", outputs: outputs, env: [:], clocks: ["clk": 42]) == 3642)
         #expect(throws: References.Failure.self) { try References.resolve("${.clock:other}", outputs: outputs, env: [:], clocks: [:]) }
         #expect(try References.parse("${generate-uuid} ${.now}").map(\.name) == ["generate-uuid", ".now"])
     }

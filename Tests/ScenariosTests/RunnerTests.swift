@@ -97,4 +97,64 @@ import StripeWire
         let result = await runner(dir, update: true).run(scenario)
         #expect(result.status == .updated, "\(result.messages)")
     }
+
+    /// Soft steps let the run go on and are all reported; a known failure is reported, not
+    /// fatal, and a known_failure mark on a step that passes is reported too.
+    @Test func softStepsAndKnownFailures() async throws {
+        let text = #"""
+        {
+          "_meta": { "template_version": 0, "name": "soft" },
+          "fixtures": [
+            { "name": "a", "path": "/v1/customers", "params": { "email": "a@x.test" }, "soft": true, "expect": { "json": { "email": "wrong@x.test" } } },
+            { "name": "b", "path": "/v1/customers", "params": { "email": "b@x.test" }, "soft": true, "expect": { "status": [400, 402] } },
+            { "name": "c", "path": "/v1/customers", "params": { "email": "c@x.test" } }
+          ]
+        }
+        """#
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let soft = try ScenarioParser.parse(Array(text.utf8), file: "soft.json")
+        let failed = await runner(dir, update: true).run(soft)
+        #expect(failed.status == .failed)
+        let message = failed.messages.first ?? ""
+        #expect(message.hasPrefix("2 soft steps failed:"))
+        #expect(message.contains("fixtures[0] 'a'") && message.contains("fixtures[1] 'b'") && message.contains("expected status 400 or 402, got 200"))
+        // The run went on past both: step c ran, so the snapshot has three customers.
+        #expect(failed.snapshots["end"]["stripe"]["customers"].arrayValue?.count == 3)
+
+        let known = text.replacingOccurrences(of: #""soft": true, "expect": { "json""#, with: #""known_failure": "bug 12", "expect": { "json""#)
+            .replacingOccurrences(of: #""soft": true, "expect": { "status""#, with: #""known_failure": "fixed already", "expect": { "status": 200 }, "x": { "status""#)
+            .replacingOccurrences(of: #", "x": { "status": [400, 402] }"#, with: "")
+        let marked = try ScenarioParser.parse(Array(known.utf8), file: "soft.json")
+        let passed = await runner(dir, update: true).run(marked)
+        #expect(passed.passed, "\(passed.messages)")
+        #expect(passed.messages.count == 2)
+        #expect(passed.messages.contains { $0.hasPrefix("known failure (bug 12): fixtures[0] 'a'") })
+        #expect(passed.messages.contains { $0.contains("fixtures[1] 'b': marked known_failure (fixed already) but passed") })
+    }
+
+    /// A parallel block sends its requests at once and checks each in file order; header
+    /// expectations and status alternatives apply to each.
+    @Test func parallelStepsAndHeaderExpectations() async throws {
+        let text = #"""
+        {
+          "_meta": { "template_version": 0, "name": "par" },
+          "fixtures": [
+            { "kind": "parallel", "steps": [
+              { "name": "one", "path": "/v1/customers", "params": { "email": "one@x.test" }, "idempotency_key": "k-1",
+                "expect": { "status": [200, 409] } },
+              { "name": "two", "path": "/v1/customers", "params": { "email": "one@x.test" }, "idempotency_key": "k-1",
+                "expect": { "status": [200, 409] } }
+            ] },
+            { "name": "again", "path": "/v1/customers", "params": { "email": "one@x.test" }, "idempotency_key": "k-1",
+              "expect": { "status": 200, "headers": { "Idempotent-Replayed": "true", "Request-Id": "$present" } } },
+            { "kind": "expect_stripe", "path": "/v1/customers", "match": { "data": { "$length": 1 } } }
+          ]
+        }
+        """#
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let result = await runner(dir, update: true).run(try ScenarioParser.parse(Array(text.utf8), file: "par.json"))
+        #expect(result.passed, "\(result.messages)")
+    }
 }

@@ -106,4 +106,31 @@ import StripeWire
         #expect(errors("{\"_meta\": ").first?.message.hasPrefix("not valid JSON") == true)
         #expect(errors("").count == 1)
     }
+
+    @Test func newStepShapesAreValidated() {
+        #expect(errors(wrap(#"{"kind":"parallel","steps":[{"kind":"advance","by":"1d"},{"name":"x","path":"/v1/customers"}]}"#)).map(\.message)
+                == ["a parallel block holds stripe, app, deliver_webhooks steps, not 'advance'"])
+        #expect(errors(wrap(#"{"kind":"parallel","steps":[{"name":"x","path":"/v1/customers"}]}"#)).map(\.message)
+                == ["expected an array of at least two steps"])
+        #expect(errors(wrap(#"{"name":"x","path":"/v1/customers","soft":true,"known_failure":"b"}"#)).map(\.message)
+                == ["a step is either soft or a known_failure, not both"])
+        #expect(errors(wrap(#"{"name":"x","path":"/v1/customers","expect":{"status":[200,"x"]}}"#)).map(\.message)
+                == ["status codes are whole numbers from 100 to 599"])
+        #expect(errors(wrap(#"{"name":"x","path":"/v1/customers","expected_error_type":["card_error","card_eror"]}"#)).count == 1)
+        #expect(errors(wrap(#"{"kind":"inject","charge_failure":{"card":"4242424242424242","customer":"cus_1"}}"#)).map(\.message)
+                == ["name whose charges fail with exactly one of customer, org, payment_method or card"])
+        #expect(errors(wrap(#"{"kind":"inject","charge_failure":{"card":"4242424242424242","clear":true,"from_attempt":2}}"#)).map(\.message)
+                == ["clear takes no from_attempt or decline_code"])
+        #expect(errors(wrap(#"{"kind":"inject","webhook_outage":{"from":"+1d"}}"#)).map(\.message)
+                == ["an outage needs 'until' (a time) or 'for' (a duration from now), one of them"])
+        #expect(errors(wrap(#"{"kind":"inject","webhook_outage":{"from":"tomorrow","until":"+2d"}}"#)).count == 1)
+        #expect(errors(wrap(#"{"kind":"inject","api_error":{"path":"/v1/x","scope":"runner"}}"#)).count == 1)
+        #expect(errors(wrap(#"{"kind":"expect_deliveries","contains":[{"type":"invoice.paid","status":"ok"}]}"#)).count == 1)
+        #expect(errors(wrap(#"{"kind":"expect_webhooks","any_order":["a"],"exact":["b"]}"#)).count == 1)
+        #expect(errors(wrap(#"{"kind":"pay_invoice","invoice":"in_1","authentication":"maybe"}"#)).count == 1)
+        #expect(errors(wrap(#"{"name":"x","path":"/v1/x","params":{"t":"${.clock:nope+1d}"}}"#)).map(\.message)
+                == ["${.clock:nope+1d} names no earlier step or test clock id"])
+        #expect(errors(wrap(#"{"kind":"checkout","session":"cs_1","card":null,"email":"a@b.test","name_on_card":"A"}"#)).isEmpty)
+        #expect(errors(wrap(#"{"kind":"restart_app"},{"kind":"deliver_webhooks"},{"name":"t","path":"/v1/x","params":{"a":"${.now}","b":"${generate-uuid}"}}"#)).isEmpty)
+    }
 }

@@ -13,8 +13,11 @@ public struct PlanCatalog: Sendable, Equatable {
         var ids: Set<String> = []
         for p in plans {
             guard ids.insert(p.id).inserted else { throw Invalid(description: "plan '\(p.id)' is listed twice") }
-            guard p.monthlyPriceCents >= 0, p.trialDays >= 0 else {
+            guard p.priceCents >= 0, p.trialDays >= 0 else {
                 throw Invalid(description: "plan '\(p.id)' has a negative price or trial")
+            }
+            guard Plan.intervals.contains(p.interval), (1...1095).contains(p.intervalCount) else {
+                throw Invalid(description: "plan '\(p.id)' bills every \(p.intervalCount) \(p.interval): the interval is day, week, month or year, the count at least 1")
             }
             for (name, v) in [("leadsPerPeriod", p.limits.leadsPerPeriod), ("properties", p.limits.properties), ("seats", p.limits.seats)] {
                 if let v, v < 0 { throw Invalid(description: "plan '\(p.id)' has a negative \(name) limit") }

@@ -14,6 +14,7 @@ public struct BillingApp: Sendable {
     public let service: BillingService
     public let authenticator: any Authenticator
     let logger: Logger
+    let inFlight = InFlightKeys()
 
     /// `authenticator` defaults to a ``SessionAuthenticator`` over the service's store and clock.
     public init(service: BillingService, authenticator: (any Authenticator)? = nil, logger: Logger = Logger(label: "effinity.app")) {
@@ -173,6 +174,8 @@ public struct BillingApp: Sendable {
               _ handler: @escaping @Sendable (Caller, JSONValue) async throws -> JSONValue) async throws -> Response {
         let key = req.headers[HTTPField.Name("Idempotency-Key")!]
         let caller: Caller, input: JSONValue, fingerprint: String
+        var claimed: (org: String, key: String)? = nil
+        defer { if let claimed { inFlight.release(org: claimed.org, key: claimed.key) } }
         do {
             caller = try await authenticate(req)
             if billing, !caller.role.managesBilling { throw AppError.forbidden }
@@ -182,6 +185,13 @@ public struct BillingApp: Sendable {
                 guard !key.isEmpty, key.count <= 255 else {
                     throw AppError.validation(["Idempotency-Key": "Between 1 and 255 characters."])
                 }
+                // Claimed before the stored answer is read: a request that finds neither a stored
+                // answer nor a claim is the only one running the action.
+                guard inFlight.claim(org: caller.org, key: key) else {
+                    throw AppError(409, "idempotency_key_in_use",
+                                   "A request with this Idempotency-Key is still being processed. Retry once it has finished.")
+                }
+                claimed = (caller.org, key)
                 let since = service.clock.now() - 86400
                 if let stored = try await service.store.read({ tx in try tx.idempotentResponse(org: caller.org, key: key, since: since) }) {
                     guard stored.fingerprint == fingerprint else {

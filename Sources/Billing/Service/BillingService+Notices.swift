@@ -12,7 +12,7 @@ extension BillingService {
         let item = sub["items"]["data"][0]["price"]
         let plan = plan(forLookupKey: item["lookup_key"].stringValue)
         let planName = plan?.name ?? "paid"
-        let amount = Self.money(item["unit_amount"].intValue ?? plan?.monthlyPriceCents ?? 0, item["currency"].stringValue ?? plan?.currency ?? "usd")
+        let amount = Self.money(item["unit_amount"].intValue ?? plan?.priceCents ?? 0, item["currency"].stringValue ?? plan?.currency ?? "usd")
         if Self.hasCardOnFile(sub) {
             try queue(org: org, kind: "trial_ending", subject: "Your EFFINITY trial ends in \(days) days",
                       body: "Your trial of the \(planName) plan ends on \(Self.date(end)). Your card on file will be charged \(amount) then; there is nothing to do to keep your plan.",

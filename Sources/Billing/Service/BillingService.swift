@@ -38,7 +38,7 @@ public struct BillingService: Sendable {
 
     // MARK: Plans in Stripe
 
-    /// Makes sure every paid plan has a product and a monthly price in Stripe, found by `lookup_key`
+    /// Makes sure every paid plan has a product and a recurring price in Stripe, found by `lookup_key`
     /// (so restarts and several app servers never duplicate them). Returns plan id -> price id.
     @discardableResult
     public func ensurePlans() async throws -> [String: String] {
@@ -53,13 +53,15 @@ public struct BillingService: Sendable {
             }
         }
         for plan in paid where prices[plan.id] == nil {
+            var recurring: [String: FormValue] = ["interval": .string(plan.interval)]
+            if plan.intervalCount != 1 { recurring["interval_count"] = .string(String(plan.intervalCount)) }
             let price = try await stripe.post("/v1/prices", [
-                ("currency", .string(plan.currency)), ("unit_amount", .string(String(plan.monthlyPriceCents))),
-                ("recurring", .dict(["interval": "month"])), ("lookup_key", .string(plan.lookupKey)),
+                ("currency", .string(plan.currency)), ("unit_amount", .string(String(plan.priceCents))),
+                ("recurring", .dict(recurring)), ("lookup_key", .string(plan.lookupKey)),
                 ("transfer_lookup_key", "true"),
                 ("product_data", .dict(["name": .string("EFFINITY \(plan.name)"), "metadata": .dict(["plan": .string(plan.id)])])),
                 ("metadata", .dict(["plan": .string(plan.id)])),
-            ], idempotencyKey: "effinity-plan-\(plan.lookupKey)-\(plan.monthlyPriceCents)")
+            ], idempotencyKey: "effinity-plan-\(plan.lookupKey)-\(plan.priceCents)")
             prices[plan.id] = price["id"].stringValue
         }
         return prices

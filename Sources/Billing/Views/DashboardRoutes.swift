@@ -112,7 +112,8 @@ struct DashboardRoutes: Sendable {
                               p.limits.properties.map { "\($0) properties" } ?? "unlimited properties",
                               p.limits.seats.map { "\($0) seats" } ?? "unlimited seats"].joined(separator: " · ")
                 let isCurrent = p.id == plan.id && (plan.isFree || ["active", "trialing", "past_due"].contains(status))
-                return ["id": p.id, "name": p.name, "price": BillingService.money(p.monthlyPriceCents, p.currency), "limitsText": limits,
+                return ["id": p.id, "name": p.name, "price": BillingService.money(p.priceCents, p.currency), "period": p.billingPeriod,
+                        "limitsText": limits,
                         "trialText": p.trialDays > 0 && sub?.stripeSubscriptionID == nil ? "\(p.trialDays)-day free trial" : "",
                         "current": isCurrent,
                         "actionLabel": !["active", "trialing", "past_due"].contains(status) ? "Choose"

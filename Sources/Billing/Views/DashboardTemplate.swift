@@ -42,7 +42,7 @@ enum DashboardTemplate {
       <section>
         <h2>Plans</h2>
         <div class="plans">{{#plans}}<div class="plan {{#current}}current{{/current}}">
-          <p><strong>{{name}}</strong></p><p class="price">{{price}}<span class="muted"> / month</span></p>
+          <p><strong>{{name}}</strong></p><p class="price">{{price}}<span class="muted"> / {{period}}</span></p>
           <p class="muted">{{limitsText}}</p>{{#trialText}}<p class="muted">{{trialText}}</p>{{/trialText}}
           {{#current}}<p class="muted">Your plan</p>{{/current}}
           {{^current}}{{#canManage}}<form method="post" action="/dashboard/billing/choose"><input type="hidden" name="plan" value="{{id}}">

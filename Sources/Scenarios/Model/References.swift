@@ -54,6 +54,12 @@ public enum References {
         return out
     }
 
+    /// `clock+8d` → the clock's name and the duration after its time (nil when malformed).
+    public static func clockReference(_ path: String) -> (clock: String, offset: TimeSpan?) {
+        guard let plus = path.firstIndex(of: "+") else { return (path, TimeSpan()) }
+        return (String(path[..<plus]), timeOffset(String(path[plus...])))
+    }
+
     /// The duration of a time expression: `+8d`, `8d`, or `0`.
     public static func timeOffset(_ path: String) -> TimeSpan? {
         let body = path.hasPrefix("+") ? String(path.dropFirst()) : path
@@ -95,10 +101,14 @@ public enum References {
                 guard let times else { throw Failure(reference: ref.name, reason: "no clock in this context") }
                 value = .string(ScenarioTime.iso(times.now))
             } else if ref.name == ".clock" {
-                guard let t = clocks[ref.path] else {
-                    throw Failure(reference: "\(ref.name):\(ref.path)", reason: "no test clock '\(ref.path)' (name the step that created it, or its id)")
+                let (clock, offset) = clockReference(ref.path)
+                guard let t = clocks[clock] else {
+                    throw Failure(reference: "\(ref.name):\(ref.path)", reason: "no test clock '\(clock)' (name the step that created it, or its id)")
                 }
-                value = .int(t)
+                guard let offset else {
+                    throw Failure(reference: "\(ref.name):\(ref.path)", reason: "expected a duration like +8d after the clock's name")
+                }
+                value = .int(offset.after(t))
             } else if ref.name == ".start" || ref.name == ".now" {
                 guard let times else { throw Failure(reference: "\(ref.name):\(ref.path)", reason: "no clock in this context") }
                 guard let offset = timeOffset(ref.path) else {

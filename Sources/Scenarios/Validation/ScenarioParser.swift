@@ -544,9 +544,11 @@ private final class Builder {
                 case ".env", "generate-uuid", "time-now-RFC3339": continue
                 case ".clock":
                     referencesClocks = true
-                    if !stepNames.contains(ref.path), !ref.path.hasPrefix("clock_") {
-                        node.fail("${.clock:\(ref.path)} names no earlier step or test clock id\(NearestName.hint(ref.path, among: stepNames))")
+                    let (clock, offset) = References.clockReference(ref.path)
+                    if !stepNames.contains(clock), !clock.hasPrefix("clock_") {
+                        node.fail("${.clock:\(ref.path)} names no earlier step or test clock id\(NearestName.hint(clock, among: stepNames))")
                     }
+                    if offset == nil { node.fail("bad time expression ${.clock:\(ref.path)}: expected a duration like +8d after the clock") }
                 case ".start", ".now":
                     if References.timeOffset(ref.path) == nil {
                         node.fail("bad time expression ${\(ref.name):\(ref.path)}: expected a duration like +8d or +1h30m")

@@ -3,6 +3,7 @@
 ///
 /// A new event type is a case here, then `ledger.emit(.theType, object)` in the engine.
 public enum StripeEventType: String, Sendable, CaseIterable {
+    case accountUpdated = "account.updated"
     case billingPortalConfigurationCreated = "billing_portal.configuration.created"
     case billingPortalConfigurationUpdated = "billing_portal.configuration.updated"
     case billingPortalSessionCreated = "billing_portal.session.created"

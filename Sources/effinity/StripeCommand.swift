@@ -77,6 +77,8 @@ struct StripeCommand: AsyncParsableCommand {
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .notice
         let database = try dbPath.map { try EmulatorDatabase.file($0) } ?? EmulatorDatabase.inMemory()
         let host = self.host
+        // With --port 0 the port is chosen now: the URLs the fake hands out must carry it.
+        let port = self.port == 0 ? (FreePort.pick(host: host) ?? 0) : self.port
         let settings = EmulatorSettings(idMode: seed == nil ? .random : .sequential,
                                         baseURL: "http://\(host):\(port)", strictClocks: strictClocks,
                                         parallelEndpoints: parallelEndpoints)

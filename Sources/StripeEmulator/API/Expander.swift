@@ -62,13 +62,17 @@ struct Expander {
         let isIncludable = type.flatMap { ExpandableFields.includable[$0]?.contains(path) } ?? false
 
         if isIncludable {
-            guard let included = try object[key] ?? include(path, of: type!, in: object) else { return value }
+            // Sent only when expanded: stored objects may hold it as null (or not at all).
+            let existing = object[key]
+            let filled = existing == nil || existing!.isNull ? try include(path, of: type!, in: object) : nil
+            guard let included = filled ?? existing else { return value }
             object[key] = try apply(included, rest, type: nil, prefix: [], fullPath: fullPath)
             return .object(object)
         }
         guard let field = object[key] else {
-            // An expandable field the fake does not send stays absent; any other key is refused.
-            if isExpandable { return value }
+            // An expandable field the fake does not send stays absent, as does a nested object
+            // that would hold one (`payment_method_details.sepa_debit` of a card charge).
+            if isExpandable || (type.map { Self.leadsSomewhere($0, path) } ?? false) { return value }
             throw cannotExpand(key, fullPath)
         }
         if rest.isEmpty || !isExpandable {

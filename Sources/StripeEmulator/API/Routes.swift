@@ -2,6 +2,9 @@
 enum Routes {
     static func router() -> APIRouter {
         var r = APIRouter()
+        Account.register(&r)
+        Balance.register(&r)
+        NotEmulated.register(&r)
         Customers.register(&r)
         Products.register(&r)
         Prices.register(&r)

@@ -11,6 +11,7 @@ enum ControlRoutes {
         r.post("/_emulator/time/freeze", settles: true, freeze)
         r.post("/_emulator/time/unfreeze", settles: true, unfreeze)
         r.get("/_emulator/settings", settings)
+        r.get("/_emulator/expandable", expandable)
         r.post("/_emulator/settings", updateSettings)
         r.post("/_emulator/faults/charges", injectChargeFailure)
         r.delete("/_emulator/faults/charges/{customer}", clearChargeFailure)
@@ -42,8 +43,20 @@ enum ControlRoutes {
         return try timeJSON(req)
     }
 
+    /// What `expand[]` accepts on each object type (from Stripe's schemas): for tools and the
+    /// SDK suite that walk every list with every expansion.
+    static func expandable(_ req: inout APIRequest) throws -> JSONValue {
+        func table(_ t: [String: Set<String>]) -> JSONValue {
+            var o: JSONValue = [:]
+            for (type, paths) in t { o[type] = .array(paths.sorted().map { .string($0) }) }
+            return o
+        }
+        return ["object": "emulator.expandable", "expandable": table(ExpandableFields.expandable),
+                "includable": table(ExpandableFields.includable)]
+    }
+
     static func settings(_ req: inout APIRequest) throws -> JSONValue {
-        ["object": "emulator.settings", "dunning": try Dunning.settings(req.ledger).json]
+        ["object": "emulator.settings", "dunning": try Dunning.settings(req.ledger).json, "account": try AccountObject.read(req.ledger)]
     }
 
     static func updateSettings(_ req: inout APIRequest) throws -> JSONValue {
@@ -59,7 +72,18 @@ enum ControlRoutes {
         if let s = try req.params.choice("dunning", "subscription_end", in: ["cancel", "unpaid", "past_due"]) { d.subscriptionEnd = s }
         if let i = try req.params.choice("dunning", "invoice_end", in: ["open", "uncollectible"]) { d.invoiceEnd = i }
         try Dunning.save(d, req.ledger)
-        return ["object": "emulator.settings", "dunning": d.json]
+        // account[display_name], account[country], account[default_currency], ...: the account
+        // integrations read at GET /v1/account (and invoices and charges carry).
+        var changes: [String: JSONValue] = [:]
+        for key in AccountObject.settable.sorted() where key != "metadata" {
+            if let v = try req.params.string("account", key) { changes[key] = v.isEmpty ? .null : .string(v) }
+        }
+        if let c = changes["country"]?.stringValue, c.count != 2 || !c.allSatisfy(\.isUppercase) {
+            throw StripeError.invalidRequest("account[country] is a two-letter ISO code like US.", param: "account[country]")
+        }
+        if changes["default_currency"]?.stringValue != nil { changes["default_currency"] = .string(try req.params.currency("account", "default_currency") ?? "usd") }
+        let account = changes.isEmpty ? try AccountObject.read(req.ledger) : try AccountObject.update(changes, req.ledger)
+        return ["object": "emulator.settings", "dunning": d.json, "account": account]
     }
 
     /// The card holder a charge failure is set on: `customer`, `payment_method` or `card` (a card

@@ -71,6 +71,7 @@ package enum Invoicing {
                             daysUntilDue: Int? = nil, currency: String, description: String? = nil,
                             metadata: JSONValue = [:]) throws -> JSONValue {
         let id = try ledger.newID("in")
+        let account = try AccountObject.identity(ledger)
         var lines: [JSONValue] = []
         for var l in subscriptionLines { l["invoice"] = .string(id); lines.append(l) }
         for var ii in pendingItems {
@@ -83,7 +84,7 @@ package enum Invoicing {
              "type": "subscription_details"]
         } ?? .null
         var invoice: JSONValue = [
-            "id": .string(id), "object": "invoice", "account_country": "US", "account_name": "EFFINITY (emulated Stripe)",
+            "id": .string(id), "object": "invoice", "account_country": .string(account.country), "account_name": .string(account.name),
             "account_tax_ids": nil, "amount_due": 0, "amount_overpaid": 0, "amount_paid": 0, "amount_remaining": 0,
             "amount_shipping": 0, "application": nil, "attempt_count": 0, "attempted": false, "auto_advance": .bool(autoAdvance),
             "automatic_tax": ["disabled_reason": nil, "enabled": false, "liability": nil, "provider": nil, "status": nil],

@@ -153,7 +153,7 @@ package enum Payments {
             "id": .string(id), "object": "charge", "amount": pi["amount"], "amount_captured": ok ? pi["amount"] : 0,
             "amount_refunded": 0, "application": nil, "application_fee": nil, "application_fee_amount": nil,
             "balance_transaction": nil, "billing_details": pm["billing_details"],
-            "calculated_statement_descriptor": "EFFINITY", "captured": .bool(ok), "created": .int(now),
+            "calculated_statement_descriptor": .string(try AccountObject.identity(ledger).descriptor), "captured": .bool(ok), "created": .int(now),
             "currency": pi["currency"], "customer": pi["customer"], "description": pi["description"], "disputed": false,
             "failure_balance_transaction": nil, "failure_code": .from(decline?.code),
             "failure_message": .from(decline?.message), "fraud_details": [:], "livemode": false, "metadata": [:],

@@ -33,6 +33,11 @@ import StripeWire
         #expect(event["data"]["previous_attributes"]["business_profile"]["name"] == "EFFINITY (emulated Stripe)")
         #expect(await s.post("/v1/account", [("settings[payments][statement_descriptor]", "ABC")]).error["param"]
                 == "settings[payments][statement_descriptor]")
+        // The hosted pages show the account's name and brand color.
+        _ = await s.post("/v1/account", [("settings[branding][primary_color]", "#0a7c59")])
+        let page = await s.page("GET", await s.checkoutSession()["url"].stringValue!).bodyString
+        #expect(page.contains("Acme Realty"))
+        #expect(page.contains("--brand:#0a7c59"))
 
         // The emulator setting changes what invoices and charges carry.
         _ = await s.post("/_emulator/settings", [("account[country]", "DE"), ("account[default_currency]", "eur")])

@@ -63,9 +63,11 @@ struct CheckoutPage {
         }
         let recurringTotal = items.reduce(0) { $0 + ($1["amount_total"].intValue ?? 0) }
         let needsCard = CheckoutEngine.needsCard(session)
+        let account = try AccountObject.read(ledger)
+        let merchant = account["settings"]["dashboard"]["display_name"].stringValue ?? AccountObject.defaultName
         var context: [String: Any] = [
-            "merchant": "EFFINITY (test merchant)",
-            "headline": mode == "setup" ? "Save a card for later" : (trialDays != nil ? "Start your free trial" : "Pay EFFINITY"),
+            "merchant": merchant,
+            "headline": mode == "setup" ? "Save a card for later" : (trialDays != nil ? "Start your free trial" : "Pay \(merchant)"),
             "dueToday": mode == "setup" ? "No charge today" : "\(PriceMath.money(session["amount_total"].intValue ?? 0, currency)) due today",
             "lineItems": lineItems, "action": base, "email": email, "emailLocked": session["customer"].stringValue != nil,
             "collectsCard": true, "testCards": HostedPages.testCards,
@@ -82,7 +84,8 @@ struct CheckoutPage {
         if !needsCard { context["formTitle"] = "No card needed for the trial (you can add one later)" }
         if let error { context["error"] = error }
         if session["cancel_url"].stringValue != nil { context["cancelURL"] = "\(base)/cancel" }
-        return HostedPages.page(status: status, title: "Checkout", template: "checkout", context)
+        return HostedPages.page(status: status, title: "Checkout", template: "checkout",
+                                brandColor: account["settings"]["branding"]["primary_color"].stringValue, context)
     }
 
     func successURL(_ session: JSONValue) -> String {

@@ -65,9 +65,15 @@ struct HostedPages: Sendable {
         library.render(context, withTemplate: template) ?? ""
     }
 
-    static func page(status: Int = 200, title: String, template: String, _ context: [String: Any]) -> APIResponse {
+    /// `brandColor`: the account's `settings.branding.primary_color` (a checked `#rrggbb`), as
+    /// Stripe's hosted pages use it.
+    static func page(status: Int = 200, title: String, template: String, brandColor: String? = nil, _ context: [String: Any]) -> APIResponse {
         let body = render(template, context)
-        let html = render("layout", ["title": title, "body": body])
+        var layout: [String: Any] = ["title": title, "body": body]
+        if let brandColor, brandColor.count == 7, brandColor.hasPrefix("#"), brandColor.dropFirst().allSatisfy(\.isHexDigit) {
+            layout["brandColor"] = brandColor
+        }
+        let html = render("layout", layout)
         return APIResponse(status: status, headers: [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")],
                            body: Array(html.utf8))
     }

@@ -31,7 +31,8 @@ enum PageTemplates {
     .pill.bad { background:#fff0f3; color:var(--bad); } .pill.good { background:#e9fff3; color:var(--good); }
     a { color:var(--brand); } .actions { display:flex; gap:8px; flex-wrap:wrap; margin-top:12px; }
     .sub + .sub { margin-top:24px; padding-top:24px; border-top:1px solid var(--line); }
-    </style></head>
+    </style>
+    {{#brandColor}}<style>:root { --brand:{{brandColor}}; }</style>{{/brandColor}}</head>
     <body><div class="testmode">TEST MODE · effinity's local Stripe · no real card is charged and no money moves</div>
     {{{body}}}
     </body></html>

@@ -77,6 +77,7 @@ struct PortalPage {
     }
 
     func show(_ session: JSONValue, flash: String?, error: String?) throws -> APIResponse {
+        let account = try AccountObject.read(ledger)
         let customerID = session["customer"].stringValue ?? ""
         let customer = try ledger.store.get(customerID, type: "customer")
         let config = try ledger.store.find(session["configuration"].stringValue ?? "")?.object ?? ["features": PortalConfiguration.defaultFeatures()]
@@ -132,7 +133,7 @@ struct PortalPage {
                  "status": inv["status"].stringValue ?? "", "url": inv["hosted_invoice_url"].stringValue ?? ""]
             }
         var context: [String: Any] = [
-            "merchant": "EFFINITY (test merchant)", "customer": customer["email"].stringValue ?? customer["name"].stringValue ?? customerID,
+            "merchant": account["settings"]["dashboard"]["display_name"].stringValue ?? AccountObject.defaultName, "customer": customer["email"].stringValue ?? customer["name"].stringValue ?? customerID,
             "subscriptions": subscriptions, "action": base, "testCards": HostedPages.testCards,
             "showCard": features["payment_method_update"]["enabled"] == true,
             "showInvoices": features["invoice_history"]["enabled"] == true,
@@ -142,6 +143,7 @@ struct PortalPage {
         if let url = session["return_url"].stringValue { context["returnURL"] = url }
         if let flash { context["flash"] = flash }
         if let error { context["error"] = error }
-        return HostedPages.page(title: "Billing", template: "portal", context)
+        return HostedPages.page(title: "Billing", template: "portal", brandColor: account["settings"]["branding"]["primary_color"].stringValue,
+                                context)
     }
 }

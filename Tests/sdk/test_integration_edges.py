@@ -65,8 +65,12 @@ def test_the_account(billing):
 def test_every_list_walked_with_every_expansion(synced_world, raw):
     status, _, table = raw("GET", "/_emulator/expandable")
     assert status == 200
+    cus, sub = synced_world
     walked = {}
-    for cls, args, kind in LISTS:
+    scoped = [(stripe.SubscriptionItem, {"subscription": sub.id}, "subscription_item"),
+              (stripe.PaymentMethod, {"customer": cus.id, "type": "card"}, "payment_method"),
+              (stripe.InvoicePayment, {"invoice": sub.latest_invoice}, "invoice_payment")]
+    for cls, args, kind in LISTS + scoped:
         paths = sorted(set(table["expandable"].get(kind, [])) | set(table["includable"].get(kind, [])))
         expand = ["data." + p for p in paths]
         items = list(cls.list(limit=2, expand=expand, **args).auto_paging_iter())
@@ -74,6 +78,7 @@ def test_every_list_walked_with_every_expansion(synced_world, raw):
         for item in items:
             assert item.object == kind
     assert walked["customer"] == 4 and walked["event"] > 10 and walked["invoice"] >= 1
+    assert walked["subscription_item"] == 1 and walked["payment_method"] >= 1 and walked["invoice_payment"] == 1
     for empty in ("payout", "balance_transaction", "transfer", "application_fee", "file", "shipping_rate", "tax_code",
                   "country_spec", "entitlements.feature", "account"):
         assert walked[empty] == 0, empty

@@ -115,20 +115,30 @@ public final class StripeEmulator: Sendable {
     private func respond(_ call: APICall) async -> APIResponse {
         if HostedPages.isPagePath(call.path) { return await HostedPages(emulator: self).handle(call) }
         let requestID = newRequestID()
-        let version = call.header("Stripe-Version") ?? settings.apiVersion
         var headers: [(String, String)] = [
             ("Content-Type", "application/json"),
             ("Request-Id", requestID),
-            ("Stripe-Version", version),
         ]
         if let key = call.header("Idempotency-Key") { headers.append(("Idempotency-Key", key)) }
+        // The version rendered: the request's, else the account's default (read with the request).
+        let requested: APIVersion?
+        do {
+            requested = try call.header("Stripe-Version").map { try APIVersion.parse($0.trimmingCharacters(in: .whitespaces)) }
+        } catch let error as StripeError {
+            headers.append(("Stripe-Version", settings.apiVersion))
+            return APIResponse(status: error.status, headers: headers, body: JSONWriter.data(error.json))
+        } catch {
+            return APIResponse(status: 500, headers: headers, body: [])
+        }
+        var version = requested?.raw ?? settings.apiVersion
+        func versioned(_ h: [(String, String)]) -> [(String, String)] { h + [("Stripe-Version", version)] }
         do {
             var lostAnswer: StripeError? = nil
             if call.path.hasPrefix("/v1/"), let account = try? APIKeys.account(from: call.header("Authorization")),
                let injected = apiFaults.take(account: account, method: call.method, path: call.path, caller: call.header("Effinity-Runner")) {
                 if injected.error.status != 429 { headers.append(("Stripe-Should-Retry", "true")) }
                 if !injected.afterCommit {
-                    return APIResponse(status: injected.error.status, headers: headers, body: JSONWriter.data(injected.error.json))
+                    return APIResponse(status: injected.error.status, headers: versioned(headers), body: JSONWriter.data(injected.error.json))
                 }
                 lostAnswer = injected.error
             }
@@ -143,9 +153,12 @@ public final class StripeEmulator: Sendable {
             case .direct(let handler):
                 (status, body, replayed) = (200, JSONWriter.data(try await handler(self, call, account)), false)
             case .transaction(let handler):
-                (status, body, replayed) = try await dispatch(call, route: route, handler: handler, pathParams: pathParams,
-                                                              account: account, requestID: requestID, version: version)
+                let outcome = try await dispatch(call, route: route, handler: handler, pathParams: pathParams,
+                                                 account: account, requestID: requestID, requested: requested)
+                (status, body, replayed) = (outcome.status, outcome.body, outcome.replayed)
+                version = outcome.version ?? version
             }
+            headers = versioned(headers)
             if status == 200, route.settles {
                 // Moving a clock makes work and deliveries due: settle them before answering, so tests never sleep.
                 try await runner.runDue(account: account, drain: true)
@@ -158,18 +171,19 @@ public final class StripeEmulator: Sendable {
             return APIResponse(status: status, headers: headers, body: body)
         } catch let error as StripeError {
             if error.status == 409 { headers.append(("Stripe-Should-Retry", "true")) }
+            if !headers.contains(where: { $0.0 == "Stripe-Version" }) { headers = versioned(headers) }
             return APIResponse(status: error.status, headers: headers, body: JSONWriter.data(error.json))
         } catch {
             logger.error("unexpected error", metadata: ["request": "\(call.method) \(call.path)", "error": "\(error)"])
             let e = StripeError(status: 500, type: .apiError,
                                 message: "An unexpected error occurred in the emulator (\(requestID)): \(error)")
+            if !headers.contains(where: { $0.0 == "Stripe-Version" }) { headers = versioned(headers) }
             return APIResponse(status: 500, headers: headers, body: JSONWriter.data(e.json))
         }
     }
 
     private func dispatch(_ call: APICall, route: APIRouter.Route, handler: @escaping APIRouter.Handler, pathParams: [String],
-                          account: String, requestID: String, version: String) async throws -> (Int, [UInt8], Bool) {
-        let reader = Reader.apiResponse(version: version)
+                          account: String, requestID: String, requested: APIVersion?) async throws -> Outcome {
         let form = try FormDecoder().decodeForAPI(call)
         var params = Params(form)
         let expand = try params.strings("expand") ?? []
@@ -191,13 +205,19 @@ public final class StripeEmulator: Sendable {
         let work: @Sendable (Database) throws -> Outcome = { db in
             let ids = IDMinter(mode: settings.idMode, db: db, account: account)
             let now = try AccountClock(db: db, account: account, wall: settings.wallClock).now()
+            let version: APIVersion
+            if let requested { version = requested } else {
+                let raw = try AccountSettings.read(db: db, account: account)["api_version"].stringValue ?? settings.apiVersion
+                version = APIVersion(raw) ?? .current
+            }
             if let key = idempotencyKey, let stored = try IdempotencyKeys.lookup(db: db, account: account, key: key, now: now) {
                 guard stored.fingerprint == fingerprint else { throw IdempotencyGate.mismatch(key) }
-                return Outcome(status: stored.status, body: stored.body, replayed: true)
+                return Outcome(status: stored.status, body: stored.body, replayed: true, version: version.raw)
             }
             var request = APIRequest(method: method, path: path, account: account, requestID: requestID,
                                      idempotencyKey: idempotencyKey, now: now, params: parsedParams, pathParams: pathParams,
                                      db: db, ids: ids, settings: settings)
+            request.version = version
             var outcome: Outcome
             do {
                 var value: JSONValue
@@ -205,11 +225,13 @@ public final class StripeEmulator: Sendable {
                 try request.params.finish()
                 if !expand.isEmpty { value = try Expander(store: request.store).expand(value, paths: expand) }
                 // An object returned as stored (or as just saved) is sent as the bytes it was stored as.
-                outcome = Outcome(status: 200, body: Rendering.render(value, stored: request.cache.bytes(of: value), for: reader), replayed: false)
+                outcome = Outcome(status: 200, body: try Rendering.render(value, stored: request.cache.bytes(of: value),
+                                                                          for: .apiResponse(version: version), store: request.store),
+                                  replayed: false, version: version.raw)
             } catch let failure as CommittedFailure {
                 try request.params.finish()
                 let error = failure.error.forRequestPath(pathParams)
-                outcome = Outcome(status: error.status, body: JSONWriter.data(error.json), replayed: false)
+                outcome = Outcome(status: error.status, body: JSONWriter.data(error.json), replayed: false, version: version.raw)
             }
             if let key = idempotencyKey {
                 try IdempotencyKeys.store(db: db, account: account, key: key, fingerprint: fingerprint,
@@ -223,13 +245,15 @@ public final class StripeEmulator: Sendable {
         // queue and waking this thread again. Writes: see `writeRequest`.
         let outcome = isWrite ? try await database.writeRequest(work) : try database.readRequest(work)
         if outcome.leavesWork { wake.yield() }
-        return (outcome.status, outcome.body, outcome.replayed)
+        return outcome
     }
 
     struct Outcome: Sendable {
         let status: Int
         let body: [UInt8]
         let replayed: Bool
+        /// The API version the body was rendered at.
+        var version: String?
         /// The write left webhooks to deliver or work due now: the background worker is woken.
         var leavesWork = false
     }

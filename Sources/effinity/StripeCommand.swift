@@ -19,6 +19,10 @@ struct StripeCommand: AsyncParsableCommand {
     @Option(help: "Address to listen on.")
     var host = "127.0.0.1"
 
+    @Option(name: .customLong("api-version"),
+            help: "The API version a new account defaults to (requests without Stripe-Version, events, endpoints without their own); the newest by default.")
+    var apiVersion = StripeAPIVersion.current
+
     @Option(help: "Port to listen on (0 picks a free port; the chosen one is printed).")
     var port = 12111
 
@@ -66,6 +70,9 @@ struct StripeCommand: AsyncParsableCommand {
             throw ValidationError("--forward-to must be an http:// or https:// URL.")
         }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535.") }
+        guard APIVersion(apiVersion) != nil else {
+            throw ValidationError("Unknown --api-version '\(apiVersion)': from \(APIVersion.known.first!) to \(APIVersion.known.last!), like 2024-06-20 or 2025-03-31.basil.")
+        }
         guard (1...64).contains(parallelEndpoints) else { throw ValidationError("--parallel-endpoints must be 1 to 64.") }
         guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1.") }
         guard (1...86_400).contains(idleTimeout) else { throw ValidationError("--idle-timeout must be 1 to 86400 seconds.") }
@@ -80,7 +87,7 @@ struct StripeCommand: AsyncParsableCommand {
         // With --port 0 the port is chosen now: the URLs the fake hands out must carry it.
         let port = self.port == 0 ? (FreePort.pick(host: host) ?? 0) : self.port
         let settings = EmulatorSettings(idMode: seed == nil ? .random : .sequential,
-                                        baseURL: "http://\(host):\(port)", strictClocks: strictClocks,
+                                        baseURL: "http://\(host):\(port)", apiVersion: apiVersion, strictClocks: strictClocks,
                                         parallelEndpoints: parallelEndpoints)
         let emulator = StripeEmulator(database: database, settings: settings, logger: logger)
         var forwarding = ""

@@ -16,6 +16,9 @@ struct APIRequest {
     let db: Database
     let ids: IDMinter
     let settings: EmulatorSettings
+    /// The API version the request is read and answered at (its `Stripe-Version`, else the
+    /// account's default): parameters that older versions spelled differently follow it.
+    var version: APIVersion = .current
     /// The parsed objects of the request's transaction, shared with its ``ledger``.
     let cache = ObjectCache()
 

@@ -56,7 +56,8 @@ enum ControlRoutes {
     }
 
     static func settings(_ req: inout APIRequest) throws -> JSONValue {
-        ["object": "emulator.settings", "dunning": try Dunning.settings(req.ledger).json, "account": try AccountObject.read(req.ledger)]
+        ["object": "emulator.settings", "dunning": try Dunning.settings(req.ledger).json, "account": try AccountObject.read(req.ledger),
+         "api_version": .string(try APIVersion.accountDefault(req.ledger))]
     }
 
     static func updateSettings(_ req: inout APIRequest) throws -> JSONValue {
@@ -83,7 +84,10 @@ enum ControlRoutes {
         }
         if changes["default_currency"]?.stringValue != nil { changes["default_currency"] = .string(try req.params.currency("account", "default_currency") ?? "usd") }
         let account = changes.isEmpty ? try AccountObject.read(req.ledger) : try AccountObject.update(changes, req.ledger)
-        return ["object": "emulator.settings", "dunning": d.json, "account": account]
+        // The account's default API version: requests without Stripe-Version, events, endpoints without their own.
+        if let v = try req.params.nonEmpty("api_version") { try APIVersion.setAccountDefault(try APIVersion.parse(v, param: "api_version"), req.ledger) }
+        return ["object": "emulator.settings", "dunning": d.json, "account": account,
+                "api_version": .string(try APIVersion.accountDefault(req.ledger))]
     }
 
     /// The card holder a charge failure is set on: `customer`, `payment_method` or `card` (a card

@@ -1,26 +1,33 @@
 import StripeWire
 
-/// Who reads an object or an event as it leaves the fake.
+/// Who reads an object or an event as it leaves the fake, and at which API version.
 ///
-/// Every object and event leaves through ``Rendering/render(_:stored:for:)`` with its reader, so
-/// the one place that knows "which API version does this reader expect" is here: an API response
-/// is read at the request's `Stripe-Version`, a webhook delivery at its endpoint's `api_version`
-/// (the account's default when the endpoint pins none).
+/// Every object and event leaves through ``Rendering/render(_:stored:for:store:)`` with its
+/// reader, so the one place that knows "which API version does this reader expect" is here: an
+/// API response is read at the request's `Stripe-Version` (or the account's default), a webhook
+/// delivery at its endpoint's `api_version` (or the account's default).
 package enum Reader: Sendable, Equatable {
-    /// The body of an API response (objects, lists, expansions, events read through the API).
-    case apiResponse(version: String)
-    /// The payload of a webhook delivery to an endpoint.
-    case webhookDelivery(endpointVersion: String?)
+    /// The body of an API response (objects, lists, expansions, events read through the API:
+    /// each event at the version it was created under).
+    case apiResponse(version: APIVersion)
+    /// The payload of a webhook delivery, at the endpoint's version.
+    case webhookDelivery(version: APIVersion)
 }
 
-/// The rendering seam. Objects are stored in the shape of ``StripeAPIVersion/current``; today
-/// every reader gets that shape, so the stored bytes go out as they are (no parse, no copy).
-/// Version transformations plug in here, keyed by the reader's version.
+/// The rendering seam. Objects are stored in the shape of ``StripeAPIVersion/current``; a reader
+/// at that version gets the stored bytes as they are (no parse, no copy); an older reader gets
+/// them walked through ``VersionRenderer``.
 package enum Rendering {
     /// The bytes `reader` receives for `value`; `stored` is the exact bytes it was stored as,
-    /// when the caller has them (sent unchanged when no transformation applies).
-    @inline(__always)
-    package static func render(_ value: JSONValue, stored: [UInt8]?, for reader: Reader) -> [UInt8] {
-        stored ?? JSONWriter.data(value)
+    /// when the caller has them (sent unchanged when no transformation applies). `store` lets a
+    /// version change read related objects (a line item's price, an intent's charges).
+    package static func render(_ value: JSONValue, stored: [UInt8]?, for reader: Reader, store: ObjectStore) throws -> [UInt8] {
+        switch reader {
+        case .apiResponse(let version):
+            guard VersionRenderer.needsWork(value, at: version) else { return stored ?? JSONWriter.data(value) }
+            return JSONWriter.data(try VersionRenderer.render(value, at: version, RenderContext(store: store)))
+        case .webhookDelivery(let version):
+            return JSONWriter.data(try VersionRenderer.render(value, at: version, RenderContext(store: store), eventsAtOwnVersion: false))
+        }
     }
 }

@@ -3,9 +3,10 @@ import StripeWire
 
 /// Per-tenant emulator settings (dunning schedule, webhook chaos), one JSON document per account.
 package enum AccountSettings {
-    package static func read(_ ledger: Ledger) throws -> JSONValue {
-        let account = ledger.account
-        guard let text = try String.fetchOne(ledger.db.cachedStatement(sql: "SELECT data FROM account_settings WHERE account = ?"),
+    package static func read(_ ledger: Ledger) throws -> JSONValue { try read(db: ledger.db, account: ledger.account) }
+
+    package static func read(db: Database, account: String) throws -> JSONValue {
+        guard let text = try String.fetchOne(db.cachedStatement(sql: "SELECT data FROM account_settings WHERE account = ?"),
                                              arguments: [account]) else { return [:] }
         return try JSONParser.parse(text)
     }

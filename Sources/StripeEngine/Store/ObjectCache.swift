@@ -25,6 +25,8 @@ package final class ObjectCache {
     /// The tenant's enabled webhook endpoints, read once per transaction for all its events;
     /// forgotten whenever an endpoint (or anything deleted) is written.
     package var enabledEndpoints: [JSONValue]?
+    /// The account's default API version, read once per transaction (every event carries it).
+    package var accountVersion: String?
     /// The events this transaction emitted, without their objects (see ``EventLog/Envelope``).
     private var events: [String: EventLog.Envelope] = [:]
 
@@ -59,6 +61,7 @@ package final class ObjectCache {
         rendered.removeAll()
         events.removeAll()
         enabledEndpoints = nil
+        accountVersion = nil
     }
 
     package func remember(_ id: String, rendered object: JSONValue, as bytes: [UInt8]) {

@@ -14,7 +14,8 @@ package enum EventLog {
         let request: JSONValue = ["id": .from(ledger.request.id), "idempotency_key": .from(ledger.request.idempotencyKey)]
         // The object was almost always saved just before: its stored bytes are reused.
         let objectBytes = ledger.cache.bytes(of: object) ?? JSONWriter.data(object)
-        let envelope = Envelope(id: id, apiVersion: ledger.settings.apiVersion, created: created, previous: previous,
+        // The version its `data` is read at through /v1/events: the account's default now.
+        let envelope = Envelope(id: id, apiVersion: try APIVersion.accountDefault(ledger), created: created, previous: previous,
                                 pendingWebhooks: endpoints, request: request, type: type)
         try ledger.store.insert(rendered: envelope.render(object: objectBytes), id: id, type: "event", created: created,
                                 customer: nil, tag: type)

@@ -20,9 +20,12 @@ enum CheckoutSessions {
         guard let mode = try req.params.choice("mode", in: ["payment", "subscription", "setup"]) else {
             throw StripeError.missingParam("mode")
         }
-        let ui = try req.params.choice("ui_mode", in: ["hosted", "embedded", "custom"]) ?? "hosted"
-        guard ui == "hosted" else {
-            throw StripeError.invalidRequest("Only ui_mode=hosted is emulated (the fake serves its own hosted page).", param: "ui_mode")
+        // dahlia renamed the modes (hosted → hosted_page...); each version takes its own names.
+        let dahlia = req.version >= DahliaCheckoutUIModes.version
+        let ui = try req.params.choice("ui_mode", in: dahlia ? ["hosted_page", "embedded_page", "elements", "form"] : ["hosted", "embedded", "custom"])
+        guard ui == nil || ui == "hosted" || ui == "hosted_page" else {
+            throw StripeError.invalidRequest("Only ui_mode=\(dahlia ? "hosted_page" : "hosted") is emulated (the fake serves its own hosted page).",
+                                             param: "ui_mode")
         }
         guard let successURL = try req.params.nonEmpty("success_url") else { throw StripeError.missingParam("success_url") }
         var customer: JSONValue? = nil
@@ -145,7 +148,7 @@ enum CheckoutSessions {
             "setup_intent": nil, "shipping_address_collection": nil, "shipping_cost": nil, "shipping_options": [],
             "status": "open", "submit_type": nil, "subscription": nil, "success_url": .string(successURL),
             "tax_id_collection": ["enabled": false, "required": "never"],
-            "total_details": ["amount_discount": 0, "amount_shipping": 0, "amount_tax": 0], "ui_mode": "hosted",
+            "total_details": ["amount_discount": 0, "amount_shipping": 0, "amount_tax": 0], "ui_mode": "hosted_page",
             "url": .string("\(req.settings.baseURL)/c/pay/\(alias)/\(id)"), "wallet_options": nil,
         ]
         if mode == "payment" || mode == "setup" { session["payment_status"] = mode == "setup" ? "no_payment_required" : "unpaid" }

@@ -64,7 +64,9 @@ enum WebhookEndpoints {
         let secret = SigningSecrets.new(account: req.account, requestID: req.requestID, idMode: req.settings.idMode)
         var endpoint: JSONValue = [
             "id": .string(try req.newID("we")), "object": "webhook_endpoint",
-            "api_version": .from(try req.params.nonEmpty("api_version")), "application": nil, "created": .int(req.now),
+            // Events are rendered for it at this version (the account's default when null).
+            "api_version": .from(try req.params.nonEmpty("api_version").map { try APIVersion.parse($0, param: "api_version").raw }),
+            "application": nil, "created": .int(req.now),
             "description": .from(try req.params.nonEmpty("description")),
             "enabled_events": .array(events.map { .string($0) }), "livemode": false,
             "metadata": try Metadata.apply(&req.params, to: [:]), "status": "enabled", "url": .string(url),

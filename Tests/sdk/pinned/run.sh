@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The pinned-version SDK tests under older official stripe-python majors, each in its own cached
+# venv (.venv-stripe-<major>): 5.x pins no version (the account default, 2020-08-27), 7.x
+# 2023-10-16, 10.x 2024-06-20, 11.x acacia, 12.x basil.
+#   bash Tests/sdk/pinned/run.sh [MAJOR ...]      EFFINITY_BIN: the binary (default .build/debug/effinity)
+set -u
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
+cd "$ROOT" || exit 2
+majors=("$@")
+[ ${#majors[@]} -eq 0 ] && majors=(5 7 10 11 12)
+failed=0
+for major in "${majors[@]}"; do
+  venv=".venv-stripe-$major"
+  if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import stripe, sys; sys.exit(0 if stripe.VERSION.split('.')[0] == '$major' else 1)" 2>/dev/null; then
+    python3 -m venv "$venv" && "$venv/bin/pip" install -q "stripe==$major.*" pytest || exit 2
+  fi
+  sdk=$("$venv/bin/python" -c 'import stripe; print(stripe.VERSION, stripe.api_version)')
+  echo "== stripe-python $sdk"
+  "$venv/bin/python" -m pytest -q -p no:cacheprovider Tests/sdk/pinned || failed=1
+done
+exit $failed

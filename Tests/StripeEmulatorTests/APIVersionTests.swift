@@ -161,4 +161,35 @@ import StripeWire
         #expect(previous["items"] == nil)
         #expect(renewal["data"]["object"]["id"] == sub["id"])
     }
+
+    @Test func upcomingInvoiceBeforeBasilAndPreviewByCustomer() async throws {
+        let s = try TestStripe()
+        let (sub, _) = await paidSubscription(s)
+        let customer = sub["customer"].stringValue!
+        let preview = await s.post("/v1/invoices/create_preview", [("customer", customer)])
+        #expect(preview.status == 200)
+        #expect(preview.json["amount_due"] == 2000)
+        #expect(preview.json["parent"]["subscription_details"]["subscription"] == sub["id"])
+        let old = await get(s, "/v1/invoices/upcoming", version: "2024-06-20", [("customer", customer)])
+        #expect(old.status == 200, "\(old.response.bodyString)")
+        #expect(old.json["subscription"] == sub["id"])
+        #expect(old.json["amount_due"] == 2000)
+        #expect(old.json["id"] == nil)
+        #expect(old.json["lines"]["data"][0]["type"] == "subscription")
+        let lines = await get(s, "/v1/invoices/upcoming/lines", version: "2024-06-20", [("customer", customer)])
+        #expect(lines.json["object"] == "list" && lines.json["data"].arrayValue?.count == 1)
+        // Upgrading half-way, with the old parameter names.
+        let bigger = await s.monthlyPrice(4000, name: "Bigger")
+        let change = await get(s, "/v1/invoices/upcoming", version: "2024-06-20", [
+            ("customer", customer), ("subscription", sub["id"].stringValue!),
+            ("subscription_items[0][id]", sub["items"]["data"][0]["id"].stringValue!), ("subscription_items[0][price]", bigger),
+            ("subscription_proration_date", String(TestStripe.start + 31 * 86400 / 2)),
+        ])
+        #expect(change.status == 200, "\(change.response.bodyString)")
+        // Next period at $40.00, plus -$10.00 unused and +$20.00 remaining: $50.00.
+        #expect(change.json["amount_due"] == 5000)
+        let removed = await s.get("/v1/invoices/upcoming", [("customer", customer)])
+        #expect(removed.status == 400)
+        #expect(removed.error["message"].stringValue?.contains("create_preview") == true)
+    }
 }

@@ -9,6 +9,8 @@ enum Invoices {
         r.get("/v1/invoices", list)
         r.post("/v1/invoices/create_preview", preview)
         r.get("/v1/invoices/search", search)
+        r.get("/v1/invoices/upcoming", upcoming)
+        r.get("/v1/invoices/upcoming/lines", upcomingLines)
         r.get("/v1/invoices/{id}", retrieve)
         r.post("/v1/invoices/{id}", update)
         r.delete("/v1/invoices/{id}", delete)
@@ -232,14 +234,49 @@ enum Invoices {
     }
 
     /// `create_preview`: the next invoice of a customer or subscription, computed and not stored.
+    /// With only `customer`, the customer's subscription that renews first (as Stripe previews
+    /// "the customer's upcoming invoice"); its pending invoice items when it has none.
     static func preview(_ req: inout APIRequest) throws -> JSONValue {
         var subscription: JSONValue? = nil
         if let s = try req.params.nonEmpty("subscription") { subscription = try req.store.get(s, type: "subscription", param: "subscription") }
         let customerID = try req.params.nonEmpty("customer") ?? subscription?["customer"].stringValue
         guard let customerID else { throw StripeError.invalidRequest("You must pass either customer or subscription.", param: "customer", code: "parameter_missing") }
         let customer = try Customers.live(customerID, req, param: "customer")
-        let preview = try Previews.compute(&req, customer: customer, subscription: subscription)
-        return preview
+        if subscription == nil {
+            subscription = try req.store.all(type: "subscription", filters: [.column("customer", customerID)])
+                .filter { SubscriptionEngine.live.contains($0["status"].stringValue ?? "") }
+                .min { SubscriptionEngine.periodEnd($0) < SubscriptionEngine.periodEnd($1) }
+        }
+        return try Previews.compute(&req, customer: customer, subscription: subscription)
+    }
+
+    /// The pre-basil `GET /v1/invoices/upcoming`: the same preview, with its old parameter names
+    /// (`subscription_items`, `subscription_proration_behavior`, `subscription_proration_date`).
+    /// Removed in 2025-03-31.basil, so refused at that version and later.
+    static func upcoming(_ req: inout APIRequest) throws -> JSONValue {
+        guard req.version < BasilInvoicingAndPeriods.version else {
+            throw StripeError.invalidRequest(
+                "GET /v1/invoices/upcoming was removed in API version 2025-03-31.basil: use POST /v1/invoices/create_preview (this request is at \(req.version)).",
+                status: 400)
+        }
+        var root = req.params.root
+        var details: [String: FormValue] = [:]
+        for (old, new) in [("subscription_items", "items"), ("subscription_proration_behavior", "proration_behavior"),
+                           ("subscription_proration_date", "proration_date")] {
+            if let v = root.removeValue(forKey: old) { details[new] = v }
+        }
+        if !details.isEmpty { root["subscription_details"] = .dict(details) }
+        req.params = Params(root)
+        // An upcoming invoice has no id.
+        guard case .object(var o) = try preview(&req) else { return .null }
+        o["id"] = Optional<JSONValue>.none
+        return .object(o)
+    }
+
+    static func upcomingLines(_ req: inout APIRequest) throws -> JSONValue {
+        _ = try req.listPage()
+        let preview = try upcoming(&req)
+        return preview["lines"]
     }
 }
 

@@ -47,6 +47,9 @@ public final class WiredStack: Sendable {
         public var shutdownSignals: [UnixSignal] = []
         /// Logs of both servers and the app; quiet when nil.
         public var logger: Logger?
+        /// The API version the app pins (its `Stripe-Version`, and its webhook endpoint's
+        /// `api_version`); the newest when nil.
+        public var stripeVersion: String?
 
         public init() {}
     }
@@ -103,14 +106,15 @@ public final class WiredStack: Sendable {
                                                   logger: options.logger, shutdownSignals: options.shutdownSignals)
         do {
             // The endpoint exists first, so the app starts with its secret; its URL is set once the app listens.
+            let version = options.stripeVersion ?? StripeConfiguration.defaultAPIVersion
             let endpoint = try await emulator.must("POST", "/v1/webhook_endpoints",
-                                                   "url=http://127.0.0.1:1/pending&enabled_events[0]=*", key: options.key)
+                                                   "url=http://127.0.0.1:1/pending&enabled_events[0]=*&api_version=\(version)", key: options.key)
             guard let endpointID = endpoint["id"].stringValue, let secret = endpoint["secret"].stringValue else {
                 throw LoopbackServer.StartFailure(description: "the fake refused the webhook endpoint: \(JSONWriter.string(endpoint))")
             }
             let stripe = StripeConfiguration(apiBase: fake.url, secretKey: options.key, webhookSecret: secret,
                                              timeout: .nanoseconds(Int64(options.stripeTimeout / .nanoseconds(1))),
-                                             maxRetries: options.maxRetries, retryBackoff: options.retryBackoff)
+                                             maxRetries: options.maxRetries, retryBackoff: options.retryBackoff, apiVersion: version)
             let catalog = try options.catalog ?? BillingService.defaultCatalog()
             let publicURL = options.appURL ?? "http://\(options.host):\(options.appPort)"
             let makeApp: @Sendable (Int) async throws -> (BillingService, LoopbackServer) = { port in

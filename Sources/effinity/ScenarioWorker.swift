@@ -21,6 +21,7 @@ struct ScenarioWorker: AsyncParsableCommand {
     @Option var databaseURL: String?
     @Option var stripeKey = "sk_test_effinity_dev"
     @Option var database: String?
+    @Option var stripeVersion: String?
     @Flag var color = false
 
     func run() async throws {
@@ -40,7 +41,8 @@ struct ScenarioWorker: AsyncParsableCommand {
         var environment = ProcessInfo.processInfo.environment
         environment["CI"] = nil
         let runner = ScenarioRunner(options: .init(goldens: Goldens(directory: goldens), update: update, targets: targets,
-                                                   color: color, environment: environment, database: database))
+                                                   color: color, environment: environment, database: database,
+                                                   stripeVersion: stripeVersion))
         let result = await runner.run(scenario)
         say(Self.marker + JSONWriter.string(result.json))
     }

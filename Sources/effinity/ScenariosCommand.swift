@@ -3,6 +3,7 @@ import Foundation
 import Synchronization
 import Billing
 import Scenarios
+import StripeEmulator
 
 /// `effinity scenarios`: run, list and validate JSON scenarios.
 struct ScenariosCommand: AsyncParsableCommand {
@@ -77,6 +78,8 @@ struct ScenariosRun: AsyncParsableCommand {
     @Option(help: "The secret key for --stripe-url.") var stripeKey = "sk_test_effinity_dev"
     @Option(help: ArgumentHelp("Run the in-process app on this PostgreSQL database (a fresh schema per scenario; needs --traits Postgres).",
                                valueName: "url")) var database: String?
+    @Option(help: ArgumentHelp("The API version the in-process app pins (its Stripe-Version and its webhook endpoint's api_version); the newest by default. Goldens do not change: the fake's objects are snapshotted at the account's version.",
+                               valueName: "version")) var stripeVersion: String?
     @Option(help: ArgumentHelp("Stop a scenario that runs longer than this many seconds and count it failed.", valueName: "seconds"))
     var timeout = 600
     @Flag(help: "Run scenarios inside this process (faster to start; a trap or a hang in one then ends the whole run).")
@@ -90,6 +93,9 @@ struct ScenariosRun: AsyncParsableCommand {
     func validate() throws {
         if jobs < 1 { throw ValidationError("--jobs must be at least 1.") }
         if !(1...86_400).contains(timeout) { throw ValidationError("--timeout must be 1 to 86400 seconds.") }
+        if let stripeVersion, APIVersion(stripeVersion) == nil {
+            throw ValidationError("Unknown --stripe-version '\(stripeVersion)': from \(APIVersion.known.first!) to \(APIVersion.known.last!).")
+        }
         if update, ci || ScenarioRunner.Options.isCI(ProcessInfo.processInfo.environment) {
             throw ValidationError("--update writes goldens, which CI must not do (CI is set\(ci ? ", --ci given" : "")): run it locally and commit the goldens.")
         }
@@ -148,7 +154,8 @@ struct ScenariosRun: AsyncParsableCommand {
         let targets = Targets(stripeURL: stripeURL, appURL: appURL, databasePath: databaseURL.map { $0.hasPrefix("sqlite://") ? String($0.dropFirst(9)) : $0 },
                               stripeKey: stripeKey)
         let options = ScenarioRunner.Options(goldens: Goldens(directory: goldens ?? selection.goldensDirectory), update: update,
-                                             targets: targets, keep: keep, color: useColor, database: database)
+                                             targets: targets, keep: keep, color: useColor, database: database,
+                                             stripeVersion: stripeVersion)
         let runner = ScenarioRunner(options: options) { message in
             say(message)
             while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
@@ -168,6 +175,7 @@ struct ScenariosRun: AsyncParsableCommand {
         var arguments = ["--goldens", goldens ?? selection.goldensDirectory]
         if options.mayWriteGoldens { arguments.append("--update") }
         if let database { arguments += ["--database", database] }
+        if let stripeVersion { arguments += ["--stripe-version", stripeVersion] }
         if let url = targets.stripeURL { arguments += ["--stripe-url", url] }
         if let url = targets.appURL { arguments += ["--app-url", url] }
         if let path = targets.databasePath { arguments += ["--database-url", path] }

@@ -157,4 +157,32 @@ import StripeWire
         let result = await runner(dir, update: true).run(try ScenarioParser.parse(Array(text.utf8), file: "par.json"))
         #expect(result.passed, "\(result.messages)")
     }
+
+    /// `--stripe-version`: the app pins an old API version (its calls and its webhook endpoint)
+    /// and still mirrors the subscription (the period from the subscription, as before basil);
+    /// `given.stripe_version` sets what fixture steps read.
+    @Test func anAppPinnedToAnOldVersionReadsItsShape() async throws {
+        let text = #"""
+        {
+          "_meta": { "template_version": 0, "name": "pinned" },
+          "given": { "orgs": ["acme"], "users": [{ "email": "owner@acme.test", "org": "acme", "as": "owner" }], "stripe_version": "2024-06-20" },
+          "fixtures": [
+            { "name": "subscribe", "kind": "app", "as": "owner", "method": "post", "path": "/api/billing/subscription", "body": { "plan": "pro" } },
+            { "kind": "checkout", "session": "${subscribe:url}" },
+            { "name": "endpoints", "method": "get", "path": "/v1/webhook_endpoints", "expect": { "json": { "data": [{ "api_version": "2024-06-20" }] } } },
+            { "name": "app_sub", "kind": "app", "as": "owner", "path": "/api/billing/subscription", "expect": { "json": { "status": "trialing" } } },
+            { "name": "sub", "method": "get", "path": "/v1/subscriptions/${app_sub:stripe_subscription_id}",
+              "expect": { "json": { "current_period_end": "$present" } } }
+          ]
+        }
+        """#
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let scenario = try ScenarioParser.parse(Array(text.utf8), file: "pinned.json")
+        let result = await ScenarioRunner(options: .init(goldens: Goldens(directory: dir), update: true, environment: [:],
+                                                         stripeVersion: "2024-06-20")).run(scenario)
+        #expect(result.passed, "\(result.messages)")
+        let row = result.snapshots["end"]["app"]["subscriptions"][0]
+        #expect(row["current_period_end"].isNull == false, "\(row)")
+    }
 }

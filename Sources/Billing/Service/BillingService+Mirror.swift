@@ -60,8 +60,9 @@ extension BillingService {
         row.stripeCustomerID = customer.isEmpty ? row.stripeCustomerID : customer
         row.stripeSubscriptionID = subID
         row.stripePriceID = item["price"]["id"].stringValue
-        row.currentPeriodStart = item["current_period_start"].intValue
-        row.currentPeriodEnd = item["current_period_end"].intValue
+        // basil moved the period onto the items; before it, the subscription carries it.
+        row.currentPeriodStart = item["current_period_start"].intValue ?? sub["current_period_start"].intValue
+        row.currentPeriodEnd = item["current_period_end"].intValue ?? sub["current_period_end"].intValue
         row.trialEnd = sub["trial_end"].intValue
         row.cancelAtPeriodEnd = sub["cancel_at_period_end"].boolValue ?? false
         // Lead usage counts per billing period; a new subscription starts a new one even when it

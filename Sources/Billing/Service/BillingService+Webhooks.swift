@@ -153,7 +153,9 @@ extension BillingService {
     }
 
     func org(of object: JSONValue, _ tx: any BillingTransaction) throws -> String? {
-        if let org = object["metadata"]["org_id"].stringValue ?? object["parent"]["subscription_details"]["metadata"]["org_id"].stringValue,
+        // An invoice names its subscription's metadata under `parent` since basil, at the top level before.
+        if let org = object["metadata"]["org_id"].stringValue ?? object["parent"]["subscription_details"]["metadata"]["org_id"].stringValue
+                ?? object["subscription_details"]["metadata"]["org_id"].stringValue,
            try tx.organization(org) != nil { return org }
         if let customer = object["customer"].stringValue, let org = try tx.org(stripeCustomer: customer) { return org }
         return nil

@@ -15,9 +15,17 @@ public struct StripeConfiguration: Sendable {
     /// The first retry's wait; each further retry doubles it (plus up to half again of jitter).
     /// Scenarios shorten it, since the fake answers at once.
     public var retryBackoff: Duration
+    /// The API version the app is written against, sent as `Stripe-Version` on every call (as
+    /// the official SDKs pin theirs); its webhook endpoint is created at the same version. The
+    /// app reads the shapes of both sides of the basil change, as apps do during an upgrade.
+    public var apiVersion: String
+
+    public static let defaultAPIVersion = "2026-10-28.endive"
 
     public init(apiBase: String = "https://api.stripe.com", secretKey: String, webhookSecret: String? = nil,
-                timeout: TimeAmount = .seconds(20), maxRetries: Int = 2, retryBackoff: Duration = .milliseconds(100)) {
+                timeout: TimeAmount = .seconds(20), maxRetries: Int = 2, retryBackoff: Duration = .milliseconds(100),
+                apiVersion: String = StripeConfiguration.defaultAPIVersion) {
+        self.apiVersion = apiVersion
         self.apiBase = apiBase.hasSuffix("/") ? String(apiBase.dropLast()) : apiBase
         self.secretKey = secretKey
         self.webhookSecret = webhookSecret
@@ -29,7 +37,8 @@ public struct StripeConfiguration: Sendable {
     public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) -> StripeConfiguration? {
         guard let key = env["STRIPE_SECRET_KEY"] else { return nil }
         return StripeConfiguration(apiBase: env["STRIPE_API_BASE"] ?? "https://api.stripe.com", secretKey: key,
-                                   webhookSecret: env["STRIPE_WEBHOOK_SECRET"])
+                                   webhookSecret: env["STRIPE_WEBHOOK_SECRET"],
+                                   apiVersion: env["STRIPE_API_VERSION"] ?? StripeConfiguration.defaultAPIVersion)
     }
 }
 
@@ -95,7 +104,7 @@ public struct StripeClient: Sendable {
             var request = HTTPClientRequest(url: configuration.apiBase + path)
             request.method = method == "POST" ? .POST : method == "DELETE" ? .DELETE : .GET
             request.headers.add(name: "Authorization", value: "Bearer \(configuration.secretKey)")
-            request.headers.add(name: "Stripe-Version", value: "2026-10-28.endive")
+            request.headers.add(name: "Stripe-Version", value: configuration.apiVersion)
             request.headers.add(name: "User-Agent", value: "effinity-billing/1.0")
             if let idempotencyKey { request.headers.add(name: "Idempotency-Key", value: idempotencyKey) }
             if method == "POST" {

@@ -31,6 +31,9 @@ public struct Given: Sendable {
     public var seed: Int
     /// Dunning settings of the fake (`retry_days`, `subscription_end`, `invoice_end`).
     public var dunning: JSONObject
+    /// The account's default API version: what fixture steps and the runner's own reads (and so
+    /// the snapshots) are rendered at; the newest when nil.
+    public var stripeVersion: String?
 
     public struct Org: Sendable, Equatable {
         public var id: String

@@ -45,6 +45,9 @@ final class ScenarioRun {
 
     func setUp() async throws {
         let given = scenario.given
+        if let version = given.stripeVersion {
+            try await stripeOK("POST", "/_emulator/settings", body: "api_version=\(version)")
+        }
         if !given.dunning.isEmpty {
             try await stripeOK("POST", "/_emulator/settings", body: FixtureForm.encode(["dunning": .object(given.dunning)]))
         }

@@ -14,9 +14,13 @@ public struct ScenarioRunner: Sendable {
         public var environment: [String: String]
         /// The in-process app's database: nil for in-memory SQLite, or a PostgreSQL URL.
         public var database: String?
+        /// The API version the in-process app pins (`--stripe-version`); the newest when nil.
+        public var stripeVersion: String?
 
         public init(goldens: Goldens, update: Bool = false, targets: Targets = Targets(), keep: Bool = false, color: Bool = false,
-                    environment: [String: String] = ProcessInfo.processInfo.environment, database: String? = nil) {
+                    environment: [String: String] = ProcessInfo.processInfo.environment, database: String? = nil,
+                    stripeVersion: String? = nil) {
+            self.stripeVersion = stripeVersion
             self.goldens = goldens
             self.update = update
             self.targets = targets
@@ -59,7 +63,8 @@ public struct ScenarioRunner: Sendable {
         let world: World
         do {
             world = options.targets.isExternal ? try await World.external(options.targets, given: scenario.given)
-                                               : try await World.inProcess(scenario.given, database: options.database)
+                                               : try await World.inProcess(scenario.given, database: options.database,
+                                                                           stripeVersion: options.stripeVersion)
         } catch {
             return result(.failed, ["could not start: \(error)"])
         }

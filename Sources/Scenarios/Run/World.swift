@@ -59,7 +59,7 @@ final class World: Sendable {
     /// secret key, and the fake delivers signed webhooks to the app's endpoint.
     /// - Parameter database: nil for in-memory SQLite; a PostgreSQL URL gives the scenario a
     ///   schema of its own in that database, dropped when the world stops.
-    static func inProcess(_ given: Given, database: String? = nil) async throws -> World {
+    static func inProcess(_ given: Given, database: String? = nil, stripeVersion: String? = nil) async throws -> World {
         let catalog = try given.plans.map { try PlanCatalog(json: Data(JSONWriter.data($0))) } ?? BillingService.defaultCatalog()
         var options = WiredStack.Options()
         options.key = "sk_test_scenario"
@@ -68,6 +68,7 @@ final class World: Sendable {
         options.catalog = catalog
         options.appIDs = AppIDs(.sequential)
         options.retryBackoff = .milliseconds(1)
+        options.stripeVersion = stripeVersion
         // Both logs stay quiet (no logger): a scenario reports what failed, with the step.
         let store: any BillingStore
         if let database {

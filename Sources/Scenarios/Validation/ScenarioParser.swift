@@ -1,5 +1,6 @@
 import Billing
 import Foundation
+import StripeEmulator
 import StripeWire
 
 /// Turns a scenario file into a ``Scenario``, or into every ``ScenarioError`` it contains:
@@ -98,7 +99,12 @@ private final class Builder {
     func given(_ node: Node?) -> Given {
         var g = Given(start: Given.defaultStart, orgs: [], users: [], plans: nil, seed: 0, dunning: [:])
         guard let node else { return g }
-        node.object(allowed: ["start", "orgs", "users", "plans", "seed", "dunning"])
+        node.object(allowed: ["start", "orgs", "users", "plans", "seed", "dunning", "stripe_version"])
+        if let v = node.string("stripe_version") {
+            if APIVersion(v) == nil {
+                node.child("stripe_version")!.fail("unknown API version '\(v)': from \(APIVersion.known.first!) to \(APIVersion.known.last!)\(NearestName.hint(v, among: APIVersion.known))")
+            } else { g.stripeVersion = v }
+        }
         if let s = node.child("start") {
             switch s.value {
             case .int(let t): g.start = t

@@ -223,11 +223,28 @@ public final class StripeEmulator: Sendable {
                 var value: JSONValue
                 do { value = try handler(&request) } catch let error as StripeError { throw error.forRequestPath(pathParams) }
                 try request.params.finish()
-                if !expand.isEmpty { value = try Expander(store: request.store).expand(value, paths: expand) }
-                // An object returned as stored (or as just saved) is sent as the bytes it was stored as.
-                outcome = Outcome(status: 200, body: try Rendering.render(value, stored: request.cache.bytes(of: value),
-                                                                          for: .apiResponse(version: version), store: request.store),
-                                  replayed: false, version: version.raw)
+                // Paths of the newest shape expand first; paths only older versions have (an
+                // invoice's `payment_intent` before basil) expand once the value is in that shape.
+                var legacy: [String] = []
+                for path in expand {
+                    do { value = try Expander(store: request.store).expand(value, paths: [path]) } catch let error as StripeError {
+                        guard !LegacyExpansion.paths(at: version).isEmpty else { throw error }
+                        legacy.append(path)
+                    }
+                }
+                let body: [UInt8]
+                if legacy.isEmpty {
+                    // An object returned as stored (or as just saved) is sent as the bytes it was stored as.
+                    body = try Rendering.render(value, stored: request.cache.bytes(of: value), for: .apiResponse(version: version),
+                                                store: request.store)
+                } else {
+                    let context = RenderContext(store: request.store)
+                    let old = try VersionRenderer.render(value, at: version, context)
+                    let expander = Expander(store: request.store, extra: LegacyExpansion.paths(at: version),
+                                            prepare: { try VersionRenderer.render($0, at: version, context) })
+                    body = JSONWriter.data(try expander.expand(old, paths: legacy))
+                }
+                outcome = Outcome(status: 200, body: body, replayed: false, version: version.raw)
             } catch let failure as CommittedFailure {
                 try request.params.finish()
                 let error = failure.error.forRequestPath(pathParams)

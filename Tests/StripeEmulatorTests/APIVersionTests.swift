@@ -192,4 +192,23 @@ import StripeWire
         #expect(removed.status == 400)
         #expect(removed.error["message"].stringValue?.contains("create_preview") == true)
     }
+
+    /// The classic pre-basil SCA flow expands `latest_invoice.payment_intent`.
+    @Test func legacyExpansionsAtOldVersions() async throws {
+        let s = try TestStripe()
+        let (sub, invoice) = await paidSubscription(s)
+        let id = sub["id"].stringValue!
+        let old = await get(s, "/v1/subscriptions/\(id)", version: "2024-06-20", [("expand[]", "latest_invoice.payment_intent")])
+        #expect(old.status == 200, "\(old.response.bodyString)")
+        #expect(old.json["latest_invoice"]["payment_intent"]["object"] == "payment_intent")
+        #expect(old.json["latest_invoice"]["payment_intent"]["status"] == "succeeded")
+        #expect(old.json["latest_invoice"]["subscription"] == .string(id))
+        #expect(old.json["current_period_end"] == .int(TestStripe.start + 31 * 86400))
+        // At 2022-08-01 the expanded intent carries its charges list, rendered at that version too.
+        let older = await get(s, "/v1/invoices/\(invoice["id"].stringValue!)", version: "2022-08-01", [("expand[]", "payment_intent"), ("expand[]", "charge")])
+        #expect(older.json["payment_intent"]["charges"]["object"] == "list")
+        #expect(older.json["charge"]["invoice"] == invoice["id"])
+        // The newest version has no such field.
+        #expect(await s.get("/v1/subscriptions/\(id)", [("expand[]", "latest_invoice.payment_intent")]).status == 400)
+    }
 }

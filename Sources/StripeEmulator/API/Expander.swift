@@ -12,6 +12,10 @@ import StripeWire
 /// a path Stripe would refuse is a 400, with Stripe's message.
 struct Expander {
     let store: ObjectStore
+    /// Paths older API versions could expand that the newest shape lacks (``LegacyExpansion``).
+    var extra: [String: Set<String>] = [:]
+    /// Applied to each object fetched for an expansion (rendering it at the reader's version).
+    var prepare: ((JSONValue) throws -> JSONValue)? = nil
     static let maxDepth = 4
 
     /// For objects of types the schemas do not cover (the emulator's own): the field names that
@@ -58,7 +62,8 @@ struct Expander {
         guard case .object(var object) = value else { throw cannotExpand(key, fullPath) }
         let path = (prefix + [key]).joined(separator: ".")
         let known = type.flatMap { ExpandableFields.expandable[$0] }
-        let isExpandable = known.map { $0.contains(path) } ?? Self.untypedExpandable.contains(key)
+        let isExpandable = (known.map { $0.contains(path) } ?? Self.untypedExpandable.contains(key))
+            || (type.flatMap { extra[$0]?.contains(path) } ?? false)
         let isIncludable = type.flatMap { ExpandableFields.includable[$0]?.contains(path) } ?? false
 
         if isIncludable {
@@ -119,7 +124,8 @@ struct Expander {
     /// The object an id names; a deleted one as Stripe shows it (`{id, object, deleted: true}`).
     private func fetch(_ id: String) throws -> JSONValue {
         guard let row = try store.find(id) else { return .string(id) }
-        return row.deleted ? ["id": .string(id), "object": row.object["object"], "deleted": true] : row.object
+        if row.deleted { return ["id": .string(id), "object": row.object["object"], "deleted": true] }
+        return try prepare?(row.object) ?? row.object
     }
 
     /// The value of an includable field, which objects are stored without; nil leaves it absent.

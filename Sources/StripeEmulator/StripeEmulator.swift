@@ -206,9 +206,12 @@ public final class StripeEmulator: Sendable {
             let ids = IDMinter(mode: settings.idMode, db: db, account: account)
             let now = try AccountClock(db: db, account: account, wall: settings.wallClock).now()
             let version: APIVersion
-            if let requested { version = requested } else {
-                let raw = try AccountSettings.read(db: db, account: account)["api_version"].stringValue ?? settings.apiVersion
-                version = APIVersion(raw) ?? .current
+            if let requested { version = requested } else if settings.versionedAccounts.isKnownUnversioned(account) {
+                version = APIVersion(settings.apiVersion) ?? .current
+            } else {
+                let stored = try AccountSettings.read(db: db, account: account)["api_version"].stringValue
+                if stored == nil { settings.versionedAccounts.markUnversioned(account) }
+                version = APIVersion(stored ?? settings.apiVersion) ?? .current
             }
             if let key = idempotencyKey, let stored = try IdempotencyKeys.lookup(db: db, account: account, key: key, now: now) {
                 guard stored.fingerprint == fingerprint else { throw IdempotencyGate.mismatch(key) }

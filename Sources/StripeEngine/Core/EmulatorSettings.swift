@@ -20,6 +20,8 @@ public struct EmulatorSettings: Sendable {
     /// Endpoints of one tenant a delivery pass serves at once (8 by default; 1 delivers every
     /// event to one endpoint after another, in event order across endpoints).
     public var parallelEndpoints: Int
+    /// The accounts with a default API version of their own (shared by every copy of these settings).
+    package let versionedAccounts = VersionedAccounts()
 
     public init(idMode: IDMode = .random, wallClock: any WallClock = SystemWallClock(),
                 baseURL: String = "http://127.0.0.1:12111", apiVersion: String = StripeAPIVersion.current,

@@ -52,12 +52,16 @@ extension APIVersion {
     /// until then.
     package static func accountDefault(_ ledger: Ledger) throws -> String {
         if let known = ledger.cache.accountVersion { return known }
-        let version = try AccountSettings.read(ledger)["api_version"].stringValue ?? ledger.settings.apiVersion
+        if ledger.settings.versionedAccounts.isKnownUnversioned(ledger.account) { return ledger.settings.apiVersion }
+        let stored = try AccountSettings.read(ledger)["api_version"].stringValue
+        if stored == nil { ledger.settings.versionedAccounts.markUnversioned(ledger.account) }
+        let version = stored ?? ledger.settings.apiVersion
         ledger.cache.accountVersion = version
         return version
     }
 
     package static func setAccountDefault(_ version: APIVersion, _ ledger: Ledger) throws {
+        ledger.settings.versionedAccounts.markVersioned(ledger.account)
         try AccountSettings.write("api_version", .string(version.raw), ledger)
         ledger.cache.accountVersion = version.raw
     }

@@ -44,6 +44,12 @@ package enum VersionRenderer {
     }
 
     private static func walk(_ v: inout JSONValue, at target: APIVersion, _ context: RenderContext, eventsAtOwnVersion: Bool) throws {
+        let applicable = changes(for: target)
+        try walk(&v, at: target, applicable, context, eventsAtOwnVersion: eventsAtOwnVersion)
+    }
+
+    private static func walk(_ v: inout JSONValue, at target: APIVersion, _ applicable: [any VersionChange.Type], _ context: RenderContext,
+                             eventsAtOwnVersion: Bool) throws {
         switch v {
         case .object:
             if let type = v["object"].stringValue {
@@ -54,23 +60,24 @@ package enum VersionRenderer {
                 }
                 // The object itself first: a change may read children (a subscription reads its
                 // items' periods) before their own changes remove what it needs.
-                for change in changes(for: target) where change.types.contains(type) {
+                for change in applicable where change.types.contains(type) {
                     try change.downgrade(&v, type: type, context)
                 }
             }
+            if applicable.isEmpty && !eventsAtOwnVersion { return }
             guard case .object(var o) = v else { return }
             for key in o.keys {
                 guard var child = o[key] else { continue }
                 switch child {
                 case .object, .array:
-                    try walk(&child, at: target, context, eventsAtOwnVersion: eventsAtOwnVersion)
+                    try walk(&child, at: target, applicable, context, eventsAtOwnVersion: eventsAtOwnVersion)
                     o[key] = child
                 default: continue
                 }
             }
             v = .object(o)
         case .array(var items):
-            for i in items.indices { try walk(&items[i], at: target, context, eventsAtOwnVersion: eventsAtOwnVersion) }
+            for i in items.indices { try walk(&items[i], at: target, applicable, context, eventsAtOwnVersion: eventsAtOwnVersion) }
             v = .array(items)
         default:
             return

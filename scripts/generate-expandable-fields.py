@@ -86,7 +86,7 @@ def main(path):
             path = prefix + [name]
             if expandable(p) or (p.get("type") == "array" and expandable(p.get("items", {}))):
                 out["expandable"].append(".".join(path))
-            elif name not in required and ((is_list(p) and not nullable(p)) or name in INCLUDABLE_NAMES):
+            elif name not in required and (is_list(p) or name in INCLUDABLE_NAMES):
                 out["includable"].append(".".join(path))
             elif is_list(p) or embeds_resource(p):
                 # A path may walk into it and go on with the type of its items.

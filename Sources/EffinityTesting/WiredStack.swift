@@ -64,6 +64,8 @@ public final class WiredStack: Sendable {
     private let running: Mutex<(service: BillingService, server: LoopbackServer)>
     /// Builds the app again on the same store and port (``restartApp()``).
     private let makeApp: @Sendable (_ port: Int) async throws -> (BillingService, LoopbackServer)
+    /// Set while ``restartApp()`` replaces the server, so ``wait()`` does not take it for a stop.
+    private let restarting = Mutex(false)
 
     public var stripeURL: String { fake.url }
     public var appURL: String { running.withLock { $0.server.url } }
@@ -85,6 +87,8 @@ public final class WiredStack: Sendable {
     /// Stops the app and starts a new one on the same store, port and fake: what survives is
     /// only what the app keeps in its database (webhook dedupe, sessions), as after a deploy.
     public func restartApp() async throws {
+        restarting.withLock { $0 = true }
+        defer { restarting.withLock { $0 = false } }
         let old = running.withLock { $0.server }
         await old.stop()
         let (service, server) = try await makeApp(old.port)
@@ -154,7 +158,15 @@ public final class WiredStack: Sendable {
     public func wait() async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await self.fake.wait() }
-            group.addTask { try await self.running.withLock { $0.server }.wait() }
+            group.addTask {
+                // A restarted app is a new server: wait on whichever is current until one stops for good.
+                while true {
+                    let server = self.running.withLock { $0.server }
+                    try await server.wait()
+                    while self.restarting.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
+                    if self.running.withLock({ $0.server }) === server { return }
+                }
+            }
             try await group.next()
             group.cancelAll()
         }

@@ -209,8 +209,9 @@ public final class StripeEmulator: Sendable {
             if let requested { version = requested } else if settings.versionedAccounts.isKnownUnversioned(account) {
                 version = APIVersion(settings.apiVersion) ?? .current
             } else {
+                let seen = settings.versionedAccounts.generation(account)
                 let stored = try AccountSettings.read(db: db, account: account)["api_version"].stringValue
-                if stored == nil { settings.versionedAccounts.markUnversioned(account) }
+                if stored == nil { settings.versionedAccounts.markUnversioned(account, seenGeneration: seen) }
                 version = APIVersion(stored ?? settings.apiVersion) ?? .current
             }
             if let key = idempotencyKey, let stored = try IdempotencyKeys.lookup(db: db, account: account, key: key, now: now) {

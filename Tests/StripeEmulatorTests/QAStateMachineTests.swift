@@ -354,4 +354,63 @@ import StripeWire
         #expect(events.last == "customer.subscription.updated")
         #expect(await s.subscription(sub)["status"] == "active")
     }
+
+    // MARK: found in review
+
+    /// Items already pending go on the pending update's invoice once, not copied.
+    @Test func pendingUpdateBillsEarlierPendingItemsOnce() async throws {
+        let s = try TestStripe()
+        let (sub, customer) = await subscribed(s)
+        let item = sub["items"]["data"][0]["id"].stringValue!
+        let half = String(TestStripe.start + 31 * Self.day / 2)
+        // Quantity 1 -> 2 half-way: +$5.00 remaining, left pending.
+        _ = await s.post("/v1/subscriptions/\(sub["id"].stringValue!)", [("items[0][id]", item), ("items[0][quantity]", "2"), ("proration_date", half)])
+        #expect(await s.get("/v1/invoiceitems", [("pending", "true")]).json["data"].arrayValue?.count == 2)
+        await failNextCharges(s, customer)
+        let r = await s.post("/v1/subscriptions/\(sub["id"].stringValue!)", [
+            ("items[0][id]", item), ("items[0][quantity]", "3"), ("proration_behavior", "always_invoice"),
+            ("payment_behavior", "pending_if_incomplete"), ("proration_date", half)])
+        let invoice = await s.invoice(r.json["latest_invoice"].stringValue!)
+        // -$10.00 + $15.00 for 2 -> 3 plus the earlier -$5.00 + $10.00: $10.00, each item once.
+        #expect(invoice["amount_due"] == 1000)
+        #expect(invoice["lines"]["data"].arrayValue?.count == 4)
+        #expect(await s.get("/v1/invoiceitems", [("pending", "true")]).json["data"] == [])
+        _ = await s.delete("/_emulator/faults/charges/\(customer)")
+        _ = await s.post("/v1/invoices/\(invoice["id"].stringValue!)/pay")
+        #expect(await s.subscription(sub["id"].stringValue!)["items"]["data"][0]["quantity"] == 3)
+        #expect(await s.get("/v1/invoiceitems", [("pending", "true")]).json["data"] == [])
+    }
+
+    @Test func movingOrClearingCancelAtWithdrawsItsCredit() async throws {
+        let s = try TestStripe()
+        let (sub, _) = await subscribed(s, amount: 3100)
+        let id = sub["id"].stringValue!
+        _ = await s.post("/v1/subscriptions/\(id)", [("cancel_at", String(TestStripe.start + 10 * Self.day))])
+        _ = await s.post("/v1/subscriptions/\(id)", [("cancel_at", String(TestStripe.start + 20 * Self.day))])
+        var pending = await s.get("/v1/invoiceitems", [("pending", "true")]).json["data"].arrayValue ?? []
+        #expect(pending.map { $0["amount"] } == [-1100])  // 11 unused days, once
+        _ = await s.post("/v1/subscriptions/\(id)", [("cancel_at", "")])
+        pending = await s.get("/v1/invoiceitems", [("pending", "true")]).json["data"].arrayValue ?? []
+        #expect(pending.isEmpty)
+        #expect(await s.subscription(id)["cancel_at"] == .null)
+    }
+
+    @Test func chargeRefundsCanBeNamedInExpand() async throws {
+        let s = try TestStripe()
+        let pi = await s.post("/v1/payment_intents", [("amount", "500"), ("currency", "usd"), ("payment_method", "pm_card_visa"), ("confirm", "true")])
+        let r = await s.get("/v1/payment_intents/\(pi.id)", [("expand[]", "latest_charge.refunds")])
+        #expect(r.status == 200, "\(r.response.bodyString)")
+        #expect(r.json["latest_charge"]["refunds"]["object"] == "list")
+    }
+
+    /// A customer's failed try on the hosted invoice page does not drive dunning.
+    @Test func aFailedTryOnTheInvoicePageLeavesTheSubscription() async throws {
+        let s = try TestStripe()
+        let (sub, latest) = await pastDue(s)
+        _ = await s.post("/v1/invoices/\(latest)/mark_uncollectible")
+        #expect(await s.subscription(sub)["status"] == "active")
+        let r = await s.post("/_emulator/invoices/\(latest)/pay", [("card", "4000000000000002")])
+        #expect(r.status == 402)
+        #expect(await s.subscription(sub)["status"] == "active")
+    }
 }

@@ -206,7 +206,9 @@ public struct BillingApp: Sendable {
             return await respond(req) { throw error }
         }
         let (code, json) = await outcome(req, status: status) { try await handler(caller, input) }
-        if let key, code < 500 {
+        // A 409 says "try again" (a conflict, or the app's mirror behind Stripe): not kept, so the
+        // retry it asks for is not answered with it for 24 hours. Stripe does not keep 409s either.
+        if let key, code < 500, code != 409 {
             let stored = StoredResponse(fingerprint: fingerprint, status: code, body: JSONWriter.string(json))
             let now = service.clock.now()
             try? await service.store.write { tx in try tx.storeIdempotentResponse(org: caller.org, key: key, stored, at: now) }

@@ -42,9 +42,7 @@ enum ExpandableFields {
     static let embedded: [String: Set<String>] = [
         "account": ["individual"],
         "application_fee": ["refunds"],
-        "charge": ["refunds"],
         "customer": ["discount"],
-        "file": ["links"],
         "invoice": ["last_finalization_error.payment_intent", "last_finalization_error.payment_method", "last_finalization_error.setup_intent", "lines"],
         "item": ["price"],
         "payment_intent": ["last_payment_error.payment_intent", "last_payment_error.payment_method", "last_payment_error.setup_intent"],
@@ -58,8 +56,10 @@ enum ExpandableFields {
     static let includable: [String: Set<String>] = [
         "account": ["external_accounts"],
         "billing_portal.session": ["flow.subscription_update_confirm.discounts"],
+        "charge": ["refunds"],
         "checkout.session": ["discounts", "line_items", "shipping_cost.taxes", "total_details.breakdown"],
         "customer": ["cash_balance", "invoice_credit_balance", "sources", "subscriptions", "tax", "tax_ids"],
+        "file": ["links"],
         "invoice": ["confirmation_secret", "payments", "shipping_cost.taxes"],
         "invoiceitem": ["discounts"],
         "item": ["discounts", "taxes"],

@@ -161,6 +161,7 @@ struct Expander {
                                  "unit_amount": object["unit_amount"] ?? .null, "unit_amount_decimal": object["unit_amount_decimal"] ?? .null]
             return options
         case ("account", "external_accounts"): return emptyList("/v1/accounts/\(id)/external_accounts")
+        case ("charge", "refunds"): return emptyList("/v1/charges/\(id)/refunds")
         default:
             return nil
         }

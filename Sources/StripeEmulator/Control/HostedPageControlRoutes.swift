@@ -85,7 +85,8 @@ enum HostedPageControlRoutes {
             return ["object": "emulator.portal_action", "action": .string(name), "message": .string(message),
                     "subscription": .from(subscription)]
         } catch let refused as PortalActions.Refused {
-            throw StripeError.invalidRequest(refused.message, param: "action")
+            // Committed: a failed 3D Secure challenge leaves its SetupIntent (setup_failed), as the page does.
+            throw CommittedFailure(error: StripeError.invalidRequest(refused.message, param: "action"))
         } catch is PortalActions.NeedsAuthentication {
             throw StripeError(status: 402, type: .cardError, code: "authentication_required", declineCode: "authentication_required",
                               message: "This card requires 3D Secure to be saved: pass authentication=complete (or fail) to answer the challenge.")
@@ -121,7 +122,9 @@ enum HostedPageControlRoutes {
         }
         let ledger = req.ledger
         let result = try Invoicing.collect(&invoice, ledger, offSession: false, paymentMethod: pmID, authenticated: authentication == "complete")
-        try SubscriptionEngine.afterCollection(invoice: invoice, result: result, ledger)
+        // The customer paying on the page moves the subscription when it works; a failed try by
+        // the customer is recorded on the invoice but does not drive dunning (that is Stripe's own retries).
+        if result == .paid { try SubscriptionEngine.afterCollection(invoice: invoice, result: result, ledger) }
         let piID = invoice["payments"]["data"].arrayValue?.last?["payment"]["payment_intent"].stringValue
         switch result {
         case .paid, .nothingDue:

@@ -71,6 +71,10 @@ extension SubscriptionEngine {
         // `proration_behavior=none`); one in a later period shortens that period's bill instead
         // (see `startNextPeriod`).
         var cancelAtCredit: Int? = nil
+        if let cancelAt = change.cancelAt, let old = before["cancel_at"].intValue, cancelAt != old {
+            // The credit an earlier mid-period cancel_at made is withdrawn while still pending.
+            try withdrawCancelAtCredit(sub, at: old, ledger)
+        }
         if let cancelAt = change.cancelAt {
             sub["cancel_at"] = .from(cancelAt)
             sub["cancel_at_period_end"] = .bool(cancelAt == periodEnd(sub))
@@ -189,6 +193,15 @@ extension SubscriptionEngine {
         }
         if !prorations.isEmpty || cancelAtCredit != nil, change.prorationBehavior == "always_invoice" {
             try invoiceNow(&sub, billingReason: "subscription_update", now: now, ledger, collect: collect)
+        }
+    }
+
+    /// Deletes the pending "unused time after `at`" credits of a `cancel_at` that changed.
+    static func withdrawCancelAtCredit(_ sub: JSONValue, at: Int, _ ledger: Ledger) throws {
+        let pending = try Invoicing.pendingItems(ledger, customer: sub["customer"].stringValue!, subscription: sub["id"].stringValue!)
+        for item in pending where item["proration"] == true && item["period"]["start"] == .int(at) && (item["amount"].intValue ?? 0) < 0 {
+            try ledger.store.markDeleted(item["id"].stringValue!)
+            try ledger.emit(.invoiceitemDeleted, item)
         }
     }
 

@@ -72,6 +72,10 @@ extension SubscriptionEngine {
         let before = sub
         var tried = sub
         var captured: (after: JSONValue, invoice: JSONValue, items: [JSONValue])?
+        let subID = before["id"].stringValue!
+        // Items already pending go on the pending update's invoice as they are (not copied).
+        let alreadyPending = Set(try Invoicing.pendingItems(ledger, customer: before["customer"].stringValue!, subscription: subID)
+            .compactMap { $0["id"].stringValue })
         try ledger.db.inSavepoint {
             try applyChange(&tried, change, ledger)
             guard let unpaid = try unpaidChangeInvoice(tried, before: before, ledger) else { return .commit }
@@ -89,12 +93,18 @@ extension SubscriptionEngine {
         // subscription's own lines of a change that starts a new period.
         var pending: [JSONValue] = []
         for var item in captured.items {
+            if let id = item["id"].stringValue, alreadyPending.contains(id), let original = try ledger.store.find(id)?.object {
+                pending.append(original)
+                continue
+            }
             item["id"] = .string(try ledger.newID("ii"))
             item["invoice"] = nil
             try ledger.store.insert(item, type: "invoiceitem")
             try ledger.emit(.invoiceitemCreated, item)
             pending.append(item)
         }
+        // A new pending update replaces an earlier one: its invoice is voided.
+        try voidPendingUpdateInvoice(of: subID, ledger)
         let periodLines: [JSONValue] = try (captured.invoice["lines"]["data"].arrayValue ?? []).filter {
             $0["parent"]["type"] == "subscription_item_details" && $0["parent"]["subscription_item_details"]["invoice_item"].isNull
         }.map { line in
@@ -111,6 +121,11 @@ extension SubscriptionEngine {
         var hidden = try ledger.store.hidden(invoice["id"].stringValue!)
         hidden["pending_update_of"] = captured.after
         try ledger.store.setHidden(invoice["id"].stringValue!, hidden)
+        // The subscription remembers which invoice holds its pending update (its latest_invoice
+        // may move on: a renewal, another change).
+        var subHidden = try ledger.store.hidden(subID)
+        subHidden["pending_update_invoice"] = invoice["id"]
+        try ledger.store.setHidden(subID, subHidden)
 
         var waiting = before
         waiting["latest_invoice"] = invoice["id"]
@@ -143,12 +158,15 @@ extension SubscriptionEngine {
     @discardableResult
     package static func applyPendingUpdate(invoice: JSONValue, _ ledger: Ledger) throws -> Bool {
         guard let subID = subscriptionID(of: invoice), var sub = try ledger.store.find(subID)?.object,
-              !sub["pending_update"].isNull, sub["latest_invoice"] == invoice["id"],
+              !sub["pending_update"].isNull, try ledger.store.hidden(subID)["pending_update_invoice"] == invoice["id"],
               case let after = try ledger.store.hidden(invoice["id"].stringValue!)["pending_update_of"], !after.isNull else { return false }
         let before = sub
         for field in ["items", "billing_cycle_anchor", "trial_end", "trial_start"] { sub[field] = after[field] }
         if sub["status"] == "trialing", after["status"] != "trialing" { sub["status"] = after["status"] }
         sub["pending_update"] = nil
+        var subHidden = try ledger.store.hidden(subID)
+        subHidden["pending_update_invoice"] = nil
+        try ledger.store.setHidden(subID, subHidden)
         try Scheduler.cancel(ledger, .pendingUpdateExpiry, target: subID)
         try save(sub, ledger)
         try ledger.emitUpdate(.customerSubscriptionUpdated, before: before, after: sub)
@@ -165,8 +183,16 @@ extension SubscriptionEngine {
         try ledger.store.update(sub)
         try ledger.emitUpdate(.customerSubscriptionUpdated, before: before, after: sub)
         try ledger.emit(.customerSubscriptionPendingUpdateExpired, sub)
-        if let invoiceID = before["latest_invoice"].stringValue, var invoice = try ledger.store.find(invoiceID)?.object,
-           invoice["status"] == "open", !(try ledger.store.hidden(invoiceID)["pending_update_of"]).isNull {
+        try voidPendingUpdateInvoice(of: id, ledger)
+    }
+
+    /// Voids the open invoice of the subscription's pending update, if any, and forgets it.
+    static func voidPendingUpdateInvoice(of subID: String, _ ledger: Ledger) throws {
+        var hidden = try ledger.store.hidden(subID)
+        guard let invoiceID = hidden["pending_update_invoice"].stringValue else { return }
+        hidden["pending_update_invoice"] = nil
+        try ledger.store.setHidden(subID, hidden)
+        if var invoice = try ledger.store.find(invoiceID)?.object, invoice["status"] == "open" {
             try Invoicing.void(&invoice, ledger)
         }
     }

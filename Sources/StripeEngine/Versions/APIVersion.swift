@@ -52,9 +52,11 @@ extension APIVersion {
     /// until then.
     package static func accountDefault(_ ledger: Ledger) throws -> String {
         if let known = ledger.cache.accountVersion { return known }
-        if ledger.settings.versionedAccounts.isKnownUnversioned(ledger.account) { return ledger.settings.apiVersion }
+        let accounts = ledger.settings.versionedAccounts
+        if accounts.isKnownUnversioned(ledger.account) { return ledger.settings.apiVersion }
+        let seen = accounts.generation(ledger.account)
         let stored = try AccountSettings.read(ledger)["api_version"].stringValue
-        if stored == nil { ledger.settings.versionedAccounts.markUnversioned(ledger.account) }
+        if stored == nil { accounts.markUnversioned(ledger.account, seenGeneration: seen) }
         let version = stored ?? ledger.settings.apiVersion
         ledger.cache.accountVersion = version
         return version

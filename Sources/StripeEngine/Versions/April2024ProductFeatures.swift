@@ -21,4 +21,10 @@ package enum April2024ProductFeatures: VersionChange {
             return
         }
     }
+
+    package static func downgradePrevious(_ previous: inout JSONValue, type: String, object: JSONValue, _ context: RenderContext) throws {
+        guard type == "product", case .object = previous, !previous["marketing_features"].isNull else { return }
+        previous["features"] = previous["marketing_features"]
+        remove(&previous, ["marketing_features"])
+    }
 }

@@ -93,6 +93,10 @@ package enum BasilInvoicingAndPeriods: VersionChange {
     /// Item-level period changes are reported at the subscription's level, as before basil:
     /// `previous_attributes.items` goes away when nothing but the periods changed in it.
     package static func downgradePrevious(_ previous: inout JSONValue, type: String, object: JSONValue, _ context: RenderContext) throws {
+        // An invoice whose status changed was (or was not) `paid` before.
+        if type == "invoice", let status = previous["status"].stringValue, object["status"] != previous["status"] {
+            if (status == "paid") != (object["status"] == "paid") { previous["paid"] = .bool(status == "paid") }
+        }
         guard type == "subscription", let items = previous["items"]["data"].arrayValue else { return }
         if let start = items.compactMap({ $0["current_period_start"].intValue }).min() { previous["current_period_start"] = .int(start) }
         if let end = items.compactMap({ $0["current_period_end"].intValue }).max() { previous["current_period_end"] = .int(end) }

@@ -10,4 +10,8 @@ package enum DahliaCheckoutUIModes: VersionChange {
     package static func downgrade(_ o: inout JSONValue, type: String, _ context: RenderContext) throws {
         if let mode = o["ui_mode"].stringValue, let old = oldNames[mode] { o["ui_mode"] = .string(old) }
     }
+
+    package static func downgradePrevious(_ previous: inout JSONValue, type: String, object: JSONValue, _ context: RenderContext) throws {
+        try downgrade(&previous, type: type, context)
+    }
 }

@@ -12,8 +12,9 @@ package protocol VersionChange: Sendable {
     /// Rewrites `object` (of one of ``types``, already at this change's version) into the shape
     /// of the version before. Nested objects are walked separately.
     static func downgrade(_ object: inout JSONValue, type: String, _ context: RenderContext) throws
-    /// Rewrites an event's `previous_attributes` for an object of `type`; most changes only rename
-    /// fields of the object itself, which `downgrade` on a copy handles, so the default does that.
+    /// Rewrites an event's `previous_attributes` for an object of `type` (the old values of the
+    /// fields that changed) into the old shape: renamed fields get their old names. The default
+    /// does nothing, for changes that add or remove fields no update event reports.
     static func downgradePrevious(_ previous: inout JSONValue, type: String, object: JSONValue, _ context: RenderContext) throws
 }
 

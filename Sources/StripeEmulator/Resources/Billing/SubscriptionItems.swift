@@ -29,7 +29,9 @@ enum SubscriptionItems {
     static func readProration(_ req: inout APIRequest, into change: inout SubscriptionChange) throws {
         if let p = try req.params.choice("proration_behavior", in: ["create_prorations", "none", "always_invoice"]) { change.prorationBehavior = p }
         change.prorationDate = try req.params.int("proration_date")
-        _ = try req.params.choice("payment_behavior", in: ["allow_incomplete", "default_incomplete", "error_if_incomplete", "pending_if_incomplete"])
+        if let b = try req.params.choice("payment_behavior", in: ["allow_incomplete", "default_incomplete", "error_if_incomplete", "pending_if_incomplete"]) {
+            change.paymentBehavior = b
+        }
     }
 
     static func create(_ req: inout APIRequest) throws -> JSONValue {

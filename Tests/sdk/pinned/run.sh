@@ -11,10 +11,10 @@ majors=("$@")
 failed=0
 for major in "${majors[@]}"; do
   venv=".venv-stripe-$major"
-  if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import stripe, sys; sys.exit(0 if stripe.VERSION.split('.')[0] == '$major' else 1)" 2>/dev/null; then
+  if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import stripe.version, sys; sys.exit(0 if stripe.version.VERSION.split('.')[0] == '$major' else 1)" 2>/dev/null; then
     python3 -m venv "$venv" && "$venv/bin/pip" install -q "stripe==$major.*" pytest || exit 2
   fi
-  sdk=$("$venv/bin/python" -c 'import stripe; print(stripe.VERSION, stripe.api_version)')
+  sdk=$("$venv/bin/python" -c 'import stripe, stripe.version; print(stripe.version.VERSION, "pins", stripe.api_version or "no version (the account default)")')
   echo "== stripe-python $sdk"
   "$venv/bin/python" -m pytest -q -p no:cacheprovider Tests/sdk/pinned || failed=1
 done

@@ -66,19 +66,20 @@ package enum VersionRenderer {
             }
             if applicable.isEmpty && !eventsAtOwnVersion { return }
             guard case .object(var o) = v else { return }
+            // Moved out, changed in place and moved back: no level copies the tree below it.
+            v = .null
+            defer { v = .object(o) }
             for key in o.keys {
-                guard var child = o[key] else { continue }
-                switch child {
-                case .object, .array:
-                    try walk(&child, at: target, applicable, context, eventsAtOwnVersion: eventsAtOwnVersion)
-                    o[key] = child
+                switch o[key] {
+                case .object?, .array?:
+                    try walk(&o[key, default: .null], at: target, applicable, context, eventsAtOwnVersion: eventsAtOwnVersion)
                 default: continue
                 }
             }
-            v = .object(o)
         case .array(var items):
+            v = .null
+            defer { v = .array(items) }
             for i in items.indices { try walk(&items[i], at: target, applicable, context, eventsAtOwnVersion: eventsAtOwnVersion) }
-            v = .array(items)
         default:
             return
         }

@@ -20,13 +20,15 @@ struct ScenarioSelection: ParsableArguments {
 
     var roots: [String] { paths.isEmpty ? ["scenarios"] : paths }
 
-    /// Loads and validates; on invalid files prints every error and exits with 2.
-    func suite() throws -> Suite {
+    /// Loads and validates; on invalid files prints every error and exits with 2 (after
+    /// `beforeExit` has seen the errors: `run` writes its reports for them).
+    func suite(beforeExit: (ScenarioErrors) throws -> Void = { _ in }) throws -> Suite {
         do throws(ScenarioErrors) {
             return try Suite.load(paths: roots).selecting(name: name, tags: tag)
         } catch {
             FileHandle.standardError.write(Data((error.description + "\n").utf8))
             FileHandle.standardError.write(Data("\(error.errors.count) problem\(error.errors.count == 1 ? "" : "s") found; nothing was run.\n".utf8))
+            try beforeExit(error)
             throw ExitCode(2)
         }
     }
@@ -89,6 +91,11 @@ struct ScenariosRun: AsyncParsableCommand {
     @Flag(help: "With --update: also delete goldens whose scenario no longer exists (a whole-suite run only).") var prune = false
     @Flag(help: "Color the output (default: when stdout is a terminal; NO_COLOR and FORCE_COLOR are honoured).") var color = false
     @Flag(help: "Never color the output.") var noColor = false
+    @Flag(help: "Stop starting scenarios after the first failure (the rest are reported as skipped).") var failFast = false
+    @Option(help: ArgumentHelp("Snapshots in the JSON report: failed (default; the state each failure stopped at) or all.",
+                               valueName: "which")) var jsonSnapshots = "failed"
+    @Option(help: ArgumentHelp("Balance --shard by the scenario durations of an earlier JSON report.", valueName: "report.json"))
+    var durations: String?
 
     func validate() throws {
         if jobs < 1 { throw ValidationError("--jobs must be at least 1.") }
@@ -100,6 +107,11 @@ struct ScenariosRun: AsyncParsableCommand {
             throw ValidationError("--update writes goldens, which CI must not do (CI is set\(ci ? ", --ci given" : "")): run it locally and commit the goldens.")
         }
         if let shard, parseShard(shard) == nil { throw ValidationError("--shard takes i/n with 1 <= i <= n, e.g. 2/4.") }
+        guard ["failed", "all"].contains(jsonSnapshots) else { throw ValidationError("--json-snapshots takes failed or all.") }
+        if durations != nil, shard == nil { throw ValidationError("--durations balances --shard: give both.") }
+        if let durations, !FileManager.default.fileExists(atPath: durations) {
+            throw ValidationError("--durations: no report at \(durations) (write one with --json).")
+        }
         let external = [stripeURL, appURL, databaseURL].compactMap { $0 }.count
         if external != 0, external != 3 { throw ValidationError("--stripe-url, --app-url and --database-url go together.") }
         if let database {
@@ -146,8 +158,21 @@ struct ScenariosRun: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var suite = try selection.suite()
-        if let shard, let (i, n) = parseShard(shard) { suite = suite.shard(i, of: n) }
+        // Invalid files: the reports still say so (each file as an error), then exit 2.
+        var suite = try selection.suite { errors in
+            let byFile = Dictionary(grouping: errors.errors, by: \.file)
+            let results = byFile.keys.sorted().map { file in
+                ScenarioResult(name: ScenarioResult.nameOfInvalid(file), file: file, status: .failed,
+                               messages: ["invalid scenario: " + byFile[file]!.map(\.description).joined(separator: "\n")], seconds: 0)
+            }
+            let root = (selection.goldensDirectory as NSString).deletingLastPathComponent
+            if let junit { try Self.write(Reports.junit(results, root: root.isEmpty ? "." : root), to: junit) }
+            if let json { try Self.write(Reports.json(results), to: json) }
+        }
+        if let shard, let (i, n) = parseShard(shard) {
+            let known = try durations.map { Reports.durations(fromJSONReport: try String(contentsOfFile: $0, encoding: .utf8)) } ?? [:]
+            suite = suite.shard(i, of: n, durations: known)
+        }
         let env = ProcessInfo.processInfo.environment
         let useColor = !noColor && (color || (env["NO_COLOR"].map { $0.isEmpty } ?? true)
             && ((env["FORCE_COLOR"].map { !$0.isEmpty && $0 != "0" } ?? false) || isatty(1) == 1))
@@ -183,11 +208,23 @@ struct ScenariosRun: AsyncParsableCommand {
         if useColor { arguments.append("--color") }
         let isolated = IsolatedScenarioRun(arguments: arguments, timeout: .seconds(timeout), heartbeat: .seconds(30), running: workers)
         let inProcess = noIsolate || keep
+        // --fail-fast: once one failed, scenarios not yet started are skipped.
+        let stop = Mutex(false)
+        let failFast = self.failFast
+        let runOne: @Sendable (Scenario) async -> ScenarioResult = { scenario in
+            if failFast, stop.withLock({ $0 }) {
+                return ScenarioResult(name: scenario.name, file: scenario.file, status: .skipped,
+                                      messages: ["not run: --fail-fast stopped after an earlier failure"], seconds: 0)
+            }
+            let result = inProcess ? await runner.run(scenario) : await isolated.run(scenario)
+            if !result.passed { stop.withLock { $0 = true } }
+            return result
+        }
         // Servers already running are one shared tenant: their scenarios run one at a time.
         let results = await runner.run(suite, jobs: targets.isExternal ? 1 : jobs,
-                                       each: { inProcess ? await runner.run($0) : await isolated.run($0) }) { result, done, total in
+                                       each: runOne) { result, done, total in
             finished.withLock { $0.append(result) }
-            let mark = result.passed ? (result.status == .updated ? "updated" : "passed") : "FAILED"
+            let mark = result.status == .skipped ? "skipped" : result.passed ? (result.status == .updated ? "updated" : "passed") : "FAILED"
             say("[\(done)/\(total)] \(mark) \(result.name) (\(String(format: "%.2f", result.seconds))s)")
             if !result.passed { for line in result.messages { say("    " + line.replacingOccurrences(of: "\n", with: "\n    ")) } }
         }
@@ -199,7 +236,10 @@ struct ScenariosRun: AsyncParsableCommand {
         let goldensFolder = goldens ?? selection.goldensDirectory
         let projectRoot = (goldensFolder as NSString).deletingLastPathComponent
         if let junit { try Self.write(Reports.junit(results, root: projectRoot.isEmpty ? "." : projectRoot), to: junit) }
-        if let json { try Self.write(Reports.json(results), to: json) }
+        if let json { try Self.write(Reports.json(results, allSnapshots: jsonSnapshots == "all"), to: json) }
+        if ProcessInfo.processInfo.environment["GITHUB_ACTIONS"] == "true" {
+            for line in Reports.githubAnnotations(results) { say(line) }
+        }
         if results.isEmpty {
             say("No scenario matched the selection\(shard.map { " (shard \($0))" } ?? ""): nothing ran.\(allowEmpty ? "" : " That is a failure (pass --allow-empty if it is expected).")")
             if !allowEmpty { throw ExitCode(1) }

@@ -76,6 +76,19 @@ import StripeWire
         #expect(JSONDiff.changes(expected: golden, actual: golden).isEmpty)
     }
 
+    /// Elements with ids are matched by id: one inserted element is one difference.
+    @Test func listsWithIDsAreMatchedByID() {
+        let golden: JSONValue = ["leads": [["id": "lead_1", "name": "Ann"], ["id": "lead_2", "name": "Bob"], ["id": "lead_3", "name": "Cy"]]]
+        let actual: JSONValue = ["leads": [["id": "lead_1", "name": "Ann"], ["id": "lead_9", "name": "New"], ["id": "lead_2", "name": "Bob"],
+                                           ["id": "lead_3", "name": "Cyd"]]]
+        let changes = JSONDiff.changes(expected: golden, actual: actual)
+        #expect(changes.map(\.path) == ["leads[id=lead_3].name", "leads[id=lead_9]"])
+        let reordered: JSONValue = ["leads": [["id": "lead_2", "name": "Bob"], ["id": "lead_1", "name": "Ann"], ["id": "lead_3", "name": "Cy"]]]
+        #expect(JSONDiff.changes(expected: golden, actual: reordered).map(\.path) == ["leads (order of ids)"])
+        // Without ids (or with repeated ones) elements are compared by index.
+        #expect(JSONDiff.changes(expected: ["a": [1, 2]], actual: ["a": [2]]).map(\.path) == ["a[0]", "a[1]"])
+    }
+
     /// The JUnit classname is the file's path from the project root, however the runner was called.
     @Test func junitClassNamesAreStable() {
         let cwd = FileManager.default.currentDirectoryPath
@@ -94,7 +107,7 @@ import StripeWire
                            seconds: 1.5, snapshots: [:], env: []),
         ]
         let xml = Reports.junit(results)
-        #expect(xml.contains(#"<testsuites name="effinity scenarios" tests="2" failures="1" time="1.750">"#))
+        #expect(xml.contains(#"<testsuites name="effinity scenarios" tests="2" failures="1" errors="0" skipped="0" time="1.750">"#))
         #expect(xml.contains(#"<testcase name="a&lt;b" classname="x" time="0.250"/>"#))
         #expect(xml.contains(#"<failure message="fixtures[1]: &quot;bad&quot; &amp; worse">"#))
         let summary = Reports.summary(results, wall: 1.5, color: false)

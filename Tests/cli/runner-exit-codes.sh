@@ -51,7 +51,7 @@ mv "$TMP/proj/scenarios/trial_then_decline_v2.json" "$TMP/proj/scenarios/trial_t
 (cd "$TMP/proj" && EFFINITY_TEST_CRASH_SCENARIO=payment_intent_succeeded "$BIN" scenarios run --junit out/j.xml --json out/r.json > "$TMP/out" 2>&1)
 check "a trapping scenario fails alone" 1 $? "$TMP/out" "3 passed, 1 failed"
 grep -q "crashed (signal" "$TMP/out"; check "the crash is reported with its signal" 0 $?
-grep -q 'classname="scenarios.payment_intent_succeeded"' "$TMP/proj/out/j.xml" && grep -q "<failure" "$TMP/proj/out/j.xml"
+grep -q 'classname="scenarios.payment_intent_succeeded"' "$TMP/proj/out/j.xml" && grep -q "<error " "$TMP/proj/out/j.xml"
 check "JUnit is written and names the crashed scenario" 0 $?
 (cd "$TMP/proj" && EFFINITY_TEST_HANG_SCENARIO=customer_subscription_created "$BIN" scenarios run --timeout 3 > "$TMP/out" 2>&1)
 check "a hanging scenario times out alone" 1 $? "$TMP/out" "timed out after 3 s"
@@ -65,5 +65,27 @@ check "Ctrl-C exits 130" 130 $? "$TMP/out" "Interrupted"
 check "SIGTERM exits 130" 130 $? "$TMP/out" "Interrupted"
 grep -q 'tests="3"' "$TMP/proj/out/int.xml" && grep -q 'tests="3"' "$TMP/proj/out/term.xml"
 check "an interrupted run writes its reports for the 3 that finished" 0 $?
+# JUnit errors: a crash is an <error>, not a <failure>.
+grep -q 'errors="1"' "$TMP/proj/out/j.xml" && grep -q "<error " "$TMP/proj/out/j.xml"; check "a crash is a JUnit error" 0 $?
+# --fail-fast: after the first failure nothing else starts; the rest are skipped in the reports.
+(cd "$TMP/proj" && EFFINITY_TEST_CRASH_SCENARIO=customer_subscription_created "$BIN" scenarios run --jobs 1 --fail-fast \
+  --junit out/ff.xml --json out/ff.json > "$TMP/out" 2>&1)
+check "--fail-fast stops after the first failure" 1 $? "$TMP/out" "3 skipped"
+grep -q 'skipped="3"' "$TMP/proj/out/ff.xml" && grep -q '"skipped": 3' "$TMP/proj/out/ff.json"; check "skipped scenarios are in both reports" 0 $?
+# Invalid files still get reports (each file as an error) and exit 2.
+"$BIN" scenarios run Tests/scenario-invalid --junit "$TMP/inv/j.xml" --json "$TMP/inv/r.json" > "$TMP/out" 2>&1
+check "an invalid file exits 2" 2 $? "$TMP/out" "problems found"
+grep -q "<error message=\"invalid scenario" "$TMP/inv/j.xml" && grep -q '"failed": 1' "$TMP/inv/r.json"; check "reports name the invalid file" 0 $?
+# The JSON report keeps snapshots of failures only, unless --json-snapshots all.
+(cd "$TMP/proj" && "$BIN" scenarios run --json out/few.json > /dev/null 2>&1; "$BIN" scenarios run --json out/all.json --json-snapshots all > /dev/null 2>&1)
+! grep -q '"snapshots"' "$TMP/proj/out/few.json" && grep -q '"snapshots"' "$TMP/proj/out/all.json"; check "--json-snapshots" 0 $?
+# GitHub Actions annotations, one per failure.
+(cd "$TMP/proj" && GITHUB_ACTIONS=true EFFINITY_TEST_CRASH_SCENARIO=payment_intent_succeeded "$BIN" scenarios run > "$TMP/out" 2>&1)
+grep -q "^::error file=.*payment_intent_succeeded.json,title=scenario payment_intent_succeeded failed::" "$TMP/out"; check "GitHub annotations" 0 $?
+# --durations balances shards by an earlier report: every scenario in exactly one shard.
+(cd "$TMP/proj" && for i in 1 2; do "$BIN" scenarios list > /dev/null; "$BIN" scenarios run --shard $i/2 --durations out/all.json --json out/s$i.json > /dev/null 2>&1; done)
+n1=$(grep -c '"name"' "$TMP/proj/out/s1.json"); n2=$(grep -c '"name"' "$TMP/proj/out/s2.json")
+[ $((n1 + n2)) = 4 ] && [ "$n1" -ge 1 ] && [ "$n2" -ge 1 ]; check "--durations splits the suite" 0 $?
+"$BIN" --version > "$TMP/out" 2>&1; check "--version" 0 $? "$TMP/out" "effinity 0."
 echo "runner CLI: $passed passed, $failed failed"
 [ "$failed" = 0 ]

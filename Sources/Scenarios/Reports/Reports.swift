@@ -6,19 +6,40 @@ public enum Reports {
     /// - Parameter root: the project folder (the one holding `goldens/`): each test's `classname`
     ///   is its file's path relative to it, without `.json`, dotted (`scenarios.renewals.dunning`),
     ///   the same however the runner was invoked, so CI keeps each test's history.
+    ///
+    /// A check that failed is a `failure`; a crash, a timeout or an invalid file is an `error`; a
+    /// scenario `--fail-fast` did not run is `skipped`.
     public static func junit(_ results: [ScenarioResult], root: String = ".") -> String {
-        let failures = results.filter { !$0.passed }.count
+        let errors = results.filter(\.isError).count
+        let failures = results.filter { !$0.passed && !$0.isError }.count
+        let skipped = results.filter { $0.status == .skipped }.count
         let total = results.reduce(0) { $0 + $1.seconds }
         var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        out += "<testsuites name=\"effinity scenarios\" tests=\"\(results.count)\" failures=\"\(failures)\" time=\"\(fmt(total))\">\n"
-        out += "  <testsuite name=\"scenarios\" tests=\"\(results.count)\" failures=\"\(failures)\" errors=\"0\" skipped=\"0\" time=\"\(fmt(total))\">\n"
+        out += "<testsuites name=\"effinity scenarios\" tests=\"\(results.count)\" failures=\"\(failures)\" errors=\"\(errors)\" skipped=\"\(skipped)\" time=\"\(fmt(total))\">\n"
+        out += "  <testsuite name=\"scenarios\" tests=\"\(results.count)\" failures=\"\(failures)\" errors=\"\(errors)\" skipped=\"\(skipped)\" time=\"\(fmt(total))\">\n"
         for r in results {
             out += "    <testcase name=\"\(xml(r.name))\" classname=\"\(xml(className(r.file, root: root)))\" time=\"\(fmt(r.seconds))\""
+            if r.status == .skipped {
+                out += ">\n      <skipped message=\"\(xml(r.messages.first ?? "not run"))\"/>\n    </testcase>\n"
+                continue
+            }
             if r.passed { out += "/>\n"; continue }
-            out += ">\n      <failure message=\"\(xml(r.messages.first ?? "failed"))\">\(xml(r.messages.map(stripANSI).joined(separator: "\n")))</failure>\n"
+            let element = r.isError ? "error" : "failure"
+            out += ">\n      <\(element) message=\"\(xml(r.messages.first ?? "failed"))\">\(xml(r.messages.map(stripANSI).joined(separator: "\n")))</\(element)>\n"
             out += "    </testcase>\n"
         }
         return out + "  </testsuite>\n</testsuites>\n"
+    }
+
+    /// GitHub Actions workflow commands: one `::error` annotation per failed scenario, on its file.
+    public static func githubAnnotations(_ results: [ScenarioResult]) -> [String] {
+        results.filter { !$0.passed }.map { r in
+            func escape(_ s: String) -> String {
+                stripANSI(s).replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "\r", with: "%0D")
+                    .replacingOccurrences(of: "\n", with: "%0A")
+            }
+            return "::error file=\(escape(r.file)),title=\(escape("scenario \(r.name) failed"))::\(escape(r.messages.joined(separator: "\n")))"
+        }
     }
 
     /// A scenario file's path relative to `root`, without extension, with dots for slashes.
@@ -42,8 +63,27 @@ public enum Reports {
         return name
     }
 
-    public static func json(_ results: [ScenarioResult]) -> String {
-        JSONWriter.string(["scenarios": .array(results.map(\.json)), "passed": .int(results.filter(\.passed).count), "failed": .int(results.filter { !$0.passed }.count)], pretty: true)
+    /// The JSON report (`scenarios/report.schema.json`): every scenario with its status, time and
+    /// messages; snapshots for failed ones (what the state was), or for all with `allSnapshots`.
+    public static func json(_ results: [ScenarioResult], allSnapshots: Bool = false) -> String {
+        JSONWriter.string([
+            "version": 1,
+            "scenarios": .array(results.map { $0.json(snapshots: allSnapshots || !$0.passed) }),
+            "passed": .int(results.filter { $0.passed && $0.status != .skipped }.count),
+            "failed": .int(results.filter { !$0.passed }.count),
+            "skipped": .int(results.filter { $0.status == .skipped }.count),
+        ], pretty: true)
+    }
+
+    /// Per-scenario seconds from an earlier JSON report (`--durations`).
+    public static func durations(fromJSONReport text: String) -> [String: Double] {
+        guard let report = try? JSONParser.parse(Array(text.utf8)) else { return [:] }
+        var out: [String: Double] = [:]
+        for s in report["scenarios"].arrayValue ?? [] {
+            guard let name = s["name"].stringValue else { continue }
+            if case .double(let d) = s["seconds"] { out[name] = d } else if let i = s["seconds"].intValue { out[name] = Double(i) }
+        }
+        return out
     }
 
     /// The end of a run's output: the table of every scenario when `verbose` (else only the
@@ -69,7 +109,7 @@ public enum Reports {
             }
             lines.append("")
         }
-        let noted = results.filter { $0.passed && !$0.messages.isEmpty }
+        let noted = results.filter { $0.passed && $0.status != .skipped && !$0.messages.isEmpty }
         if !noted.isEmpty {
             lines.append(paint("Notes (\(noted.count)): known failures, and known_failure marks that now pass", "33"))
             for r in noted {
@@ -79,7 +119,8 @@ public enum Reports {
             lines.append("")
         }
         let failed = failures.count
-        lines.append("\(results.count - failed) passed, \(failed) failed, \(results.count) scenarios in \(fmt(wall))s")
+        let skipped = results.filter { $0.status == .skipped }.count
+        lines.append("\(results.count - failed - skipped) passed, \(failed) failed\(skipped > 0 ? ", \(skipped) skipped" : ""), \(results.count) scenarios in \(fmt(wall))s")
         return lines.joined(separator: "\n")
     }
 

@@ -56,6 +56,28 @@ public struct Suite: Sendable {
         Suite(scenarios: scenarios.filter { Self.shard(of: $0.name, count: count) == index })
     }
 
+    /// Shard `index` of `count`, balanced by earlier durations: scenarios longest first, each to
+    /// the shard with the least time so far (scenarios without a duration count the median);
+    /// every runner of the same report computes the same split.
+    public func shard(_ index: Int, of count: Int, durations: [String: Double]) -> Suite {
+        guard !durations.isEmpty else { return shard(index, of: count) }
+        let known = durations.values.sorted()
+        let median = known.isEmpty ? 1 : known[known.count / 2]
+        let ordered = scenarios.sorted { a, b in
+            let da = durations[a.name] ?? median, db = durations[b.name] ?? median
+            return da != db ? da > db : a.name < b.name
+        }
+        var load = [Double](repeating: 0, count: count)
+        var picked: [Scenario] = []
+        for s in ordered {
+            let target = load.indices.min { load[$0] != load[$1] ? load[$0] < load[$1] : $0 < $1 }!
+            load[target] += durations[s.name] ?? median
+            if target + 1 == index { picked.append(s) }
+        }
+        let names = Set(picked.map(\.name))
+        return Suite(scenarios: scenarios.filter { names.contains($0.name) })
+    }
+
     public static func shard(of name: String, count: Int) -> Int {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in name.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }

@@ -20,6 +20,7 @@ public enum JSONDiff {
                 }
             }
         case (.array(let e), .array(let a)):
+            if let byID = changesByID(expected: e, actual: a, path: path) { return byID }
             return (0..<max(e.count, a.count)).flatMap { i -> [Change] in
                 let p = "\(path)[\(i)]"
                 if i < e.count, i < a.count { return changes(expected: e[i], actual: a[i], path: p) }
@@ -30,6 +31,37 @@ public enum JSONDiff {
         default:
             return expected == actual ? [] : [Change(path: path.isEmpty ? "(root)" : path, expected: expected, actual: actual)]
         }
+    }
+
+    /// The key that identifies list elements in snapshots: Stripe's and the app's objects have an
+    /// `id`; the app's processed events an `event_id`.
+    static let identityKeys = ["id", "event_id"]
+
+    /// Lists whose elements all carry a unique id are compared element by element by that id
+    /// (`leads[id=lead_000002].name`), so one inserted or removed element is one difference, not
+    /// a difference at every later index. Nil when the elements have no ids to match on.
+    static func changesByID(expected e: [JSONValue], actual a: [JSONValue], path: String) -> [Change]? {
+        guard !e.isEmpty, !a.isEmpty else { return nil }
+        guard let key = identityKeys.first(where: { k in (e + a).allSatisfy { $0[k].stringValue != nil } }) else { return nil }
+        let eIDs = e.map { $0[key].stringValue! }, aIDs = a.map { $0[key].stringValue! }
+        guard Set(eIDs).count == eIDs.count, Set(aIDs).count == aIDs.count else { return nil }
+        let aByID = Dictionary(uniqueKeysWithValues: zip(aIDs, a)), eByID = Dictionary(uniqueKeysWithValues: zip(eIDs, e))
+        var out: [Change] = []
+        for (id, x) in zip(eIDs, e) {
+            let p = "\(path)[\(key)=\(id)]"
+            if let y = aByID[id] { out += changes(expected: x, actual: y, path: p) } else { out.append(Change(path: p, expected: x, actual: .none)) }
+        }
+        for (id, y) in zip(aIDs, a) where eByID[id] == nil {
+            out.append(Change(path: "\(path)[\(key)=\(id)]", expected: .none, actual: y))
+        }
+        // The same elements in another order is a difference too.
+        let common = Set(eIDs).intersection(aIDs)
+        let eOrder = eIDs.filter(common.contains), aOrder = aIDs.filter(common.contains)
+        if eOrder != aOrder {
+            out.append(Change(path: "\(path) (order of \(key)s)", expected: .array(eOrder.map { .string($0) }),
+                              actual: .array(aOrder.map { .string($0) })))
+        }
+        return out
     }
 
     /// `path: - expected` / `+ actual` lines, red and green on a terminal.

@@ -26,3 +26,26 @@ def test_suite_file_matches_schema(path):
 def test_invalid_example_is_refused():
     bad = json.load(open(os.path.join(ROOT, "Tests", "scenario-invalid", "typos.json")))
     assert list(VALIDATOR.iter_errors(bad)) != []
+
+
+REPORT_SCHEMA = json.load(open(os.path.join(ROOT, "scenarios", "report.schema.json")))
+
+
+@pytest.mark.parametrize("snapshots", ["failed", "all"])
+def test_json_report_matches_its_schema(tmp_path, snapshots):
+    """The JSON report of a run (passed and failed scenarios, invalid input) is what its schema documents."""
+    import subprocess
+    binary = os.environ.get("EFFINITY_BIN", os.path.join(ROOT, ".build", "debug", "effinity"))
+    validator = jsonschema.Draft202012Validator(REPORT_SCHEMA)
+    report = tmp_path / "r.json"
+    subprocess.run([binary, "scenarios", "run", os.path.join(ROOT, "scenarios", "fixtures"), "--json", str(report),
+                    "--json-snapshots", snapshots, "--jobs", "2"], cwd=ROOT, capture_output=True, timeout=300)
+    doc = json.load(open(report))
+    assert [e.message for e in validator.iter_errors(doc)] == []
+    assert doc["passed"] + doc["failed"] + doc["skipped"] == len(doc["scenarios"]) == 4
+    assert all(("snapshots" in s) == (snapshots == "all") for s in doc["scenarios"] if s["status"] == "passed")
+    invalid = tmp_path / "inv.json"
+    rc = subprocess.run([binary, "scenarios", "run", os.path.join(ROOT, "Tests", "scenario-invalid"), "--json", str(invalid)],
+                        cwd=ROOT, capture_output=True, timeout=60).returncode
+    assert rc == 2
+    assert [e.message for e in validator.iter_errors(json.load(open(invalid)))] == []

@@ -125,7 +125,15 @@ struct ScenariosRun: AsyncParsableCommand {
     /// its goldens folder (no --name, --tag or --shard): listed, deleted with --update --prune,
     /// and offered as the old name of a scenario that has no golden.
     func reportOrphans(_ results: [ScenarioResult], goldens: Goldens) throws {
-        guard selection.name == nil, selection.tag.isEmpty, shard == nil, stripeURL == nil else {
+        // Only a run over the whole scenarios folder of the goldens' project knows what is orphaned
+        // (a subfolder or a single file would make every other golden look like one).
+        let project = (goldens.directory as NSString).deletingLastPathComponent
+        func standard(_ p: String) -> String {
+            let full = p.hasPrefix("/") ? p : FileManager.default.currentDirectoryPath + "/" + p
+            return (full as NSString).standardizingPath
+        }
+        let whole = selection.roots.contains { standard($0) == standard((project.isEmpty ? "." : project) + "/scenarios") }
+        guard whole, selection.name == nil, selection.tag.isEmpty, shard == nil, stripeURL == nil else {
             if prune { say("--prune needs the whole suite (no --name, --tag or --shard): nothing deleted.") }
             return
         }

@@ -87,5 +87,7 @@ grep -q "^::error file=.*payment_intent_succeeded.json,title=scenario payment_in
 n1=$(grep -c '"name"' "$TMP/proj/out/s1.json"); n2=$(grep -c '"name"' "$TMP/proj/out/s2.json")
 [ $((n1 + n2)) = 4 ] && [ "$n1" -ge 1 ] && [ "$n2" -ge 1 ]; check "--durations splits the suite" 0 $?
 "$BIN" --version > "$TMP/out" 2>&1; check "--version" 0 $? "$TMP/out" "effinity 0."
+# A subfolder run knows nothing of the other scenarios' goldens: no orphans listed.
+"$BIN" scenarios run scenarios/fixtures > "$TMP/out" 2>&1; ! grep -q "Goldens without a scenario" "$TMP/out"; check "a subfolder lists no orphans" 0 $?
 echo "runner CLI: $passed passed, $failed failed"
 [ "$failed" = 0 ]

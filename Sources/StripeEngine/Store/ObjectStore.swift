@@ -31,7 +31,8 @@ package struct ObjectStore {
             db.cachedStatement(sql: "SELECT type, deleted, data FROM objects WHERE account = ? AND id = ?"),
             arguments: [account, id]) else { return nil }
         let data: String = row["data"]
-        let found = Row(type: row["type"], deleted: row["deleted"], object: try JSONParser.parse(data))
+        let found = Row(type: row["type"], deleted: row["deleted"],
+                        object: try ParsedObjects.shared.value(account: account, id: id, text: data))
         if let cache {
             cache.remember(id, found)
             // The stored text is what the writer renders for the parsed value: a response that

@@ -175,7 +175,7 @@ public struct BillingApp: Sendable {
         let key = req.headers[HTTPField.Name("Idempotency-Key")!]
         let caller: Caller, input: JSONValue, fingerprint: String
         var claimed: (org: String, key: String)? = nil
-        defer { if let claimed { inFlight.release(org: claimed.org, key: claimed.key) } }
+        defer { if let claimed { inFlight.release(claimed.org, claimed.key) } }
         do {
             caller = try await authenticate(req)
             if billing, !caller.role.managesBilling { throw AppError.forbidden }
@@ -187,7 +187,7 @@ public struct BillingApp: Sendable {
                 }
                 // Claimed before the stored answer is read: a request that finds neither a stored
                 // answer nor a claim is the only one running the action.
-                guard inFlight.claim(org: caller.org, key: key) else {
+                guard inFlight.claim(caller.org, key) else {
                     throw AppError(409, "idempotency_key_in_use",
                                    "A request with this Idempotency-Key is still being processed. Retry once it has finished.")
                 }

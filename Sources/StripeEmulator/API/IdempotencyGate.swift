@@ -1,21 +1,16 @@
 import StripeEngine
 import StripeWire
-import Synchronization
 
 /// Stripe's idempotency keys: the first request with a key runs; a retry with the same
 /// parameters gets the stored status and body (same ids, see ``IdempotencyKeys``); different
 /// parameters get a 400 `idempotency_error`; a retry while the first is still running gets a 409.
 final class IdempotencyGate: Sendable {
-    private let inFlight = Mutex<Set<String>>([])
+    private let inFlight = InFlightKeys()
 
     /// Claims a key for the duration of a request; false when another request holds it.
-    func claim(account: String, key: String) -> Bool {
-        inFlight.withLock { $0.insert(account + "\u{0}" + key).inserted }
-    }
+    func claim(account: String, key: String) -> Bool { inFlight.claim(account, key) }
 
-    func release(account: String, key: String) {
-        _ = inFlight.withLock { $0.remove(account + "\u{0}" + key) }
-    }
+    func release(account: String, key: String) { inFlight.release(account, key) }
 
     static func mismatch(_ key: String) -> StripeError {
         StripeError(status: 400, type: .idempotencyError,
@@ -27,5 +22,3 @@ final class IdempotencyGate: Sendable {
                     message: "There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, and the other request is still going through): please try again later.")
     }
 }
-
-import Foundation

@@ -54,6 +54,14 @@ public enum JSONValue: Sendable, Equatable, Hashable {
         default: return nil
         }
     }
+    /// A number as a `Double` (integers included): percentages such as `percent_off` are either.
+    public var doubleValue: Double? {
+        switch self {
+        case .int(let i): return Double(i)
+        case .double(let d): return d
+        default: return nil
+        }
+    }
     public var boolValue: Bool? { if case .bool(let b) = self { return b } else { return nil } }
     public var arrayValue: [JSONValue]? { if case .array(let a) = self { return a } else { return nil } }
     public var objectValue: JSONObject? { if case .object(let o) = self { return o } else { return nil } }

@@ -11,7 +11,8 @@ package enum Invoicing {
         [
             "id": .string(try ledger.newID("il")), "object": "line_item", "amount": .int(amount),
             "currency": price["currency"], "description": .string(description), "discount_amounts": [],
-            "discountable": .bool(!proration), "discounts": [], "invoice": .from(invoiceID), "livemode": false,
+            "discountable": .bool(!proration), "discounts": item["discounts"].arrayValue.map { .array($0) } ?? [],
+            "invoice": .from(invoiceID), "livemode": false,
             "metadata": [:],
             "parent": [
                 "invoice_item_details": nil,
@@ -26,8 +27,15 @@ package enum Invoicing {
             "pretax_credit_amounts": [],
             "pricing": ["price_details": ["price": price["id"], "product": product["id"]], "type": "price_details",
                         "unit_amount_decimal": price["unit_amount_decimal"]],
-            "quantity": item["quantity"], "subscription": sub["id"], "subtotal": .int(amount), "taxes": [],
+            "quantity": item["quantity"], "subscription": sub["id"], "subtotal": .int(amount),
+            "taxes": InvoiceTotals.taxPlaceholders(taxRates(sub: sub, item: item)),
         ]
+    }
+
+    /// The tax rates a subscription item is billed with: its own, else the subscription's defaults.
+    package static func taxRates(sub: JSONValue, item: JSONValue) -> [JSONValue] {
+        let own = item["tax_rates"].arrayValue ?? []
+        return own.isEmpty ? (sub["default_tax_rates"].arrayValue ?? []) : own
     }
 
     /// The line an invoice item becomes on an invoice.
@@ -48,7 +56,8 @@ package enum Invoicing {
         }
         return [
             "id": .string(try ledger.newID("il")), "object": "line_item", "amount": ii["amount"], "currency": ii["currency"],
-            "description": ii["description"], "discount_amounts": [], "discountable": ii["discountable"], "discounts": [],
+            "description": ii["description"], "discount_amounts": [], "discountable": ii["discountable"],
+            "discounts": ii["discounts"].arrayValue.map { .array($0) } ?? [],
             "invoice": .from(invoiceID), "livemode": false, "metadata": ii["metadata"], "parent": parent,
             "period": ii["period"], "pretax_credit_amounts": [], "pricing": ii["pricing"], "quantity": ii["quantity"],
             "subscription": subDetails["subscription"], "subtotal": ii["amount"], "taxes": [],
@@ -69,7 +78,7 @@ package enum Invoicing {
                             lines subscriptionLines: [JSONValue], pendingItems: [JSONValue], period: (Int, Int),
                             now: Int, autoAdvance: Bool = true, collectionMethod: String = "charge_automatically",
                             daysUntilDue: Int? = nil, currency: String, description: String? = nil,
-                            metadata: JSONValue = [:]) throws -> JSONValue {
+                            metadata: JSONValue = [:], discounts: [String]? = nil, defaultTaxRates: [JSONValue] = []) throws -> JSONValue {
         let id = try ledger.newID("in")
         let account = try AccountObject.identity(ledger)
         var lines: [JSONValue] = []
@@ -94,7 +103,8 @@ package enum Invoicing {
             "customer_address": customer["address"], "customer_email": customer["email"], "customer_name": customer["name"],
             "customer_phone": customer["phone"], "customer_shipping": customer["shipping"],
             "customer_tax_exempt": customer["tax_exempt"], "customer_tax_ids": [], "default_payment_method": nil,
-            "default_source": nil, "default_tax_rates": [], "description": .from(description), "discounts": [],
+            "default_source": nil, "default_tax_rates": .array(defaultTaxRates), "description": .from(description),
+            "discounts": .array(try (discounts ?? Discounts.forInvoice(subscription: subscription, customer: customer, now: now, ledger)).map { .string($0) }),
             "due_date": nil, "effective_at": nil, "ending_balance": nil, "footer": customer["invoice_settings"]["footer"],
             "from_invoice": nil, "hosted_invoice_url": nil, "invoice_pdf": nil, "issuer": ["type": "self"],
             "last_finalization_error": nil, "latest_revision": nil,
@@ -113,7 +123,7 @@ package enum Invoicing {
             "total": 0, "total_discount_amounts": [], "total_excluding_tax": 0, "total_pretax_credit_amounts": [],
             "total_taxes": [], "webhooks_delivered_at": nil,
         ]
-        try recompute(&invoice)
+        try recompute(&invoice, ledger)
         try ledger.store.insert(invoice, type: "invoice", hidden: ["days_until_due": .from(daysUntilDue)])
         try ledger.emit(.invoiceCreated, invoice)
         if autoAdvance {
@@ -122,20 +132,9 @@ package enum Invoicing {
         return invoice
     }
 
-    /// Totals from the lines (no taxes or discounts are emulated).
-    package static func recompute(_ invoice: inout JSONValue) throws {
-        let lines = invoice["lines"]["data"].arrayValue ?? []
-        let subtotal = try MoneyMath.total(lines.map { $0["amount"].intValue ?? 0 })
-        invoice["subtotal"] = .int(subtotal)
-        invoice["subtotal_excluding_tax"] = .int(subtotal)
-        invoice["total"] = .int(subtotal)
-        invoice["total_excluding_tax"] = .int(subtotal)
-        invoice["lines"]["total_count"] = .int(lines.count)
-        if invoice["status"] == "draft" {
-            let x = subtotal + (invoice["starting_balance"].intValue ?? 0)
-            invoice["amount_due"] = .int(max(0, x))
-            invoice["amount_remaining"] = .int(max(0, x))
-        }
+    /// Discounts, taxes and totals from the lines (``InvoiceTotals``).
+    package static func recompute(_ invoice: inout JSONValue, _ ledger: Ledger) throws {
+        try InvoiceTotals.compute(&invoice, ledger)
     }
 
     // MARK: Finalization
@@ -175,6 +174,7 @@ package enum Invoicing {
         }
         try Scheduler.cancel(ledger, .finalizeInvoice, target: id)
         try ledger.store.update(invoice)
+        try Discounts.markUsed(by: invoice, ledger)
         try ledger.emit(.invoiceFinalized, invoice)
         if invoice["amount_due"] == 0 {
             var draft = invoice

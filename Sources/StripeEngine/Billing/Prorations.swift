@@ -9,20 +9,22 @@ package enum Prorations {
     }
 
     @discardableResult
-    package static func makeItem(_ ledger: Ledger, sub: JSONValue, itemID: String, price: JSONValue, quantity: Int, amount: Int,
+    package static func makeItem(_ ledger: Ledger, sub: JSONValue, item: JSONValue, price: JSONValue, quantity: Int, amount: Int,
                          description: String, period: (Int, Int), now: Int) throws -> JSONValue {
+        // A proration carries the discounts in force on the subscription when it was made, and the item's tax rates.
+        let discounts = try (sub["discounts"].arrayValue ?? []).compactMap(\.stringValue).filter { try Discounts.inForce($0, now: now, ledger) }
         let ii: JSONValue = [
             "id": .string(try ledger.newID("ii")), "object": "invoiceitem", "amount": .int(amount),
             "currency": price["currency"], "customer": sub["customer"], "customer_account": nil, "date": .int(now),
-            "description": .string(description), "discountable": false, "discounts": [], "invoice": nil,
+            "description": .string(description), "discountable": false, "discounts": .array(discounts.map { .string($0) }), "invoice": nil,
             "livemode": false, "metadata": [:], "net_amount": .int(amount),
-            "parent": ["subscription_details": ["subscription": sub["id"], "subscription_item": .string(itemID)],
+            "parent": ["subscription_details": ["subscription": sub["id"], "subscription_item": item["id"]],
                        "type": "subscription_details"],
             "period": ["end": .int(period.1), "start": .int(period.0)],
             "pricing": ["price_details": ["price": price["id"], "product": price["product"]], "type": "price_details",
                         "unit_amount_decimal": price["unit_amount_decimal"]],
             "proration": true, "proration_details": ["discount_amounts": []], "quantity": .int(quantity),
-            "tax_rates": [], "test_clock": sub["test_clock"],
+            "tax_rates": .array(Invoicing.taxRates(sub: sub, item: item)), "test_clock": sub["test_clock"],
         ]
         try ledger.store.insert(ii, type: "invoiceitem")
         try ledger.emit(.invoiceitemCreated, ii)
@@ -44,7 +46,7 @@ package enum Prorations {
         let amount = -fraction(PriceMath.amount(price, quantity: q), remaining: end - at, period: end - start)
         guard amount != 0 else { return }
         let product = try SubscriptionEngine.product(of: price, ledger)
-        try makeItem(ledger, sub: sub, itemID: item["id"].stringValue!, price: price, quantity: q, amount: amount,
+        try makeItem(ledger, sub: sub, item: item, price: price, quantity: q, amount: amount,
                      description: "Unused time on \(q) × \(product["name"].stringValue ?? "") after \(PriceMath.date(at))",
                      period: (at, end), now: try ledger.now(for: sub))
     }
@@ -57,7 +59,7 @@ package enum Prorations {
         let amount = fraction(PriceMath.amount(price, quantity: q), remaining: end - at, period: end - start)
         guard amount != 0 else { return }
         let product = try SubscriptionEngine.product(of: price, ledger)
-        try makeItem(ledger, sub: sub, itemID: item["id"].stringValue!, price: price, quantity: q, amount: amount,
+        try makeItem(ledger, sub: sub, item: item, price: price, quantity: q, amount: amount,
                      description: "Remaining time on \(q) × \(product["name"].stringValue ?? "") after \(PriceMath.date(at))",
                      period: (at, end), now: try ledger.now(for: sub))
     }

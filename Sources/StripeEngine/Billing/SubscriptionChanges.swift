@@ -8,6 +8,8 @@ package struct SubscriptionChange {
         package var quantity: Int?
         package var deleted = false
         package var metadata: JSONValue?
+        package var taxRates: [JSONValue]?
+        package var discounts: [DiscountRequest]?
 
         package init(id: String? = nil, price: JSONValue? = nil, quantity: Int? = nil, deleted: Bool = false, metadata: JSONValue? = nil) {
             self.id = id
@@ -40,6 +42,9 @@ package struct SubscriptionChange {
     package var billingCycleAnchorNow = false
     package var paymentBehavior = "allow_incomplete"
     package var missingPaymentMethod: String?
+    /// Replaces the subscription's discounts ([] removes them all).
+    package var discounts: [DiscountRequest]?
+    package var defaultTaxRates: [JSONValue]?
 }
 
 extension SubscriptionEngine {
@@ -61,6 +66,8 @@ extension SubscriptionEngine {
         if let c = change.cancellationComment { sub["cancellation_details"]["comment"] = .from(c) }
         if let f = change.cancellationFeedback { sub["cancellation_details"]["feedback"] = .from(f) }
         if let mpm = change.missingPaymentMethod { sub["trial_settings"]["end_behavior"]["missing_payment_method"] = .string(mpm) }
+        if let rates = change.defaultTaxRates { sub["default_tax_rates"] = .array(rates) }
+        if let requests = change.discounts { try replaceDiscounts(&sub, with: requests, now: now, ledger) }
         if let atEnd = change.cancelAtPeriodEnd {
             sub["cancel_at_period_end"] = .bool(atEnd)
             sub["cancel_at"] = atEnd ? .int(periodEnd(sub)) : .null
@@ -109,6 +116,12 @@ extension SubscriptionEngine {
                 if let p = ch.price { updated["price"] = p }
                 if let q = ch.quantity { updated["quantity"] = .int(q) }
                 if let m = ch.metadata { updated["metadata"] = m }
+                if let t = ch.taxRates { updated["tax_rates"] = .array(t) }
+                if let d = ch.discounts {
+                    let target = Discounts.Target(customer: sub["customer"].stringValue, subscription: sub["id"].stringValue,
+                                                  subscriptionItem: updated["id"].stringValue)
+                    updated["discounts"] = .array(try DiscountRequest.apply(d, target: target, now: now, ledger).map { $0.discount["id"] })
+                }
                 let billingChanged = updated["price"]["id"] != old["price"]["id"] || updated["quantity"] != old["quantity"]
                 if billingChanged, prorate {
                     prorations.append((old, true))
@@ -120,8 +133,14 @@ extension SubscriptionEngine {
                 newItems[index] = updated
             } else {
                 guard let price = ch.price else { throw StripeError.missingParam("items[][price]") }
-                let item = try makeItem(ledger, subID: sub["id"].stringValue!, price: price, quantity: ch.quantity ?? 1,
+                var item = try makeItem(ledger, subID: sub["id"].stringValue!, price: price, quantity: ch.quantity ?? 1,
                                         metadata: ch.metadata ?? [:], period: (periodStart(sub), periodEnd(sub)), now: now)
+                item["tax_rates"] = .array(ch.taxRates ?? [])
+                if let d = ch.discounts {
+                    let target = Discounts.Target(customer: sub["customer"].stringValue, subscription: sub["id"].stringValue,
+                                                  subscriptionItem: item["id"].stringValue)
+                    item["discounts"] = .array(try DiscountRequest.apply(d, target: target, now: now, ledger).map { $0.discount["id"] })
+                }
                 if prorate { prorations.append((item, false)) }
                 newItems.append(item)
             }
@@ -194,6 +213,19 @@ extension SubscriptionEngine {
         if !prorations.isEmpty || cancelAtCredit != nil, change.prorationBehavior == "always_invoice" {
             try invoiceNow(&sub, billingReason: "subscription_update", now: now, ledger, collect: collect)
         }
+    }
+
+    /// The subscription's discounts become the requested ones: new discounts are created
+    /// (`customer.discount.created`), those no longer listed end (`customer.discount.deleted`).
+    static func replaceDiscounts(_ sub: inout JSONValue, with requests: [DiscountRequest], now: Int, _ ledger: Ledger) throws {
+        let target = Discounts.Target(customer: sub["customer"].stringValue, subscription: sub["id"].stringValue)
+        let applied = try DiscountRequest.apply(requests, target: target, now: now, ledger)
+        let keep = Set(applied.compactMap { $0.discount["id"].stringValue })
+        for old in (sub["discounts"].arrayValue ?? []).compactMap(\.stringValue) where !keep.contains(old) {
+            if let d = try ledger.store.find(old)?.object { try ledger.emit(.customerDiscountDeleted, Discounts.deletedStub(d)) }
+        }
+        for d in applied where d.created { try ledger.emit(.customerDiscountCreated, d.discount) }
+        sub["discounts"] = .array(applied.map { $0.discount["id"] })
     }
 
     /// Deletes the pending "unused time after `at`" credits of a `cancel_at` that changed.

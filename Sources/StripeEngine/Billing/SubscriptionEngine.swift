@@ -6,11 +6,15 @@ package struct NewSubscription {
         package var price: JSONValue
         package var quantity: Int
         package var metadata: JSONValue
+        package var taxRates: [JSONValue] = []
+        package var discounts: [DiscountRequest] = []
 
-        package init(price: JSONValue, quantity: Int, metadata: JSONValue) {
+        package init(price: JSONValue, quantity: Int, metadata: JSONValue, taxRates: [JSONValue] = [], discounts: [DiscountRequest] = []) {
             self.price = price
             self.quantity = quantity
             self.metadata = metadata
+            self.taxRates = taxRates
+            self.discounts = discounts
         }
     }
 
@@ -37,6 +41,8 @@ package struct NewSubscription {
     package var offSession = false
     /// The customer completed 3D Secure for this first payment (Checkout's challenge).
     package var authenticated = false
+    package var discounts: [DiscountRequest] = []
+    package var defaultTaxRates: [JSONValue] = []
 }
 
 /// Subscriptions: creation with its first invoice, and the shape they are rendered and saved in.
@@ -147,9 +153,15 @@ package enum SubscriptionEngine {
         }
         let period = (now, periodEnd)
         var items: [JSONValue] = []
+        let customerID = customer["id"].stringValue
         for i in new.items {
-            items.append(try makeItem(ledger, subID: id, price: i.price, quantity: i.quantity, metadata: i.metadata, period: period, now: now))
+            var item = try makeItem(ledger, subID: id, price: i.price, quantity: i.quantity, metadata: i.metadata, period: period, now: now)
+            item["tax_rates"] = .array(i.taxRates)
+            let target = Discounts.Target(customer: customerID, subscription: id, subscriptionItem: item["id"].stringValue)
+            item["discounts"] = .array(try DiscountRequest.apply(i.discounts, target: target, now: now, ledger).map { $0.discount["id"] })
+            items.append(item)
         }
+        let discounts = try DiscountRequest.apply(new.discounts, target: .init(customer: customerID, subscription: id), now: now, ledger)
         var sub: JSONValue = [
             "id": .string(id), "object": "subscription", "application": nil, "application_fee_percent": nil,
             "automatic_tax": ["disabled_reason": nil, "enabled": false, "liability": nil],
@@ -159,8 +171,9 @@ package enum SubscriptionEngine {
             "cancellation_details": ["comment": nil, "feedback": nil, "reason": nil],
             "collection_method": .string(new.collectionMethod), "created": .int(now), "currency": .string(currency),
             "customer": customer["id"], "customer_account": nil, "days_until_due": .from(new.daysUntilDue),
-            "default_payment_method": .from(new.defaultPaymentMethod), "default_source": nil, "default_tax_rates": [],
-            "description": .from(new.description), "discounts": [], "ended_at": nil,
+            "default_payment_method": .from(new.defaultPaymentMethod), "default_source": nil,
+            "default_tax_rates": .array(new.defaultTaxRates), "description": .from(new.description),
+            "discounts": .array(discounts.map { $0.discount["id"] }), "ended_at": nil,
             "invoice_settings": ["account_tax_ids": nil, "issuer": ["type": "self"]],
             "items": ["object": "list", "data": .array(items), "has_more": false, "total_count": .int(items.count),
                       "url": .string("/v1/subscription_items?subscription=\(id)")],
@@ -192,6 +205,7 @@ package enum SubscriptionEngine {
         try ledger.store.insert(sub, type: "subscription")
         for item in items { try ledger.store.insert(item, type: "subscription_item") }
         let createdEvent = try EventLog.emit(ledger, type: .customerSubscriptionCreated, object: sub, previous: nil)
+        for d in discounts where d.created { try ledger.emit(.customerDiscountCreated, d.discount) }
 
         let pending = try Invoicing.pendingItems(ledger, customer: customer["id"].stringValue!, subscription: nil)
             .filter { $0["parent"]["subscription_details"].isNull }

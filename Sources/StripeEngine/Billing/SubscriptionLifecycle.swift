@@ -79,6 +79,7 @@ extension SubscriptionEngine {
     @discardableResult
     package static func invoicePeriod(_ sub: inout JSONValue, period: (Int, Int), invoicePeriod: (Int, Int), billingReason: String,
                               now: Int, _ ledger: Ledger, factor: (Int, Int)? = nil) throws -> JSONValue {
+        try Discounts.expire(subscription: &sub, now: now, ledger)
         let customer = try ledger.store.get(sub["customer"].stringValue!, type: "customer")
         let lines = try periodLines(sub, period: period, trial: false, ledger, factor: factor)
         let pending = try Invoicing.pendingItems(ledger, customer: customer["id"].stringValue!, subscription: sub["id"].stringValue!)

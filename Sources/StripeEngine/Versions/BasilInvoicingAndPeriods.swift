@@ -19,7 +19,7 @@ package enum BasilInvoicingAndPeriods: VersionChange {
             let starts = items.compactMap { $0["current_period_start"].intValue }, ends = items.compactMap { $0["current_period_end"].intValue }
             o["current_period_start"] = starts.min().map { .int($0) } ?? .null
             o["current_period_end"] = ends.max().map { .int($0) } ?? .null
-            o["discount"] = nil
+            o["discount"] = try singleDiscount(o, context)
             o["billing_thresholds"] = nil
             remove(&o, ["billing_mode"])
         case "subscription_item":
@@ -42,7 +42,7 @@ package enum BasilInvoicingAndPeriods: VersionChange {
             let taxes = o["total_taxes"].arrayValue ?? []
             o["tax"] = taxes.isEmpty ? nil : .int(taxes.compactMap { $0["amount"].intValue }.reduce(0, +))
             o["total_tax_amounts"] = .array(taxes.map(taxAmount))
-            o["discount"] = nil
+            o["discount"] = try singleDiscount(o, context)
             o["application_fee_amount"] = nil
             o["transfer_data"] = nil
             remove(&o, ["parent", "payments", "total_taxes", "amount_overpaid", "confirmation_secret"])
@@ -59,9 +59,11 @@ package enum BasilInvoicingAndPeriods: VersionChange {
             let price = try context.find(o["pricing"]["price_details"]["price"].stringValue)
             o["price"] = price ?? nil
             o["plan"] = price.flatMap { $0["type"] == "recurring" ? plan(of: $0) : nil } ?? nil
-            o["tax_amounts"] = .array((o["taxes"].arrayValue ?? []).map(taxAmount))
-            o["tax_rates"] = []
-            o["amount_excluding_tax"] = o["amount"]
+            let lineTaxes = o["taxes"].arrayValue ?? []
+            o["tax_amounts"] = .array(lineTaxes.map(taxAmount))
+            o["tax_rates"] = .array(try lineTaxes.compactMap { try context.store.find($0["tax_rate_details"]["tax_rate"].stringValue ?? "")?.object })
+            let inclusive = lineTaxes.filter { $0["tax_behavior"] == "inclusive" }.compactMap { $0["amount"].intValue }.reduce(0, +)
+            o["amount_excluding_tax"] = .int((o["amount"].intValue ?? 0) - inclusive)
             o["unit_amount_excluding_tax"] = o["pricing"]["unit_amount_decimal"]
             o["discountable"] = o["discountable"].isNull ? true : o["discountable"]
             remove(&o, ["parent", "pricing", "taxes"])
@@ -109,6 +111,13 @@ package enum BasilInvoicingAndPeriods: VersionChange {
         }
         let before = withoutPeriods(items), now = withoutPeriods(object["items"]["data"].arrayValue ?? [])
         if before == now { remove(&previous, ["items"]) } else { previous["items"]["data"] = .array(before) }
+    }
+
+    /// Pre-basil singular `discount`: the one discount, whole, when `discounts` has exactly one; else null.
+    static func singleDiscount(_ o: JSONValue, _ context: RenderContext) throws -> JSONValue {
+        guard let list = o["discounts"].arrayValue, list.count == 1 else { return nil }
+        if case .object = list[0] { return list[0] }
+        return try context.store.find(list[0].stringValue ?? "")?.object ?? nil
     }
 
     /// Pre-basil `total_tax_amounts[]` / `tax_amounts[]` from basil's `taxes[]`.

@@ -10,7 +10,7 @@ import StripeWire
 package enum VersionRenderer {
     /// Every breaking change the fake renders, newest first.
     package static let changes: [any VersionChange.Type] = [
-        EndiveSubscriptionItemPlan.self, DahliaCheckoutUIModes.self, BasilInvoicingAndPeriods.self, April2024ProductFeatures.self,
+        EndiveSubscriptionItemPlan.self, DahliaCheckoutUIModes.self, CloverDiscountSource.self, BasilInvoicingAndPeriods.self, April2024ProductFeatures.self,
         August2023RemovedFields.self, November2022Charges.self, August2022CheckoutAndCustomer.self,
     ]
 

@@ -47,17 +47,21 @@ enum InvoiceItems {
             invoiceID = invoice["id"]
         }
         let id = try req.newID("ii")
+        let taxRates = try TaxRates.read(&req, ["tax_rates"]) ?? []
+        let discountRequests = try DiscountParams.read(&req, customer: customer["id"].stringValue, currency: currency, amount: amount, now: now) ?? []
+        let discounts = try DiscountRequest.apply(discountRequests, target: .init(customer: customer["id"].stringValue, invoiceItem: id),
+                                                  now: now, req.ledger).map { $0.discount["id"] }
         var ii: JSONValue = [
             "id": .string(id), "object": "invoiceitem", "amount": .int(amount), "currency": .string(currency),
             "customer": customer["id"], "customer_account": nil, "date": .int(now),
             "description": .from(try req.params.nonEmpty("description")),
-            "discountable": .bool(try req.params.bool("discountable") ?? true), "discounts": [], "invoice": invoiceID,
+            "discountable": .bool(try req.params.bool("discountable") ?? true), "discounts": .array(discounts), "invoice": invoiceID,
             "livemode": false, "metadata": try Metadata.apply(&req.params, to: [:]), "net_amount": .int(amount),
             "parent": subscription.isNull ? .null : ["subscription_details": subscription, "type": "subscription_details"],
             "period": ["end": .int(try req.params.int("period", "end") ?? now), "start": .int(try req.params.int("period", "start") ?? now)],
             "pricing": price.isNull ? .null : ["price_details": ["price": price["id"], "product": price["product"]],
                                                 "type": "price_details", "unit_amount_decimal": price["unit_amount_decimal"]],
-            "proration": false, "proration_details": ["discount_amounts": []], "quantity": .int(quantity), "tax_rates": [],
+            "proration": false, "proration_details": ["discount_amounts": []], "quantity": .int(quantity), "tax_rates": .array(taxRates),
             "test_clock": customer["test_clock"],
         ]
         if ii["description"].isNull, !price.isNull {
@@ -69,7 +73,7 @@ enum InvoiceItems {
             var lines = invoice["lines"]["data"].arrayValue ?? []
             lines.append(try Invoicing.itemLine(req.ledger, invoiceID: inv, ii: ii))
             invoice["lines"]["data"] = .array(lines)
-            try Invoicing.recompute(&invoice)
+            try Invoicing.recompute(&invoice, req.ledger)
             try req.store.update(invoice)
         }
         return ii
@@ -90,6 +94,13 @@ enum InvoiceItems {
         ii["metadata"] = try Metadata.apply(&req.params, to: ii["metadata"])
         if let q = try req.params.int("quantity") { ii["quantity"] = .int(q) }
         try ii.setBool("discountable", from: &req.params)
+        if let rates = try TaxRates.read(&req, ["tax_rates"]) { ii["tax_rates"] = .array(rates) }
+        let now = try req.ledger.now(for: ii)
+        if let requests = try DiscountParams.read(&req, customer: ii["customer"].stringValue, currency: ii["currency"].stringValue,
+                                                  amount: ii["amount"].intValue, now: now) {
+            let target = Discounts.Target(customer: ii["customer"].stringValue, invoiceItem: ii["id"].stringValue)
+            ii["discounts"] = .array(try DiscountRequest.apply(requests, target: target, now: now, req.ledger).map { $0.discount["id"] })
+        }
         try req.store.update(ii)
         try req.ledger.emitUpdate(.invoiceitemUpdated, before: before, after: ii)
         return ii

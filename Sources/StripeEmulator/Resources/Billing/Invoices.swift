@@ -42,11 +42,17 @@ enum Invoices {
             ? try Invoicing.pendingItems(req.ledger, customer: customer["id"].stringValue!, subscription: subscription?["id"].stringValue)
             : []
         let currency = try req.params.currency("currency") ?? pending.first?["currency"].stringValue ?? "usd"
+        try AutomaticTax.refuse(&req)
+        let discounts = try DiscountParams.read(&req, customer: customer["id"].stringValue, currency: currency, amount: nil, now: now)
         var invoice = try Invoicing.createDraft(
             req.ledger, customer: customer, subscription: subscription, billingReason: "manual", lines: [], pendingItems: pending,
             period: (now, now), now: now, autoAdvance: try req.params.bool("auto_advance") ?? false, collectionMethod: collection,
             daysUntilDue: days, currency: currency, description: try req.params.nonEmpty("description"),
-            metadata: try Metadata.apply(&req.params, to: [:]))
+            metadata: try Metadata.apply(&req.params, to: [:]), discounts: discounts == nil ? nil : [],
+            defaultTaxRates: try TaxRates.read(&req, ["default_tax_rates"]) ?? [])
+        if let discounts {
+            try applyDiscounts(discounts, to: &invoice, now: now, req.ledger)
+        }
         if let pm = try req.params.nonEmpty("default_payment_method") {
             invoice["default_payment_method"] = .string(pm)
             try req.store.update(invoice)
@@ -58,6 +64,14 @@ enum Invoices {
 
     static func retrieve(_ req: inout APIRequest) throws -> JSONValue { try get(req.pathParam(), req) }
 
+    /// A draft's own discounts (`discounts[]`): they replace the ones it had, and the totals follow.
+    static func applyDiscounts(_ requests: [DiscountRequest], to invoice: inout JSONValue, now: Int, _ ledger: Ledger) throws {
+        let target = Discounts.Target(customer: invoice["customer"].stringValue, invoice: invoice["id"].stringValue)
+        invoice["discounts"] = .array(try DiscountRequest.apply(requests, target: target, now: now, ledger).map { $0.discount["id"] })
+        try Invoicing.recompute(&invoice, ledger)
+        try ledger.store.update(invoice)
+    }
+
     static func update(_ req: inout APIRequest) throws -> JSONValue {
         var invoice = try get(req.pathParam(), req)
         let before = invoice
@@ -68,6 +82,16 @@ enum Invoices {
             try invoice.setString("footer", from: &req.params)
             if let pm = try req.params.string("default_payment_method") { invoice["default_payment_method"] = pm.isEmpty ? .null : .string(pm) }
             if let c = try req.params.choice("collection_method", in: ["charge_automatically", "send_invoice"]) { invoice["collection_method"] = .string(c) }
+            try AutomaticTax.refuse(&req)
+            if let rates = try TaxRates.read(&req, ["default_tax_rates"]) { invoice["default_tax_rates"] = .array(rates) }
+            let now = try req.ledger.now(for: invoice)
+            if let discounts = try DiscountParams.read(&req, customer: invoice["customer"].stringValue, currency: invoice["currency"].stringValue,
+                                                       amount: nil, now: now) {
+                try applyDiscounts(discounts, to: &invoice, now: now, req.ledger)
+            }
+            try Invoicing.recompute(&invoice, req.ledger)
+        } else if req.params.has("discounts") || req.params.has("default_tax_rates") {
+            throw StripeError.invalidRequest("A finalized invoice's discounts and tax rates can no longer be changed.", code: "invoice_not_editable")
         }
         if let a = try req.params.bool("auto_advance") {
             invoice["auto_advance"] = .bool(a)

@@ -11,6 +11,7 @@ enum Subscriptions {
         r.post("/v1/subscriptions/{id}", update)
         r.delete("/v1/subscriptions/{id}", cancel)
         r.post("/v1/subscriptions/{id}/resume", resume)
+        r.delete("/v1/subscriptions/{id}/discount", deleteDiscount)
     }
 
     static func get(_ id: String, _ req: APIRequest) throws -> JSONValue {
@@ -72,11 +73,26 @@ enum Subscriptions {
             }
             let q = try req.params.int(base + ["quantity"]) ?? 1
             guard q >= 0 else { throw StripeError.invalidRequest("Invalid quantity: must be at least 0.", param: "items[\(i)][quantity]") }
-            items.append(.init(price: price, quantity: q, metadata: try Metadata.apply(&req.params, to: [:], path: base + ["metadata"])))
+            let now = try req.ledger.now(for: customer)
+            items.append(.init(price: price, quantity: q, metadata: try Metadata.apply(&req.params, to: [:], path: base + ["metadata"]),
+                               taxRates: try TaxRates.read(&req, base + ["tax_rates"]) ?? [],
+                               discounts: try DiscountParams.read(&req, base + ["discounts"], customer: customerID,
+                                                                  currency: price["currency"].stringValue,
+                                                                  amount: PriceMath.amount(price, quantity: q), now: now) ?? []))
         }
         try SubscriptionEngine.checkCompatible(items.map(\.price))
         let now = try req.ledger.now(for: customer)
+        try AutomaticTax.refuse(&req)
+        try DiscountParams.rejectLegacyAfterBasil(req)
+        let firstAmount = items.reduce(0) { $0 + PriceMath.amount($1.price, quantity: $1.quantity) }
+        let currency = items.first?.price["currency"].stringValue
+        var discounts = try DiscountParams.read(&req, customer: customerID, currency: currency, amount: firstAmount, now: now) ?? []
+        if let legacy = try DiscountParams.readLegacy(&req, customer: customerID, currency: currency, amount: firstAmount, now: now) {
+            discounts.append(legacy)
+        }
         var new = NewSubscription(customer: customer, items: items)
+        new.discounts = discounts
+        new.defaultTaxRates = try TaxRates.read(&req, ["default_tax_rates"]) ?? []
         if let pm = try paymentMethodParam(&req, customer: customerID) { new.defaultPaymentMethod = pm }
         if let days = try req.params.int("trial_period_days") {
             guard (0...730).contains(days) else {
@@ -144,8 +160,20 @@ enum Subscriptions {
             item.deleted = try req.params.bool(base + ["deleted"]) ?? false
             if req.params.has(base + ["metadata"]) { item.metadata = try Metadata.apply(&req.params, to: [:], path: base + ["metadata"]) }
             _ = try req.params.bool(base + ["clear_usage"])
+            item.taxRates = try TaxRates.read(&req, base + ["tax_rates"])
+            item.discounts = try DiscountParams.read(&req, base + ["discounts"], customer: sub["customer"].stringValue, currency: sub["currency"].stringValue,
+                                                     amount: nil, now: try req.ledger.now(for: sub))
             change.items.append(item)
         }
+        try AutomaticTax.refuse(&req)
+        try DiscountParams.rejectLegacyAfterBasil(req)
+        let now = try req.ledger.now(for: sub)
+        change.discounts = try DiscountParams.read(&req, customer: sub["customer"].stringValue, currency: sub["currency"].stringValue, amount: nil, now: now)
+        if let legacy = try DiscountParams.readLegacy(&req, customer: sub["customer"].stringValue, currency: sub["currency"].stringValue,
+                                                      amount: nil, now: now) {
+            change.discounts = [legacy]
+        }
+        change.defaultTaxRates = try TaxRates.read(&req, ["default_tax_rates"])
         if let p = try req.params.choice("proration_behavior", in: ["create_prorations", "none", "always_invoice"]) { change.prorationBehavior = p }
         change.prorationDate = try req.params.int("proration_date")
         change.cancelAtPeriodEnd = try req.params.bool("cancel_at_period_end")
@@ -203,6 +231,20 @@ enum Subscriptions {
         _ = try req.params.int("proration_date")
         try SubscriptionEngine.resume(&sub, req.ledger)
         return sub
+    }
+
+    /// `DELETE /v1/subscriptions/{id}/discount`: the subscription's discounts end now (an
+    /// integration before basil had one; this removes every one, answering the first).
+    static func deleteDiscount(_ req: inout APIRequest) throws -> JSONValue {
+        var sub = try get(req.pathParam(), req)
+        guard let first = sub["discounts"].arrayValue?.first?.stringValue, let discount = try req.store.find(first)?.object else {
+            throw StripeError.invalidRequest("Subscription \(sub["id"].stringValue ?? "") does not have a discount.", code: "resource_missing",
+                                             status: 404)
+        }
+        var change = SubscriptionChange()
+        change.discounts = []
+        try SubscriptionEngine.update(&sub, change, req.ledger)
+        return Discounts.deletedStub(discount)
     }
 
     static func list(_ req: inout APIRequest) throws -> JSONValue {

@@ -10,6 +10,7 @@ enum Customers {
         r.get("/v1/customers/{customer}", retrieve)
         r.post("/v1/customers/{customer}", update)
         r.delete("/v1/customers/{customer}", delete)
+        r.delete("/v1/customers/{customer}/discount", deleteDiscount)
         r.get("/v1/customers/{customer}/payment_methods", PaymentMethods.listForCustomer)
         r.get("/v1/customers/{customer}/payment_methods/{payment_method}", PaymentMethods.retrieveForCustomer)
     }
@@ -32,8 +33,14 @@ enum Customers {
            try req.store.all(type: "customer", filters: [.field("test_clock", equals: .string(clock))]).count >= 3 {
             throw StripeError.invalidRequest("A test clock can have at most 3 customers (strict clocks are on).", param: "test_clock")
         }
+        let discount = try DiscountParams.readLegacy(&req, customer: id, currency: nil, amount: nil, now: try req.ledger.now(for: c))
         try req.store.insert(c, type: "customer")
         let created = try EventLog.emit(req.ledger, type: .customerCreated, object: c, previous: nil)
+        if let discount {
+            try CustomerDiscount.set(&c, discount, now: try req.ledger.now(for: c), req.ledger)
+            try req.store.update(c)
+            try EventLog.replaceObject(req.ledger, eventID: created, with: c)
+        }
         if let pm = try req.params.nonEmpty("payment_method") {
             let attached = try PaymentMethods.attach(pm, to: id, &req, param: "payment_method")
             if c["invoice_settings"]["default_payment_method"].stringValue == pm {
@@ -109,6 +116,10 @@ enum Customers {
         }
         let before = c
         try apply(&req, to: &c, creating: false)
+        if let discount = try DiscountParams.readLegacy(&req, customer: c["id"].stringValue, currency: nil, amount: nil,
+                                                        now: try req.ledger.now(for: c)) {
+            try CustomerDiscount.set(&c, discount, now: try req.ledger.now(for: c), req.ledger)
+        }
         try req.store.update(c)
         try req.ledger.emitUpdate(.customerUpdated, before: before, after: c)
         return c
@@ -126,6 +137,12 @@ enum Customers {
         try req.store.markDeleted(id)
         try ledger.emit(.customerDeleted, customer)
         return deletedStub(id, "customer")
+    }
+
+    /// `DELETE /v1/customers/{id}/discount`: the customer's discount ends now.
+    static func deleteDiscount(_ req: inout APIRequest) throws -> JSONValue {
+        var c = try live(req.pathParam(), req)
+        return try CustomerDiscount.remove(&c, req.ledger)
     }
 
     static func list(_ req: inout APIRequest) throws -> JSONValue {

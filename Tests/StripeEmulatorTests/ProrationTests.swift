@@ -98,8 +98,9 @@ import StripeWire
     @Test func downgradeAlwaysInvoiceLeavesCustomerCredit() async throws {
         let x = try await setup(startOn: true)
         let (_, events) = await change(x, to: x.small, behavior: "always_invoice")
+        // The credit lands in the customer's balance: `customer.updated` as the invoice is finalized.
         #expect(events == ["customer.subscription.updated", "invoiceitem.created", "invoiceitem.created", "invoice.created",
-                           "invoice.finalized", "invoice.paid", "invoice.payment_succeeded"])
+                           "customer.updated", "invoice.finalized", "invoice.paid", "invoice.payment_succeeded"])
         let invoice = await x.s.invoice(await x.s.subscription(x.id)["latest_invoice"].stringValue!)
         #expect(invoice["total"] == -500)
         #expect(invoice["amount_due"] == 0)

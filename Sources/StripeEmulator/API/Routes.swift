@@ -15,6 +15,7 @@ enum Routes {
         SubscriptionItems.register(&r)
         Invoices.register(&r)
         InvoiceItems.register(&r)
+        CreditNotesAPI.register(&r)
         Coupons.register(&r)
         PromotionCodes.register(&r)
         TaxRates.register(&r)

@@ -160,8 +160,20 @@ package enum Invoicing {
         invoice["amount_due"] = .int(max(0, x))
         invoice["amount_remaining"] = .int(max(0, x))
         invoice["ending_balance"] = .int(min(0, x))
-        customer["balance"] = .int(min(0, x))
+        // The balance moves into the invoice (and a negative total becomes credit): one transaction.
+        let change = min(0, x) - balance
+        if change != 0 {
+            try CustomerBalance.record(&customer, amount: change, currency: invoice["currency"].stringValue ?? "usd", type: "applied_to_invoice",
+                                       now: now, ledger, invoice: invoice["id"].stringValue)
+        }
+        if customer["currency"].isNull { customer["currency"] = invoice["currency"] }
+        let customerBefore = try ledger.store.get(customerID, type: "customer")
         try ledger.store.update(customer)
+        if change != 0 {
+            var shown = customerBefore
+            shown["next_invoice_sequence"] = customer["next_invoice_sequence"]
+            try ledger.emitUpdate(.customerUpdated, before: shown, after: customer)
+        }
         invoice["status"] = "open"
         invoice["effective_at"] = .int(now)
         invoice["automatically_finalizes_at"] = nil
@@ -169,12 +181,13 @@ package enum Invoicing {
         let id = invoice["id"].stringValue!
         invoice["hosted_invoice_url"] = .string("\(ledger.settings.baseURL)/_emulator/invoices/\(id)")
         invoice["invoice_pdf"] = .string("\(ledger.settings.baseURL)/_emulator/invoices/\(id)/pdf")
-        if invoice["collection_method"] == "send_invoice" {
+        if invoice["collection_method"] == "send_invoice", invoice["due_date"].isNull {
             invoice["due_date"] = .int(now + 86400 * (try ledger.store.hidden(id)["days_until_due"].intValue ?? 30))
         }
         try Scheduler.cancel(ledger, .finalizeInvoice, target: id)
         try ledger.store.update(invoice)
         try Discounts.markUsed(by: invoice, ledger)
+        try InvoiceDueDates.schedule(invoice, now: now, ledger)
         try ledger.emit(.invoiceFinalized, invoice)
         if invoice["amount_due"] == 0 {
             var draft = invoice
@@ -188,6 +201,8 @@ package enum Invoicing {
         guard var invoice = try ledger.store.find(id)?.object, invoice["status"] == "draft",
               invoice["auto_advance"] == true else { return }
         try finalize(&invoice, ledger)
+        // An invoice sent for payment is emailed to the customer when it is finalized automatically.
+        if invoice["status"] == "open", invoice["collection_method"] == "send_invoice" { try ledger.emit(.invoiceSent, invoice) }
         guard invoice["status"] == "open", invoice["collection_method"] == "charge_automatically" else { return }
         if let subID = SubscriptionEngine.subscriptionID(of: invoice),
            let sub = try ledger.store.find(subID)?.object, sub["status"] == "unpaid" {
@@ -316,6 +331,7 @@ package enum Invoicing {
         let id = invoice["id"].stringValue!
         try Scheduler.cancel(ledger, .retryInvoice, target: id)
         try Scheduler.cancel(ledger, .dunningEnd, target: id)
+        try InvoiceDueDates.cancel(id, ledger)
         try ledger.emit(.invoicePaid, invoice)
         try ledger.emit(.invoicePaymentSucceeded, invoice)
         if let payment { try ledger.emit(.invoicePaymentPaid, payment) }
@@ -353,6 +369,7 @@ package enum Invoicing {
         invoice["status_transitions"]["marked_uncollectible_at"] = .int(try ledger.now(for: invoice))
         try ledger.store.update(invoice)
         try Scheduler.cancel(ledger, .retryInvoice, target: invoice["id"].stringValue!)
+        try InvoiceDueDates.cancel(invoice["id"].stringValue!, ledger)
         try ledger.emit(.invoiceMarkedUncollectible, invoice)
         try ledger.emitUpdate(.invoiceUpdated, before: before, after: invoice)
     }

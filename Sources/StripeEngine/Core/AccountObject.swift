@@ -104,6 +104,11 @@ package enum AccountObject {
         return after
     }
 
+    /// The account's default currency (`usd` unless the tenant set another).
+    package static func defaultCurrency(_ ledger: Ledger) throws -> String {
+        try AccountSettings.read(ledger)["account"]["default_currency"].stringValue ?? "usd"
+    }
+
     /// The name and statement descriptor invoices and charges carry.
     package static func identity(_ ledger: Ledger) throws -> (name: String, country: String, descriptor: String) {
         let s = try AccountSettings.read(ledger)["account"]

@@ -16,6 +16,8 @@ package enum Scheduler {
         case retryInvoice = "invoice.retry"
         case expireCheckout = "checkout.expire"
         case pendingUpdateExpiry = "subscription.pending_update_expiry"
+        case invoiceWillBeDue = "invoice.will_be_due"
+        case invoiceOverdue = "invoice.overdue"
     }
 
     package struct Item {
@@ -164,6 +166,8 @@ package enum Scheduler {
         case .retryInvoice: try Dunning.retry(invoiceID: item.target, &ledger)
         case .expireCheckout: try CheckoutEngine.expire(item.target, ledger, onlyIfDue: true)
         case .pendingUpdateExpiry: try SubscriptionEngine.expirePendingUpdate(item.target, ledger)
+        case .invoiceWillBeDue: try InvoiceDueDates.willBeDue(item.target, ledger)
+        case .invoiceOverdue: try InvoiceDueDates.overdue(item.target, ledger)
         }
     }
 }

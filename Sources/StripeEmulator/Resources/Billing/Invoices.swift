@@ -19,6 +19,7 @@ enum Invoices {
         r.post("/v1/invoices/{id}/pay", pay)
         r.post("/v1/invoices/{id}/void", void)
         r.post("/v1/invoices/{id}/mark_uncollectible", markUncollectible)
+        r.post("/v1/invoices/{id}/send", send)
         r.get("/v1/invoice_payments", listPayments)
         r.get("/v1/invoice_payments/{id}", retrievePayment)
     }
@@ -34,7 +35,12 @@ enum Invoices {
         if let s = try req.params.nonEmpty("subscription") { subscription = try req.store.get(s, type: "subscription", param: "subscription") }
         let collection = try req.params.choice("collection_method", in: ["charge_automatically", "send_invoice"]) ?? "charge_automatically"
         let days = try req.params.int("days_until_due")
-        if collection == "send_invoice", days == nil, try req.params.int("due_date") == nil {
+        let dueDate = try req.params.int("due_date")
+        if let d = dueDate, d <= now { throw StripeError.invalidRequest("Invalid due_date: must be in the future.", param: "due_date") }
+        if dueDate != nil, collection != "send_invoice" {
+            throw StripeError.invalidRequest("due_date can only be set when collection_method is send_invoice.", param: "due_date")
+        }
+        if collection == "send_invoice", days == nil, dueDate == nil {
             throw StripeError.invalidRequest("days_until_due or due_date is required when collection_method is send_invoice.", param: "days_until_due")
         }
         let behavior = try req.params.choice("pending_invoice_items_behavior", in: ["include", "exclude"]) ?? "exclude"
@@ -53,6 +59,7 @@ enum Invoices {
         if let discounts {
             try applyDiscounts(discounts, to: &invoice, now: now, req.ledger)
         }
+        if let d = dueDate { invoice["due_date"] = .int(d) }
         if let pm = try req.params.nonEmpty("default_payment_method") {
             invoice["default_payment_method"] = .string(pm)
             try req.store.update(invoice)
@@ -129,6 +136,12 @@ enum Invoices {
         try req.store.markDeleted(id)
         try req.ledger.emit(.invoiceDeleted, invoice)
         return deletedStub(id, "invoice")
+    }
+
+    static func send(_ req: inout APIRequest) throws -> JSONValue {
+        var invoice = try get(req.pathParam(), req)
+        try InvoiceDueDates.send(&invoice, req.ledger)
+        return invoice
     }
 
     static func finalize(_ req: inout APIRequest) throws -> JSONValue {

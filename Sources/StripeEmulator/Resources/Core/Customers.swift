@@ -12,6 +12,7 @@ enum Customers {
         r.delete("/v1/customers/{customer}", delete)
         r.delete("/v1/customers/{customer}/discount", deleteDiscount)
         r.get("/v1/customers/{customer}/payment_methods", PaymentMethods.listForCustomer)
+        CustomerBalanceTransactions.register(&r)
         r.get("/v1/customers/{customer}/payment_methods/{payment_method}", PaymentMethods.retrieveForCustomer)
     }
 
@@ -65,7 +66,15 @@ enum Customers {
         if req.params.has("email"), let email = c["email"].stringValue { try EmailAddress.check(email, param: "email") }
         if let a = try Address.read(&req.params, ["address"]) { c["address"] = a }
         if let s = try Address.shipping(&req.params, ["shipping"]) { c["shipping"] = s }
-        if req.params.has("balance") { c["balance"] = .int(try req.params.int("balance") ?? 0) }
+        if req.params.has("balance") {
+            // Setting the balance is a transaction of its own (`initial` on create, `adjustment` after).
+            let target = try req.params.int("balance") ?? 0
+            let change = target - (c["balance"].intValue ?? 0)
+            if change != 0 {
+                try CustomerBalance.record(&c, amount: change, currency: c["currency"].stringValue ?? AccountObject.defaultCurrency(req.ledger),
+                                           type: creating ? "initial" : "adjustment", now: try req.ledger.now(for: c), req.ledger)
+            }
+        }
         if let p = try req.params.string("invoice_prefix") {
             guard p.count >= 3, p.count <= 12, p.allSatisfy({ $0.isASCII && ($0.isUppercase || $0.isNumber) }) else {
                 throw StripeError.invalidRequest("Invalid invoice_prefix: it must be 3 to 12 uppercase letters or digits.", param: "invoice_prefix")

@@ -393,3 +393,49 @@ def test_archived_tax_rate_cannot_be_applied(billing):
     rate = stripe.TaxRate.create(display_name="Old", percentage=7, inclusive=False, active=False)
     e = _error(lambda: stripe.Subscription.create(customer=cus.id, items=[{"price": price.id}], default_tax_rates=[rate.id]))
     assert e.param == "default_tax_rates"
+
+
+# --- Checkout -----------------------------------------------------------------------------
+
+
+def _checkout(billing, price, **kw):
+    return stripe.checkout.Session.create(mode="subscription", line_items=[{"price": price.id, "quantity": 1}],
+                                          success_url="https://example.com/ok", **kw)
+
+
+def test_checkout_with_a_coupon_discounts_the_session_and_the_subscription(billing):
+    price = billing.price(4000)
+    coupon = stripe.Coupon.create(percent_off=25, duration="forever")
+    s = _checkout(billing, price, discounts=[{"coupon": coupon.id}])
+    # 25% of 4000 = 1000 off.
+    assert (s.amount_subtotal, s.total_details.amount_discount, s.amount_total) == (4000, 1000, 3000)
+    assert s.discounts[0].coupon == coupon.id
+    billing.control(f"/_emulator/checkout/{s.id}/complete", card="pm_card_visa", email="buyer@example.com")
+    s = stripe.checkout.Session.retrieve(s.id)
+    sub = stripe.Subscription.retrieve(s.subscription)
+    assert len(sub.discounts) == 1
+    assert stripe.Invoice.retrieve(sub.latest_invoice).amount_paid == 3000
+    e = pytest.raises(stripe.InvalidRequestError, _checkout, billing, price, discounts=[{"coupon": coupon.id}], allow_promotion_codes=True)
+    assert e.value.param == "discounts"
+
+
+def test_checkout_promotion_code_entered_on_the_page(billing, raw):
+    price = billing.price(2000)
+    coupon = stripe.Coupon.create(amount_off=500, currency="usd", duration="once")
+    stripe.PromotionCode.create(promotion={"type": "coupon", "coupon": coupon.id}, code="WELCOME")
+    s = _checkout(billing, price, allow_promotion_codes=True)
+    assert s.amount_total == 2000
+    assert 'name="promotion_code"' in _page(s)  # the hosted page has a code field
+    status, _, err = raw("POST", f"/_emulator/checkout/{s.id}/complete", body="card=pm_card_visa&promotion_code=NOPE")
+    assert status == 400 and err["error"]["param"] == "promotion_code"
+    billing.control(f"/_emulator/checkout/{s.id}/complete", card="pm_card_visa", promotion_code="welcome")
+    s = stripe.checkout.Session.retrieve(s.id)
+    # $5.00 off $20.00.
+    assert (s.amount_total, s.total_details.amount_discount) == (1500, 500)
+    assert stripe.Invoice.retrieve(stripe.Subscription.retrieve(s.subscription).latest_invoice).amount_paid == 1500
+
+
+def _page(session):
+    import urllib.request
+    with urllib.request.urlopen(session.url, timeout=10) as r:
+        return r.read().decode()

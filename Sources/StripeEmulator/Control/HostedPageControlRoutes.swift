@@ -30,6 +30,7 @@ enum HostedPageControlRoutes {
         let authentication = try req.params.choice("authentication", in: ["complete", "fail"])
         let email = try req.params.nonEmpty("email")
         let name = try req.params.nonEmpty("name")
+        if let code = try req.params.nonEmpty("promotion_code") { try CheckoutDiscount.enterCode(code, sessionID: id, req.ledger) }
         if authentication == "fail" {
             // The customer failed the challenge: the session stays open; in payment mode its intent
             // keeps the failure (`payment_intent_authentication_failure`, no charge), as on Stripe.

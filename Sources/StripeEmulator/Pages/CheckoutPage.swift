@@ -72,6 +72,9 @@ struct CheckoutPage {
             "lineItems": lineItems, "action": base, "email": email, "emailLocked": session["customer"].stringValue != nil,
             "collectsCard": true, "testCards": HostedPages.testCards,
             "formTitle": needsCard ? "Pay with card" : "Confirm",
+            "allowPromotionCodes": session["allow_promotion_codes"] == true,
+            "discountText": (session["total_details"]["amount_discount"].intValue ?? 0) > 0
+                ? "Discount: −\(PriceMath.money(session["total_details"]["amount_discount"].intValue ?? 0, currency))" : "",
             "submitLabel": mode == "setup" ? "Save card" : (trialDays != nil ? "Start trial" : "Pay \(PriceMath.money(session["amount_total"].intValue ?? 0, currency))"),
         ]
         if let days = trialDays {
@@ -109,6 +112,15 @@ struct CheckoutPage {
         }
         let email = HostedPages.formString(form, "email")
         let name = HostedPages.formString(form, "name")
+        var session = session
+        if let code = HostedPages.formString(form, "promotion_code"), !code.isEmpty {
+            do {
+                try CheckoutDiscount.enterCode(code, sessionID: sessionID, ledger)
+                session = try ledger.store.find(sessionID)?.object ?? session
+            } catch let e as StripeError {
+                return try show(session, error: e.message, status: 400)
+            }
+        }
         return try finish(session, payment: payment, email: email, name: name, authenticated: false)
     }
 

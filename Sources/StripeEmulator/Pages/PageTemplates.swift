@@ -56,6 +56,7 @@ enum PageTemplates {
         <tr><th>Item</th><th class="right">Qty</th><th class="right">Price</th></tr>
         {{#lineItems}}<tr><td>{{name}}</td><td class="right">{{quantity}}</td><td class="right">{{priceText}}</td></tr>{{/lineItems}}
       </table>
+      {{#discountText}}<p>{{discountText}}</p>{{/discountText}}
       {{#cancelURL}}<p><a href="{{cancelURL}}">← Cancel and go back</a></p>{{/cancelURL}}
     </section>
     <section>
@@ -74,6 +75,10 @@ enum PageTemplates {
         <label for="name">Name on card</label>
         <input id="name" name="name" autocomplete="cc-name">
         {{/collectsCard}}
+        {{#allowPromotionCodes}}
+        <label for="promotion_code">Promotion code</label>
+        <input id="promotion_code" name="promotion_code" autocomplete="off">
+        {{/allowPromotionCodes}}
         <button class="primary" type="submit">{{submitLabel}}</button>
         {{#collectsCard}}{{> testCards}}{{/collectsCard}}
       </form>

@@ -136,6 +136,7 @@ package enum CheckoutEngine {
             new.description = data["description"].stringValue
             if let m = data["missing_payment_method"].stringValue { new.missingPaymentMethod = m }
             new.billingCycleAnchor = data["billing_cycle_anchor"].intValue
+            if let discount = try CheckoutDiscount.request(of: session, ledger) { new.discounts = [discount] }
             let sub = try SubscriptionEngine.create(new, ledger)
             session["subscription"] = sub["id"]
             session["invoice"] = sub["latest_invoice"]
@@ -160,6 +161,10 @@ package enum CheckoutEngine {
             }
             session["payment_intent"] = pi["id"]
             session["payment_status"] = "paid"
+            if let discount = try CheckoutDiscount.request(of: session, ledger) {
+                _ = try DiscountRequest.apply([discount], target: .init(customer: customer?["id"].stringValue, checkoutSession: sessionID),
+                                              now: now, ledger)
+            }
         }
         session["status"] = "complete"
         session["url"] = nil

@@ -153,11 +153,27 @@ enum CheckoutSessions {
         ]
         if mode == "payment" || mode == "setup" { session["payment_status"] = mode == "setup" ? "no_payment_required" : "unpaid" }
         for ignored in ["submit_type", "phone_number_collection", "customer_update", "tax_id_collection", "payment_method_types",
-                        "consent_collection", "custom_text", "automatic_tax"] {
+                        "consent_collection", "custom_text"] {
             _ = req.params.value([ignored])
         }
+        try AutomaticTax.refuse(&req)
+        var lineItems = items
+        if let discounts = try DiscountParams.read(&req, customer: customer?["id"].stringValue, currency: session["currency"].stringValue,
+                                                   amount: session["amount_subtotal"].intValue, now: now) {
+            guard session["allow_promotion_codes"] != true else {
+                throw StripeError.invalidRequest("You may only specify one of these parameters: allow_promotion_codes, discounts.", param: "discounts")
+            }
+            guard discounts.count <= 1 else {
+                throw StripeError.invalidRequest("A Checkout Session takes at most one discount.", param: "discounts")
+            }
+            if case .coupon(let coupon, let promo)? = discounts.first {
+                CheckoutDiscount.apply(&session, lineItems: &lineItems, coupon: coupon, promotionCode: promo, trial: trial)
+            } else if !discounts.isEmpty {
+                throw StripeError.invalidRequest("A Checkout Session's discount is a coupon or a promotion code.", param: "discounts[0][discount]")
+            }
+        }
         try req.store.insert(session, type: "checkout.session",
-                             hidden: ["line_items": .array(items), "subscription_data": subscriptionData])
+                             hidden: ["line_items": .array(lineItems), "subscription_data": subscriptionData])
         // Expiry runs on the clock the session's time came from (the customer's test clock, if any).
         try Scheduler.schedule(ledger, clock: customer?["test_clock"].stringValue, at: expiresAt, .expireCheckout, target: id)
         return session

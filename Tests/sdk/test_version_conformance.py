@@ -109,7 +109,17 @@ def world(billing, raw):
     portal = stripe.billing_portal.Session.create(customer=good.id)
     clock = stripe.test_helpers.TestClock.create(frozen_time=1767225600)
     endpoint = stripe.WebhookEndpoint.create(url="https://example.com/hook", enabled_events=["*"])
+    coupon = stripe.Coupon.create(percent_off=10, duration="repeating", duration_in_months=2)
+    promo = stripe.PromotionCode.create(promotion={"type": "coupon", "coupon": coupon.id})
+    rate = stripe.TaxRate.create(display_name="VAT", percentage=20, inclusive=True)
+    discounted = stripe.Customer.create(email="e@example.com", coupon=coupon.id)
+    txn = stripe.Customer.create_balance_transaction(good.id, amount=-100, currency="usd")
+    note = stripe.CreditNote.create(invoice=invoice.id, amount=100, credit_amount=100)
     return [
+        ("coupon", f"/v1/coupons/{coupon.id}"), ("promotion_code", f"/v1/promotion_codes/{promo.id}"),
+        ("tax_rate", f"/v1/tax_rates/{rate.id}"), ("customer", f"/v1/customers/{discounted.id}"),
+        ("customer_balance_transaction", f"/v1/customers/{good.id}/balance_transactions/{txn.id}"),
+        ("credit_note", f"/v1/credit_notes/{note.id}"),
         ("customer", f"/v1/customers/{good.id}"), ("product", f"/v1/products/{price.product}"), ("price", f"/v1/prices/{price.id}"),
         ("subscription", f"/v1/subscriptions/{active.id}"), ("subscription", f"/v1/subscriptions/{trial.id}"),
         ("subscription", f"/v1/subscriptions/{failing.id}"), ("subscription", f"/v1/subscriptions/{canceled.id}"),

@@ -9,7 +9,7 @@ package enum BasilInvoicingAndPeriods: VersionChange {
     package static let version = APIVersion("2025-03-31.basil")!
     package static let types: Set<String> = [
         "subscription", "subscription_item", "invoice", "line_item", "invoiceitem", "charge", "payment_intent", "price", "plan",
-        "checkout.session",
+        "checkout.session", "credit_note", "credit_note_line_item",
     ]
 
     package static func downgrade(_ o: inout JSONValue, type: String, _ context: RenderContext) throws {
@@ -87,6 +87,18 @@ package enum BasilInvoicingAndPeriods: VersionChange {
             o["aggregate_usage"] = nil
         case "checkout.session":
             o["shipping_details"] = o["collected_information"]["shipping_details"]
+        case "credit_note":
+            let refunds = o["refunds"].arrayValue ?? []
+            o["refund"] = refunds.count == 1 ? refunds[0]["refund"] : nil
+            o["tax_amounts"] = .array((o["total_taxes"].arrayValue ?? []).map(taxAmount))
+            remove(&o, ["refunds", "total_taxes"])
+        case "credit_note_line_item":
+            let taxes = o["taxes"].arrayValue ?? []
+            o["tax_amounts"] = .array(taxes.map(taxAmount))
+            let inclusive = taxes.filter { $0["tax_behavior"] == "inclusive" }.compactMap { $0["amount"].intValue }.reduce(0, +)
+            o["amount_excluding_tax"] = .int((o["amount"].intValue ?? 0) - inclusive)
+            o["unit_amount_excluding_tax"] = o["unit_amount_decimal"]
+            remove(&o, ["taxes"])
         default:
             return
         }

@@ -116,3 +116,16 @@ def test_update_memo_and_metadata(billing):
     upd = stripe.CreditNote.modify(note.id, memo="Sorry", metadata={"ticket": "42"})
     assert upd.memo == "Sorry" and upd.metadata.to_dict() == {"ticket": "42"}
     assert [c.id for c in stripe.CreditNote.list(customer=cus.id).data] == [note.id]
+
+
+def test_portal_shows_the_credit_balance_and_credited_invoices(billing):
+    import urllib.request
+    cus = billing.customer()
+    price = billing.price(3000)
+    sub = stripe.Subscription.create(customer=cus.id, items=[{"price": price.id}])
+    stripe.CreditNote.create(invoice=sub.latest_invoice, amount=1250, credit_amount=1250)
+    portal = stripe.billing_portal.Session.create(customer=cus.id)
+    with urllib.request.urlopen(portal.url, timeout=10) as r:
+        page = r.read().decode()
+    assert "Credit balance: $12.50" in page
+    assert "credited $12.50" in page

@@ -149,9 +149,10 @@ enum PageTemplates {
     </section>{{/showCard}}
     {{#showInvoices}}<section>
       <h2>Invoice history</h2>
+      {{#balanceText}}<p>{{balanceText}}</p>{{/balanceText}}
       {{^invoices}}<p class="muted">No invoices yet.</p>{{/invoices}}
       {{#hasInvoices}}<table><tr><th>Date</th><th>Number</th><th class="right">Amount</th><th class="right">Status</th></tr>
-      {{#invoices}}<tr><td>{{date}}</td><td>{{#url}}<a href="{{url}}">{{number}}</a>{{/url}}{{^url}}{{number}}{{/url}}</td><td class="right">{{amount}}</td><td class="right"><span class="pill">{{status}}</span></td></tr>{{/invoices}}
+      {{#invoices}}<tr><td>{{date}}</td><td>{{#url}}<a href="{{url}}">{{number}}</a>{{/url}}{{^url}}{{number}}{{/url}}</td><td class="right">{{amount}}{{#credited}}<br><span class="muted">{{credited}}</span>{{/credited}}</td><td class="right"><span class="pill">{{status}}</span></td></tr>{{/invoices}}
       </table>{{/hasInvoices}}
     </section>{{/showInvoices}}
     </main>

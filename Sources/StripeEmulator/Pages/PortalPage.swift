@@ -128,16 +128,24 @@ struct PortalPage {
         }
         let invoices = try ledger.store.all(type: "invoice", filters: [.column("customer", customerID)])
             .filter { $0["status"] != "draft" }.reversed().prefix(24).map { inv -> [String: Any] in
-                ["date": PriceMath.date(inv["created"].intValue ?? 0), "number": inv["number"].stringValue ?? inv["id"].stringValue ?? "",
-                 "amount": PriceMath.money(inv["total"].intValue ?? 0, inv["currency"].stringValue ?? "usd"),
-                 "status": inv["status"].stringValue ?? "", "url": inv["hosted_invoice_url"].stringValue ?? ""]
+                let currency = inv["currency"].stringValue ?? "usd"
+                // Credit notes on the invoice, before and after payment.
+                let credited = (inv["pre_payment_credit_notes_amount"].intValue ?? 0) + (inv["post_payment_credit_notes_amount"].intValue ?? 0)
+                return ["date": PriceMath.date(inv["created"].intValue ?? 0), "number": inv["number"].stringValue ?? inv["id"].stringValue ?? "",
+                        "amount": PriceMath.money(inv["total"].intValue ?? 0, currency),
+                        "credited": credited > 0 ? "credited \(PriceMath.money(credited, currency))" : "",
+                        "status": inv["status"].stringValue ?? "", "url": inv["hosted_invoice_url"].stringValue ?? ""]
             }
+        let balance = customer["balance"].intValue ?? 0
+        let balanceCurrency = customer["currency"].stringValue ?? "usd"
         var context: [String: Any] = [
             "merchant": account["settings"]["dashboard"]["display_name"].stringValue ?? AccountObject.defaultName, "customer": customer["email"].stringValue ?? customer["name"].stringValue ?? customerID,
             "subscriptions": subscriptions, "action": base, "testCards": HostedPages.testCards,
             "showCard": features["payment_method_update"]["enabled"] == true,
             "showInvoices": features["invoice_history"]["enabled"] == true,
             "invoices": Array(invoices), "hasInvoices": !invoices.isEmpty,
+            "balanceText": balance < 0 ? "Credit balance: \(PriceMath.money(-balance, balanceCurrency)), applied to your next invoices."
+                : (balance > 0 ? "Balance owed: \(PriceMath.money(balance, balanceCurrency)), added to your next invoice." : ""),
         ]
         if let card { context["card"] = card }
         if let url = session["return_url"].stringValue { context["returnURL"] = url }

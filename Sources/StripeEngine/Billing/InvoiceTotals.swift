@@ -31,14 +31,7 @@ package enum InvoiceTotals {
             }
             return true
         }
-        func reduction(_ c: JSONValue) -> DiscountAllocation.Reduction? {
-            if let p = c["percent_off"].doubleValue { return .percent(p) }
-            if let a = c["amount_off"].intValue {
-                if c["currency"].stringValue == currency { return .amountOff(a) }
-                if let o = c["currency_options"][currency]["amount_off"].intValue { return .amountOff(o) }
-            }
-            return nil
-        }
+        func reduction(_ c: JSONValue) -> DiscountAllocation.Reduction? { Discounts.reduction(of: c, currency: currency) }
         var plan: [DiscountAllocation.Discount] = []
         for (i, line) in lines.enumerated() {
             for id in (line["discounts"].arrayValue ?? []).compactMap(\.stringValue) {
@@ -83,11 +76,7 @@ package enum InvoiceTotals {
             }
             let net = (line["amount"].intValue ?? 0) - cuts.reduce(0) { $0 + $1.amount }
             let taxes = TaxMath.taxes(net: net, rates: rates, exempt: exempt)
-            line["taxes"] = .array(taxes.map {
-                ["amount": .int($0.amount), "tax_behavior": .string($0.inclusive ? "inclusive" : "exclusive"),
-                 "tax_rate_details": ["tax_rate": .string($0.rate)], "taxability_reason": .string(reason),
-                 "taxable_amount": .int($0.taxableAmount), "type": "tax_rate_details"]
-            })
+            line["taxes"] = .array(taxes.map { $0.json(reason: reason) })
             for t in taxes {
                 if t.inclusive { inclusiveTax += t.amount } else { exclusiveTax += t.amount }
                 if let k = totalTaxes.firstIndex(where: { $0.rate == t.rate }) {
@@ -108,9 +97,7 @@ package enum InvoiceTotals {
             ["amount": .int(totalDiscounts[$0]!), "credit_balance_transaction": nil, "discount": .string($0), "type": "discount"]
         })
         invoice["total_taxes"] = .array(totalTaxes.map {
-            ["amount": .int($0.amount), "tax_behavior": .string($0.inclusive ? "inclusive" : "exclusive"),
-             "tax_rate_details": ["tax_rate": .string($0.rate)], "taxability_reason": .string(reason),
-             "taxable_amount": .int($0.taxable), "type": "tax_rate_details"]
+            TaxMath.Tax(rate: $0.rate, inclusive: $0.inclusive, amount: $0.amount, taxableAmount: $0.taxable).json(reason: reason)
         })
         let total = subtotal - discounts + exclusiveTax
         invoice["subtotal"] = .int(subtotal)
@@ -140,8 +127,7 @@ package enum InvoiceTotals {
     /// Placeholder taxes naming a line's rates; ``compute(_:_:)`` fills in the amounts.
     package static func taxPlaceholders(_ rates: [JSONValue]) -> JSONValue {
         .array(rates.compactMap { $0["id"].stringValue }.map {
-            ["amount": 0, "tax_behavior": "exclusive", "tax_rate_details": ["tax_rate": .string($0)],
-             "taxability_reason": "not_available", "taxable_amount": 0, "type": "tax_rate_details"]
+            TaxMath.Tax(rate: $0, inclusive: false, amount: 0, taxableAmount: 0).json(reason: "not_available")
         })
     }
 }

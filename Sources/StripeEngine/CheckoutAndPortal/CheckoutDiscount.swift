@@ -11,10 +11,7 @@ package enum CheckoutDiscount {
     package static func apply(_ session: inout JSONValue, lineItems: inout [JSONValue], coupon: JSONValue, promotionCode: JSONValue?,
                               trial: Bool) {
         let currency = session["currency"].stringValue ?? "usd"
-        var reduction: DiscountAllocation.Reduction? = nil
-        if let p = coupon["percent_off"].doubleValue { reduction = .percent(p) }
-        else if let a = coupon["amount_off"].intValue, coupon["currency"].stringValue == currency { reduction = .amountOff(a) }
-        else if let o = coupon["currency_options"][currency]["amount_off"].intValue { reduction = .amountOff(o) }
+        let reduction = Discounts.reduction(of: coupon, currency: currency)
         let products = coupon["applies_to"]["products"].arrayValue
         let eligible = lineItems.indices.filter { i in
             guard let products else { return true }

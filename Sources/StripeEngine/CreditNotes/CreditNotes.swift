@@ -142,11 +142,7 @@ package enum CreditNotes {
             "id": .string(try ledger.newID("cnli")), "object": "credit_note_line_item", "amount": .int(amount),
             "description": .from(description), "discount_amount": 0, "discount_amounts": [], "invoice_line_item": .from(invoiceLine),
             "livemode": false, "pretax_credit_amounts": [], "quantity": .from(quantity), "tax_rates": .array(rates),
-            "taxes": .array(taxes.map {
-                ["amount": .int($0.amount), "tax_behavior": .string($0.inclusive ? "inclusive" : "exclusive"),
-                 "tax_rate_details": ["tax_rate": .string($0.rate)], "taxability_reason": "not_available",
-                 "taxable_amount": .int($0.taxableAmount), "type": "tax_rate_details"]
-            }),
+            "taxes": .array(taxes.map { $0.json(reason: "not_available") }),
             "type": .string(type), "unit_amount": .from(unitAmount), "unit_amount_decimal": unitAmount.map { .string(String($0)) } ?? .null,
         ]
     }

@@ -116,6 +116,15 @@ package enum Discounts {
         return discount
     }
 
+    /// What a coupon takes off an amount in `currency`: its percentage, or its amount off in that
+    /// currency (`currency_options` for other currencies); nil when it has none in that currency.
+    package static func reduction(of coupon: JSONValue, currency: String) -> DiscountAllocation.Reduction? {
+        if let p = coupon["percent_off"].doubleValue { return .percent(p) }
+        if let a = coupon["amount_off"].intValue, coupon["currency"].stringValue == currency { return .amountOff(a) }
+        if let o = coupon["currency_options"][currency]["amount_off"].intValue { return .amountOff(o) }
+        return nil
+    }
+
     /// The coupon a discount applies.
     package static func coupon(of discount: JSONValue, _ ledger: Ledger) throws -> JSONValue? {
         guard let id = discount["source"]["coupon"].stringValue else { return nil }

@@ -24,6 +24,13 @@ package enum TaxMath {
         package var inclusive: Bool
         package var amount: Int
         package var taxableAmount: Int
+
+        package init(rate: String, inclusive: Bool, amount: Int, taxableAmount: Int) {
+            self.rate = rate
+            self.inclusive = inclusive
+            self.amount = amount
+            self.taxableAmount = taxableAmount
+        }
     }
 
     package static func taxes(net: Int, rates: [Rate], exempt: Bool = false) -> [Tax] {

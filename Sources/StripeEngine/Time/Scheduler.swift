@@ -16,6 +16,9 @@ package enum Scheduler {
         case retryInvoice = "invoice.retry"
         case expireCheckout = "checkout.expire"
         case pendingUpdateExpiry = "subscription.pending_update_expiry"
+        case settleRefund = "refund.settle"
+        case expireAuthorization = "payment_intent.authorization_expiry"
+        case resolveDispute = "dispute.resolve"
     }
 
     package struct Item {
@@ -164,6 +167,9 @@ package enum Scheduler {
         case .retryInvoice: try Dunning.retry(invoiceID: item.target, &ledger)
         case .expireCheckout: try CheckoutEngine.expire(item.target, ledger, onlyIfDue: true)
         case .pendingUpdateExpiry: try SubscriptionEngine.expirePendingUpdate(item.target, ledger)
+        case .settleRefund: try RefundEngine.settle(item.target, ledger)
+        case .expireAuthorization: try Capture.expire(item.target, ledger)
+        case .resolveDispute: try DisputeEngine.resolve(item.target, ledger)
         }
     }
 }

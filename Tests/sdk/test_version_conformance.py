@@ -109,6 +109,9 @@ def world(billing, raw):
     portal = stripe.billing_portal.Session.create(customer=good.id)
     clock = stripe.test_helpers.TestClock.create(frozen_time=1767225600)
     endpoint = stripe.WebhookEndpoint.create(url="https://example.com/hook", enabled_events=["*"])
+    refund = stripe.Refund.create(charge=charge, amount=500)
+    disputed = stripe.PaymentIntent.create(amount=1500, currency="usd", payment_method="pm_card_createDispute", confirm=True)
+    dispute = stripe.Dispute.list(payment_intent=disputed.id).data[0]
     return [
         ("customer", f"/v1/customers/{good.id}"), ("product", f"/v1/products/{price.product}"), ("price", f"/v1/prices/{price.id}"),
         ("subscription", f"/v1/subscriptions/{active.id}"), ("subscription", f"/v1/subscriptions/{trial.id}"),
@@ -123,6 +126,8 @@ def world(billing, raw):
         ("test_helpers.test_clock", f"/v1/test_helpers/test_clocks/{clock.id}"),
         ("webhook_endpoint", f"/v1/webhook_endpoints/{endpoint.id}"),
         ("event", f"/v1/events/{stripe.Event.list(limit=1).data[0].id}"),
+        ("refund", f"/v1/refunds/{refund.id}"), ("dispute", f"/v1/disputes/{dispute.id}"),
+        ("charge", f"/v1/charges/{disputed.latest_charge}"),
     ]
 
 

@@ -158,6 +158,15 @@ package enum Payments {
         details["network_token"] = ["used": false]
         details["amount_authorized"] = ok ? pi["amount"] : nil
         if ok && !capture { details["capture_before"] = .int(now + Capture.authorizationLifetime) }
+        // What a card charge says about its authorization: none of these features is enabled.
+        details["authorization_code"] = nil
+        details["extended_authorization"] = ["status": "disabled"]
+        details["incremental_authorization"] = ["status": "unavailable"]
+        details["installments"] = nil
+        details["mandate"] = nil
+        details["multicapture"] = ["status": "unavailable"]
+        details["network_transaction_id"] = nil
+        details["overcapture"] = ["maximum_amount_capturable": pi["amount"], "status": "unavailable"]
         let charge: JSONValue = [
             "id": .string(id), "object": "charge", "amount": pi["amount"], "amount_captured": ok && capture ? pi["amount"] : 0,
             "amount_refunded": 0, "application": nil, "application_fee": nil, "application_fee_amount": nil,

@@ -125,6 +125,18 @@ import StripeWire
         #expect(again.error["type"] == "invalid_request_error")
     }
 
+    /// A chargeback nobody answers is lost when `evidence_details.due_by` passes on the clock.
+    @Test func unansweredChargebackIsLostAtTheDeadline() async throws {
+        let s = try TestStripe()
+        let pi = await s.pay(1000, card: "pm_card_createDispute")
+        let id = await dispute(s, paymentIntent: pi.id)["id"].stringValue!
+        let inquiry = await s.pay(1000, card: "pm_card_createDisputeInquiry")
+        #expect(await s.events { await s.advance("20d23h") } == [])
+        #expect(await s.events { await s.advance("1h") } == ["charge.dispute.closed"])
+        #expect(await s.get("/v1/disputes/\(id)").json["status"] == "lost")
+        #expect(await dispute(s, paymentIntent: inquiry.id)["status"] == "warning_needs_response")
+    }
+
     @Test func updateErrorsAndMetadata() async throws {
         let s = try TestStripe()
         let pi = await s.pay(1000, card: "pm_card_createDispute")

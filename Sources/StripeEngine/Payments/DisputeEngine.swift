@@ -79,7 +79,21 @@ package enum DisputeEngine {
         charge["disputed"] = true
         try ledger.store.update(charge)
         try ledger.emit(.chargeDisputeCreated, dispute)
-        if !inquiry { try ledger.emit(.chargeDisputeFundsWithdrawn, dispute) }
+        if !inquiry {
+            try ledger.emit(.chargeDisputeFundsWithdrawn, dispute)
+            try Scheduler.schedule(ledger, clock: try ledger.clock(of: charge), at: now + responseWindow, .disputeDeadline,
+                                   target: dispute["id"].stringValue!)
+        }
+    }
+
+    /// `evidence_details.due_by` passed on the clock: a chargeback nobody answered is lost
+    /// (`charge.dispute.closed`). An unanswered inquiry stays open (whether the issuer then
+    /// escalates it is not emulated).
+    static func deadline(_ id: String, _ ledger: Ledger) throws {
+        guard var dispute = try ledger.store.find(id)?.object, dispute["status"] == "needs_response" else { return }
+        dispute["status"] = "lost"
+        try ledger.store.update(dispute)
+        try ledger.emit(.chargeDisputeClosed, dispute, previous: ["status": "needs_response"])
     }
 
     /// Submits the evidence on the dispute (`submit=true`): `under_review` (or
@@ -117,6 +131,10 @@ package enum DisputeEngine {
             try ledger.store.update(dispute)
             try ledger.emitUpdate(.chargeDisputeUpdated, before: before, after: dispute)
             try ledger.emit(.chargeDisputeFundsWithdrawn, dispute)
+            let charge = try ledger.store.find(dispute["charge"].stringValue ?? "")?.object ?? [:]
+            let due = dispute["evidence_details"]["due_by"].intValue ?? 0
+            try Scheduler.reschedule(ledger, clock: try ledger.clock(of: charge), at: max(due, try ledger.now(for: charge)),
+                                     .disputeDeadline, target: id)
             return
         }
         let won = text.contains(winning)
@@ -139,7 +157,7 @@ package enum DisputeEngine {
         dispute["status"] = "lost"
         dispute["is_charge_refundable"] = false
         try ledger.store.update(dispute)
-        try Scheduler.cancel(ledger, .resolveDispute, target: id)
+        try Scheduler.cancelAll(ledger, target: id)
         try ledger.emit(.chargeDisputeClosed, dispute, previous: ["status": .string(status)])
     }
 }

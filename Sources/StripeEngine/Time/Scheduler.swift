@@ -19,6 +19,7 @@ package enum Scheduler {
         case settleRefund = "refund.settle"
         case expireAuthorization = "payment_intent.authorization_expiry"
         case resolveDispute = "dispute.resolve"
+        case disputeDeadline = "dispute.deadline"
     }
 
     package struct Item {
@@ -170,6 +171,7 @@ package enum Scheduler {
         case .settleRefund: try RefundEngine.settle(item.target, ledger)
         case .expireAuthorization: try Capture.expire(item.target, ledger)
         case .resolveDispute: try DisputeEngine.resolve(item.target, ledger)
+        case .disputeDeadline: try DisputeEngine.deadline(item.target, ledger)
         }
     }
 }

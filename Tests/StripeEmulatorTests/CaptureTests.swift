@@ -50,8 +50,13 @@ import StripeWire
     @Test func partialCaptureReleasesTheRest() async throws {
         let s = try TestStripe()
         let pi = await authorize(s)
-        let captured = await s.post("/v1/payment_intents/\(pi.id)/capture", [("amount_to_capture", "1500"),
-                                                                             ("metadata[order]", "7"), ("statement_descriptor_suffix", "ORDER 7")])
+        var reply: TestStripe.Reply?
+        let events = await s.events {
+            reply = await s.post("/v1/payment_intents/\(pi.id)/capture", [("amount_to_capture", "1500"),
+                                                                         ("metadata[order]", "7"), ("statement_descriptor_suffix", "ORDER 7")])
+        }
+        #expect(events == ["charge.captured", "refund.created", "payment_intent.succeeded"])
+        let captured = try #require(reply)
         #expect(captured.json["amount_received"] == 1500)
         #expect(captured.json["metadata"] == ["order": "7"])
         #expect(captured.json["statement_descriptor_suffix"] == "ORDER 7")
@@ -61,7 +66,9 @@ import StripeWire
         #expect(charge["amount_captured"] == 1500)
         #expect(charge["amount_refunded"] == 500)
         #expect(charge["refunded"] == false)
-        #expect(charge["refunds"]["total_count"] == 0)
+        #expect(charge["refunds"]["total_count"] == 1)
+        #expect(charge["refunds"]["data"][0]["amount"] == 500)
+        #expect(charge["refunds"]["data"][0]["destination_details"]["card"]["type"] == "reversal")
         let tooMuch = await s.post("/v1/refunds", [("charge", ch), ("amount", "1501")])
         #expect(tooMuch.error["message"] == "Refund amount ($15.01) is greater than charge amount ($15.00)")
         let refund = await s.post("/v1/refunds", [("charge", ch)])
@@ -69,6 +76,7 @@ import StripeWire
         charge = await s.charge(ch)
         #expect(charge["amount_refunded"] == 2000)
         #expect(charge["refunded"] == true)
+        #expect(charge["refunds"]["total_count"] == 2)
     }
 
     @Test func captureErrors() async throws {

@@ -146,10 +146,11 @@ def test_manual_capture_partial_releases_the_rest():
 
     mark = last_event_id()
     captured = stripe.PaymentIntent.capture(pi.id, amount_to_capture=1500)
-    assert types_since(mark) == ["charge.captured", "payment_intent.succeeded"]
+    assert types_since(mark) == ["charge.captured", "refund.created", "payment_intent.succeeded"]
     assert (captured.status, captured.amount_received, captured.amount_capturable) == ("succeeded", 1500, 0)
     charge = stripe.Charge.retrieve(pi.latest_charge)
     assert (charge.captured, charge.amount_captured, charge.amount_refunded, charge.refunded) == (True, 1500, 500, False)
+    assert [(r.amount, r.destination_details.card.type) for r in charge.refunds.data] == [(500, "reversal")]
     refund = stripe.Refund.create(payment_intent=pi.id)
     assert refund.amount == 1500
     assert stripe.Charge.retrieve(pi.latest_charge).refunded is True

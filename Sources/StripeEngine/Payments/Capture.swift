@@ -28,8 +28,9 @@ package enum Capture {
     }
 
     /// `POST /v1/payment_intents/{id}/capture`: captures `amount` (default all that is
-    /// capturable); a smaller amount releases the rest, which the charge shows as refunded.
-    /// Emits `charge.captured` then `payment_intent.succeeded`. Returns the charge.
+    /// capturable); a smaller amount releases the rest with a refund, which the charge shows in
+    /// `amount_refunded` and `refunds`. Emits `charge.captured` (`refund.created` for a release)
+    /// then `payment_intent.succeeded`. Returns the charge.
     @discardableResult
     package static func capture(_ pi: inout JSONValue, amount requested: Int?, _ ledger: Ledger,
                                 chargeChanges: (inout JSONValue) -> Void = { _ in }) throws -> JSONValue {
@@ -57,6 +58,12 @@ package enum Capture {
         charge["captured"] = true
         charge["amount_captured"] = .int(amount)
         chargeChanges(&charge)
+        // "Any additional amount is automatically refunded": a refund releases the remainder.
+        // (Not a ternary: JSONValue takes `nil` as JSON null, which would read as a refund.)
+        var released: JSONValue? = Optional.none
+        if amount < capturable {
+            released = try RefundEngine.release(ledger, charge: &charge, amount: capturable - amount, reason: nil, now: try ledger.now(for: pi))
+        }
         try RefundEngine.refresh(&charge, ledger.store)
         try ledger.store.update(charge)
         pi["status"] = "succeeded"
@@ -65,6 +72,7 @@ package enum Capture {
         try ledger.store.update(pi)
         try Scheduler.cancel(ledger, .expireAuthorization, target: id)
         try ledger.emit(.chargeCaptured, charge)
+        if let released { try ledger.emit(.refundCreated, released) }
         try ledger.emit(.paymentIntentSucceeded, pi)
         try DisputeEngine.openIfTestCard(&charge, ledger)
         return charge

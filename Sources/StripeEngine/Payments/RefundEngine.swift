@@ -18,22 +18,25 @@ package enum RefundEngine {
         try store.all(type: "refund", filters: [.field("charge", equals: .string(id))])
     }
 
-    /// How much of the charge may still be refunded: what was captured less the active refunds.
+    /// How much of the charge may still be refunded: its amount less the active refunds (the
+    /// refund that released a partial capture's remainder included).
     package static func remaining(_ charge: JSONValue, _ store: ObjectStore) throws -> Int {
-        let refunded = try of(charge: charge["id"].stringValue ?? "", store)
+        (charge["amount"].intValue ?? 0) - (try refunded(charge, store))
+    }
+
+    static func refunded(_ charge: JSONValue, _ store: ObjectStore) throws -> Int {
+        try of(charge: charge["id"].stringValue ?? "", store)
             .filter { active.contains($0["status"].stringValue ?? "") }
             .reduce(0) { $0 + ($1["amount"].intValue ?? 0) }
-        return (charge["amount_captured"].intValue ?? 0) - refunded
     }
 
     /// Recomputes `amount_refunded`, `refunded` and the embedded `refunds` list (newest first)
-    /// from the stored refunds. What a partial capture released counts as refunded, as on Stripe.
+    /// from the stored refunds (failed and canceled ones are listed but give their amount back).
     package static func refresh(_ charge: inout JSONValue, _ store: ObjectStore) throws {
         let id = charge["id"].stringValue ?? ""
         let refunds = try of(charge: id, store)
         let amount = charge["amount"].intValue ?? 0
-        let released = charge["captured"].boolValue == true ? amount - (charge["amount_captured"].intValue ?? 0) : 0
-        let refunded = released + refunds.filter { active.contains($0["status"].stringValue ?? "") }
+        let refunded = refunds.filter { active.contains($0["status"].stringValue ?? "") }
             .reduce(0) { $0 + ($1["amount"].intValue ?? 0) }
         charge["amount_refunded"] = .int(refunded)
         charge["refunded"] = .bool(amount > 0 && refunded >= amount)
@@ -130,10 +133,11 @@ package enum RefundEngine {
         return refund
     }
 
-    /// Releases an uncaptured authorization in full: a refund of the whole amount (its card
-    /// destination a `reversal`), the charge fully refunded. Events are the caller's.
-    static func release(_ ledger: Ledger, charge: inout JSONValue, reason: String?, now: Int) throws -> JSONValue {
-        let amount = charge["amount"].intValue ?? 0
+    /// Releases an authorization, in full (cancel, expiry) or what a partial capture left: a
+    /// refund of `amount` (default the whole charge) whose card destination is a `reversal`.
+    /// Events are the caller's.
+    static func release(_ ledger: Ledger, charge: inout JSONValue, amount: Int? = nil, reason: String?, now: Int) throws -> JSONValue {
+        let amount = amount ?? charge["amount"].intValue ?? 0
         let refund = try object(ledger, charge: charge, amount: amount, reason: reason, metadata: [:], status: "succeeded",
                                 reversal: true, now: now)
         try ledger.store.insert(refund, type: "refund")

@@ -122,6 +122,8 @@ package enum RefundEngine {
         refund["instructions_email"] = .from(instructionsEmail)
         try ledger.store.insert(refund, type: "refund")
         try refresh(&charge, ledger.store)
+        // Stripe records a refund for fraud as the merchant's report on the charge.
+        if reason == "fraudulent" { charge["fraud_details"] = ["user_report": "fraudulent"] }
         try ledger.store.update(charge)
         try ledger.emit(.chargeRefunded, charge)
         try ledger.emit(.refundCreated, refund)

@@ -117,6 +117,9 @@ import StripeWire
         #expect(page.json["has_more"] == true)
         #expect(await s.get("/v1/refunds/\(ra.id)").json["amount"] == 400)
         #expect(await s.get("/v1/refunds/re_nope").status == 404)
+        let expanded = await s.get("/v1/refunds", [("expand[]", "data.charge"), ("expand[]", "data.payment_intent"), ("limit", "1")])
+        #expect(expanded.json["data"][0]["charge"]["object"] == "charge")
+        #expect(expanded.json["data"][0]["payment_intent"]["id"] == .string(b.id))
         let events = await s.events {
             let updated = await s.post("/v1/refunds/\(ra.id)", [("metadata[order_id]", "6735")])
             #expect(updated.json["metadata"] == ["order_id": "6735"])

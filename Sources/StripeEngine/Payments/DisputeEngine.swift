@@ -17,20 +17,6 @@ package enum DisputeEngine {
     package static let losing = "losing_evidence"
     package static let escalateInquiry = "escalate_inquiry_evidence"
 
-    /// Evidence fields that take text.
-    package static let textFields = [
-        "access_activity_log", "billing_address", "cancellation_policy_disclosure", "cancellation_rebuttal",
-        "customer_email_address", "customer_name", "customer_purchase_ip", "duplicate_charge_explanation",
-        "duplicate_charge_id", "product_description", "refund_policy_disclosure", "refund_refusal_explanation",
-        "service_date", "shipping_address", "shipping_carrier", "shipping_date", "shipping_tracking_number",
-        "uncategorized_text",
-    ]
-    /// Evidence fields that take the id of an uploaded file (files are not emulated).
-    package static let fileFields = [
-        "cancellation_policy", "customer_communication", "customer_signature", "duplicate_charge_documentation",
-        "receipt", "refund_policy", "service_documentation", "shipping_documentation", "uncategorized_file",
-    ]
-
     /// Statuses from which the merchant may still respond or close.
     package static let awaitingResponse: Set<String> = ["needs_response", "warning_needs_response"]
     package static let closed: Set<String> = ["won", "lost", "warning_closed", "charge_refunded", "prevented"]
@@ -38,12 +24,6 @@ package enum DisputeEngine {
     /// The dispute on a charge, if any.
     package static func of(charge id: String, _ store: ObjectStore) throws -> JSONValue? {
         try store.all(type: "dispute", filters: [.field("charge", equals: .string(id))]).last
-    }
-
-    static func emptyEvidence() -> JSONValue {
-        var evidence: JSONValue = ["enhanced_evidence": [:]]
-        for f in textFields + fileFields { evidence[f] = nil }
-        return evidence
     }
 
     static func isInquiry(_ dispute: JSONValue) -> Bool { dispute["status"].stringValue?.hasPrefix("warning_") == true }
@@ -61,20 +41,7 @@ package enum DisputeEngine {
         case .productNotReceived: ("product_not_received", "13.1")
         case .inquiry: ("fraudulent", "10")
         }
-        let brand = charge["payment_method_details"]["card"]["brand"].stringValue ?? "visa"
-        let dispute: JSONValue = [
-            "id": .string(try ledger.newID("dp")), "object": "dispute", "amount": charge["amount_captured"],
-            "balance_transactions": [], "charge": charge["id"], "created": .int(now), "currency": charge["currency"],
-            "enhanced_eligibility_types": [], "evidence": emptyEvidence(),
-            "evidence_details": ["due_by": .int(now + responseWindow), "enhanced_eligibility": [:], "has_evidence": false,
-                                 "past_due": false, "submission_count": 0],
-            "is_charge_refundable": .bool(inquiry), "livemode": false, "metadata": [:],
-            "payment_intent": charge["payment_intent"],
-            "payment_method_details": ["card": ["brand": .string(brand), "case_type": inquiry ? "inquiry" : "chargeback",
-                                                "network_reason_code": .string(code)],
-                                       "type": "card"],
-            "reason": .string(reason), "status": inquiry ? "warning_needs_response" : "needs_response",
-        ]
+        let dispute = try DisputeObject.new(ledger, charge: charge, reason: reason, networkReasonCode: code, inquiry: inquiry, now: now)
         try ledger.store.insert(dispute, type: "dispute")
         charge["disputed"] = true
         try ledger.store.update(charge)

@@ -92,23 +92,6 @@ package enum RefundEngine {
         return amount
     }
 
-    /// A new refund object (not stored).
-    static func object(_ ledger: Ledger, charge: JSONValue, amount: Int, reason: String?, metadata: JSONValue,
-                       status: String, reversal: Bool, now: Int) throws -> JSONValue {
-        [
-            "id": .string(try ledger.newID("re")), "object": "refund", "amount": .int(amount), "balance_transaction": nil,
-            "charge": charge["id"], "created": .int(now), "currency": charge["currency"], "description": nil,
-            "destination_details": ["card": ["reference": nil, "reference_status": "pending",
-                                             "reference_type": reversal ? nil : "acquirer_reference_number",
-                                             "type": reversal ? "reversal" : "refund"],
-                                    "type": "card"],
-            "failure_balance_transaction": nil, "failure_reason": nil, "instructions_email": nil, "metadata": metadata,
-            "next_action": nil, "payment_intent": charge["payment_intent"],
-            "pending_reason": status == "pending" ? "processing" : nil, "reason": .from(reason), "receipt_number": nil,
-            "source_transfer_reversal": nil, "status": .string(status), "transfer_reversal": nil,
-        ]
-    }
-
     /// Refunds a captured charge (the amount already validated): stores the refund, updates the
     /// charge, emits `charge.refunded` then `refund.created`, and schedules what the card's test
     /// behaviour does next (a refund of 4000000000005126 fails, one of 4000000000007726 settles).
@@ -117,7 +100,7 @@ package enum RefundEngine {
         let now = try ledger.now(for: charge)
         let behavior = try behavior(of: charge, ledger.store)
         let status = behavior.refund == .pendingThenSucceeds ? "pending" : "succeeded"
-        var refund = try object(ledger, charge: charge, amount: amount, reason: reason, metadata: metadata, status: status,
+        var refund = try RefundObject.new(ledger, charge: charge, amount: amount, reason: reason, metadata: metadata, status: status,
                                 reversal: false, now: now)
         refund["instructions_email"] = .from(instructionsEmail)
         try ledger.store.insert(refund, type: "refund")
@@ -140,7 +123,7 @@ package enum RefundEngine {
     /// Events are the caller's.
     static func release(_ ledger: Ledger, charge: inout JSONValue, amount: Int? = nil, reason: String?, now: Int) throws -> JSONValue {
         let amount = amount ?? charge["amount"].intValue ?? 0
-        let refund = try object(ledger, charge: charge, amount: amount, reason: reason, metadata: [:], status: "succeeded",
+        let refund = try RefundObject.new(ledger, charge: charge, amount: amount, reason: reason, metadata: [:], status: "succeeded",
                                 reversal: true, now: now)
         try ledger.store.insert(refund, type: "refund")
         try refresh(&charge, ledger.store)

@@ -49,7 +49,7 @@ enum Disputes {
             }
             try readEvidence(&dispute, &req)
             // "Whether evidence has been staged for this dispute."
-            dispute["evidence_details"]["has_evidence"] = .bool((DisputeEngine.textFields + DisputeEngine.fileFields)
+            dispute["evidence_details"]["has_evidence"] = .bool((DisputeObject.textFields + DisputeObject.fileFields)
                 .contains { !dispute["evidence"][$0].isNull })
         }
         if submitParam == true || (hasEvidence && submitParam != false) {
@@ -66,11 +66,11 @@ enum Disputes {
 
     static func readEvidence(_ dispute: inout JSONValue, _ req: inout APIRequest) throws {
         if case .string(let s)? = req.params.raw(["evidence"]), s.isEmpty { req.params.consume(["evidence"]); return }
-        for field in DisputeEngine.textFields {
+        for field in DisputeObject.textFields {
             guard let text = try req.params.string(["evidence", field]) else { continue }
             dispute["evidence"][field] = text.isEmpty ? nil : .string(text)
         }
-        for field in DisputeEngine.fileFields {
+        for field in DisputeObject.fileFields {
             guard let file = try req.params.string(["evidence", field]) else { continue }
             guard file.isEmpty else {
                 throw StripeError.invalidRequest("No such file upload: '\(file)'", param: "evidence[\(field)]", code: "resource_missing")
@@ -83,7 +83,7 @@ enum Disputes {
                 "Enhanced evidence (Visa Compelling Evidence 3.0, Visa compliance) is not emulated by this fake Stripe.",
                 param: "evidence[enhanced_evidence]")
         }
-        let total = DisputeEngine.textFields.reduce(0) { $0 + (dispute["evidence"][$1].stringValue?.count ?? 0) }
+        let total = DisputeObject.textFields.reduce(0) { $0 + (dispute["evidence"][$1].stringValue?.count ?? 0) }
         guard total <= evidenceCharacterLimit else {
             throw StripeError.invalidRequest(
                 "The combined character count of all evidence fields is limited to 150,000 (it was \(total)).", param: "evidence")

@@ -148,6 +148,22 @@ import StripeWire
         #expect(await s.get("/v1/payment_intents/\(pi.id)").json["status"] == "succeeded")
     }
 
+    @Test func captureMethodChosenAtConfirm() async throws {
+        let s = try TestStripe()
+        let pi = await s.post("/v1/payment_intents", [("amount", "1200"), ("currency", "usd")])
+        let confirmed = await s.post("/v1/payment_intents/\(pi.id)/confirm", [("payment_method", "pm_card_visa"), ("capture_method", "manual")])
+        #expect(confirmed.json["status"] == "requires_capture")
+        #expect(confirmed.json["capture_method"] == "manual")
+        let updated = await s.post("/v1/payment_intents/\(pi.id)", [("capture_method", "automatic")])
+        #expect(updated.status == 400)
+        #expect(updated.error["param"] == "capture_method")
+        let amount = await s.post("/v1/payment_intents/\(pi.id)", [("amount", "5000")])
+        #expect(amount.error["param"] == "amount")
+        let described = await s.post("/v1/payment_intents/\(pi.id)", [("description", "Order 9"), ("metadata[order]", "9")])
+        #expect(described.json["description"] == "Order 9")
+        #expect(described.json["amount"] == 1200)
+    }
+
     @Test func automaticAsyncCapturesAtOnce() async throws {
         let s = try TestStripe()
         let pi = await s.pay(1000, extra: [("capture_method", "automatic_async")])

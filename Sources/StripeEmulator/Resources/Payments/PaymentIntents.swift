@@ -66,6 +66,7 @@ enum PaymentIntents {
         _ = try req.params.bool("use_stripe_sdk")
         _ = try req.params.string("client_secret")
         if let s = try req.params.choice("setup_future_usage", in: ["off_session", "on_session"]) { pi["setup_future_usage"] = .string(s) }
+        if let cm = try req.params.choice("capture_method", in: ["automatic", "automatic_async", "manual"]) { pi["capture_method"] = .string(cm) }
         guard let pmID = pi["payment_method"].stringValue else {
             throw StripeError.invalidRequest(
                 "You cannot confirm this PaymentIntent because it's missing a payment method. You can either update the PaymentIntent with a payment method and then confirm it again, or confirm it again directly with a payment method.",
@@ -106,15 +107,15 @@ enum PaymentIntents {
             throw StripeError.invalidRequest("You cannot update this PaymentIntent because it has a status of \(status).",
                                              code: "payment_intent_unexpected_state")
         }
+        // An authorized intent holds its amount on the card: what was authorized cannot change.
+        for name in ["amount", "currency", "capture_method", "payment_method"] where status == "requires_capture" && req.params.has(name) {
+            throw StripeError.invalidRequest(
+                "You cannot update \(name) on this PaymentIntent because it has a status of requires_capture.",
+                param: name, code: "payment_intent_unexpected_state")
+        }
         if let a = try req.params.int("amount") { pi["amount"] = .int(a) }
         if let c = try req.params.currency("currency") { pi["currency"] = .string(c) }
-        if let cm = try req.params.choice("capture_method", in: ["automatic", "automatic_async", "manual"]) {
-            guard status != "requires_capture" else {
-                throw StripeError.invalidRequest("You cannot update capture_method on a PaymentIntent that has been authorized (status requires_capture).",
-                                                 param: "capture_method", code: "payment_intent_unexpected_state")
-            }
-            pi["capture_method"] = .string(cm)
-        }
+        if let cm = try req.params.choice("capture_method", in: ["automatic", "automatic_async", "manual"]) { pi["capture_method"] = .string(cm) }
         if let c = try req.params.nonEmpty("customer") { pi["customer"] = try Customers.live(c, req, param: "customer")["id"] }
         try pi.setString("description", from: &req.params)
         try pi.setString("receipt_email", from: &req.params)

@@ -38,6 +38,10 @@ import StripeWire
         #expect(expanded.json["payment_intent"]["status"] == "succeeded")
         #expect(await s.get("/v1/disputes", [("charge", ch)]).json["data"].arrayValue?.count == 1)
         #expect(await s.get("/v1/disputes", [("charge", "ch_other")]).json["data"] == [])
+        // Before 2023-08-16 a charge named its dispute.
+        let old = await s.call("GET", "/v1/charges/\(ch)", headers: ["Stripe-Version": "2022-11-15"])
+        #expect(old.json["dispute"] == d["id"])
+        #expect(await s.charge(ch)["dispute"] == nil)
         let pnr = await s.pay(700, card: "pm_card_createDisputeProductNotReceived")
         #expect(await dispute(s, paymentIntent: pnr.id)["reason"] == "product_not_received")
     }

@@ -27,7 +27,7 @@ TYPES = [
     "checkout.session", "customer", "event", "invoice", "invoiceitem", "invoice_payment", "item", "line_item",
     "payment_intent", "payment_method", "price", "product", "setup_attempt", "setup_intent", "subscription",
     "subscription_item", "test_helpers.test_clock", "webhook_endpoint", "payout", "transfer", "application_fee",
-    "file", "shipping_rate", "tax_code", "country_spec", "entitlements.feature", "product_feature",
+    "file", "shipping_rate", "tax_code", "country_spec", "entitlements.feature", "product_feature", "refund", "dispute",
 ]
 
 

@@ -138,7 +138,10 @@ import StripeWire
         let small = await s.post("/v1/payment_intents", [("amount", "10"), ("currency", "usd")])
         #expect(small.error["code"] == "amount_too_small")
         let manual = await s.post("/v1/payment_intents", [("amount", "1000"), ("currency", "usd"), ("capture_method", "manual")])
-        #expect(manual.status == 400)
+        #expect(manual.json["capture_method"] == "manual")
+        let bogus = await s.post("/v1/payment_intents", [("amount", "1000"), ("currency", "usd"), ("capture_method", "later")])
+        #expect(bogus.status == 400)
+        #expect(bogus.error["param"] == "capture_method")
     }
 }
 

@@ -129,3 +129,35 @@ def test_portal_shows_the_credit_balance_and_credited_invoices(billing):
         page = r.read().decode()
     assert "Credit balance: $12.50" in page
     assert "credited $12.50" in page
+
+
+def test_refund_amount_refunds_the_card_that_paid(billing):
+    cus = billing.customer()
+    price = billing.price(4000)
+    sub = stripe.Subscription.create(customer=cus.id, items=[{"price": price.id}])
+    inv = stripe.Invoice.retrieve(sub.latest_invoice)
+    note = stripe.CreditNote.create(invoice=inv.id, amount=1500, refund_amount=1000, credit_amount=500)
+    assert note.refunds[0].amount_refunded == 1000 and note.refunds[0].type == "refund"
+    refund = stripe.Refund.retrieve(note.refunds[0].refund)
+    assert (refund.amount, refund.status) == (1000, "succeeded")
+    charge = stripe.Charge.retrieve(refund.charge)
+    assert (charge.amount_refunded, charge.refunded) == (1000, False)
+    assert stripe.Customer.retrieve(cus.id).balance == -500
+    # 4000 - 1500 left to credit: a refund of 3000 is more than the note may give.
+    e = pytest.raises(stripe.InvalidRequestError, stripe.CreditNote.create, invoice=inv.id, amount=3000, refund_amount=3000)
+    assert e.value.param == "amount"
+    # A credit note that refunded cannot be voided.
+    e = pytest.raises(stripe.InvalidRequestError, stripe.CreditNote.void_credit_note, note.id)
+    assert e.value.code == "credit_note_not_voidable"
+    old = stripe.CreditNote.retrieve(note.id, stripe_version="2024-06-20")
+    assert old.refund == refund.id and "refunds" not in old
+
+
+def test_refund_amount_needs_a_card_payment(billing):
+    cus = billing.customer()
+    inv = stripe.Invoice.create(customer=cus.id, collection_method="send_invoice", days_until_due=5)
+    stripe.InvoiceItem.create(customer=cus.id, invoice=inv.id, amount=1000, currency="usd")
+    stripe.Invoice.finalize_invoice(inv.id)
+    stripe.Invoice.pay(inv.id, paid_out_of_band=True)
+    e = pytest.raises(stripe.InvalidRequestError, stripe.CreditNote.create, invoice=inv.id, amount=500, refund_amount=500)
+    assert e.value.param == "refund_amount"

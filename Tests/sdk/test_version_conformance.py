@@ -115,6 +115,9 @@ def world(billing, raw):
     discounted = stripe.Customer.create(email="e@example.com", coupon=coupon.id)
     txn = stripe.Customer.create_balance_transaction(good.id, amount=-100, currency="usd")
     note = stripe.CreditNote.create(invoice=invoice.id, amount=100, credit_amount=100)
+    refund = stripe.Refund.create(charge=charge, amount=500)
+    disputed = stripe.PaymentIntent.create(amount=1500, currency="usd", payment_method="pm_card_createDispute", confirm=True)
+    dispute = stripe.Dispute.list(payment_intent=disputed.id).data[0]
     return [
         ("coupon", f"/v1/coupons/{coupon.id}"), ("promotion_code", f"/v1/promotion_codes/{promo.id}"),
         ("tax_rate", f"/v1/tax_rates/{rate.id}"), ("customer", f"/v1/customers/{discounted.id}"),
@@ -133,6 +136,8 @@ def world(billing, raw):
         ("test_helpers.test_clock", f"/v1/test_helpers/test_clocks/{clock.id}"),
         ("webhook_endpoint", f"/v1/webhook_endpoints/{endpoint.id}"),
         ("event", f"/v1/events/{stripe.Event.list(limit=1).data[0].id}"),
+        ("refund", f"/v1/refunds/{refund.id}"), ("dispute", f"/v1/disputes/{dispute.id}"),
+        ("charge", f"/v1/charges/{disputed.latest_charge}"),
     ]
 
 

@@ -4,14 +4,24 @@ import StripeWire
 extension CreditNotes {
     /// Stores the credit note and applies it: `credit_note.created`, then the invoice's change
     /// (`invoice.updated`, or `invoice.paid` when nothing is left owed) and the balance's
-    /// (`customer.updated`). A refund is made by `refund`, given the charge to refund and the amount.
-    package static func issue(_ built: Built, invoice: inout JSONValue, now: Int, _ ledger: Ledger,
-                              refund: (_ amount: Int, _ note: JSONValue) throws -> JSONValue?) throws -> JSONValue {
+    /// (`customer.updated`). `refund_amount` refunds the charge that paid the invoice
+    /// (``RefundEngine``: `charge.refunded`, `refund.created`) before the credit note is stored.
+    package static func issue(_ built: Built, invoice: inout JSONValue, now: Int, _ ledger: Ledger) throws -> JSONValue {
         var note = built.note
         let total = note["amount"].intValue ?? 0
         let before = invoice
-        if built.refundAmount > 0, let r = try refund(built.refundAmount, note) {
-            note["refunds"] = [["amount_refunded": .int(built.refundAmount), "payment_record_refund": nil, "refund": r["id"], "type": "refund"]]
+        if built.refundAmount > 0 {
+            guard var charge = try paidCharge(of: invoice, ledger) else {
+                throw StripeError.invalidRequest("This invoice was not paid with a charge, so refund_amount cannot be refunded; use credit_amount or out_of_band_amount.",
+                                                 param: "refund_amount")
+            }
+            let amount: Int
+            do { amount = try RefundEngine.validate(charge, amount: built.refundAmount, ledger.store) } catch var e as StripeError {
+                e.param = "refund_amount"
+                throw e
+            }
+            let r = try RefundEngine.create(ledger, charge: &charge, amount: amount, reason: nil, metadata: [:])
+            note["refunds"] = [["amount_refunded": .int(amount), "payment_record_refund": nil, "refund": r["id"], "type": "refund"]]
         }
         if built.creditAmount > 0, let customerID = invoice["customer"].stringValue, var customer = try ledger.store.find(customerID)?.object {
             let customerBefore = customer
@@ -42,6 +52,17 @@ extension CreditNotes {
         try ledger.store.update(invoice)
         try ledger.emitUpdate(.invoiceUpdated, before: before, after: invoice)
         return note
+    }
+
+    /// The succeeded charge of the invoice's paid payment, if a card paid it.
+    static func paidCharge(of invoice: JSONValue, _ ledger: Ledger) throws -> JSONValue? {
+        for p in (invoice["payments"]["data"].arrayValue ?? []).reversed() where p["status"] == "paid" {
+            guard let piID = p["payment"]["payment_intent"].stringValue, let pi = try ledger.store.find(piID)?.object,
+                  let chargeID = pi["latest_charge"].stringValue, let charge = try ledger.store.find(chargeID)?.object,
+                  charge["status"] == "succeeded" else { continue }
+            return charge
+        }
+        return nil
     }
 
     /// Voids an issued credit note: the invoice owes again what it credited (while still open),

@@ -12,14 +12,15 @@ package enum Payments {
     }
 
     package static func createIntent(_ ledger: Ledger, amount: Int, currency: String, customer: String?, paymentMethod: String?,
-                             description: String?, metadata: JSONValue = [:], now: Int) throws -> JSONValue {
+                             description: String?, metadata: JSONValue = [:], captureMethod: String = "automatic",
+                             confirmationMethod: String = "automatic", now: Int) throws -> JSONValue {
         let id = try ledger.newID("pi")
         let secret = ledger.settings.idMode == .sequential ? "\(id)_secret_test" : "\(id)_secret_\(IDMinter.secretToken(24))"
         let pi: JSONValue = [
             "id": .string(id), "object": "payment_intent", "amount": .int(amount), "amount_capturable": 0,
             "amount_details": ["tip": [:]], "amount_received": 0, "application": nil, "application_fee_amount": nil,
-            "automatic_payment_methods": nil, "canceled_at": nil, "cancellation_reason": nil, "capture_method": "automatic",
-            "client_secret": .string(secret), "confirmation_method": "automatic", "created": .int(now),
+            "automatic_payment_methods": nil, "canceled_at": nil, "cancellation_reason": nil, "capture_method": .string(captureMethod),
+            "client_secret": .string(secret), "confirmation_method": .string(confirmationMethod), "created": .int(now),
             "currency": .string(currency), "customer": .from(customer), "customer_account": nil,
             "description": .from(description), "excluded_payment_method_types": nil, "last_payment_error": nil,
             "latest_charge": nil, "livemode": false, "metadata": metadata, "next_action": nil, "on_behalf_of": nil,
@@ -92,7 +93,11 @@ package enum Payments {
         case .decline(let decline):
             return try fail(&pi, pm: pm, card: card, decline: decline, now: now, ledger)
         case .approve:
-            let charge = try makeCharge(pi: pi, pm: pm, card: card, decline: nil, now: now, ledger)
+            var charge = try makeCharge(pi: pi, pm: pm, card: card, decline: nil, capture: !Capture.isManual(pi), now: now, ledger)
+            if Capture.isManual(pi) {
+                try Capture.authorize(&pi, charge: charge, now: now, ledger)
+                return .succeeded(charge: charge)
+            }
             pi["status"] = "succeeded"
             pi["amount_received"] = pi["amount"]
             pi["latest_charge"] = charge["id"]
@@ -101,6 +106,7 @@ package enum Payments {
             try ledger.store.update(pi)
             try ledger.emit(.chargeSucceeded, charge)
             try ledger.emit(.paymentIntentSucceeded, pi)
+            try DisputeEngine.openIfTestCard(&charge, ledger)
             return .succeeded(charge: charge)
         }
     }
@@ -140,8 +146,10 @@ package enum Payments {
     package static let authenticationFailureMessage =
         "The provided PaymentMethod has failed authentication. You can provide payment_method_data or a new PaymentMethod to attempt to fulfill this PaymentIntent again."
 
-    package static func makeCharge(pi: JSONValue, pm: JSONValue, card: Card, decline: TestCards.Decline?, now: Int,
-                           _ ledger: Ledger) throws -> JSONValue {
+    /// A new charge for the intent. `capture: false` (manual capture) authorizes only: not
+    /// captured, `amount_captured` 0, and the card details say when the authorization lapses.
+    package static func makeCharge(pi: JSONValue, pm: JSONValue, card: Card, decline: TestCards.Decline?, capture: Bool = true,
+                           now: Int, _ ledger: Ledger) throws -> JSONValue {
         let id = try ledger.newID("ch")
         let ok = decline == nil
         var details = card.paymentMethodJSON
@@ -149,11 +157,21 @@ package enum Payments {
         details["three_d_secure"] = nil
         details["network_token"] = ["used": false]
         details["amount_authorized"] = ok ? pi["amount"] : nil
+        if ok && !capture { details["capture_before"] = .int(now + Capture.authorizationLifetime) }
+        // What a card charge says about its authorization: none of these features is enabled.
+        details["authorization_code"] = nil
+        details["extended_authorization"] = ["status": "disabled"]
+        details["incremental_authorization"] = ["status": "unavailable"]
+        details["installments"] = nil
+        details["mandate"] = nil
+        details["multicapture"] = ["status": "unavailable"]
+        details["network_transaction_id"] = nil
+        details["overcapture"] = ["maximum_amount_capturable": pi["amount"], "status": "unavailable"]
         let charge: JSONValue = [
-            "id": .string(id), "object": "charge", "amount": pi["amount"], "amount_captured": ok ? pi["amount"] : 0,
+            "id": .string(id), "object": "charge", "amount": pi["amount"], "amount_captured": ok && capture ? pi["amount"] : 0,
             "amount_refunded": 0, "application": nil, "application_fee": nil, "application_fee_amount": nil,
             "balance_transaction": nil, "billing_details": pm["billing_details"],
-            "calculated_statement_descriptor": .string(try AccountObject.identity(ledger).descriptor), "captured": .bool(ok), "created": .int(now),
+            "calculated_statement_descriptor": .string(try AccountObject.identity(ledger).descriptor), "captured": .bool(ok && capture), "created": .int(now),
             "currency": pi["currency"], "customer": pi["customer"], "description": pi["description"], "disputed": false,
             "failure_balance_transaction": nil, "failure_code": .from(decline?.code),
             "failure_message": .from(decline?.message), "fraud_details": [:], "livemode": false, "metadata": [:],

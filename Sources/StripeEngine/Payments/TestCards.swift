@@ -12,6 +12,26 @@ package enum TestCards {
         /// Attaches fine, every charge fails.
         package var declineOnCharge: Decline?
         package var authentication: Authentication = .none
+        /// What happens to a refund of a charge on this card (docs.stripe.com/testing#refunds).
+        package var refund: RefundBehavior? = nil
+        /// The dispute the issuer opens right after a charge on this card succeeds (docs.stripe.com/testing#disputes).
+        package var dispute: DisputeKind? = nil
+    }
+
+    package enum RefundBehavior: Sendable, Equatable {
+        /// 4000000000005126: the refund looks `succeeded`, then fails (`expired_or_canceled_card`).
+        case failsLater
+        /// 4000000000007726: the refund is `pending`, then succeeds.
+        case pendingThenSucceeds
+    }
+
+    package enum DisputeKind: Sendable, Equatable {
+        /// 4000000000000259: a chargeback, reason `fraudulent`.
+        case fraudulent
+        /// 4000000000002685: a chargeback, reason `product_not_received`.
+        case productNotReceived
+        /// 4000000000001976: an inquiry (`warning_needs_response`), no funds withdrawn.
+        case inquiry
     }
 
     package enum Authentication: Sendable, Equatable {
@@ -78,6 +98,11 @@ package enum TestCards {
         "4000008260003178": Behavior(declineOnCharge: .insufficientFunds, authentication: .always),
         "4000000000003220": Behavior(authentication: .always),
         "4000008400001629": Behavior(declineOnCharge: .generic, authentication: .always),
+        "4000000000005126": Behavior(refund: .failsLater),
+        "4000000000007726": Behavior(refund: .pendingThenSucceeds),
+        "4000000000000259": Behavior(dispute: .fraudulent),
+        "4000000000002685": Behavior(dispute: .productNotReceived),
+        "4000000000001976": Behavior(dispute: .inquiry),
     ]
 
     /// A magic test id: the card number it stands for, and a behaviour override where the id
@@ -124,6 +149,10 @@ package enum TestCards {
         "threeDSecureRequiredChargeDeclined": Magic(number: "4000008400001629"),
         "threeDSecureOptional": Magic(number: "4000000000003055"),
         "createDispute": Magic(number: "4000000000000259"),
+        "createDisputeProductNotReceived": Magic(number: "4000000000002685"),
+        "createDisputeInquiry": Magic(number: "4000000000001976"),
+        "refundFail": Magic(number: "4000000000005126"),
+        "pendingRefund": Magic(number: "4000000000007726"),
         "bypassPending": Magic(number: "4000000000000077"),
     ]
 

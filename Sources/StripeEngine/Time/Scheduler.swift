@@ -18,6 +18,10 @@ package enum Scheduler {
         case pendingUpdateExpiry = "subscription.pending_update_expiry"
         case invoiceWillBeDue = "invoice.will_be_due"
         case invoiceOverdue = "invoice.overdue"
+        case settleRefund = "refund.settle"
+        case expireAuthorization = "payment_intent.authorization_expiry"
+        case resolveDispute = "dispute.resolve"
+        case disputeDeadline = "dispute.deadline"
     }
 
     package struct Item {
@@ -168,6 +172,10 @@ package enum Scheduler {
         case .pendingUpdateExpiry: try SubscriptionEngine.expirePendingUpdate(item.target, ledger)
         case .invoiceWillBeDue: try InvoiceDueDates.willBeDue(item.target, ledger)
         case .invoiceOverdue: try InvoiceDueDates.overdue(item.target, ledger)
+        case .settleRefund: try RefundEngine.settle(item.target, ledger)
+        case .expireAuthorization: try Capture.expire(item.target, ledger)
+        case .resolveDispute: try DisputeEngine.resolve(item.target, ledger)
+        case .disputeDeadline: try DisputeEngine.deadline(item.target, ledger)
         }
     }
 }

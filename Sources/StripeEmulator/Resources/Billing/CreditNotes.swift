@@ -63,10 +63,7 @@ enum CreditNotesAPI {
         let ledger = req.ledger
         let now = try ledger.now(for: invoice)
         let built = try CreditNotes.build(request, invoice: invoice, now: now, ledger)
-        return try CreditNotes.issue(built, invoice: &invoice, now: now, ledger) { amount, _ in
-            throw StripeError.invalidRequest("refund_amount needs a refund of the invoice's payment, which this build cannot make yet.",
-                                             param: "refund_amount")
-        }
+        return try CreditNotes.issue(built, invoice: &invoice, now: now, ledger)
     }
 
     /// The credit note `create` would make, with nothing stored.

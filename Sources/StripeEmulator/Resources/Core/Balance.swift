@@ -24,7 +24,9 @@ enum Balance {
         pending[defaultCurrency] = 0
         for charge in try req.store.all(type: "charge", filters: [.field("status", equals: "succeeded")]) {
             let currency = charge["currency"].stringValue ?? defaultCurrency
-            let captured = (charge["amount_captured"].intValue ?? 0) - (charge["amount_refunded"].intValue ?? 0)
+            // What a partial capture released shows in `amount_refunded` but was never captured.
+            let released = charge["captured"].boolValue == true ? (charge["amount"].intValue ?? 0) - (charge["amount_captured"].intValue ?? 0) : 0
+            let captured = (charge["amount_captured"].intValue ?? 0) - ((charge["amount_refunded"].intValue ?? 0) - released)
             guard captured > 0 else { continue }
             let net = captured - fee(charge["amount_captured"].intValue ?? 0)
             let bypass = try charge["payment_method"].stringValue.map { try req.store.hidden($0)["number"].stringValue == bypassPendingCard } ?? false

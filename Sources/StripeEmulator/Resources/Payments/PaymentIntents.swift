@@ -36,12 +36,13 @@ enum PaymentIntents {
         }
         _ = try req.params.bool("automatic_payment_methods", "enabled")
         _ = try req.params.string("automatic_payment_methods", "allow_redirects")
-        if let cm = try req.params.choice("capture_method", in: ["automatic", "automatic_async", "manual"]), cm == "manual" {
-            throw StripeError.invalidRequest("capture_method=manual (separate authorization and capture) is not emulated.", param: "capture_method")
-        }
+        // `manual` authorizes only (see Capture); `automatic_async` captures like `automatic`.
+        let captureMethod = try req.params.choice("capture_method", in: ["automatic", "automatic_async", "manual"]) ?? "automatic"
+        let confirmationMethod = try req.params.choice("confirmation_method", in: ["automatic", "manual"]) ?? "automatic"
         var pi = try Payments.createIntent(ledger, amount: amount, currency: currency.lowercased(), customer: customer?["id"].stringValue,
                                            paymentMethod: pmID, description: try req.params.nonEmpty("description"),
-                                           metadata: try Metadata.apply(&req.params, to: [:]), now: now)
+                                           metadata: try Metadata.apply(&req.params, to: [:]), captureMethod: captureMethod,
+                                           confirmationMethod: confirmationMethod, now: now)
         if let e = try req.params.nonEmpty("receipt_email") { pi["receipt_email"] = .string(e) }
         if let s = try Address.shipping(&req.params, ["shipping"]) { pi["shipping"] = s }
         if let s = try req.params.choice("setup_future_usage", in: ["off_session", "on_session"]) { pi["setup_future_usage"] = .string(s) }
@@ -65,6 +66,7 @@ enum PaymentIntents {
         _ = try req.params.bool("use_stripe_sdk")
         _ = try req.params.string("client_secret")
         if let s = try req.params.choice("setup_future_usage", in: ["off_session", "on_session"]) { pi["setup_future_usage"] = .string(s) }
+        if let cm = try req.params.choice("capture_method", in: ["automatic", "automatic_async", "manual"]) { pi["capture_method"] = .string(cm) }
         guard let pmID = pi["payment_method"].stringValue else {
             throw StripeError.invalidRequest(
                 "You cannot confirm this PaymentIntent because it's missing a payment method. You can either update the PaymentIntent with a payment method and then confirm it again, or confirm it again directly with a payment method.",
@@ -105,8 +107,15 @@ enum PaymentIntents {
             throw StripeError.invalidRequest("You cannot update this PaymentIntent because it has a status of \(status).",
                                              code: "payment_intent_unexpected_state")
         }
+        // An authorized intent holds its amount on the card: what was authorized cannot change.
+        for name in ["amount", "currency", "capture_method", "payment_method"] where status == "requires_capture" && req.params.has(name) {
+            throw StripeError.invalidRequest(
+                "You cannot update \(name) on this PaymentIntent because it has a status of requires_capture.",
+                param: name, code: "payment_intent_unexpected_state")
+        }
         if let a = try req.params.int("amount") { pi["amount"] = .int(a) }
         if let c = try req.params.currency("currency") { pi["currency"] = .string(c) }
+        if let cm = try req.params.choice("capture_method", in: ["automatic", "automatic_async", "manual"]) { pi["capture_method"] = .string(cm) }
         if let c = try req.params.nonEmpty("customer") { pi["customer"] = try Customers.live(c, req, param: "customer")["id"] }
         try pi.setString("description", from: &req.params)
         try pi.setString("receipt_email", from: &req.params)
@@ -127,9 +136,12 @@ enum PaymentIntents {
             throw StripeError.invalidRequest("You cannot cancel this PaymentIntent because it has a status of \(status). Only a PaymentIntent with one of the following statuses may be canceled: requires_payment_method, requires_capture, requires_confirmation, requires_action, processing.",
                                              code: "payment_intent_unexpected_state")
         }
+        let reason = try req.params.choice("cancellation_reason", in: ["duplicate", "fraudulent", "requested_by_customer", "abandoned"])
+        // An authorized intent releases its hold first: the charge is refunded in full.
+        try Capture.releaseOnCancel(&pi, req.ledger)
         pi["status"] = "canceled"
         pi["canceled_at"] = .int(try req.ledger.now(for: pi))
-        pi["cancellation_reason"] = .from(try req.params.choice("cancellation_reason", in: ["duplicate", "fraudulent", "requested_by_customer", "abandoned"]))
+        pi["cancellation_reason"] = .from(reason)
         pi["next_action"] = nil
         try req.store.update(pi)
         try req.ledger.emit(.paymentIntentCanceled, pi)

@@ -439,3 +439,21 @@ def _page(session):
     import urllib.request
     with urllib.request.urlopen(session.url, timeout=10) as r:
         return r.read().decode()
+
+
+def test_portal_promotion_code_discounts_the_subscription(billing):
+    import urllib.request
+    cus = billing.customer()
+    price = billing.price(2000)
+    sub = stripe.Subscription.create(customer=cus.id, items=[{"price": price.id}])
+    coupon = stripe.Coupon.create(percent_off=50, duration="forever")
+    stripe.PromotionCode.create(promotion={"type": "coupon", "coupon": coupon.id}, code="HALF")
+    portal = stripe.billing_portal.Session.create(customer=cus.id)
+    with urllib.request.urlopen(portal.url, timeout=10) as r:
+        assert 'value="apply_promotion_code"' in r.read().decode()
+    res = billing.control(f"/_emulator/portal/{portal.id}/actions", action="apply_promotion_code", subscription=sub.id, promotion_code="half")
+    assert "HALF" in res["message"]
+    sub = stripe.Subscription.retrieve(sub.id, expand=["discounts"])
+    assert sub.discounts[0].source.coupon == coupon.id and sub.discounts[0].promotion_code is not None
+    upcoming = stripe.Invoice.create_preview(subscription=sub.id)
+    assert upcoming.total == 1000  # 50% of 2000 from the next renewal

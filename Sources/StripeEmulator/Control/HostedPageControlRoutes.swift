@@ -57,7 +57,7 @@ enum HostedPageControlRoutes {
     static func portalAction(_ req: inout APIRequest) throws -> JSONValue {
         let session = try req.store.get(req.pathParam(), type: "billing_portal.session", noun: "billing portal session")
         let customer = session["customer"].stringValue ?? ""
-        guard let name = try req.params.choice("action", in: ["cancel", "undo_cancel", "switch_plan", "update_card"]) else {
+        guard let name = try req.params.choice("action", in: ["cancel", "undo_cancel", "switch_plan", "update_card", "apply_promotion_code"]) else {
             throw StripeError.missingParam("action")
         }
         var subscription = try req.params.nonEmpty("subscription")
@@ -74,6 +74,8 @@ enum HostedPageControlRoutes {
             action = .undoCancel(subscription: subscription!)
         case "switch_plan":
             action = .switchPlan(subscription: subscription!, price: try req.params.requiredString("price"))
+        case "apply_promotion_code":
+            action = .applyPromotionCode(subscription: subscription!, code: try req.params.requiredString("promotion_code"))
         default:
             var params = req.params
             let payment = try self.payment(&params, &req)

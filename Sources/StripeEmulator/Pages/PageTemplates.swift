@@ -128,6 +128,10 @@ enum PageTemplates {
           <label for="price-{{id}}">Change plan</label>
           <div class="row"><select id="price-{{id}}" name="price">{{#options}}<option value="{{priceID}}" {{#current}}selected{{/current}}>{{label}}</option>{{/options}}</select>
           <button type="submit" name="action" value="switch_plan">Update plan</button></div></form>{{/canSwitch}}
+        {{#canRedeem}}<form method="post" action="{{action}}"><input type="hidden" name="subscription" value="{{id}}">
+          <label for="code-{{id}}">Promotion code</label>
+          <div class="row"><input id="code-{{id}}" name="promotion_code" autocomplete="off">
+          <button type="submit" name="action" value="apply_promotion_code">Apply</button></div></form>{{/canRedeem}}
         {{#canCancel}}<form method="post" action="{{action}}"><input type="hidden" name="subscription" value="{{id}}">
           {{#hasReasons}}<label for="reason-{{id}}">Reason for cancelling (optional)</label>
           <select id="reason-{{id}}" name="reason"><option value="">—</option>{{#reasons}}<option value="{{.}}">{{.}}</option>{{/reasons}}</select>{{/hasReasons}}

@@ -27,6 +27,8 @@ struct PortalPage {
             case "cancel": action = .cancel(subscription: subscription, reason: HostedPages.formString(form, "reason"), comment: nil)
             case "undo_cancel": action = .undoCancel(subscription: subscription)
             case "switch_plan": action = .switchPlan(subscription: subscription, price: HostedPages.formString(form, "price") ?? "")
+            case "apply_promotion_code":
+                action = .applyPromotionCode(subscription: subscription, code: HostedPages.formString(form, "promotion_code") ?? "")
             case "update_card":
                 let testCard = HostedPages.formString(form, "test_card")
                 let payment = try CardInput.payment(testCard ?? HostedPages.formString(form, "card"),
@@ -117,6 +119,7 @@ struct PortalPage {
                 "canCancel": features["subscription_cancel"]["enabled"] == true && sub["cancel_at_period_end"] != true,
                 "cancelLabel": features["subscription_cancel"]["mode"] == "immediately" ? "Cancel plan now" : "Cancel plan at period end",
                 "canSwitch": features["subscription_update"]["enabled"] == true && options.count > 1,
+                "canRedeem": features["subscription_update"]["enabled"] == true && SubscriptionEngine.live.contains(status),
                 "options": options, "reasons": reasons, "hasReasons": !reasons.isEmpty,
             ])
         }

@@ -7,6 +7,8 @@ package enum PortalActions {
         case cancel(subscription: String, reason: String?, comment: String?)
         case undoCancel(subscription: String)
         case switchPlan(subscription: String, price: String)
+        /// The customer redeems a promotion code on a subscription (its discounts become that code's).
+        case applyPromotionCode(subscription: String, code: String)
         /// `authentication` answers the 3D Secure challenge of a card that needs one to be set up
         /// (`complete` or `fail`); nil when the customer has not been challenged yet.
         /// `setupIntent` continues the one a challenge was shown for (the hosted page).
@@ -62,6 +64,29 @@ package enum PortalActions {
             change.cancelAtPeriodEnd = false
             try SubscriptionEngine.update(&sub, change, ledger)
             return "Your subscription will renew."
+        case .applyPromotionCode(let id, let code):
+            // Stripe turns promotion codes on in the portal's Dashboard settings, which its API does
+            // not expose; here they come with plan changes (`features.subscription_update.enabled`).
+            guard features["subscription_update"]["enabled"] == true else { throw Refused(message: "Promotion codes are turned off in this portal.") }
+            var sub = try subscription(id)
+            let now = try ledger.now(for: sub)
+            let matches = try ledger.store.all(type: "promotion_code", filters: [
+                ListFilter(sql: "lower(json_extract(data, '$.code')) = lower(?)", arguments: [code]), .field("active", equals: true),
+            ])
+            guard let promo = matches.first, let coupon = try ledger.store.find(Discounts.couponID(ofPromotionCode: promo))?.object else {
+                throw Refused(message: "This code is invalid.")
+            }
+            do {
+                try Discounts.checkPromotionCode(promo, customer: customerID, currency: sub["currency"].stringValue, amount: nil, now: now,
+                                                 param: "promotion_code", ledger)
+            } catch let e as StripeError {
+                throw Refused(message: e.message)
+            }
+            var change = SubscriptionChange()
+            change.discounts = [.coupon(coupon, promotionCode: promo)]
+            change.prorationBehavior = "none"
+            try SubscriptionEngine.update(&sub, change, ledger)
+            return "Code \(promo["code"].stringValue ?? code) applied to your subscription."
         case .switchPlan(let id, let priceID):
             guard features["subscription_update"]["enabled"] == true else { throw Refused(message: "Changing plans is turned off in this portal.") }
             var sub = try subscription(id)

@@ -8,6 +8,7 @@ enum Routes {
         Customers.register(&r)
         Products.register(&r)
         Prices.register(&r)
+        Plans.register(&r)
         PaymentMethods.register(&r)
         Tokens.register(&r)
         SetupIntents.register(&r)

@@ -139,7 +139,7 @@ package enum BasilInvoicingAndPeriods: VersionChange {
     }
 
     /// The plan-shaped view of a recurring price, as pre-basil line items embed it.
-    static func plan(of price: JSONValue) -> JSONValue {
+    package static func plan(of price: JSONValue) -> JSONValue {
         let r = price["recurring"]
         return [
             "id": price["id"], "object": "plan", "active": price["active"], "aggregate_usage": nil,

@@ -5,14 +5,15 @@ import StripeWire
 /// moved with `transfer_lookup_key`), list filters including `lookup_keys[]`. Prices cannot be deleted.
 enum Prices {
     static func register(_ r: inout APIRouter) {
-        r.post("/v1/prices", createRoute)
+        r.post("/v1/prices") { req in try createRoute(&req) }
         r.get("/v1/prices", list)
         r.get("/v1/prices/search", search)
         r.get("/v1/prices/{price}", retrieve)
         r.post("/v1/prices/{price}", update)
     }
 
-    static func createRoute(_ req: inout APIRequest) throws -> JSONValue {
+    /// `id`: a chosen id (plans take one; prices do not).
+    static func createRoute(_ req: inout APIRequest, id: String? = nil) throws -> JSONValue {
         let product: String
         if let p = try req.params.nonEmpty("product") {
             _ = try req.store.get(p, type: "product", param: "product")
@@ -32,11 +33,11 @@ enum Prices {
             throw StripeError.invalidRequest("You must specify either `product` or `product_data` when creating a price.",
                                              param: "product", code: "parameter_missing")
         }
-        return try create(from: &req, path: [], product: product)
+        return try create(from: &req, path: [], product: product, id: id)
     }
 
     /// Builds and stores a price from params under `path` (top level, or `default_price_data`).
-    static func create(from req: inout APIRequest, path: [String], product: String) throws -> JSONValue {
+    static func create(from req: inout APIRequest, path: [String], product: String, id chosen: String? = nil) throws -> JSONValue {
         func p(_ f: String...) -> [String] { path + f }
         let name = { (f: String...) in Params.name(path + f) }
         guard let rawCurrency = try req.params.string(p("currency")), !rawCurrency.isEmpty else { throw StripeError.missingParam(name("currency")) }
@@ -110,7 +111,7 @@ enum Prices {
                          "trial_period_days": nil]
             if let trial = try req.params.int(p("recurring", "trial_period_days")) { recurring["trial_period_days"] = .int(trial) }
         }
-        let id = try req.newID("price")
+        let id = try chosen ?? req.newID("price")
         var price: JSONValue = [
             "id": .string(id), "object": "price", "active": true, "billing_scheme": .string(scheme),
             "created": .int(req.now), "currency": .string(currency.lowercased()), "currency_options": nil,

@@ -122,7 +122,7 @@ def world(billing, raw):
         ("coupon", f"/v1/coupons/{coupon.id}"), ("promotion_code", f"/v1/promotion_codes/{promo.id}"),
         ("tax_rate", f"/v1/tax_rates/{rate.id}"), ("customer", f"/v1/customers/{discounted.id}"),
         ("customer_balance_transaction", f"/v1/customers/{good.id}/balance_transactions/{txn.id}"),
-        ("credit_note", f"/v1/credit_notes/{note.id}"),
+        ("credit_note", f"/v1/credit_notes/{note.id}"), ("plan", f"/v1/plans/{price.id}"),
         ("customer", f"/v1/customers/{good.id}"), ("product", f"/v1/products/{price.product}"), ("price", f"/v1/prices/{price.id}"),
         ("subscription", f"/v1/subscriptions/{active.id}"), ("subscription", f"/v1/subscriptions/{trial.id}"),
         ("subscription", f"/v1/subscriptions/{failing.id}"), ("subscription", f"/v1/subscriptions/{canceled.id}"),

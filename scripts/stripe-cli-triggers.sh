@@ -5,8 +5,9 @@
 #
 # DIR holds the Stripe CLI's `pkg/fixtures/triggers/*.json` (a checkout of the CLI, or a copy CI
 # has at hand); when DIR does not exist this prints SKIP and exits 0.
-# Every file listed in scenarios/stripe-cli-triggers.txt must pass (exit 0 of the runner); the
-# others are run too and counted, so the report shows how far the fake is from all of them.
+# Every file listed in scenarios/stripe-cli-triggers.txt must pass (exit 0 of the runner, and an
+# event of the type the file is named after); the others are run too and counted, so the report
+# shows how far the fake is from all of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${1:?usage: $0 BIN DIR}
@@ -28,9 +29,30 @@ echo "== ${#required[@]} required trigger fixtures"
 env -u CI "$BIN" scenarios run "${required[@]}" --update --goldens "$GOLDENS" --jobs 2 > "$GOLDENS/required.log" 2>&1 || {
   cat "$GOLDENS/required.log"; echo "FAILED: a required Stripe CLI trigger fixture no longer passes"; exit 1; }
 tail -1 "$GOLDENS/required.log"
+
+# The rule's second half: the run emitted an event of the type the file is named after (the
+# world's app endpoint receives every event; its golden lists them). subscription.payment_failed
+# and subscription.payment_succeeded are not event types: for them exit 0 is the rule.
+emitted() {
+  local name; name="$(basename "$1" .json)"
+  case "$name" in subscription.payment_failed|subscription.payment_succeeded) return 0 ;; esac
+  python3 - "$GOLDENS/$name.json" "$name" <<'PY'
+import json, sys
+golden, event = sys.argv[1], sys.argv[2]
+delivered = json.load(open(golden)).get("end", {}).get("webhooks_delivered", [])
+sys.exit(0 if event in delivered else 1)
+PY
+}
+for f in "${required[@]}"; do
+  emitted "$f" || { echo "FAILED: $(basename "$f") ran but no $(basename "$f" .json) event was emitted"; exit 1; }
+done
 passed=0; total=0; failing=()
 for f in "$DIR"/*.json; do
   total=$((total + 1))
-  if env -u CI "$BIN" scenarios run "$f" --update --goldens "$GOLDENS" > /dev/null 2>&1; then passed=$((passed + 1)); else failing+=("$(basename "$f")"); fi
+  if env -u CI "$BIN" scenarios run "$f" --update --goldens "$GOLDENS" > /dev/null 2>&1 && emitted "$f"; then
+    passed=$((passed + 1))
+  else
+    failing+=("$(basename "$f")")
+  fi
 done
 echo "Stripe CLI trigger fixtures: $passed of $total pass; not yet: ${failing[*]:-none}"

@@ -457,3 +457,12 @@ def test_portal_promotion_code_discounts_the_subscription(billing):
     assert sub.discounts[0].source.coupon == coupon.id and sub.discounts[0].promotion_code is not None
     upcoming = stripe.Invoice.create_preview(subscription=sub.id)
     assert upcoming.total == 1000  # 50% of 2000 from the next renewal
+
+
+def test_empty_coupon_takes_the_customer_discount_off(billing):
+    coupon = stripe.Coupon.create(percent_off=20)
+    cus = stripe.Customer.create(coupon=coupon.id)
+    cus = stripe.Customer.modify(cus.id, coupon="")
+    assert cus.discount is None
+    types = [e.type for e in billing.all_events() if e.type.startswith("customer.")]
+    assert types[-2:] == ["customer.discount.deleted", "customer.updated"]

@@ -26,11 +26,21 @@ package enum CustomerDiscount {
                                              status: 404)
         }
         let before = customer
-        customer["discount"] = nil
+        let deleted = try clear(&customer, ledger)
         try ledger.store.update(customer)
+        try ledger.emitUpdate(.customerUpdated, before: before, after: customer)
+        return deleted
+    }
+
+    /// Takes the discount off the customer (`customer.discount.deleted`); the caller saves the
+    /// customer and reports `customer.updated`. Nothing happens when it has none.
+    @discardableResult
+    package static func clear(_ customer: inout JSONValue, _ ledger: Ledger) throws -> JSONValue {
+        let discount = customer["discount"]
+        guard !discount.isNull else { return nil }
+        customer["discount"] = nil
         let deleted = Discounts.deletedStub(discount)
         try ledger.emit(.customerDiscountDeleted, deleted)
-        try ledger.emitUpdate(.customerUpdated, before: before, after: customer)
         return deleted
     }
 }

@@ -125,8 +125,13 @@ enum Customers {
         }
         let before = c
         try apply(&req, to: &c, creating: false)
-        if let discount = try DiscountParams.readLegacy(&req, customer: c["id"].stringValue, currency: nil, amount: nil,
-                                                        now: try req.ledger.now(for: c)) {
+        // `coupon=""` (or `promotion_code=""`) takes the customer's discount off.
+        if case .string("")? = req.params.raw(["coupon"]) ?? req.params.raw(["promotion_code"]) {
+            req.params.consume(["coupon"])
+            req.params.consume(["promotion_code"])
+            try CustomerDiscount.clear(&c, req.ledger)
+        } else if let discount = try DiscountParams.readLegacy(&req, customer: c["id"].stringValue, currency: nil, amount: nil,
+                                                               now: try req.ledger.now(for: c)) {
             try CustomerDiscount.set(&c, discount, now: try req.ledger.now(for: c), req.ledger)
         }
         try req.store.update(c)

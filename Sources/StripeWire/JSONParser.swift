@@ -1,7 +1,18 @@
-/// Parses UTF-8 JSON into a ``JSONValue``.
+/// Parses UTF-8 JSON into a ``JSONValue``, strictly as RFC 8259 defines it.
 ///
-/// Used for stored objects, webhook payloads and scenario files. Depth is bounded so hostile
-/// input cannot overflow the stack.
+/// Used for stored objects, webhook payloads and scenario files. Refused, each with the byte
+/// offset where it goes wrong: numbers outside the grammar (`+1`, `.5`, `01`, `1.`, `1e`, `-`),
+/// trailing commas, single quotes, comments, unescaped control characters (U+0000-U+001F) in
+/// strings, escapes other than `\" \\ \/ \b \f \n \r \t \uXXXX`, invalid UTF-8, a byte order
+/// mark, and anything but whitespace (space, tab, LF, CR) after the value.
+///
+/// Decisions the RFC leaves open:
+/// - A `\u` escape of a lone surrogate (a high one not followed by a low one, or a low one alone)
+///   is refused: it names no character, and a Swift `String` cannot hold it.
+/// - An integer that fits in `Int` (no fraction, no exponent) is `.int`, `-0` included (as 0);
+///   other numbers are `.double`, and one beyond `Double`'s range (`1e400`) is refused.
+/// - At most ``maxDepth`` arrays and objects nest, so hostile input cannot overflow the stack.
+/// - A key repeated in one object: the last value wins (the RFC only says keys SHOULD be unique).
 public struct JSONParser {
     public struct Failure: Error, CustomStringConvertible, Sendable {
         public let offset: Int
@@ -9,6 +20,7 @@ public struct JSONParser {
         public var description: String { "invalid JSON at byte \(offset): \(reason)" }
     }
 
+    /// The deepest nesting of arrays and objects accepted (512 nested containers parse, 513 do not).
     public static let maxDepth = 512
 
     public static func parse(_ text: String) throws -> JSONValue { try parse(Array(text.utf8)) }
@@ -38,11 +50,12 @@ public struct JSONParser {
         return v
     }
 
+    /// A value; `depth` counts the arrays and objects around it.
     mutating func value(depth: Int) throws -> JSONValue {
-        guard depth < Self.maxDepth else { throw fail("nesting too deep") }
         guard i < bytes.count else { throw fail("unexpected end of input") }
         switch bytes[i] {
         case UInt8(ascii: "{"):
+            guard depth < Self.maxDepth else { throw fail("nesting too deep (more than \(Self.maxDepth) arrays and objects)") }
             i += 1
             // Members as they come, put in key order once at the end (see JSONObject.normalize).
             var o = JSONObject()
@@ -68,6 +81,7 @@ public struct JSONParser {
                 throw fail("expected ',' or '}'")
             }
         case UInt8(ascii: "["):
+            guard depth < Self.maxDepth else { throw fail("nesting too deep (more than \(Self.maxDepth) arrays and objects)") }
             i += 1
             var a: [JSONValue] = []
             skipSpace()
@@ -85,26 +99,45 @@ public struct JSONParser {
         case UInt8(ascii: "t"): return try literal("true", .bool(true))
         case UInt8(ascii: "f"): return try literal("false", .bool(false))
         case UInt8(ascii: "n"): return try literal("null", .null)
-        default: return try number()
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try number()
+        default: throw fail("unexpected character")
         }
     }
 
+    func isDigit(_ at: Int) -> Bool { at < bytes.count && bytes[at] >= 0x30 && bytes[at] <= 0x39 }
+
+    /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`
     mutating func number() throws -> JSONValue {
         let start = i
         var isInt = true
-        if i < bytes.count, bytes[i] == UInt8(ascii: "-") { i += 1 }
-        while i < bytes.count {
-            let b = bytes[i]
-            if b >= 0x30 && b <= 0x39 { i += 1 }
-            else if b == UInt8(ascii: ".") || b == UInt8(ascii: "e") || b == UInt8(ascii: "E")
-                || b == UInt8(ascii: "+") || b == UInt8(ascii: "-") { isInt = false; i += 1 }
-            else { break }
+        if bytes[i] == UInt8(ascii: "-") { i += 1 }
+        guard isDigit(i) else { throw fail("a number needs a digit after '-'") }
+        if bytes[i] == UInt8(ascii: "0") {
+            i += 1
+            if isDigit(i) { throw fail("leading zero in a number") }
+        } else {
+            while isDigit(i) { i += 1 }
+        }
+        if i < bytes.count, bytes[i] == UInt8(ascii: ".") {
+            isInt = false
+            i += 1
+            guard isDigit(i) else { throw fail("a fraction needs a digit after '.'") }
+            while isDigit(i) { i += 1 }
+        }
+        if i < bytes.count, bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") {
+            isInt = false
+            i += 1
+            if i < bytes.count, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") { i += 1 }
+            guard isDigit(i) else { throw fail("an exponent needs a digit") }
+            while isDigit(i) { i += 1 }
         }
         let text = String(decoding: bytes[start..<i], as: UTF8.self)
-        guard !text.isEmpty, text != "-" else { throw fail("unexpected character") }
         if isInt, let v = Int(text) { return .int(v) }
-        if let d = Double(text) { return .double(d) }
-        throw fail("invalid number '\(text)'")
+        guard let d = Double(text), d.isFinite else {
+            i = start
+            throw fail("number out of range '\(text)'")
+        }
+        return .double(d)
     }
 
     mutating func hex4() throws -> UInt32 {
@@ -130,11 +163,11 @@ public struct JSONParser {
         var buf: [UInt8] = []
         let start = i
         // Fast path: no escapes.
-        while i < bytes.count, bytes[i] != UInt8(ascii: "\""), bytes[i] != UInt8(ascii: "\\") { i += 1 }
+        while i < bytes.count, bytes[i] != UInt8(ascii: "\""), bytes[i] != UInt8(ascii: "\\"), bytes[i] >= 0x20 { i += 1 }
         if i < bytes.count, bytes[i] == UInt8(ascii: "\"") {
             let s = String(validating: bytes[start..<i], as: UTF8.self)
-            i += 1
             guard let s else { throw fail("invalid UTF-8 in string") }
+            i += 1
             return s
         }
         buf.append(contentsOf: bytes[start..<i])
@@ -142,6 +175,7 @@ public struct JSONParser {
             guard i < bytes.count else { throw fail("unterminated string") }
             let b = bytes[i]
             if b == UInt8(ascii: "\"") { i += 1; break }
+            if b < 0x20 { throw fail("unescaped control character in string") }
             if b == UInt8(ascii: "\\") {
                 i += 1
                 guard i < bytes.count else { throw fail("unterminated escape") }
@@ -156,15 +190,28 @@ public struct JSONParser {
                 case UInt8(ascii: "/"), UInt8(ascii: "\\"), UInt8(ascii: "\""): buf.append(e)
                 case UInt8(ascii: "u"):
                     var scalar = try hex4()
-                    if scalar >= 0xD800 && scalar < 0xDC00, i + 6 <= bytes.count,
-                       bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") {
+                    if scalar >= 0xDC00 && scalar < 0xE000 {
+                        i -= 6
+                        throw fail("lone low surrogate in \\u escape")
+                    }
+                    if scalar >= 0xD800 && scalar < 0xDC00 {
+                        guard i + 1 < bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") else {
+                            throw fail("high surrogate not followed by a low one")
+                        }
                         i += 2
                         let low = try hex4()
-                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low &- 0xDC00)
+                        guard low >= 0xDC00 && low < 0xE000 else {
+                            i -= 6
+                            throw fail("high surrogate not followed by a low one")
+                        }
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                     }
-                    let u = Unicode.Scalar(scalar) ?? "\u{FFFD}"
+                    // Not a surrogate here, so always a scalar.
+                    guard let u = Unicode.Scalar(scalar) else { throw fail("bad \\u escape") }
                     buf.append(contentsOf: Array(String(Character(u)).utf8))
-                default: throw fail("bad escape")
+                default:
+                    i -= 2
+                    throw fail("bad escape")
                 }
             } else {
                 buf.append(b)

@@ -17,6 +17,10 @@ enum StoreBackend: String, CustomStringConvertible, CaseIterable, Sendable {
 
     static var available: [StoreBackend] { postgresURL == nil ? [.sqlite] : [.sqlite, .postgres] }
 
+    /// `EFFINITY_REQUIRE_POSTGRES=1` (set by `.ci/run` for its PostgreSQL run): the PostgreSQL
+    /// backend must be there, or ``StoreTests/postgresBackendRuns()`` fails instead of skipping.
+    static let postgresRequired = ProcessInfo.processInfo.environment["EFFINITY_REQUIRE_POSTGRES"] == "1"
+
     /// `count` stores on one database (as several app servers would open it), then cleanup.
     func withStores(_ count: Int = 1, _ body: ([any BillingStore]) async throws -> Void) async throws {
         switch self {
@@ -39,8 +43,20 @@ enum StoreBackend: String, CustomStringConvertible, CaseIterable, Sendable {
     }
 }
 
-@Suite struct StoreTests {
+@Suite(.timeLimit(.minutes(1))) struct StoreTests {
     static let t0 = 1_800_000_000
+
+    /// Says whether the tests below ran on PostgreSQL too: skipped (with the reason shown) when
+    /// they did not, failing when `EFFINITY_REQUIRE_POSTGRES=1` asked for PostgreSQL.
+    @Test(.enabled(if: StoreBackend.postgresURL != nil || StoreBackend.postgresRequired,
+                   "SKIP: PostgreSQL store tests not run (needs `--traits Postgres` and EFFINITY_TEST_DATABASE_URL)"))
+    func postgresBackendRuns() async throws {
+        #expect(BillingStores.hasPostgres, "EFFINITY_REQUIRE_POSTGRES=1, but this build lacks the Postgres trait")
+        let url = try #require(StoreBackend.postgresURL, "EFFINITY_REQUIRE_POSTGRES=1, but EFFINITY_TEST_DATABASE_URL is not set")
+        #expect(StoreBackend.available.contains(.postgres))
+        let store = try await BillingStores.open(url, schema: "test_probe_" + String(UInt64.random(in: 0...UInt64.max), radix: 36))
+        await BillingStores.close(store, dropSchema: true)
+    }
 
     func seed(_ store: any BillingStore) async throws {
         try await store.write { tx in

@@ -6,12 +6,25 @@ import StripeWire
 /// Corrupted scenario files never crash the parser: each either still parses or is refused
 /// with errors that name the file (which the CLI turns into exit code 2).
 @Suite struct ScenarioFuzzTests {
-    static var suiteFiles: [[UInt8]] {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("scenarios")
-        let files = (FileManager.default.enumerator(atPath: root.path)?.compactMap { $0 as? String } ?? [])
+    /// The project's scenario files (not the goldens or schemas), by path under `scenarios/`.
+    static func suiteFileNames() throws -> [String] {
+        let root = scenariosRoot
+        guard let enumerator = FileManager.default.enumerator(atPath: root.path) else {
+            throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: root.path])
+        }
+        return enumerator.compactMap { $0 as? String }
             .filter { $0.hasSuffix(".json") && !$0.hasPrefix("goldens") && !$0.hasSuffix("schema.json") }.sorted()
-        return files.compactMap { try? Array(Data(contentsOf: root.appendingPathComponent($0))) }
+    }
+
+    static let scenariosRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("scenarios")
+
+    /// The project holds 41 scenario files; fewer than 40 found means the test looks in the wrong
+    /// place (or files were lost), not that there is nothing to check.
+    static let minimumSuiteFiles = 40
+
+    static var suiteFiles: [[UInt8]] {
+        get throws { try suiteFileNames().map { try Array(Data(contentsOf: scenariosRoot.appendingPathComponent($0))) } }
     }
 
     /// A small deterministic generator (SplitMix64), so a failure reproduces from its seed.
@@ -47,9 +60,9 @@ import StripeWire
     }
 
     @Test(arguments: [1, 2, 3, 4])
-    func corruptedFilesAreRefusedCleanly(seed: UInt64) {
-        let files = Self.suiteFiles
-        #expect(files.count >= 10)
+    func corruptedFilesAreRefusedCleanly(seed: UInt64) throws {
+        let files = try Self.suiteFiles
+        try #require(files.count >= Self.minimumSuiteFiles)
         var g = SplitMix(state: seed)
         var refused = 0
         for n in 0..<1500 {
@@ -66,6 +79,11 @@ import StripeWire
     }
 
     @Test func everySuiteFileIsValid() throws {
-        for bytes in Self.suiteFiles { _ = try ScenarioParser.parse(bytes, file: "suite.json") }
+        let names = try Self.suiteFileNames()
+        #expect(names.count >= Self.minimumSuiteFiles, "only \(names.count) scenario files under \(Self.scenariosRoot.path)")
+        for name in names {
+            let bytes = try Array(Data(contentsOf: Self.scenariosRoot.appendingPathComponent(name)))
+            #expect(throws: Never.self, "\(name)") { _ = try ScenarioParser.parse(bytes, file: name) }
+        }
     }
 }

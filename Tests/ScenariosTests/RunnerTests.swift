@@ -4,7 +4,8 @@ import StripeWire
 @testable import Scenarios
 
 /// The runner end to end, in process: a fresh fake and app per run, goldens in a temporary folder.
-@Suite struct RunnerTests {
+/// Its calls go over loopback sockets, hence the time limit.
+@Suite(.timeLimit(.minutes(1))) struct RunnerTests {
     static let text = #"""
     {
       "_meta": { "template_version": 0, "name": "tiny", "tags": ["t"] },

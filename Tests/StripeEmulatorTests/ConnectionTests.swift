@@ -12,7 +12,7 @@ import Glibc
 
 /// Connections the client closes, abandons or leaves idle are closed by the server, and the
 /// number it keeps open is capped: a long-running shared fake never runs out of descriptors.
-@Suite struct ConnectionTests {
+@Suite(.timeLimit(.minutes(1))) struct ConnectionTests {
     func app(_ limits: ConnectionLimits, _ count: ConnectionCount) throws -> some ApplicationProtocol {
         let emulator = StripeEmulator(database: try .inMemory(), settings: EmulatorSettings(wallClock: FixedWallClock(TestStripe.start)))
         return Application(responder: StripeHTTPResponder(emulator: emulator),

@@ -30,7 +30,7 @@ extension TestStripe {
     }
 }
 
-@Suite struct CheckoutPageTests {
+@Suite(.timeLimit(.minutes(1))) struct CheckoutPageTests {
     @Test func payWithAGoodCardRedirectsAndCreatesEverything() async throws {
         let s = try TestStripe()
         let session = await s.checkoutSession(trialDays: 14)

@@ -88,10 +88,25 @@ import StripeWire
         #expect(list.json["data"].arrayValue?.count == 1)
     }
 
+    /// A GET with a key is answered fresh every time (never a replay), and leaves nothing behind
+    /// that a POST with the same key would be checked against.
     @Test func keyIsIgnoredOnGet() async throws {
         let s = try TestStripe()
-        let r = await s.call("GET", "/v1/customers", headers: ["Idempotency-Key": "k"])
-        #expect(r.status == 200)
+        let c = await s.post("/v1/customers", [("email", "before@x.test")])
+        let first = await s.call("GET", "/v1/customers/\(c.id)", headers: ["Idempotency-Key": "k"])
+        #expect(first.status == 200)
+        #expect(first.json["email"] == "before@x.test")
+        _ = await s.post("/v1/customers/\(c.id)", [("email", "after@x.test")])
+        let second = await s.call("GET", "/v1/customers/\(c.id)", headers: ["Idempotency-Key": "k"])
+        #expect(second.status == 200)
+        #expect(second.json["email"] == "after@x.test", "a GET with a used key was replayed")
+        #expect(second.response.header("Idempotent-Replayed") == nil)
+        // The key was never stored: a POST may use it for a request of its own.
+        let created = await s.post("/v1/customers", [("email", "new@x.test")], idempotencyKey: "k")
+        #expect(created.status == 200)
+        #expect(created.json["email"] == "new@x.test")
+        #expect(created.response.header("Idempotent-Replayed") == nil)
+        #expect(created.id != c.id)
     }
 
     @Test func overlongKeyIsRefused() async throws {

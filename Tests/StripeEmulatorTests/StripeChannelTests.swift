@@ -14,7 +14,7 @@ import Glibc
 /// The fake's own HTTP/1.1 channel (what `effinity stripe` serves), over real sockets: keep-alive,
 /// pipelining, `Connection: close`, oversized bodies and malformed requests (both answered with
 /// Stripe-shaped errors).
-@Suite struct StripeChannelTests {
+@Suite(.timeLimit(.minutes(1))) struct StripeChannelTests {
     func app(maxBodySize: Int = 4 << 20) throws -> some ApplicationProtocol {
         let emulator = StripeEmulator(database: try .inMemory(), settings: EmulatorSettings(wallClock: FixedWallClock(TestStripe.start)))
         return Application(responder: StripeHTTPResponder(emulator: emulator), server: .stripe(emulator, maxBodySize: maxBodySize))

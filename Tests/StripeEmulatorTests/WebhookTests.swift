@@ -390,7 +390,7 @@ final class HangingTransport: WebhookTransport {
     }
 }
 
-@Suite struct ParallelDeliveryTests {
+@Suite(.timeLimit(.minutes(1))) struct ParallelDeliveryTests {
     /// With one endpoint hung, a live endpoint of the same account still receives all 20 events,
     /// in event order, while the hung one holds its first delivery.
     @Test func aDeadEndpointDelaysOnlyItself() async throws {

@@ -7,11 +7,14 @@ Proves what a load balancer in front of several app servers needs:
 - both start at once (migrations under an advisory lock, plans synced idempotently);
 - 60 concurrent lead creates spread over both, on the free plan (25 leads), create exactly 25;
 - the fake delivers every webhook event to both servers (one endpoint each), and each event is
-  processed exactly once: the other server answers `duplicate`, and the mirrored state is whole.
+  processed exactly once: `processed_events` holds one row per event, and the same event sent
+  again (signed, straight to each server) is answered `duplicate` by both; the mirrored state is whole.
 Exits 0 when all holds, 1 otherwise; every process it starts is stopped.
 """
 import argparse
 import concurrent.futures
+import hashlib
+import hmac
 import json
 import os
 import socket
@@ -100,7 +103,8 @@ def main():
                                           env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         for p in ports:
             wait_for(f"http://127.0.0.1:{p}/health")
-        check(True, "two app servers started at once on one database")
+        health = [call("GET", f"http://127.0.0.1:{p}/health")[0] for p in ports]
+        check(health == [200, 200], f"two app servers started at once on one database: /health answered {health}")
         status, prices = stripe(stripe_base, "GET", "/v1/prices?limit=100")
         check(len(prices["data"]) == 3, f"plans synced once by lookup_key: {len(prices['data'])} prices")
 
@@ -146,11 +150,29 @@ def main():
               f"event {some} delivered {len(again['data'])} times, every answer 2xx")
         psql = subprocess.run(["psql", args.database_url, "-Atc",
                                "SELECT COUNT(*), COUNT(DISTINCT event_id) FROM processed_events"],
-                              capture_output=True, text=True)
+                              capture_output=True, text=True, timeout=60)
+        check(psql.returncode == 0, f"psql reads processed_events (exit {psql.returncode}) {psql.stderr.strip()}")
         if psql.returncode == 0:
             total, distinct = psql.stdout.strip().split("|")
             check(total == distinct and int(total) >= len(per_event),
                   f"processed_events: {total} rows for {distinct} distinct events (each processed once)")
+        # The same event, signed as Stripe signs it, straight to each server: both answer `duplicate`.
+        status, event = stripe(stripe_base, "GET", f"/v1/events/{some}")
+        check(status == 200, f"event {some} read back from the fake")
+        payload = json.dumps(event).encode()
+        answers = []
+        for p, secret in zip(ports, secrets):
+            t = int(time.time())
+            mac = hmac.new(secret.encode(), f"{t}.".encode() + payload, hashlib.sha256).hexdigest()
+            req = urllib.request.Request(f"http://127.0.0.1:{p}/api/billing/webhooks", data=payload, method="POST",
+                                         headers={"Content-Type": "application/json", "Stripe-Signature": f"t={t},v1={mac}"})
+            try:
+                with urllib.request.urlopen(req, timeout=30) as r:
+                    answers.append((r.status, json.loads(r.read()).get("outcome")))
+            except urllib.error.HTTPError as e:
+                answers.append((e.code, e.read().decode(errors="replace")[:200]))
+        check(answers == [(200, "duplicate"), (200, "duplicate")],
+              f"event {some} sent again to both servers: answered {answers}")
     finally:
         for p in procs:
             p.terminate()

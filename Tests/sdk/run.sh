@@ -3,7 +3,7 @@
 # Usage: bash Tests/sdk/run.sh [pytest args...]
 #   VENV        virtualenv to create/use (default: .venv, relative to repo root)
 #   EFFINITY_BIN path to the effinity binary (default: .build/debug/effinity in the repo)
-set -u
+set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT" || exit 2
 VENV="${VENV:-.venv}"
@@ -13,5 +13,4 @@ fi
 if ! "$VENV/bin/python" -c 'import stripe, pytest, sys; sys.exit(0 if stripe.VERSION == "16.1.0" else 1)' 2>/dev/null; then
   "$VENV/bin/pip" install -q -r Tests/sdk/requirements.txt || exit 2
 fi
-"$VENV/bin/python" -m pytest -q Tests/sdk "$@"
-exit $?
+exec "$VENV/bin/python" -m pytest -q Tests/sdk "$@"

@@ -189,8 +189,8 @@ def _upgrade_setup(billing):
 
 # Change on 11 Jan 00:00 of the 1 Jan - 1 Feb period (31 days): 21 days remain.
 CHANGE_AT = T0 + 10 * DAY
-CREDIT = -round(1000 * 21 / 31)  # -677
-DEBIT = round(3000 * 21 / 31)  # 2032
+CREDIT = -677  # 1000 * 21 / 31 = 677.419... -> 677 cents back for Basic's unused 21 days
+DEBIT = 2032  # 3000 * 21 / 31 = 2032.258... -> 2032 cents for Pro's remaining 21 days
 
 
 def test_upgrade_create_prorations_pending_items_to_the_cent(billing):
@@ -265,9 +265,11 @@ def test_quantity_change_prorates_to_the_second(billing):
     when = T0 + 10 * DAY + 12 * HOUR + 34 * 60 + 56  # 11 Jan 12:34:56
     billing.advance(clock, when)
     stripe.Subscription.modify(sub.id, items=[{"id": si, "quantity": 5}])  # proration at "now"
-    remaining, period = FEB1 - when, FEB1 - T0
+    # Remaining: 1 Feb - 11 Jan 12:34:56 = 21 d - 45,296 s = 1,769,104 s of a 31-day period (2,678,400 s).
+    # Credit for 2 seats: 2000 * 1,769,104 / 2,678,400 = 1321.0155... -> 1321 cents.
+    # Debit for 5 seats:  5000 * 1,769,104 / 2,678,400 = 3302.5388... -> 3303 cents.
     amounts = sorted(ii.amount for ii in stripe.InvoiceItem.list(customer=cus.id, pending=True).data)
-    assert amounts == sorted([-round(2000 * remaining / period), round(5000 * remaining / period)])
+    assert amounts == [-1321, 3303]
 
 
 def test_proration_behavior_none_creates_no_items(billing):

@@ -11,9 +11,16 @@ import PostgresNIO
 /// each runs on a thread of its own outside Swift's cooperative pool and waits there for its
 /// queries. Transactions are SERIALIZABLE and retried on serialization failures and deadlocks:
 /// that is what keeps concurrent creates at a limit from exceeding it, on one server or many.
+///
+/// Connections come from postgres-nio's `PostgresClient` (pooling, fair leasing, idle timeout,
+/// keep-alive); its `run()` lives in a task of this store's, which ``close(dropSchema:)`` cancels
+/// to close every connection.
 public final class PostgresBillingStore: BillingStore, Sendable {
-    let pool: PostgresPool
+    let client: PostgresClient
+    /// The schema every connection uses (`search_path`, set when the connection starts).
+    let schema: String?
     let logger: Logger
+    private let running: Task<Void, Never>
     /// Where blocked transaction threads wait (never the cooperative pool).
     private let queue = DispatchQueue(label: "effinity.postgres.transactions", attributes: .concurrent)
     static let maxAttempts = 30
@@ -21,16 +28,46 @@ public final class PostgresBillingStore: BillingStore, Sendable {
     /// Connects, creates `schema` if given (and uses it), and migrates.
     public static func connect(url: String, schema: String? = nil, maxConnections: Int = 10,
                                logger: Logger = Logger(label: "effinity.postgres")) async throws -> PostgresBillingStore {
-        let config = try PostgresURL.configuration(url)
-        let store = PostgresBillingStore(pool: PostgresPool(configuration: config, schema: schema, max: maxConnections, logger: logger),
-                                         logger: logger)
-        try await PostgresSchema.migrate(store)
+        var config = try PostgresURL.configuration(url)
+        config.options.maximumConnections = maxConnections
+        config.options.minimumConnections = 0
+        config.options.connectionIdleTimeout = .seconds(60)
+        config.options.keepAliveBehavior = .init(frequency: .seconds(30))
+        if let schema { config.options.additionalStartupParameters = [("search_path", Self.quoted(schema))] }
+        let client = PostgresClient(configuration: config, backgroundLogger: logger)
+        // Leases wait for `run()`; being told the task has begun (it calls `run()` next, with no
+        // suspension between) keeps the first lease from racing ahead of it.
+        let (started, begun) = AsyncStream<Void>.makeStream()
+        let running = Task {
+            begun.finish()
+            await client.run()
+        }
+        for await _ in started {}
+        let store = PostgresBillingStore(client: client, schema: schema, logger: logger, running: running)
+        do {
+            if let schema {
+                try await store.client.withConnection { connection in
+                    _ = try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(Self.quoted(schema))"),
+                                                   logger: logger)
+                }
+            }
+            try await PostgresSchema.migrate(store)
+        } catch {
+            await store.close()
+            throw error
+        }
         return store
     }
 
-    init(pool: PostgresPool, logger: Logger) {
-        self.pool = pool
+    init(client: PostgresClient, schema: String?, logger: Logger, running: Task<Void, Never>) {
+        self.client = client
+        self.schema = schema
         self.logger = logger
+        self.running = running
+    }
+
+    static func quoted(_ identifier: String) -> String {
+        "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     public func write<T: Sendable>(_ body: @escaping @Sendable (any BillingTransaction) throws -> T) async throws -> T {
@@ -50,12 +87,18 @@ public final class PostgresBillingStore: BillingStore, Sendable {
         }
     }
 
-    /// Closes every connection (and drops the schema when asked, for scenario runs).
+    /// Closes every connection (and drops the schema when asked, for scenario runs): the client's
+    /// `run()` ends when its task is cancelled, once its connections are closed.
     public func close(dropSchema: Bool = false) async {
-        if dropSchema, let schema = pool.schema {
-            _ = try? await transaction(readOnly: false) { sql in try sql.execute("DROP SCHEMA IF EXISTS \"\(schema)\" CASCADE", []) }
+        if dropSchema, let schema {
+            do {
+                _ = try await transaction(readOnly: false) { sql in try sql.execute("DROP SCHEMA IF EXISTS \(Self.quoted(schema)) CASCADE", []) }
+            } catch {
+                logger.warning("could not drop schema \(schema): \(error)")
+            }
         }
-        await pool.closeAll()
+        running.cancel()
+        await running.value
     }
 
     /// Runs `body` in one transaction on a leased connection, retrying what PostgreSQL asks to.
@@ -64,24 +107,23 @@ public final class PostgresBillingStore: BillingStore, Sendable {
         var attempt = 0
         while true {
             attempt += 1
-            let connection = try await pool.lease()
             do {
-                let result: T = try await blocking {
-                    let sql = PostgresExecutor(connection: connection, logger: self.logger)
-                    try sql.execute("BEGIN ISOLATION LEVEL \(isolation)\(readOnly ? " READ ONLY" : "")", [])
-                    do {
-                        let value = try body(sql)
-                        try sql.execute("COMMIT", [])
-                        return value
-                    } catch {
-                        try? sql.execute("ROLLBACK", [])
-                        throw error
+                // The lease ends with the closure; a connection that broke is not leased again.
+                return try await client.withConnection { connection in
+                    try await blocking {
+                        let sql = PostgresExecutor(connection: connection, logger: self.logger)
+                        try sql.execute("BEGIN ISOLATION LEVEL \(isolation)\(readOnly ? " READ ONLY" : "")", [])
+                        do {
+                            let value = try body(sql)
+                            try sql.execute("COMMIT", [])
+                            return value
+                        } catch {
+                            try? sql.execute("ROLLBACK", [])
+                            throw error
+                        }
                     }
                 }
-                pool.release(connection)
-                return result
             } catch {
-                pool.release(connection, broken: connection.isClosed)
                 guard attempt < Self.maxAttempts, Self.isRetryable(error) else { throw error }
                 try await Task.sleep(for: .milliseconds(Int.random(in: 1...(2 * min(attempt, 10)))))
             }

@@ -130,7 +130,7 @@ let package = Package(
         .testTarget(
             name: "StripeEmulatorTests",
             dependencies: [
-                "StripeEmulator", "StripeWire",
+                "StripeEmulator", "StripeWire", "EffinityTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
+import EffinityTesting
 import StripeWire
 @testable import Billing
 
@@ -73,7 +74,7 @@ import StripeWire
         }
     }
 
-    @Test(.enabled(if: Chromium.shouldRun, Chromium.skipReason))
+    @Test(.enabled(if: Chromium.shouldRun, Comment(rawValue: Chromium.skipReason)))
     func screenshotsEveryStateInChromium() async throws {
         let (app, sessionTokens) = try await Self.dashboardApp()
         try await app.test(.live) { client in

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Testing
+import EffinityTesting
 import StripeWire
 @testable import StripeEmulator
 
@@ -15,7 +16,7 @@ import StripeWire
         return dir
     }
 
-    @Test(.enabled(if: Chromium.shouldRun, Chromium.skipReason))
+    @Test(.enabled(if: Chromium.shouldRun, Comment(rawValue: Chromium.skipReason)))
     func checkoutAndPortalRender() async throws {
         let emulator = StripeEmulator(database: try .inMemory(), settings: EmulatorSettings(wallClock: FixedWallClock(TestStripe.start)))
         let s = TestStripe(emulator: emulator, key: "sk_test_browser")

@@ -1,29 +1,28 @@
 import Foundation
-import Testing
 
 /// Headless Chromium for the browser tests, run with a deadline and killed when it passes.
 ///
-/// (The same file is in BillingTests: test targets cannot share a helper without a library.)
+/// Shared by the test suites that render pages (emulator pages, the app's dashboard).
 /// Where Chromium is missing the browser tests are skipped, and say so; with
 /// `EFFINITY_REQUIRE_CHROMIUM=1` (set by `.ci/run`, which installs it) they run and fail instead.
-enum Chromium {
-    static let path: String? = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
+public enum Chromium {
+    public static let path: String? = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
         .first { FileManager.default.isExecutableFile(atPath: $0) }
 
-    static let required = ProcessInfo.processInfo.environment["EFFINITY_REQUIRE_CHROMIUM"] == "1"
+    public static let required = ProcessInfo.processInfo.environment["EFFINITY_REQUIRE_CHROMIUM"] == "1"
 
-    /// For `.enabled(if: Chromium.shouldRun, Chromium.skipReason)`.
-    static var shouldRun: Bool { path != nil || required }
-    static let skipReason: Comment = "SKIP: Chromium is not installed (/usr/bin/chromium); EFFINITY_REQUIRE_CHROMIUM=1 turns this into a failure"
+    /// For `.enabled(if: Chromium.shouldRun, Comment(rawValue: Chromium.skipReason))`.
+    public static var shouldRun: Bool { path != nil || required }
+    public static let skipReason = "SKIP: Chromium is not installed (/usr/bin/chromium); EFFINITY_REQUIRE_CHROMIUM=1 turns this into a failure"
 
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
     }
 
     /// Runs Chromium headless and returns what it printed on stdout (the DOM with `--dump-dom`).
     /// Chromium may fetch pages from a server running in this process: waiting for it must not
     /// block a cooperative thread (there may be only two), or that server could never answer.
-    static func run(_ arguments: [String], timeout: Duration = .seconds(30)) async throws -> String {
+    public static func run(_ arguments: [String], timeout: Duration = .seconds(30)) async throws -> String {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
                 continuation.resume(with: Result { try runBlocking(arguments, timeout: timeout) })

@@ -14,6 +14,7 @@ enum Routes {
         SetupIntents.register(&r)
         Subscriptions.register(&r)
         SubscriptionItems.register(&r)
+        SubscriptionSchedules.register(&r)
         Invoices.register(&r)
         InvoiceItems.register(&r)
         CreditNotesAPI.register(&r)

@@ -43,6 +43,8 @@ package struct NewSubscription {
     package var authenticated = false
     package var discounts: [DiscountRequest] = []
     package var defaultTaxRates: [JSONValue] = []
+    /// The subscription schedule that creates it (`schedule`).
+    package var scheduleID: String?
 }
 
 /// Subscriptions: creation with its first invoice, and the shape they are rendered and saved in.
@@ -197,6 +199,7 @@ package enum SubscriptionEngine {
         let lines = try periodLines(sub, period: period, trial: trial, ledger, factor: factor)
         let amount = try MoneyMath.total(lines.map { $0["amount"].intValue ?? 0 })
         let charges = new.collectionMethod == "charge_automatically" && !trial && amount > 0
+        sub["schedule"] = .from(new.scheduleID)
         if charges, new.paymentBehavior != "default_incomplete", !(try hasPaymentMethod(sub, ledger)) {
             throw StripeError.invalidRequest(
                 "This customer has no attached payment source or default payment method. Please consider adding a default payment method. For more information, visit https://stripe.com/docs/billing/subscriptions/payment-methods-setting#payment-method-priority.",

@@ -16,6 +16,13 @@ extension SubscriptionEngine {
     package static func renew(_ id: String, _ ledger: inout Ledger) throws {
         guard var sub = try ledger.store.find(id)?.object, live.contains(sub["status"].stringValue ?? "") else { return }
         let now = try ledger.now(for: sub)
+        if let schedule = sub["schedule"].stringValue {
+            // A phase boundary on this renewal is applied first, so the new phase is what is billed.
+            try ScheduleEngine.advance(schedule, ledger)
+            guard let current = try ledger.store.find(id)?.object, live.contains(current["status"].stringValue ?? ""),
+                  periodEnd(current) <= now else { return }
+            sub = current
+        }
         let end = periodEnd(sub)
         if sub["cancel_at_period_end"] == true || (sub["cancel_at"].intValue.map { $0 <= end } ?? false) {
             // "Any pending prorations are left in place and collected at the end of the period."

@@ -16,6 +16,8 @@ package enum Scheduler {
         case retryInvoice = "invoice.retry"
         case expireCheckout = "checkout.expire"
         case pendingUpdateExpiry = "subscription.pending_update_expiry"
+        case scheduleAdvance = "subscription_schedule.advance"
+        case scheduleExpiring = "subscription_schedule.expiring"
         case invoiceWillBeDue = "invoice.will_be_due"
         case invoiceOverdue = "invoice.overdue"
         case settleRefund = "refund.settle"
@@ -170,6 +172,8 @@ package enum Scheduler {
         case .retryInvoice: try Dunning.retry(invoiceID: item.target, &ledger)
         case .expireCheckout: try CheckoutEngine.expire(item.target, ledger, onlyIfDue: true)
         case .pendingUpdateExpiry: try SubscriptionEngine.expirePendingUpdate(item.target, ledger)
+        case .scheduleAdvance: try ScheduleEngine.advance(item.target, ledger)
+        case .scheduleExpiring: try ScheduleEngine.expiring(item.target, ledger)
         case .invoiceWillBeDue: try InvoiceDueDates.willBeDue(item.target, ledger)
         case .invoiceOverdue: try InvoiceDueDates.overdue(item.target, ledger)
         case .settleRefund: try RefundEngine.settle(item.target, ledger)

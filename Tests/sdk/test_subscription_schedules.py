@@ -146,7 +146,7 @@ def test_schedule_errors_name_the_parameter(billing, params, param):
     price = billing.price(500)
     for p in params.get("phases", []):
         for it in p["items"]:
-            if it["price"] == "$P":
+            if it.get("price") == "$P":
                 it["price"] = price.id
     e = pytest.raises(stripe.InvalidRequestError, stripe.SubscriptionSchedule.create, customer=cus.id, **params)
     assert e.value.param == param

@@ -116,6 +116,7 @@ def world(billing, raw):
     txn = stripe.Customer.create_balance_transaction(good.id, amount=-100, currency="usd")
     note = stripe.CreditNote.create(invoice=invoice.id, amount=100, credit_amount=100)
     refund = stripe.Refund.create(charge=charge, amount=500)
+    sched = stripe.SubscriptionSchedule.create(customer=good.id, phases=[{"items": [{"price": price.id}], "iterations": 2}])
     disputed = stripe.PaymentIntent.create(amount=1500, currency="usd", payment_method="pm_card_createDispute", confirm=True)
     dispute = stripe.Dispute.list(payment_intent=disputed.id).data[0]
     return [
@@ -123,6 +124,7 @@ def world(billing, raw):
         ("tax_rate", f"/v1/tax_rates/{rate.id}"), ("customer", f"/v1/customers/{discounted.id}"),
         ("customer_balance_transaction", f"/v1/customers/{good.id}/balance_transactions/{txn.id}"),
         ("credit_note", f"/v1/credit_notes/{note.id}"), ("plan", f"/v1/plans/{price.id}"),
+        ("subscription_schedule", f"/v1/subscription_schedules/{sched.id}"),
         ("customer", f"/v1/customers/{good.id}"), ("product", f"/v1/products/{price.product}"), ("price", f"/v1/prices/{price.id}"),
         ("subscription", f"/v1/subscriptions/{active.id}"), ("subscription", f"/v1/subscriptions/{trial.id}"),
         ("subscription", f"/v1/subscriptions/{failing.id}"), ("subscription", f"/v1/subscriptions/{canceled.id}"),

@@ -15,6 +15,7 @@ enum Routes {
         Subscriptions.register(&r)
         SubscriptionItems.register(&r)
         SubscriptionSchedules.register(&r)
+        Quotes.register(&r)
         Invoices.register(&r)
         InvoiceItems.register(&r)
         CreditNotesAPI.register(&r)

@@ -18,6 +18,7 @@ package enum Scheduler {
         case pendingUpdateExpiry = "subscription.pending_update_expiry"
         case scheduleAdvance = "subscription_schedule.advance"
         case scheduleExpiring = "subscription_schedule.expiring"
+        case expireQuote = "quote.expire"
         case invoiceWillBeDue = "invoice.will_be_due"
         case invoiceOverdue = "invoice.overdue"
         case settleRefund = "refund.settle"
@@ -174,6 +175,7 @@ package enum Scheduler {
         case .pendingUpdateExpiry: try SubscriptionEngine.expirePendingUpdate(item.target, ledger)
         case .scheduleAdvance: try ScheduleEngine.advance(item.target, ledger)
         case .scheduleExpiring: try ScheduleEngine.expiring(item.target, ledger)
+        case .expireQuote: try QuoteEngine.expire(item.target, ledger)
         case .invoiceWillBeDue: try InvoiceDueDates.willBeDue(item.target, ledger)
         case .invoiceOverdue: try InvoiceDueDates.overdue(item.target, ledger)
         case .settleRefund: try RefundEngine.settle(item.target, ledger)

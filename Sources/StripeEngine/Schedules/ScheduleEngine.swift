@@ -114,6 +114,21 @@ package enum ScheduleEngine {
         }
     }
 
+    /// The subscription change that makes its items the phase's: item by item in order (the
+    /// extra old ones deleted), with the phase's `proration_behavior`.
+    static func change(to phase: JSONValue, from sub: JSONValue, _ ledger: Ledger) throws -> SubscriptionChange {
+        var change = SubscriptionChange()
+        let newItems = try phaseItems(phase, ledger)
+        let old = SubscriptionEngine.items(sub)
+        for (k, item) in newItems.enumerated() {
+            change.items.append(.init(id: k < old.count ? old[k]["id"].stringValue : nil, price: item.price, quantity: item.quantity,
+                                      metadata: item.metadata))
+        }
+        for extra in old.dropFirst(newItems.count) { change.items.append(.init(id: extra["id"].stringValue, deleted: true)) }
+        change.prorationBehavior = phase["proration_behavior"].stringValue ?? "create_prorations"
+        return change
+    }
+
     /// The next boundary (a phase start or the end), and the expiring notice before the end.
     static func scheduleNext(_ schedule: JSONValue, now: Int, _ ledger: Ledger) throws {
         let id = schedule["id"].stringValue!
@@ -160,15 +175,7 @@ package enum ScheduleEngine {
         schedule["current_phase"] = ["end_date": next["end_date"], "start_date": next["start_date"]]
         if let subID = schedule["subscription"].stringValue, var sub = try ledger.store.find(subID)?.object,
            SubscriptionEngine.live.contains(sub["status"].stringValue ?? "") {
-            var change = SubscriptionChange()
-            let newItems = try phaseItems(next, ledger)
-            let old = SubscriptionEngine.items(sub)
-            for (k, item) in newItems.enumerated() {
-                change.items.append(.init(id: k < old.count ? old[k]["id"].stringValue : nil, price: item.price, quantity: item.quantity,
-                                          metadata: item.metadata))
-            }
-            for extra in old.dropFirst(newItems.count) { change.items.append(.init(id: extra["id"].stringValue, deleted: true)) }
-            change.prorationBehavior = next["proration_behavior"].stringValue ?? "create_prorations"
+            var change = try self.change(to: next, from: sub, ledger)
             change.defaultTaxRates = next["default_tax_rates"].arrayValue
             let isLast = phases.last?["start_date"] == next["start_date"]
             if isLast, schedule["end_behavior"] == "cancel" { change.cancelAt = .some(next["end_date"].intValue) }
@@ -316,15 +323,7 @@ package enum ScheduleEngine {
         let phaseList = schedule["phases"].arrayValue ?? []
         let current = phaseList.last(where: { ($0["start_date"].intValue ?? 0) <= now }) ?? phaseList.first ?? .null
         schedule["current_phase"] = ["end_date": current["end_date"], "start_date": current["start_date"]]
-        var change = SubscriptionChange()
-        let newItems = try phaseItems(current, ledger)
-        let old = SubscriptionEngine.items(sub)
-        for (k, item) in newItems.enumerated() {
-            change.items.append(.init(id: k < old.count ? old[k]["id"].stringValue : nil, price: item.price, quantity: item.quantity,
-                                      metadata: item.metadata))
-        }
-        for extra in old.dropFirst(newItems.count) { change.items.append(.init(id: extra["id"].stringValue, deleted: true)) }
-        change.prorationBehavior = current["proration_behavior"].stringValue ?? "create_prorations"
+        let change = try self.change(to: current, from: sub, ledger)
         try ledger.store.update(schedule)
         try SubscriptionEngine.update(&sub, change, ledger)
         try scheduleNext(schedule, now: now, ledger)

@@ -150,3 +150,28 @@ def test_schedule_errors_name_the_parameter(billing, params, param):
                 it["price"] = price.id
     e = pytest.raises(stripe.InvalidRequestError, stripe.SubscriptionSchedule.create, customer=cus.id, **params)
     assert e.value.param == param
+
+
+def test_portal_downgrade_waits_for_the_period_end(billing):
+    clock = billing.clock()
+    cus = billing.customer(clock)
+    pro = billing.price(3000, name="Pro")
+    basic = stripe.Price.create(product=stripe.Price.retrieve(pro.id).product, unit_amount=1000, currency="usd",
+                                recurring={"interval": "month"})
+    sub = stripe.Subscription.create(customer=cus.id, items=[{"price": pro.id}])
+    config = stripe.billing_portal.Configuration.create(
+        business_profile={"headline": "Plans"},
+        features={"subscription_update": {"enabled": True, "default_allowed_updates": ["price"], "proration_behavior": "create_prorations",
+                                          "products": [{"product": pro.product, "prices": [pro.id, basic.id]}],
+                                          "schedule_at_period_end": {"conditions": [{"type": "decreasing_item_amount"}]}}})
+    assert config.features.subscription_update.schedule_at_period_end.conditions[0].type == "decreasing_item_amount"
+    portal = stripe.billing_portal.Session.create(customer=cus.id, configuration=config.id)
+    res = billing.control(f"/_emulator/portal/{portal.id}/actions", action="switch_plan", subscription=sub.id, price=basic.id)
+    assert "Feb" in res["message"] or "2026" in res["message"]
+    sub = stripe.Subscription.retrieve(sub.id)
+    assert sub["items"].data[0].price.id == pro.id and sub.schedule is not None
+    assert stripe.InvoiceItem.list(pending=True, customer=cus.id).data == []
+    billing.advance(clock, FEB1 + HOUR + 60)
+    sub = stripe.Subscription.retrieve(sub.id)
+    assert sub["items"].data[0].price.id == basic.id
+    assert _latest(sub.id).amount_paid == 1000

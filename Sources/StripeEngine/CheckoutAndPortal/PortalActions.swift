@@ -96,6 +96,10 @@ package enum PortalActions {
             guard allowedPrices(features, sub: sub, ledger).contains(where: { $0["id"] == price["id"] }) else {
                 throw Refused(message: "That plan is not offered in this portal.")
             }
+            if try scheduledAtPeriodEnd(features, sub: &sub, to: price, ledger) {
+                let product = try SubscriptionEngine.product(of: price, ledger)
+                return "You will move to \(product["name"].stringValue ?? "the new plan") on \(PriceMath.date(SubscriptionEngine.periodEnd(sub)))."
+            }
             var change = SubscriptionChange()
             change.items = [SubscriptionChange.Item(id: SubscriptionEngine.items(sub).first?["id"].stringValue, price: price)]
             change.prorationBehavior = features["subscription_update"]["proration_behavior"].stringValue ?? "create_prorations"
@@ -176,6 +180,41 @@ package enum PortalActions {
 
     /// The prices a subscription may switch to: those the configuration lists, or else every
     /// active recurring price with the same interval and currency.
+    /// `features.subscription_update.schedule_at_period_end`: a switch that lowers the amount
+    /// (`decreasing_item_amount`) or shortens the interval (`shortening_interval`) waits for the
+    /// period end, through a subscription schedule whose second phase is the new price, as
+    /// Stripe's portal does. Returns false when the switch applies now.
+    static func scheduledAtPeriodEnd(_ features: JSONValue, sub: inout JSONValue, to price: JSONValue, _ ledger: Ledger) throws -> Bool {
+        let conditions = Set((features["subscription_update"]["schedule_at_period_end"]["conditions"].arrayValue ?? []).compactMap { $0["type"].stringValue })
+        guard !conditions.isEmpty, let item = SubscriptionEngine.items(sub).first else { return false }
+        let old = item["price"], q = item["quantity"].intValue ?? 1
+        func days(_ p: JSONValue) -> Int {
+            let n = p["recurring"]["interval_count"].intValue ?? 1
+            return n * (["day": 1, "week": 7, "month": 30, "year": 365][p["recurring"]["interval"].stringValue ?? "month"] ?? 30)
+        }
+        let decreasing = conditions.contains("decreasing_item_amount") && PriceMath.amount(price, quantity: q) < PriceMath.amount(old, quantity: q)
+        let shortening = conditions.contains("shortening_interval") && days(price) < days(old)
+        guard decreasing || shortening else { return false }
+        var schedule: JSONValue
+        if let existing = sub["schedule"].stringValue, let s = try ledger.store.find(existing)?.object, s["status"] == "active" {
+            schedule = s
+        } else {
+            schedule = try ScheduleEngine.fromSubscription(&sub, ledger)
+        }
+        var current = SchedulePhase(items: SubscriptionEngine.items(sub).map {
+            SchedulePhase.Item(price: $0["price"], quantity: $0["quantity"].intValue ?? 1, metadata: $0["metadata"])
+        })
+        current.endDate = SubscriptionEngine.periodEnd(sub)
+        var next = SchedulePhase(items: [SchedulePhase.Item(price: price, quantity: q)])
+        next.iterations = 1
+        let before = schedule
+        try ScheduleEngine.replacePhases(&schedule, [current, next], startDate: SubscriptionEngine.periodStart(sub), ledger)
+        try ledger.store.update(schedule)
+        try ledger.emitUpdate(.subscriptionScheduleUpdated, before: before, after: schedule)
+        sub = try ledger.store.find(sub["id"].stringValue!)?.object ?? sub
+        return true
+    }
+
     package static func allowedPrices(_ features: JSONValue, sub: JSONValue, _ ledger: Ledger) -> [JSONValue] {
         let current = SubscriptionEngine.items(sub).first?["price"] ?? .null
         if let products = features["subscription_update"]["products"].arrayValue {

@@ -61,6 +61,18 @@ enum BillingPortal {
         if let p = try req.params.choice("features", "subscription_update", "proration_behavior", in: ["always_invoice", "create_prorations", "none"]) {
             config["features"]["subscription_update"]["proration_behavior"] = .string(p)
         }
+        let c = try req.params.count("features", "subscription_update", "schedule_at_period_end", "conditions")
+        if c > 0 || req.params.has(["features", "subscription_update", "schedule_at_period_end"]) {
+            var conditions: [JSONValue] = []
+            for i in 0..<c {
+                let base = ["features", "subscription_update", "schedule_at_period_end", "conditions", String(i), "type"]
+                guard let t = try req.params.choice(base, in: ["decreasing_item_amount", "shortening_interval"]) else {
+                    throw StripeError.missingParam(Params.name(base))
+                }
+                conditions.append(["type": .string(t)])
+            }
+            config["features"]["subscription_update"]["schedule_at_period_end"] = ["conditions": .array(conditions)]
+        }
         let n = try req.params.count("features", "subscription_update", "products")
         if n > 0 {
             var products: [JSONValue] = []

@@ -140,7 +140,10 @@ struct Expander {
             return ["object": "list", "data": .array(items), "has_more": false, "url": .string("/v1/checkout/sessions/\(id)/line_items")]
         case ("checkout.session", "total_details.breakdown"):
             return object["total_details"]?.isNull == false ? ["discounts": [], "taxes": []] : nil
-        case ("customer", "sources"): return emptyList("/v1/customers/\(id)/sources")
+        case ("customer", "sources"):
+            let cards = try store.all(type: "card", filters: [.column("customer", id)])
+            return ["object": "list", "data": .array(cards.reversed()), "has_more": false, "total_count": .int(cards.count),
+                    "url": .string("/v1/customers/\(id)/sources")]
         case ("customer", "tax_ids"): return emptyList("/v1/customers/\(id)/tax_ids")
         case ("customer", "subscriptions"):
             let subs = try store.all(type: "subscription", filters: [.column("customer", id)])

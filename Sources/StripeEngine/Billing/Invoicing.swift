@@ -230,6 +230,12 @@ package enum Invoicing {
            let pm = sub["default_payment_method"].stringValue { return pm }
         if let c = invoice["customer"].stringValue, let customer = try ledger.store.find(c)?.object,
            let pm = customer["invoice_settings"]["default_payment_method"].stringValue { return pm }
+        // Legacy integrations: a default source (a card, charged as a payment method) comes last.
+        if let source = invoice["default_source"].stringValue { return source }
+        if let subID = SubscriptionEngine.subscriptionID(of: invoice), let sub = try ledger.store.find(subID)?.object,
+           let source = sub["default_source"].stringValue { return source }
+        if let c = invoice["customer"].stringValue, let customer = try ledger.store.find(c)?.object,
+           let source = customer["default_source"].stringValue { return source }
         return nil
     }
 

@@ -126,9 +126,10 @@ package enum SubscriptionEngine {
     }
 
     package static func hasPaymentMethod(_ sub: JSONValue, _ ledger: Ledger) throws -> Bool {
-        if sub["default_payment_method"].stringValue != nil { return true }
+        if sub["default_payment_method"].stringValue != nil || sub["default_source"].stringValue != nil { return true }
         guard let c = sub["customer"].stringValue, let customer = try ledger.store.find(c)?.object else { return false }
-        return customer["invoice_settings"]["default_payment_method"].stringValue != nil
+        // A legacy default source (a card) pays too.
+        return customer["invoice_settings"]["default_payment_method"].stringValue != nil || customer["default_source"].stringValue != nil
     }
 
     // MARK: Create

@@ -74,7 +74,9 @@ package enum CheckoutEngine {
         var customer: JSONValue? = nil
         if let c = session["customer"].stringValue {
             customer = try ledger.store.get(c, type: "customer")
-        } else if mode != "payment" || session["customer_creation"] == "always" {
+        } else if mode != "payment" || session["customer_creation"] == "always"
+                    || hidden["payment_intent_data"]["setup_future_usage"].stringValue != nil {
+            // Saving the card for later (`payment_intent_data[setup_future_usage]`) needs a customer too.
             customer = try createCustomer(email: email, name: name, now: now, ledger)
         }
 
@@ -146,6 +148,9 @@ package enum CheckoutEngine {
             guard let p = pm else { throw StripeError.invalidRequest("A card is required.", param: "card") }
             var si = try SetupIntentObject.new(ledger, now: now, customer: customer?["id"].stringValue, paymentMethod: p["id"].stringValue)
             si["status"] = "succeeded"
+            let setupData = hidden["setup_intent_data"]
+            if let d = setupData["description"].stringValue { si["description"] = .string(d) }
+            if case .object = setupData["metadata"] { si["metadata"] = setupData["metadata"] }
             try ledger.store.insert(si, type: "setup_intent")
             try ledger.emit(.setupIntentCreated, si)
             try ledger.emit(.setupIntentSucceeded, si)
@@ -159,8 +164,16 @@ package enum CheckoutEngine {
             case .requiresAction: return .requiresAuthentication
             case .succeeded: break
             }
+            // `setup_future_usage` saves the card to the customer once the payment succeeded.
+            if pi["setup_future_usage"].stringValue != nil, let c = customer?["id"].stringValue,
+               var saved = try ledger.store.find(p["id"].stringValue!)?.object, saved["object"] == "payment_method", saved["customer"].isNull {
+                saved["customer"] = .string(c)
+                try ledger.store.update(saved)
+                try ledger.emit(.paymentMethodAttached, saved)
+            }
             session["payment_intent"] = pi["id"]
-            session["payment_status"] = "paid"
+            // An authorization only (`capture_method=manual`) is not money received yet.
+            session["payment_status"] = pi["status"] == "requires_capture" ? "unpaid" : "paid"
             if let discount = try CheckoutDiscount.request(of: session, ledger) {
                 _ = try DiscountRequest.apply([discount], target: .init(customer: customer?["id"].stringValue, checkoutSession: sessionID),
                                               now: now, ledger)
@@ -189,9 +202,18 @@ package enum CheckoutEngine {
             if pi["customer"].isNull, let customer { pi["customer"] = .string(customer) }
             return pi
         }
+        // `payment_intent_data` from the session's creation shapes the intent.
+        let data = try ledger.store.hidden(session["id"].stringValue!)["payment_intent_data"]
+        var extra: [String: JSONValue] = [:]
+        for f in ["receipt_email", "setup_future_usage", "shipping", "statement_descriptor", "statement_descriptor_suffix", "transfer_group"]
+        where !data[f].isNull {
+            extra[f] = data[f]
+        }
         return try Payments.createIntent(ledger, amount: session["amount_total"].intValue ?? 0,
                                          currency: session["currency"].stringValue ?? "usd", customer: customer,
-                                         paymentMethod: paymentMethod, description: nil, now: now)
+                                         paymentMethod: paymentMethod, description: data["description"].stringValue,
+                                         metadata: data["metadata"].objectValue == nil ? [:] : data["metadata"],
+                                         captureMethod: data["capture_method"].stringValue ?? "automatic", extra: extra, now: now)
     }
 
     /// A declined card in payment mode: the attempt was rolled back with the rest, but Stripe

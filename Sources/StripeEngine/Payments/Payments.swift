@@ -13,10 +13,10 @@ package enum Payments {
 
     package static func createIntent(_ ledger: Ledger, amount: Int, currency: String, customer: String?, paymentMethod: String?,
                              description: String?, metadata: JSONValue = [:], captureMethod: String = "automatic",
-                             confirmationMethod: String = "automatic", now: Int) throws -> JSONValue {
+                             confirmationMethod: String = "automatic", extra: [String: JSONValue] = [:], now: Int) throws -> JSONValue {
         let id = try ledger.newID("pi")
         let secret = ledger.settings.idMode == .sequential ? "\(id)_secret_test" : "\(id)_secret_\(IDMinter.secretToken(24))"
-        let pi: JSONValue = [
+        var pi: JSONValue = [
             "id": .string(id), "object": "payment_intent", "amount": .int(amount), "amount_capturable": 0,
             "amount_details": ["tip": [:]], "amount_received": 0, "application": nil, "application_fee_amount": nil,
             "automatic_payment_methods": nil, "canceled_at": nil, "cancellation_reason": nil, "capture_method": .string(captureMethod),
@@ -32,6 +32,7 @@ package enum Payments {
             "status": .string(paymentMethod == nil ? "requires_payment_method" : "requires_confirmation"),
             "transfer_data": nil, "transfer_group": nil,
         ]
+        for (key, value) in extra { pi[key] = value }
         try ledger.store.insert(pi, type: "payment_intent")
         try ledger.emit(.paymentIntentCreated, pi)
         return pi
@@ -69,7 +70,7 @@ package enum Payments {
     package static func confirm(_ pi: inout JSONValue, paymentMethod pmID: String, offSession: Bool, _ ledger: Ledger,
                         authenticated: Bool = false, declineIfActionNeeded: Bool = false) throws -> Outcome {
         let now = try ledger.now(for: pi)
-        let pm = try ledger.store.get(pmID, type: "payment_method", noun: "PaymentMethod", param: "payment_method")
+        let pm = try CardSource.instrument(pmID, ledger)
         let hidden = try ledger.store.hidden(pmID)
         let card = Card(hidden: hidden) ?? Card(number: "4242424242424242", expMonth: 12, expYear: 2099, cvcProvided: false, magicName: nil)
         pi["payment_method"] = .string(pmID)
@@ -117,11 +118,14 @@ package enum Payments {
         pi["status"] = "requires_payment_method"
         pi["latest_charge"] = charge["id"]
         pi["next_action"] = nil
-        pi["last_payment_error"] = [
+        var error: JSONValue = [
             "charge": charge["id"], "code": .string(decline.code), "decline_code": .from(decline.declineCode),
             "doc_url": .from(decline.error().docURL), "message": .string(decline.message), "param": .from(decline.param),
             "payment_method": pm, "type": "card_error",
         ]
+        // A card source's failure names it as the `source`, as Stripe's legacy errors do.
+        if pm["object"] == "card" { error["payment_method"] = nil; error["source"] = pm }
+        pi["last_payment_error"] = error
         try ledger.store.update(pi)
         try ledger.emit(.chargeFailed, charge)
         try ledger.emit(.paymentIntentPaymentFailed, pi)
@@ -167,10 +171,11 @@ package enum Payments {
         details["multicapture"] = ["status": "unavailable"]
         details["network_transaction_id"] = nil
         details["overcapture"] = ["maximum_amount_capturable": pi["amount"], "status": "unavailable"]
-        let charge: JSONValue = [
+        let isSource = pm["object"] == "card"
+        var charge: JSONValue = [
             "id": .string(id), "object": "charge", "amount": pi["amount"], "amount_captured": ok && capture ? pi["amount"] : 0,
             "amount_refunded": 0, "application": nil, "application_fee": nil, "application_fee_amount": nil,
-            "balance_transaction": nil, "billing_details": pm["billing_details"],
+            "balance_transaction": nil, "billing_details": isSource ? CardSource.billingDetails(pm) : pm["billing_details"],
             "calculated_statement_descriptor": .string(try AccountObject.identity(ledger).descriptor), "captured": .bool(ok && capture), "created": .int(now),
             "currency": pi["currency"], "customer": pi["customer"], "description": pi["description"], "disputed": false,
             "failure_balance_transaction": nil, "failure_code": .from(decline?.code),
@@ -193,6 +198,8 @@ package enum Payments {
             "statement_descriptor_suffix": nil, "status": ok ? "succeeded" : "failed", "transfer_data": nil,
             "transfer_group": nil,
         ]
+        // A charge on a card source also carries the card itself, as Stripe's do.
+        if isSource { charge["source"] = pm }
         try ledger.store.insert(charge, type: "charge")
         return charge
     }
@@ -201,6 +208,10 @@ package enum Payments {
     package static func error(for decline: TestCards.Decline, pi: JSONValue, charge: JSONValue?) -> StripeError {
         var extra: [String: JSONValue] = ["payment_intent": pi, "payment_method": pi["last_payment_error"]["payment_method"]]
         if let charge { extra["charge"] = charge["id"] }
+        if let source = pi["last_payment_error"]["source"].objectValue.map(JSONValue.object) {
+            extra["payment_method"] = nil
+            extra["source"] = source
+        }
         return decline.error(extra: extra)
     }
 }

@@ -10,6 +10,56 @@ enum CheckoutSessions {
         r.get("/v1/checkout/sessions/{id}", retrieve)
         r.get("/v1/checkout/sessions/{id}/line_items", lineItems)
         r.post("/v1/checkout/sessions/{id}/expire", expire)
+        PaymentPages.register(&r)
+    }
+
+    /// `payment_intent_data` (payment mode): what the session's PaymentIntent is created with.
+    static func paymentIntentData(_ req: inout APIRequest, mode: String) throws -> JSONValue {
+        let base = ["payment_intent_data"]
+        guard req.params.has(base) else { return [:] }
+        guard mode == "payment" else {
+            throw StripeError.invalidRequest("You can only specify `payment_intent_data` in `payment` mode.", param: "payment_intent_data")
+        }
+        for connect in ["application_fee_amount", "on_behalf_of", "transfer_data"] where req.params.has(base + [connect]) {
+            throw StripeError.invalidRequest("Connect is not emulated: payment_intent_data[\(connect)] is not supported.",
+                                             param: "payment_intent_data[\(connect)]")
+        }
+        var data: JSONValue = [:]
+        data["capture_method"] = .from(try req.params.choice("payment_intent_data", "capture_method", in: ["automatic", "automatic_async", "manual"]))
+        data["setup_future_usage"] = .from(try req.params.choice("payment_intent_data", "setup_future_usage", in: ["off_session", "on_session"]))
+        data["description"] = .from(try req.params.nonEmpty("payment_intent_data", "description"))
+        data["receipt_email"] = .from(try req.params.nonEmpty("payment_intent_data", "receipt_email"))
+        if let e = data["receipt_email"].stringValue { try EmailAddress.check(e, param: "payment_intent_data[receipt_email]") }
+        data["transfer_group"] = .from(try req.params.nonEmpty("payment_intent_data", "transfer_group"))
+        for f in ["statement_descriptor", "statement_descriptor_suffix"] {
+            guard let v = try req.params.nonEmpty("payment_intent_data", f) else { continue }
+            guard v.count <= 22, v.contains(where: { $0.isLetter }),
+                  !v.contains(where: { "<>\\'\"*".contains($0) }) else {
+                throw StripeError.invalidRequest("Invalid payment_intent_data[\(f)]: at most 22 characters, at least one letter, none of < > \\ ' \" *.",
+                                                 param: "payment_intent_data[\(f)]")
+            }
+            data[f] = .string(v)
+        }
+        if let shipping = try Address.shipping(&req.params, base + ["shipping"]) { data["shipping"] = shipping }
+        if req.params.has(base + ["metadata"]) { data["metadata"] = try Metadata.apply(&req.params, to: [:], path: base + ["metadata"]) }
+        return data
+    }
+
+    /// `setup_intent_data` (setup mode): the description and metadata of the session's SetupIntent.
+    static func setupIntentData(_ req: inout APIRequest, mode: String) throws -> JSONValue {
+        let base = ["setup_intent_data"]
+        guard req.params.has(base) else { return [:] }
+        guard mode == "setup" else {
+            throw StripeError.invalidRequest("You can only specify `setup_intent_data` in `setup` mode.", param: "setup_intent_data")
+        }
+        if req.params.has(base + ["on_behalf_of"]) {
+            throw StripeError.invalidRequest("Connect is not emulated: setup_intent_data[on_behalf_of] is not supported.",
+                                             param: "setup_intent_data[on_behalf_of]")
+        }
+        var data: JSONValue = [:]
+        data["description"] = .from(try req.params.nonEmpty("setup_intent_data", "description"))
+        if req.params.has(base + ["metadata"]) { data["metadata"] = try Metadata.apply(&req.params, to: [:], path: base + ["metadata"]) }
+        return data
     }
 
     static func get(_ id: String, _ req: APIRequest) throws -> JSONValue {
@@ -113,6 +163,8 @@ enum CheckoutSessions {
                 "subscription_data", "trial_settings", "end_behavior", "missing_payment_method", in: ["cancel", "pause", "create_invoice"]))
             subscriptionData["billing_cycle_anchor"] = .from(try req.params.int("subscription_data", "billing_cycle_anchor"))
         }
+        let intentData = try paymentIntentData(&req, mode: mode)
+        let setupData = try setupIntentData(&req, mode: mode)
         let trial = trialDays > 0 || !subscriptionData["trial_end"].isNull
         let collection = try req.params.choice("payment_method_collection", in: ["always", "if_required"]) ?? "always"
         let total = trial ? 0 : items.reduce(0) { $0 + ($1["amount_total"].intValue ?? 0) }
@@ -173,7 +225,8 @@ enum CheckoutSessions {
             }
         }
         try req.store.insert(session, type: "checkout.session",
-                             hidden: ["line_items": .array(lineItems), "subscription_data": subscriptionData])
+                             hidden: ["line_items": .array(lineItems), "subscription_data": subscriptionData,
+                                      "payment_intent_data": intentData, "setup_intent_data": setupData])
         // Expiry runs on the clock the session's time came from (the customer's test clock, if any).
         try Scheduler.schedule(ledger, clock: customer?["test_clock"].stringValue, at: expiresAt, .expireCheckout, target: id)
         return session

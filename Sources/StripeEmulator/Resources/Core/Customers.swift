@@ -14,6 +14,7 @@ enum Customers {
         r.get("/v1/customers/{customer}/payment_methods", PaymentMethods.listForCustomer)
         CustomerBalanceTransactions.register(&r)
         r.get("/v1/customers/{customer}/payment_methods/{payment_method}", PaymentMethods.retrieveForCustomer)
+        CustomerSources.register(&r)
     }
 
     /// A live customer, or 404.
@@ -30,6 +31,10 @@ enum Customers {
             c["created"] = clockObject["frozen_time"]
         }
         try apply(&req, to: &c, creating: true)
+        // `source`: a card becomes the customer's first source and its default.
+        let source = req.params.has("source") ? try CustomerSources.card(from: &req) : nil
+        let sourceID = source == nil ? nil : try req.newID("card")
+        if let sourceID { c["default_source"] = .string(sourceID) }
         if req.settings.strictClocks, let clock = c["test_clock"].stringValue,
            try req.store.all(type: "customer", filters: [.field("test_clock", equals: .string(clock))]).count >= 3 {
             throw StripeError.invalidRequest("A test clock can have at most 3 customers (strict clocks are on).", param: "test_clock")
@@ -37,6 +42,11 @@ enum Customers {
         let discount = try DiscountParams.readLegacy(&req, customer: id, currency: nil, amount: nil, now: try req.ledger.now(for: c))
         try req.store.insert(c, type: "customer")
         let created = try EventLog.emit(req.ledger, type: .customerCreated, object: c, previous: nil)
+        if case let (card, details)? = source, let sourceID {
+            let object = CardSource.new(id: sourceID, card: card, customer: id, details: details)
+            try req.store.insert(object, type: "card", hidden: card.hidden)
+            try req.ledger.emit(.customerSourceCreated, object)
+        }
         if let discount {
             try CustomerDiscount.set(&c, discount, now: try req.ledger.now(for: c), req.ledger)
             try req.store.update(c)
@@ -55,11 +65,6 @@ enum Customers {
 
     /// The fields create and update share.
     static func apply(_ req: inout APIRequest, to c: inout JSONValue, creating: Bool) throws {
-        if req.params.has("source") {
-            throw StripeError.invalidRequest(
-                "The legacy Sources API (`source`) is not emulated. Attach a PaymentMethod instead (`payment_method`, or POST /v1/payment_methods/{id}/attach).",
-                param: "source")
-        }
         for f in ["description", "email", "name", "phone", "business_name", "individual_name"] {
             try c.setString(f, from: &req.params)
         }
@@ -119,12 +124,32 @@ enum Customers {
 
     static func update(_ req: inout APIRequest) throws -> JSONValue {
         var c = try live(req.pathParam(), req)
-        if req.params.has("default_source") {
-            throw StripeError.invalidRequest("The legacy Sources API (`default_source`) is not emulated; set invoice_settings[default_payment_method].",
-                                             param: "default_source")
-        }
         let before = c
+        let id = c["id"].stringValue!
         try apply(&req, to: &c, creating: false)
+        // `source` adds a card, makes it the default and deletes the old default (Stripe's
+        // documented behaviour for customer updates).
+        if req.params.has("source") {
+            let (card, details) = try CustomerSources.card(from: &req)
+            let old = try c["default_source"].stringValue.flatMap { try req.store.find($0) }.flatMap { $0.deleted ? nil : $0.object }
+            let added = try CustomerSources.add(card, details: details, to: id, &req)
+            if let old {
+                try req.store.markDeleted(old["id"].stringValue!)
+                try req.ledger.emit(.customerSourceDeleted, old)
+            }
+            c["default_source"] = added["id"]
+        }
+        if let source = try req.params.string("default_source") {
+            if source.isEmpty {
+                c["default_source"] = nil
+            } else {
+                guard let row = try req.store.find(source), row.type == "card", !row.deleted,
+                      row.object["customer"].stringValue == id else {
+                    throw StripeError.invalidRequest("No such source: '\(source)'", param: "default_source", code: "resource_missing")
+                }
+                c["default_source"] = .string(source)
+            }
+        }
         // `coupon=""` (or `promotion_code=""`) takes the customer's discount off.
         if case .string("")? = req.params.raw(["coupon"]) ?? req.params.raw(["promotion_code"]) {
             req.params.consume(["coupon"])

@@ -30,7 +30,11 @@ enum PaymentIntents {
         let ledger = req.ledger
         let now = try customer.map { try ledger.now(for: $0) } ?? req.now
         var pmID: String? = nil
-        if let pm = try req.params.nonEmpty("payment_method") { pmID = try PaymentMethods.live(pm, &req, param: "payment_method")["id"].stringValue }
+        if let pm = try req.params.nonEmpty("payment_method") {
+            let found = try PaymentMethods.live(pm, &req, param: "payment_method")
+            try checkSourceOwner(found, customer: customer?["id"].stringValue)
+            pmID = found["id"].stringValue
+        }
         if let types = try req.params.strings("payment_method_types"), !types.isEmpty, types != ["card"] {
             throw StripeError.invalidRequest("Only the 'card' payment method type is emulated.", param: "payment_method_types")
         }
@@ -59,7 +63,9 @@ enum PaymentIntents {
                                              code: "payment_intent_unexpected_state")
         }
         if let pm = try req.params.nonEmpty("payment_method") {
-            pi["payment_method"] = try PaymentMethods.live(pm, &req, param: "payment_method")["id"]
+            let found = try PaymentMethods.live(pm, &req, param: "payment_method")
+            try checkSourceOwner(found, customer: pi["customer"].stringValue)
+            pi["payment_method"] = found["id"]
         }
         let offSession = try req.params.bool("off_session") ?? false
         _ = try req.params.nonEmpty("return_url")
@@ -88,6 +94,14 @@ enum PaymentIntents {
         case .failed(let charge, let decline):
             throw CommittedFailure(error: Payments.error(for: decline, pi: pi, charge: charge))
         }
+    }
+
+    /// A card source can only pay for its own customer's intents.
+    static func checkSourceOwner(_ instrument: JSONValue, customer: String?) throws {
+        guard instrument["object"] == "card", instrument["customer"].stringValue != customer else { return }
+        throw StripeError.invalidRequest(
+            "The source \(instrument["id"].stringValue ?? "") does not belong to \(customer.map { "the customer \($0)" } ?? "a customer on this PaymentIntent"). Pass the customer that owns it.",
+            param: "payment_method")
     }
 
     static func confirmRoute(_ req: inout APIRequest) throws -> JSONValue {

@@ -29,6 +29,8 @@ enum PaymentMethods {
         if id.hasPrefix("tok_") {
             return try store(try Tokens.consume(id, &req, param: param ?? "payment_method"), &req)
         }
+        // A customer's card source is charged as a payment method (`payment_method=card_…`).
+        if CardSource.isSource(id) { return try CardSource.instrument(id, req.ledger, param: param) }
         return try req.store.get(id, type: "payment_method", noun: "PaymentMethod", param: param)
     }
 

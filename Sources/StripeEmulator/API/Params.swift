@@ -95,7 +95,9 @@ struct Params {
     }
 
     /// One of a fixed set of values.
-    mutating func choice(_ path: String..., in allowed: [String]) throws -> String? {
+    mutating func choice(_ path: String..., in allowed: [String]) throws -> String? { try choice(path, in: allowed) }
+
+    mutating func choice(_ path: [String], in allowed: [String]) throws -> String? {
         guard let s = try string(path), !s.isEmpty else { return nil }
         guard allowed.contains(s) else {
             throw StripeError.invalidRequest(

@@ -14,6 +14,8 @@ enum Routes {
         SetupIntents.register(&r)
         Subscriptions.register(&r)
         SubscriptionItems.register(&r)
+        UsageRecords.register(&r)
+        Meters.register(&r)
         Invoices.register(&r)
         InvoiceItems.register(&r)
         CreditNotesAPI.register(&r)

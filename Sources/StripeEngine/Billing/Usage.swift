@@ -44,16 +44,17 @@ package enum MeterEvents {
     package static func aggregate(_ db: Database, account: String, eventName: String, customer: String, formula: String,
                                   start: Int, end: Int) throws -> Int {
         let from = formula == "last_ever" ? Int.min : start
-        let select: String
+        let rows = "FROM meter_events WHERE account = ? AND event_name = ? AND customer = ? AND ts >= ? AND ts < ? AND canceled = 0"
+        let sql: String
         switch formula {
-        case "count": select = "SELECT COUNT(*)"
-        case "max": select = "SELECT COALESCE(MAX(value), 0)"
-        case "last", "last_ever", "last_during_period":
-            select = "SELECT value"
-        default: select = "SELECT COALESCE(SUM(value), 0)"
+        case "count": sql = "SELECT COUNT(*) " + rows
+        // A meter's `last`: the value of the latest event.
+        case "last": sql = "SELECT value " + rows + " ORDER BY ts DESC, seq DESC LIMIT 1"
+        // Legacy usage records: the records of one timestamp add up (`increment`) to that moment's usage.
+        case "max": sql = "SELECT COALESCE(MAX(total), 0) FROM (SELECT SUM(value) AS total " + rows + " GROUP BY ts)"
+        case "last_ever", "last_during_period": sql = "SELECT SUM(value) " + rows + " GROUP BY ts ORDER BY ts DESC LIMIT 1"
+        default: sql = "SELECT COALESCE(SUM(value), 0) " + rows
         }
-        let order = select == "SELECT value" ? " ORDER BY ts DESC, seq DESC LIMIT 1" : ""
-        let sql = select + " FROM meter_events WHERE account = ? AND event_name = ? AND customer = ? AND ts >= ? AND ts < ? AND canceled = 0" + order
         return try Int.fetchOne(db.cachedStatement(sql: sql), arguments: [account, eventName, customer, from, end]) ?? 0
     }
 

@@ -168,7 +168,7 @@ enum Meters {
         let identifier: String
         if let given = try req.params.nonEmpty("identifier") {
             guard given.count <= 100 else { throw StripeError.invalidRequest("identifier can have at most 100 characters.", param: "identifier") }
-            guard try !MeterEvents.seen(req.db, account: req.account, identifier: given, now: now) else {
+            guard try !MeterEvents.seen(req.db, account: req.account, identifier: given, now: req.now) else {
                 throw StripeError.invalidRequest(
                     "A meter event with the identifier `\(given)` was already received in the last 24 hours. Identifiers must be unique.",
                     param: "identifier", code: "duplicate_meter_event")
@@ -178,8 +178,9 @@ enum Meters {
             identifier = try req.newID("mev")
         }
         try MeterEvents.insert(req.db, account: req.account, eventName: eventName, customer: customer, timestamp: timestamp, value: value,
-                               identifier: identifier, created: now)
-        return ["object": "billing.meter_event", "created": .int(now), "event_name": .string(eventName), "identifier": .string(identifier),
+                               identifier: identifier, created: req.now)
+        // `created` is when the event was received (the account's clock); `timestamp` is on the customer's.
+        return ["object": "billing.meter_event", "created": .int(req.now), "event_name": .string(eventName), "identifier": .string(identifier),
                 "livemode": false, "payload": .object(payload), "timestamp": .int(timestamp)]
     }
 

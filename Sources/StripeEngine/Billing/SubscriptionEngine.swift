@@ -113,6 +113,8 @@ package enum SubscriptionEngine {
         let count = r["interval_count"].intValue ?? 1
         let interval = r["interval"].stringValue ?? "month"
         let every = count == 1 ? interval : "every \(count) \(interval)s"
+        // A tiered price has no one unit price to quote.
+        if price["billing_scheme"] == "tiered" { return "\(quantity) × \(product["name"].stringValue ?? "") (tiered / \(every))" }
         return "\(quantity) × \(product["name"].stringValue ?? "") (at \(PriceMath.money(unit, price["currency"].stringValue ?? "usd")) / \(every))"
     }
 

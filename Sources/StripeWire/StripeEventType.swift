@@ -4,6 +4,10 @@
 /// A new event type is a case here, then `ledger.emit(.theType, object)` in the engine.
 public enum StripeEventType: String, Sendable, CaseIterable {
     case accountUpdated = "account.updated"
+    case billingMeterCreated = "billing.meter.created"
+    case billingMeterDeactivated = "billing.meter.deactivated"
+    case billingMeterReactivated = "billing.meter.reactivated"
+    case billingMeterUpdated = "billing.meter.updated"
     case billingPortalConfigurationCreated = "billing_portal.configuration.created"
     case billingPortalConfigurationUpdated = "billing_portal.configuration.updated"
     case billingPortalSessionCreated = "billing_portal.session.created"

@@ -16,6 +16,8 @@ enum Routes {
         SubscriptionItems.register(&r)
         SubscriptionSchedules.register(&r)
         Quotes.register(&r)
+        UsageRecords.register(&r)
+        Meters.register(&r)
         Invoices.register(&r)
         InvoiceItems.register(&r)
         CreditNotesAPI.register(&r)

@@ -3,7 +3,8 @@ import StripeWire
 /// What a price costs for a quantity, and how its billing periods run.
 package enum PriceMath {
     /// Amount in minor units for `quantity` of a price (per-unit or tiered).
-    package static func amount(_ price: JSONValue, quantity: Int) -> Int {
+    package static func amount(_ price: JSONValue, quantity raw: Int) -> Int {
+        let quantity = transformed(raw, price["transform_quantity"])
         if price["billing_scheme"] == "tiered", let tiers = price["tiers"].arrayValue {
             return tiered(tiers, mode: price["tiers_mode"].stringValue ?? "graduated", quantity: quantity)
         }
@@ -12,20 +13,39 @@ package enum PriceMath {
         return 0
     }
 
+    /// `transform_quantity`: the quantity divided by `divide_by`, rounded up or down.
+    package static func transformed(_ quantity: Int, _ transform: JSONValue) -> Int {
+        guard let d = transform["divide_by"].intValue, d > 0 else { return quantity }
+        return transform["round"] == "down" ? quantity / d : (quantity + d - 1) / d
+    }
+
+    /// A tier's per-unit and flat amounts, from the decimal strings when they are given.
+    static func tierAmounts(_ tier: JSONValue) -> (unit: Double, flat: Double) {
+        func value(_ key: String) -> Double {
+            if let d = tier[key + "_decimal"].stringValue, let v = Double(d) { return v }
+            return Double(tier[key].intValue ?? 0)
+        }
+        return (value("unit_amount"), value("flat_amount"))
+    }
+
+    /// Volume: every unit at the price of the tier the quantity falls in, plus its flat amount.
+    /// Graduated: each tier's units at its price, plus the flat amount of each tier reached.
     package static func tiered(_ tiers: [JSONValue], mode: String, quantity: Int) -> Int {
         if mode == "volume" {
             let tier = tiers.first { $0["up_to"].intValue.map { quantity <= $0 } ?? true } ?? tiers.last ?? .null
-            return (tier["unit_amount"].intValue ?? 0) * quantity + (tier["flat_amount"].intValue ?? 0)
+            let (unit, flat) = tierAmounts(tier)
+            return Int((unit * Double(quantity) + flat).rounded())
         }
-        var total = 0, lower = 0
+        var total = 0.0, lower = 0
         for tier in tiers {
             let upper = tier["up_to"].intValue ?? Int.max
             let inTier = max(0, min(quantity, upper) - lower)
-            if inTier > 0 { total += inTier * (tier["unit_amount"].intValue ?? 0) + (tier["flat_amount"].intValue ?? 0) }
+            let (unit, flat) = tierAmounts(tier)
+            if inTier > 0 { total += Double(inTier) * unit + flat }
             lower = upper
             if quantity <= upper { break }
         }
-        return total
+        return Int(total.rounded())
     }
 
     /// The end of the billing period that starts at `start`, keeping the anchor's day of month.

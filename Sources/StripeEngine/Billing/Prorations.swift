@@ -40,7 +40,7 @@ package enum Prorations {
 
     package static func unused(sub: JSONValue, item: JSONValue, at: Int, _ ledger: Ledger) throws {
         let start = item["current_period_start"].intValue ?? at, end = item["current_period_end"].intValue ?? at
-        guard end > at else { return }
+        guard end > at, !Usage.isMetered(item["price"]) else { return }
         let price = item["price"]
         let q = item["quantity"].intValue ?? 1
         let amount = -fraction(PriceMath.amount(price, quantity: q), remaining: end - at, period: end - start)
@@ -53,7 +53,7 @@ package enum Prorations {
 
     package static func remaining(sub: JSONValue, item: JSONValue, at: Int, _ ledger: Ledger) throws {
         let start = item["current_period_start"].intValue ?? at, end = item["current_period_end"].intValue ?? at
-        guard end > at else { return }
+        guard end > at, !Usage.isMetered(item["price"]) else { return }
         let price = item["price"]
         let q = item["quantity"].intValue ?? 1
         let amount = fraction(PriceMath.amount(price, quantity: q), remaining: end - at, period: end - start)

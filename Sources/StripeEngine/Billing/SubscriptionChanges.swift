@@ -114,7 +114,13 @@ extension SubscriptionEngine {
                 }
                 var updated = old
                 if let p = ch.price { updated["price"] = p }
-                if let q = ch.quantity { updated["quantity"] = .int(q) }
+                if let q = ch.quantity {
+                    guard !Usage.isMetered(updated["price"]) else { throw Usage.quantityOnMetered(param: "items[0][quantity]") }
+                    updated["quantity"] = .int(q)
+                } else if Usage.isMetered(old["price"]), !Usage.isMetered(updated["price"]) {
+                    updated["quantity"] = 1
+                }
+                updated = updated.withoutQuantityIfMetered
                 if let m = ch.metadata { updated["metadata"] = m }
                 if let t = ch.taxRates { updated["tax_rates"] = .array(t) }
                 if let d = ch.discounts {
@@ -249,7 +255,9 @@ extension SubscriptionEngine {
         if sub["status"] == "trialing" || sub["status"] == "paused" { sub["status"] = "active" }
         try save(sub, ledger)
         try ledger.emitUpdate(.customerSubscriptionUpdated, before: before, after: sub)
-        var invoice = try invoicePeriod(&sub, period: (now, newEnd), invoicePeriod: oldPeriod, billingReason: billingReason, now: now, ledger)
+        let billsUsage = before["status"] != "trialing" && before["status"] != "paused"
+        var invoice = try invoicePeriod(&sub, period: (now, newEnd), invoicePeriod: oldPeriod, billingReason: billingReason, now: now, ledger,
+                                        usage: billsUsage ? (oldPeriod.0, now) : nil)
         try scheduleLife(sub, ledger, now: now)
         if immediate, invoice["collection_method"] == "charge_automatically" {
             try Invoicing.finalize(&invoice, ledger)
@@ -321,10 +329,6 @@ extension SubscriptionEngine {
         for (i, p) in prices.enumerated() {
             guard p["type"] == "recurring" else {
                 throw StripeError.invalidRequest("The price specified is set to `type=one_time` but this field only accepts prices with `type=recurring`.",
-                                                 param: "items[\(i)][price]")
-            }
-            guard p["recurring"]["usage_type"] != "metered" else {
-                throw StripeError.invalidRequest("Metered (usage-based) prices are not emulated; use licensed prices with quantities.",
                                                  param: "items[\(i)][price]")
             }
             guard p["currency"] == first["currency"] else {

@@ -49,6 +49,16 @@ package struct NewSubscription {
 
 /// Subscriptions: creation with its first invoice, and the shape they are rendered and saved in.
 /// The timed part of their life is in `SubscriptionLifecycle.swift`, changes in `SubscriptionChanges.swift`.
+extension JSONValue {
+    /// Stripe's metered subscription items have no `quantity`: their usage is measured.
+    var withoutQuantityIfMetered: JSONValue {
+        guard Usage.isMetered(self["price"]) else { return self }
+        var o = self
+        remove(&o, ["quantity"])
+        return o
+    }
+}
+
 package enum SubscriptionEngine {
     package static func subscriptionID(of invoice: JSONValue) -> String? {
         invoice["parent"]["subscription_details"]["subscription"].stringValue
@@ -86,12 +96,13 @@ package enum SubscriptionEngine {
 
     package static func makeItem(_ ledger: Ledger, subID: String, price: JSONValue, quantity: Int, metadata: JSONValue,
                          period: (Int, Int), now: Int) throws -> JSONValue {
-        [
+        let item: JSONValue = [
             "id": .string(try ledger.newID("si")), "object": "subscription_item", "billing_thresholds": nil,
             "created": .int(now), "current_period_end": .int(period.1), "current_period_start": .int(period.0),
             "discounts": [], "metadata": metadata, "price": price, "quantity": .int(quantity),
             "subscription": .string(subID), "tax_rates": [],
         ]
+        return item.withoutQuantityIfMetered
     }
 
     package static func product(of price: JSONValue, _ ledger: Ledger) throws -> JSONValue {
@@ -104,14 +115,18 @@ package enum SubscriptionEngine {
         let count = r["interval_count"].intValue ?? 1
         let interval = r["interval"].stringValue ?? "month"
         let every = count == 1 ? interval : "every \(count) \(interval)s"
+        // A tiered price has no one unit price to quote.
+        if price["billing_scheme"] == "tiered" { return "\(quantity) × \(product["name"].stringValue ?? "") (tiered / \(every))" }
         return "\(quantity) × \(product["name"].stringValue ?? "") (at \(PriceMath.money(unit, price["currency"].stringValue ?? "usd")) / \(every))"
     }
 
     /// The full-period line of each item.
+    /// `usage`: the period whose usage metered items bill in arrears (nil: nothing yet, 0).
     package static func periodLines(_ sub: JSONValue, period: (Int, Int), trial: Bool, _ ledger: Ledger,
-                            factor: (Int, Int)? = nil) throws -> [JSONValue] {
+                            factor: (Int, Int)? = nil, usage: (Int, Int)? = nil) throws -> [JSONValue] {
         try items(sub).map { item in
             let price = item["price"]
+            if Usage.isMetered(price) { return try Usage.line(sub, item: item, usage: trial ? nil : usage, period: period, ledger) }
             let product = try product(of: price, ledger)
             let q = item["quantity"].intValue ?? 1
             var amount = trial ? 0 : PriceMath.amount(price, quantity: q)

@@ -75,8 +75,9 @@ extension SubscriptionEngine {
         if sub["status"] == "trialing" || sub["status"] == "paused" { sub["status"] = "active" }
         try save(sub, ledger)
         let updated = try ledger.emitUpdate(.customerSubscriptionUpdated, before: before, after: sub)
+        let billsUsage = before["status"] != "trialing" && before["status"] != "paused"
         try invoicePeriod(&sub, period: (start, newEnd), invoicePeriod: oldPeriod, billingReason: billingReason, now: now, ledger,
-                          factor: factor)
+                          factor: factor, usage: billsUsage ? oldPeriod : nil)
         // Stripe's update event already shows the renewal invoice as `latest_invoice`.
         if let updated { try EventLog.amend(ledger, eventID: updated, before: before, after: sub) }
         try scheduleLife(sub, ledger, now: now)
@@ -85,10 +86,10 @@ extension SubscriptionEngine {
     /// A draft invoice for the period plus the subscription's pending items.
     @discardableResult
     package static func invoicePeriod(_ sub: inout JSONValue, period: (Int, Int), invoicePeriod: (Int, Int), billingReason: String,
-                              now: Int, _ ledger: Ledger, factor: (Int, Int)? = nil) throws -> JSONValue {
+                              now: Int, _ ledger: Ledger, factor: (Int, Int)? = nil, usage: (Int, Int)? = nil) throws -> JSONValue {
         try Discounts.expire(subscription: &sub, now: now, ledger)
         let customer = try ledger.store.get(sub["customer"].stringValue!, type: "customer")
-        let lines = try periodLines(sub, period: period, trial: false, ledger, factor: factor)
+        let lines = try periodLines(sub, period: period, trial: false, ledger, factor: factor, usage: usage)
         let pending = try Invoicing.pendingItems(ledger, customer: customer["id"].stringValue!, subscription: sub["id"].stringValue!)
         let invoice = try Invoicing.createDraft(
             ledger, customer: customer, subscription: sub, billingReason: billingReason, lines: lines, pendingItems: pending,
@@ -127,6 +128,9 @@ extension SubscriptionEngine {
                           prorate: Bool = false) throws {
         let now = try ledger.now(for: sub)
         let id = sub["id"].stringValue!
+        // Metered usage of the period so far is billed on the final invoice.
+        let billsUsage = invoiceNow && live.contains(sub["status"].stringValue ?? "") && sub["status"] != "trialing"
+        let usageLines = billsUsage ? try Usage.lines(sub, usage: (periodStart(sub), min(now, periodEnd(sub))), ledger) : []
         if prorate, sub["status"] != "trialing" {
             try Prorations.credit(sub: sub, at: now, ledger)
         }
@@ -146,11 +150,11 @@ extension SubscriptionEngine {
         try ledger.emit(.customerSubscriptionDeleted, sub)
         if invoiceNow {
             let pending = try Invoicing.pendingItems(ledger, customer: sub["customer"].stringValue!, subscription: id)
-            if !pending.isEmpty {
+            if !pending.isEmpty || !usageLines.isEmpty {
                 let customer = try ledger.store.get(sub["customer"].stringValue!, type: "customer")
                 let collection = sub["collection_method"].stringValue ?? "charge_automatically"
                 var invoice = try Invoicing.createDraft(
-                    ledger, customer: customer, subscription: sub, billingReason: "subscription_cycle", lines: [],
+                    ledger, customer: customer, subscription: sub, billingReason: "subscription_cycle", lines: usageLines,
                     pendingItems: pending, period: (now, now), now: now, autoAdvance: false,
                     collectionMethod: collection, daysUntilDue: sub["days_until_due"].intValue,
                     currency: sub["currency"].stringValue ?? "usd")

@@ -10,5 +10,6 @@ package enum AccountReset {
         try IdempotencyKeys.deleteAccount(db, account: account)
         try AccountClock.deleteAccount(db, account: account)
         try AccountSettings.deleteAccount(db, account: account)
+        try MeterEvents.deleteAccount(db, account: account)
     }
 }

@@ -182,6 +182,25 @@ public struct EmulatorDatabase: Sendable {
             // An event's `pending_webhooks` is counted from its deliveries after each success or resend.
             try db.execute(sql: "CREATE INDEX webhook_deliveries_event ON webhook_deliveries(account, event_id)")
         }
+        m.registerMigration("v7-meter-events") { db in
+            // Billing meter events and legacy usage records: many small rows, aggregated by range
+            // (see ``MeterEvents``), so not one JSON object each.
+            try db.execute(sql: """
+                CREATE TABLE meter_events (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    account TEXT NOT NULL,
+                    event_name TEXT NOT NULL,
+                    customer TEXT NOT NULL,
+                    ts INTEGER NOT NULL,
+                    value INTEGER NOT NULL,
+                    identifier TEXT NOT NULL,
+                    created INTEGER NOT NULL,
+                    canceled INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE INDEX meter_events_usage ON meter_events(account, event_name, customer, ts);
+                CREATE INDEX meter_events_identifier ON meter_events(account, identifier, created);
+                """)
+        }
         return m
     }
 }

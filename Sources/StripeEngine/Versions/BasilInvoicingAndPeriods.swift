@@ -82,9 +82,10 @@ package enum BasilInvoicingAndPeriods: VersionChange {
         case "payment_intent":
             o["invoice"] = .from(try context.invoice(ofPaymentIntent: o["id"].stringValue))
         case "price":
-            if case .object = o["recurring"] { o["recurring"]["aggregate_usage"] = nil }
+            // Legacy metered prices keep theirs; every other recurring price shows null.
+            if case .object = o["recurring"], o["recurring"]["aggregate_usage"].stringValue == nil { o["recurring"]["aggregate_usage"] = nil }
         case "plan":
-            o["aggregate_usage"] = nil
+            if o["aggregate_usage"].stringValue == nil { o["aggregate_usage"] = nil }
         case "checkout.session":
             o["shipping_details"] = o["collected_information"]["shipping_details"]
         case "credit_note":
@@ -142,7 +143,7 @@ package enum BasilInvoicingAndPeriods: VersionChange {
     package static func plan(of price: JSONValue) -> JSONValue {
         let r = price["recurring"]
         return [
-            "id": price["id"], "object": "plan", "active": price["active"], "aggregate_usage": nil,
+            "id": price["id"], "object": "plan", "active": price["active"], "aggregate_usage": r["aggregate_usage"].stringValue.map { .string($0) } ?? nil,
             "amount": price["unit_amount"], "amount_decimal": price["unit_amount_decimal"],
             "billing_scheme": price["billing_scheme"], "created": price["created"], "currency": price["currency"],
             "interval": r["interval"], "interval_count": r["interval_count"], "livemode": false, "metadata": price["metadata"],

@@ -53,7 +53,9 @@ enum Previews {
                     let start = SubscriptionEngine.periodEnd(sub)
                     let recurring = SubscriptionEngine.items(sub).first?["price"]["recurring"] ?? .null
                     let end = PriceMath.periodEnd(start: start, recurring: recurring, anchor: sub["billing_cycle_anchor"].intValue ?? start)
-                    let lines = try SubscriptionEngine.periodLines(sub, period: (start, end), trial: false, l)
+                    // Metered items show the usage of the current period so far.
+                    let usage = sub["status"] == "trialing" ? nil : (SubscriptionEngine.periodStart(sub), start)
+                    let lines = try SubscriptionEngine.periodLines(sub, period: (start, end), trial: false, l, usage: usage)
                     let pending = try Invoicing.pendingItems(l, customer: customer["id"].stringValue!, subscription: sub["id"].stringValue)
                     captured = try Invoicing.createDraft(l, customer: customer, subscription: sub, billingReason: "upcoming", lines: lines,
                                                          pendingItems: pending, period: (SubscriptionEngine.periodStart(sub), start),

@@ -71,7 +71,9 @@ enum Subscriptions {
             } else {
                 throw StripeError.missingParam("items[\(i)][price]")
             }
-            let q = try req.params.int(base + ["quantity"]) ?? 1
+            let given = try req.params.int(base + ["quantity"])
+            if given != nil, Usage.isMetered(price) { throw Usage.quantityOnMetered(param: "items[\(i)][quantity]") }
+            let q = given ?? 1
             guard q >= 0 else { throw StripeError.invalidRequest("Invalid quantity: must be at least 0.", param: "items[\(i)][quantity]") }
             let now = try req.ledger.now(for: customer)
             items.append(.init(price: price, quantity: q, metadata: try Metadata.apply(&req.params, to: [:], path: base + ["metadata"]),

@@ -36,11 +36,9 @@ enum Plans {
         let scheme: String
         if case .string(let s)? = r["billing_scheme"] { scheme = s } else { scheme = "per_unit" }
         if scheme == "per_unit", r["amount"] == nil, r["amount_decimal"] == nil { throw StripeError.missingParam("amount") }
-        if case .string(let usage)? = r["usage_type"], usage == "metered" {
-            throw StripeError.invalidRequest("Metered plans (usage_type=metered) are not emulated yet.", param: "usage_type")
-        }
         var recurring: [String: FormValue] = ["interval": .string(interval)]
-        for (from, to) in [("interval_count", "interval_count"), ("usage_type", "usage_type"), ("trial_period_days", "trial_period_days")] {
+        for (from, to) in [("interval_count", "interval_count"), ("usage_type", "usage_type"), ("trial_period_days", "trial_period_days"),
+                           ("aggregate_usage", "aggregate_usage"), ("meter", "meter")] {
             if let v = r.removeValue(forKey: from) { recurring[to] = v }
         }
         r["interval"] = nil

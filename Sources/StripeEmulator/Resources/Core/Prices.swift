@@ -106,9 +106,15 @@ enum Prices {
             }
             let usage = try req.params.string(p("recurring", "usage_type")).flatMap { $0.isEmpty ? nil : $0 } ?? "licensed"
             guard ["licensed", "metered"].contains(usage) else { throw StripeError.invalidValue(name("recurring", "usage_type"), "must be licensed or metered") }
+            let meter = try meterParam(&req, path: p("recurring"), usage: usage)
             recurring = ["interval": .string(interval), "interval_count": .int(count),
-                         "meter": .from(try req.params.string(p("recurring", "meter"))), "usage_type": .string(usage),
+                         "meter": .from(meter), "usage_type": .string(usage),
                          "trial_period_days": nil]
+            if usage == "metered", meter == nil {
+                // Legacy usage-based billing (usage records), before 2025-03-31.basil only.
+                recurring["aggregate_usage"] = .string(try req.params.choice(p("recurring", "aggregate_usage"),
+                                                                            in: ["sum", "last_during_period", "last_ever", "max"]) ?? "sum")
+            }
             if let trial = try req.params.int(p("recurring", "trial_period_days")) { recurring["trial_period_days"] = .int(trial) }
         }
         let id = try chosen ?? req.newID("price")
@@ -136,8 +142,17 @@ enum Prices {
             try price.setString("nickname", from: &req.params)
             price["metadata"] = try Metadata.apply(&req.params, to: [:])
             if req.params.has("transform_quantity") {
-                price["transform_quantity"] = ["divide_by": .from(try req.params.int("transform_quantity", "divide_by")),
-                                               "round": .from(try req.params.string("transform_quantity", "round"))]
+                guard let divide = try req.params.int("transform_quantity", "divide_by") else { throw StripeError.missingParam("transform_quantity[divide_by]") }
+                guard divide >= 1 else {
+                    throw StripeError.invalidRequest("transform_quantity[divide_by] must be at least 1.", param: "transform_quantity[divide_by]")
+                }
+                guard let round = try req.params.choice("transform_quantity", "round", in: ["up", "down"]) else {
+                    throw StripeError.missingParam("transform_quantity[round]")
+                }
+                guard scheme == "per_unit" else {
+                    throw StripeError.invalidRequest("transform_quantity cannot be combined with billing_scheme=tiered.", param: "transform_quantity")
+                }
+                price["transform_quantity"] = ["divide_by": .int(divide), "round": .string(round)]
             }
             if let key = try req.params.nonEmpty("lookup_key") {
                 try claimLookupKey(key, for: id, transfer: try req.params.bool("transfer_lookup_key") ?? false, &req)
@@ -151,6 +166,33 @@ enum Prices {
         try req.store.insert(price, type: "price")
         try req.ledger.emit(.priceCreated, price)
         return price
+    }
+
+    /// `recurring[meter]`: an active meter, on a metered price. From 2025-03-31.basil a metered
+    /// price needs one (legacy usage records are gone); before, `recurring[aggregate_usage]`
+    /// makes a legacy metered price instead.
+    static func meterParam(_ req: inout APIRequest, path: [String], usage: String) throws -> String? {
+        let name = Params.name(path + ["meter"])
+        let meter = try req.params.nonEmptyPath(path + ["meter"])
+        let basil = req.version >= BasilInvoicingAndPeriods.version
+        if basil, req.params.has(path + ["aggregate_usage"]) { throw StripeError.unknownParam(Params.name(path + ["aggregate_usage"])) }
+        if let meter {
+            guard usage == "metered" else {
+                throw StripeError.invalidRequest("`\(name)` can only be set when `\(Params.name(path + ["usage_type"]))` is `metered`.", param: name)
+            }
+            let m = try req.store.get(meter, type: "billing.meter", noun: "billing meter", param: name)
+            guard m["status"] == "active" else {
+                throw StripeError.invalidRequest("The meter `\(meter)` is inactive: a deactivated meter cannot be attached to a price.", param: name)
+            }
+            if req.params.has(path + ["aggregate_usage"]) {
+                throw StripeError.invalidRequest("`\(Params.name(path + ["aggregate_usage"]))` cannot be set on a price with a meter: the meter's `default_aggregation` applies.",
+                                                 param: Params.name(path + ["aggregate_usage"]))
+            }
+        } else if usage == "metered", basil {
+            throw StripeError.invalidRequest("Metered prices require a meter: pass `\(name)` (usage records were removed in API version 2025-03-31.basil).",
+                                             param: name, code: "parameter_missing")
+        }
+        return meter
     }
 
     /// Lookup keys are unique per account; `transfer_lookup_key` takes one from the price holding it.

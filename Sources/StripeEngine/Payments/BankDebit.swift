@@ -177,6 +177,9 @@ package enum BankDebit {
         try ledger.store.insert(charge, type: "charge")
         pi["payment_method"] = pm["id"]
         pi["payment_method_types"] = [.string(type)]
+        var options: JSONValue = [:]
+        options[type] = type == "us_bank_account" ? ["verification_method": "automatic"] : [:]
+        pi["payment_method_options"] = options
         pi["status"] = "processing"
         pi["latest_charge"] = .string(id)
         pi["last_payment_error"] = nil

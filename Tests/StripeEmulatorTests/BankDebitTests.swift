@@ -99,6 +99,12 @@ import StripeWire
         let price = await s.post("/v1/prices", [("product_data[name]", "Report"), ("currency", "eur"), ("unit_amount", "1500")]).id
         let session = await s.post("/v1/checkout/sessions", [("mode", "payment"), ("line_items[0][price]", price), ("line_items[0][quantity]", "2"),
                                                             ("payment_method_types[]", "sepa_debit"), ("success_url", "https://app.test/ok")])
+        #expect(session.json["payment_method_types"] == ["sepa_debit"])
+        let usdPrice = await s.post("/v1/prices", [("product_data[name]", "Report"), ("currency", "usd"), ("unit_amount", "1500")]).id
+        let wrong = await s.post("/v1/checkout/sessions", [("mode", "payment"), ("line_items[0][price]", usdPrice),
+                                                          ("payment_method_types[]", "sepa_debit"), ("success_url", "https://app.test/ok")])
+        #expect(wrong.status == 400)
+        #expect(wrong.error["param"] == "payment_method_types[0]")
         let pm = await sepa(s, "AT611904300234573201")
         let types = await s.events {
             let done = await s.post("/v1/payment_pages/\(session.id)/confirm", [("payment_method", pm), ("expected_amount", "3000")])

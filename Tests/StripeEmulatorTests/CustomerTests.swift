@@ -122,11 +122,14 @@ import StripeWire
         #expect(c.json["invoice_settings"]["default_payment_method"] == list[0]["id"])
     }
 
-    @Test func legacySourcesAreRefusedClearly() async throws {
+    /// Card tokens become card sources (CardSourceTests); other legacy sources (`src_…`, bank
+    /// accounts) are refused clearly.
+    @Test func nonCardSourcesAreRefusedClearly() async throws {
         let s = try TestStripe()
-        let r = await s.post("/v1/customers", [("source", "tok_visa")])
+        let r = await s.post("/v1/customers", [("source", "src_1234")])
         #expect(r.status == 400)
         #expect(r.error["param"] == "source")
-        #expect(r.error["message"].stringValue?.contains("not emulated") == true)
+        #expect(r.error["message"].stringValue?.contains("emulated") == true)
+        #expect(await s.get("/v1/customers").json["data"] == [])
     }
 }

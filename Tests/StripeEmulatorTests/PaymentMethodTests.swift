@@ -151,9 +151,10 @@ import StripeWire
         #expect(declined.error["code"] == "incorrect_number")
     }
 
-    @Test func onlyCardsAreEmulated() async throws {
+    /// Cards and the bank debits (BankDebitTests) are emulated; other types are refused clearly.
+    @Test func onlyCardsAndBankDebitsAreEmulated() async throws {
         let s = try TestStripe()
-        let r = await s.post("/v1/payment_methods", [("type", "sepa_debit")])
+        let r = await s.post("/v1/payment_methods", [("type", "ideal")])
         #expect(r.status == 400)
         #expect(r.error["message"].stringValue?.contains("not emulated") == true)
     }

@@ -165,3 +165,60 @@ def test_setup_intent_data_on_setup_sessions(client):
     with pytest.raises(stripe.InvalidRequestError) as ei:
         _payment_session(setup_intent_data={"description": "x"})
     assert ei.value.param == "setup_intent_data"
+
+
+# --- payments that settle later (sepa_debit, us_bank_account) ---------------------------------
+
+
+def _run_due(base_url):
+    import urllib.request
+    req = urllib.request.Request(base_url + "/_emulator/time/advance", data=b"by=3m", method="POST",
+                                 headers={"Authorization": "Bearer " + stripe.api_key})
+    urllib.request.urlopen(req, timeout=10).read()
+
+
+def test_sepa_debit_processes_then_succeeds(base_url):
+    pm = stripe.PaymentMethod.create(type="sepa_debit", sepa_debit={"iban": "AT321904300235473204"},
+                                     billing_details={"name": "Jenny Rosen", "email": "j@example.com"})
+    assert pm.sepa_debit.last4 == "3204"
+    seen = _seen()
+    pi = stripe.PaymentIntent.create(amount=2500, currency="eur", payment_method=pm.id, payment_method_types=["sepa_debit"],
+                                     confirm=True, mandate_data={"customer_acceptance": {"type": "offline"}})
+    assert pi.status == "processing"
+    charge = stripe.Charge.retrieve(pi.latest_charge)
+    assert charge.status == "pending"
+    mandate = stripe.Mandate.retrieve(charge.payment_method_details.sepa_debit.mandate)
+    assert mandate.customer_acceptance.type == "offline"
+    _run_due(base_url)
+    pi = stripe.PaymentIntent.retrieve(pi.id)
+    assert pi.status == "succeeded"
+    assert pi.amount_received == 2500
+    assert _types(seen) == ["payment_intent.created", "charge.pending", "payment_intent.processing",
+                            "charge.succeeded", "payment_intent.succeeded"]
+
+
+def test_ach_debit_fails_with_the_bank_code(base_url):
+    pm = stripe.PaymentMethod.create(type="us_bank_account", billing_details={"name": "Jenny Rosen"},
+                                     us_bank_account={"account_number": "000222222227", "routing_number": "110000000",
+                                                      "account_holder_type": "individual"})
+    pi = stripe.PaymentIntent.create(amount=1000, currency="usd", payment_method=pm.id,
+                                     payment_method_types=["us_bank_account"], confirm=True)
+    assert pi.status == "processing"
+    _run_due(base_url)
+    pi = stripe.PaymentIntent.retrieve(pi.id)
+    assert pi.status == "requires_payment_method"
+    assert pi.last_payment_error.code == "insufficient_funds"
+    assert stripe.Charge.retrieve(pi.latest_charge).status == "failed"
+
+
+def test_bank_debit_errors():
+    with pytest.raises(stripe.InvalidRequestError) as ei:
+        stripe.PaymentMethod.create(type="sepa_debit", sepa_debit={"iban": "AT001904300234573201"},
+                                    billing_details={"name": "J"})
+    assert ei.value.param == "sepa_debit[iban]"
+    pm = stripe.PaymentMethod.create(type="sepa_debit", sepa_debit={"iban": "AT611904300234573201"},
+                                     billing_details={"name": "J"})
+    with pytest.raises(stripe.InvalidRequestError) as ei:
+        stripe.PaymentIntent.create(amount=1000, currency="usd", payment_method=pm.id,
+                                    payment_method_types=["sepa_debit"], confirm=True)
+    assert ei.value.param == "currency"

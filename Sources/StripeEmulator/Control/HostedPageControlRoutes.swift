@@ -130,7 +130,7 @@ enum HostedPageControlRoutes {
         if result == .paid { try SubscriptionEngine.afterCollection(invoice: invoice, result: result, ledger) }
         let piID = invoice["payments"]["data"].arrayValue?.last?["payment"]["payment_intent"].stringValue
         switch result {
-        case .paid, .nothingDue:
+        case .paid, .nothingDue, .processing:
             return try Invoices.get(invoice["id"].stringValue!, req)
         case .failed(let decline):
             let pi = try piID.flatMap { try req.store.find($0)?.object } ?? .null

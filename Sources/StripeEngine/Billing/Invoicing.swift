@@ -222,6 +222,8 @@ package enum Invoicing {
         case failed(TestCards.Decline?)
         case requiresAction
         case nothingDue
+        /// A bank debit is on its way: the invoice stays open until it settles (``settled(paymentIntent:succeeded:now:_:)``).
+        case processing
     }
 
     package static func paymentMethod(for invoice: JSONValue, _ ledger: Ledger) throws -> String? {
@@ -284,6 +286,42 @@ package enum Invoicing {
             try ledger.emit(.invoicePaymentActionRequired, invoice)
             try ledger.emitUpdate(.invoiceUpdated, before: before, after: invoice)
             return .requiresAction
+        case .processing:
+            // No retry while the bank has the debit; the settlement decides.
+            invoice["next_payment_attempt"] = nil
+            setPayment(&invoice, payment)
+            try ledger.store.update(invoice)
+            try ledger.emitUpdate(.invoiceUpdated, before: before, after: invoice)
+            return .processing
+        }
+    }
+
+    /// A bank debit for an invoice settled: paid (with its events, and the subscription follows),
+    /// or failed (`invoice.payment_failed`, the next retry, and the subscription into dunning).
+    package static func settled(paymentIntent pi: JSONValue, succeeded: Bool, now: Int, _ ledger: inout Ledger) throws {
+        guard let piID = pi["id"].stringValue,
+              let found = try ledger.store.all(type: "invoice_payment").last(where: { $0["payment"]["payment_intent"].stringValue == piID }),
+              let invoiceID = found["invoice"].stringValue, var invoice = try ledger.store.find(invoiceID)?.object,
+              invoice["status"] == "open" else { return }
+        let before = invoice
+        var payment = found
+        if succeeded {
+            let amount = pi["amount"].intValue ?? 0
+            payment["status"] = "paid"
+            payment["amount_paid"] = .int(amount)
+            payment["status_transitions"]["paid_at"] = .int(now)
+            try ledger.store.update(payment)
+            setPayment(&invoice, payment)
+            invoice["amount_paid"] = .int((invoice["amount_paid"].intValue ?? 0) + amount)
+            try markPaid(&invoice, ledger, outOfBand: false, before: before, payment: payment)
+            try SubscriptionEngine.afterCollection(invoice: invoice, result: .paid, ledger)
+        } else {
+            invoice["next_payment_attempt"] = try Dunning.nextAttempt(after: invoice, now: now, hardDecline: false, ledger).map { .int($0) } ?? .null
+            setPayment(&invoice, payment)
+            try ledger.store.update(invoice)
+            try ledger.emit(.invoicePaymentFailed, invoice)
+            try ledger.emitUpdate(.invoiceUpdated, before: before, after: invoice)
+            try SubscriptionEngine.afterCollection(invoice: invoice, result: .failed(nil), ledger)
         }
     }
 

@@ -204,6 +204,8 @@ extension SubscriptionEngine {
                 return
             }
             try ledger.emitUpdate(.customerSubscriptionUpdated, before: before, after: sub)
+        case .processing:
+            return
         case .failed, .requiresAction:
             guard invoice["billing_reason"] != "subscription_create" else { return }
             if status == "active" || status == "trialing" {

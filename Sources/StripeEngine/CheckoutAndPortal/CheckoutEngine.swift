@@ -162,7 +162,7 @@ package enum CheckoutEngine {
             switch try Payments.confirm(&pi, paymentMethod: p["id"].stringValue!, offSession: false, ledger, authenticated: authenticated) {
             case .failed(_, let decline): throw decline.error()
             case .requiresAction: return .requiresAuthentication
-            case .succeeded: break
+            case .succeeded, .processing: break
             }
             // `setup_future_usage` saves the card to the customer once the payment succeeded.
             if pi["setup_future_usage"].stringValue != nil, let c = customer?["id"].stringValue,
@@ -173,7 +173,8 @@ package enum CheckoutEngine {
             }
             session["payment_intent"] = pi["id"]
             // An authorization only (`capture_method=manual`) is not money received yet.
-            session["payment_status"] = pi["status"] == "requires_capture" ? "unpaid" : "paid"
+            // A bank debit still processing (`checkout.session.async_payment_*` follows) is not either.
+            session["payment_status"] = pi["status"] == "succeeded" ? "paid" : "unpaid"
             if let discount = try CheckoutDiscount.request(of: session, ledger) {
                 _ = try DiscountRequest.apply([discount], target: .init(customer: customer?["id"].stringValue, checkoutSession: sessionID),
                                               now: now, ledger)
@@ -190,6 +191,21 @@ package enum CheckoutEngine {
         try Scheduler.cancel(ledger, .expireCheckout, target: sessionID)
         try ledger.emit(.checkoutSessionCompleted, session)
         return .completed(session)
+    }
+
+    /// A bank debit behind a completed session settled: `checkout.session.async_payment_succeeded`
+    /// (the session is `paid`) or `checkout.session.async_payment_failed` (it stays `unpaid`).
+    package static func settled(paymentIntent pi: JSONValue, succeeded: Bool, _ ledger: Ledger) throws {
+        guard let piID = pi["id"].stringValue,
+              var session = try ledger.store.all(type: "checkout.session", filters: [.field("payment_intent", equals: .string(piID))]).last,
+              session["status"] == "complete" else { return }
+        if succeeded {
+            session["payment_status"] = "paid"
+            try ledger.store.update(session)
+            try ledger.emit(.checkoutSessionAsyncPaymentSucceeded, session)
+        } else {
+            try ledger.emit(.checkoutSessionAsyncPaymentFailed, session)
+        }
     }
 
     /// A payment-mode session's intent: the one an earlier failed attempt left, or a new one

@@ -9,6 +9,8 @@ package enum Payments {
         case succeeded(charge: JSONValue)
         case failed(charge: JSONValue?, decline: TestCards.Decline)
         case requiresAction
+        /// A bank debit: the charge is pending until the settlement (see ``BankDebit``).
+        case processing(charge: JSONValue)
     }
 
     package static func createIntent(_ ledger: Ledger, amount: Int, currency: String, customer: String?, paymentMethod: String?,
@@ -68,9 +70,13 @@ package enum Payments {
     /// present to authenticate, Stripe declines with `authentication_required`. Invoice collection
     /// instead leaves the intent in `requires_action`.
     package static func confirm(_ pi: inout JSONValue, paymentMethod pmID: String, offSession: Bool, _ ledger: Ledger,
-                        authenticated: Bool = false, declineIfActionNeeded: Bool = false) throws -> Outcome {
+                        authenticated: Bool = false, declineIfActionNeeded: Bool = false,
+                        mandateAcceptance: JSONValue? = nil) throws -> Outcome {
         let now = try ledger.now(for: pi)
         let pm = try CardSource.instrument(pmID, ledger)
+        if BankDebit.isBankDebit(pm) {
+            return .processing(charge: try BankDebit.begin(&pi, pm: pm, acceptance: mandateAcceptance, now: now, ledger))
+        }
         let hidden = try ledger.store.hidden(pmID)
         let card = Card(hidden: hidden) ?? Card(number: "4242424242424242", expMonth: 12, expYear: 2099, cvcProvided: false, magicName: nil)
         pi["payment_method"] = .string(pmID)

@@ -25,6 +25,7 @@ package enum Scheduler {
         case expireAuthorization = "payment_intent.authorization_expiry"
         case resolveDispute = "dispute.resolve"
         case disputeDeadline = "dispute.deadline"
+        case settleDebit = "payment_intent.settle_debit"
     }
 
     package struct Item {
@@ -182,6 +183,7 @@ package enum Scheduler {
         case .expireAuthorization: try Capture.expire(item.target, ledger)
         case .resolveDispute: try DisputeEngine.resolve(item.target, ledger)
         case .disputeDeadline: try DisputeEngine.deadline(item.target, ledger)
+        case .settleDebit: try BankDebit.settle(item.target, &ledger)
         }
     }
 }

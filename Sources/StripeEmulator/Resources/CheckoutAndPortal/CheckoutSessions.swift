@@ -204,7 +204,26 @@ enum CheckoutSessions {
             "url": .string("\(req.settings.baseURL)/c/pay/\(alias)/\(id)"), "wallet_options": nil,
         ]
         if mode == "payment" || mode == "setup" { session["payment_status"] = mode == "setup" ? "no_payment_required" : "unpaid" }
-        for ignored in ["submit_type", "phone_number_collection", "customer_update", "tax_id_collection", "payment_method_types",
+        // The payment method types the page offers: cards, and the bank debits (which need their currency).
+        if let types = try req.params.strings("payment_method_types"), !types.isEmpty {
+            for (i, t) in types.enumerated() {
+                guard (["card"] + BankDebit.types).contains(t) else {
+                    throw StripeError.invalidRequest("Payment method type '\(t)' is not emulated; card, sepa_debit and us_bank_account are.",
+                                                     param: "payment_method_types[\(i)]")
+                }
+                let needed = t == "sepa_debit" ? "eur" : t == "us_bank_account" ? "usd" : nil
+                if let needed, currency != needed {
+                    throw StripeError.invalidRequest(
+                        "The payment method `\(t)` cannot be used with the currency \(currency): it only supports \(needed).",
+                        param: "payment_method_types[\(i)]")
+                }
+            }
+            session["payment_method_types"] = .array(types.map { .string($0) })
+            var options: JSONValue = [:]
+            for t in types { options[t] = t == "card" ? ["request_three_d_secure": "automatic"] : [:] }
+            session["payment_method_options"] = options
+        }
+        for ignored in ["submit_type", "phone_number_collection", "customer_update", "tax_id_collection",
                         "consent_collection", "custom_text"] {
             _ = req.params.value([ignored])
         }

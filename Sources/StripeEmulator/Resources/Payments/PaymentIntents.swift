@@ -35,8 +35,11 @@ enum PaymentIntents {
             try checkSourceOwner(found, customer: customer?["id"].stringValue)
             pmID = found["id"].stringValue
         }
-        if let types = try req.params.strings("payment_method_types"), !types.isEmpty, types != ["card"] {
-            throw StripeError.invalidRequest("Only the 'card' payment method type is emulated.", param: "payment_method_types")
+        let allowedTypes = ["card"] + BankDebit.types
+        let types = try req.params.strings("payment_method_types") ?? []
+        for t in types where !allowedTypes.contains(t) {
+            throw StripeError.invalidRequest("Payment method type '\(t)' is not emulated; these are: \(allowedTypes.joined(separator: ", ")).",
+                                             param: "payment_method_types")
         }
         _ = try req.params.bool("automatic_payment_methods", "enabled")
         _ = try req.params.string("automatic_payment_methods", "allow_redirects")
@@ -51,6 +54,7 @@ enum PaymentIntents {
         if let s = try Address.shipping(&req.params, ["shipping"]) { pi["shipping"] = s }
         if let s = try req.params.choice("setup_future_usage", in: ["off_session", "on_session"]) { pi["setup_future_usage"] = .string(s) }
         if let s = try req.params.nonEmpty("statement_descriptor_suffix") { pi["statement_descriptor_suffix"] = .string(s) }
+        if !types.isEmpty { pi["payment_method_types"] = .array(types.map { .string($0) }) }
         try req.store.update(pi)
         guard try req.params.bool("confirm") == true else { return pi }
         return try confirm(&pi, &req)
@@ -78,10 +82,26 @@ enum PaymentIntents {
                 "You cannot confirm this PaymentIntent because it's missing a payment method. You can either update the PaymentIntent with a payment method and then confirm it again, or confirm it again directly with a payment method.",
                 code: "payment_intent_unexpected_state")
         }
+        let acceptance = try mandateData(&req)
         let ledger = req.ledger
-        let outcome = try Payments.confirm(&pi, paymentMethod: pmID, offSession: offSession, ledger, declineIfActionNeeded: offSession)
+        if let pm = try req.store.find(pmID)?.object, BankDebit.isBankDebit(pm) {
+            let type = pm["type"].stringValue!
+            let currency = type == "sepa_debit" ? "eur" : "usd"
+            guard pi["currency"].stringValue == currency else {
+                throw StripeError.invalidRequest(
+                    "The currency provided (\(pi["currency"].stringValue ?? "")) is invalid. Payments with \(type) support the following currencies: \(currency).",
+                    param: "currency")
+            }
+            guard (pi["payment_method_types"].arrayValue ?? []).contains(.string(type)) else {
+                throw StripeError.invalidRequest(
+                    "The PaymentIntent's payment_method_types do not include \(type): pass payment_method_types[]=\(type).",
+                    param: "payment_method")
+            }
+        }
+        let outcome = try Payments.confirm(&pi, paymentMethod: pmID, offSession: offSession, ledger, declineIfActionNeeded: offSession,
+                                           mandateAcceptance: acceptance)
         switch outcome {
-        case .succeeded:
+        case .succeeded, .processing:
             if pi["setup_future_usage"].stringValue != nil, let c = pi["customer"].stringValue,
                var pm = try req.store.find(pmID)?.object, pm["customer"].isNull {
                 pm["customer"] = .string(c)
@@ -94,6 +114,23 @@ enum PaymentIntents {
         case .failed(let charge, let decline):
             throw CommittedFailure(error: Payments.error(for: decline, pi: pi, charge: charge))
         }
+    }
+
+    /// `mandate_data[customer_acceptance]`: how the customer accepted a bank-debit mandate.
+    static func mandateData(_ req: inout APIRequest) throws -> JSONValue? {
+        let base = ["mandate_data", "customer_acceptance"]
+        guard req.params.has(["mandate_data"]) else { return nil }
+        guard let type = try req.params.choice("mandate_data", "customer_acceptance", "type", in: ["online", "offline"]) else {
+            throw StripeError.missingParam("mandate_data[customer_acceptance][type]")
+        }
+        _ = try req.params.int(base + ["accepted_at"])
+        if type == "online" {
+            return ["type": "online", "offline": nil,
+                    "online": ["ip_address": .from(try req.params.nonEmptyPath(base + ["online", "ip_address"])),
+                               "user_agent": .from(try req.params.nonEmptyPath(base + ["online", "user_agent"]))]]
+        }
+        _ = req.params.value(base + ["offline"])
+        return ["type": "offline", "offline": [:], "online": nil]
     }
 
     /// A card source can only pay for its own customer's intents.

@@ -11,6 +11,8 @@ enum PaymentMethods {
         r.post("/v1/payment_methods/{payment_method}", update)
         r.post("/v1/payment_methods/{payment_method}/attach", attachRoute)
         r.post("/v1/payment_methods/{payment_method}/detach", detach)
+        // Mandates are made by bank-debit confirmations (see BankDebit).
+        r.get("/v1/mandates/{mandate}") { req in try req.store.get(req.pathParam(), type: "mandate") }
     }
 
     /// Stores a new card payment method.
@@ -43,8 +45,10 @@ enum PaymentMethods {
 
     static func create(_ req: inout APIRequest) throws -> JSONValue {
         let type = try req.params.requiredString("type")
+        if BankDebit.types.contains(type) { return try createBankDebit(type, &req) }
         guard type == "card" else {
-            throw StripeError.invalidRequest("Payment method type '\(type)' is not emulated; only 'card' is.", param: "type")
+            throw StripeError.invalidRequest("Payment method type '\(type)' is not emulated; card, sepa_debit and us_bank_account are.",
+                                             param: "type")
         }
         let card: Card
         if let token = try req.params.nonEmpty("card", "token") {
@@ -61,6 +65,45 @@ enum PaymentMethods {
         pm["metadata"] = try Metadata.apply(&req.params, to: [:])
         if let a = try req.params.choice("allow_redisplay", in: ["always", "limited", "unspecified"]) { pm["allow_redisplay"] = .string(a) }
         try req.store.insert(pm, type: "payment_method", hidden: card.hidden)
+        return pm
+    }
+
+    /// `sepa_debit[iban]` or `us_bank_account[account_number, routing_number, ...]`, with Stripe's
+    /// test account numbers deciding the settlement (see ``BankDebit``).
+    static func createBankDebit(_ type: String, _ req: inout APIRequest) throws -> JSONValue {
+        let details: JSONValue
+        let account: String
+        if type == "sepa_debit" {
+            let iban = try req.params.requiredString("sepa_debit", "iban")
+            guard BankDebit.validIBAN(iban) else {
+                throw StripeError.invalidRequest("The IBAN you provided (\(iban)) is invalid.", param: "sepa_debit[iban]", code: "invalid_bank_account_iban")
+            }
+            account = iban.uppercased().filter { $0 != " " }
+            details = BankDebit.sepaDetails(iban: account)
+        } else {
+            let number = try req.params.requiredString("us_bank_account", "account_number")
+            let routing = try req.params.requiredString("us_bank_account", "routing_number")
+            guard number.allSatisfy({ $0.isASCII && $0.isNumber }), (4...17).contains(number.count) else {
+                throw StripeError.invalidRequest("Invalid account number.", param: "us_bank_account[account_number]")
+            }
+            guard routing.count == 9, routing.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+                throw StripeError.invalidRequest("Routing number must have 9 digits.", param: "us_bank_account[routing_number]",
+                                                 code: "routing_number_invalid")
+            }
+            let holder = try req.params.choice("us_bank_account", "account_holder_type", in: ["individual", "company"]) ?? "individual"
+            let kind = try req.params.choice("us_bank_account", "account_type", in: ["checking", "savings"]) ?? "checking"
+            account = number
+            details = BankDebit.usBankDetails(account: number, routing: routing, holderType: holder, accountType: kind)
+        }
+        let billing = try Address.billingDetails(&req.params, ["billing_details"])
+        guard billing["name"].stringValue != nil else {
+            throw StripeError.invalidRequest("Missing required param: billing_details[name].", param: "billing_details[name]",
+                                             code: "parameter_missing")
+        }
+        var pm = BankDebit.paymentMethod(id: try req.newID("pm"), type: type, details: details, billingDetails: billing, now: req.now)
+        pm["metadata"] = try Metadata.apply(&req.params, to: [:])
+        if let a = try req.params.choice("allow_redisplay", in: ["always", "limited", "unspecified"]) { pm["allow_redisplay"] = .string(a) }
+        try req.store.insert(pm, type: "payment_method", hidden: ["bank": .string(type), "account": .string(account)])
         return pm
     }
 

@@ -127,6 +127,26 @@ import StripeWire
         #expect(charges[0]["amount"] == 1999)
     }
 
+    @Test func subscriptionsTakeADefaultSource() async throws {
+        let s = try TestStripe()
+        let price = await s.monthlyPrice(1500)
+        // The subscription's default source comes before the customer's default payment method (Stripe's priority).
+        let c = await s.post("/v1/customers", [("source", "tok_visa"), ("payment_method", "pm_card_amex"),
+                                               ("invoice_settings[default_payment_method]", "pm_card_amex")])
+        let second = await s.post("/v1/customers/\(c.id)/sources", [("source", "tok_mastercard")])
+        let sub = await s.post("/v1/subscriptions", [("customer", c.id), ("items[0][price]", price), ("default_source", second.id)])
+        #expect(sub.json["default_source"] == .string(second.id), "\(sub.response.bodyString)")
+        let charge = await s.get("/v1/charges", [("customer", c.id)]).json["data"][0]
+        #expect(charge["payment_method"] == .string(second.id))
+        #expect(charge["payment_method_details"]["card"]["brand"] == "mastercard")
+        let other = await s.post("/v1/customers", [("source", "tok_visa")])
+        let bad = await s.post("/v1/subscriptions/\(sub.id)", [("default_source", other.json["default_source"].stringValue!)])
+        #expect(bad.status == 400)
+        #expect(bad.error["param"] == "default_source")
+        let unset = await s.post("/v1/subscriptions/\(sub.id)", [("default_source", "")])
+        #expect(unset.json["default_source"] == .null)
+    }
+
     @Test func aFailingSourceDeclinesLikeItsPaymentMethod() async throws {
         let s = try TestStripe()
         let price = await s.monthlyPrice(1000)

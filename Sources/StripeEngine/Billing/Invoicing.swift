@@ -226,18 +226,15 @@ package enum Invoicing {
         case processing
     }
 
+    /// What pays the invoice, in Stripe's documented priority: the invoice's own
+    /// `default_payment_method` / `default_source`, the subscription's, then the customer's
+    /// `invoice_settings.default_payment_method` and finally its legacy `default_source` (a card).
     package static func paymentMethod(for invoice: JSONValue, _ ledger: Ledger) throws -> String? {
-        if let pm = invoice["default_payment_method"].stringValue { return pm }
+        if let pm = invoice["default_payment_method"].stringValue ?? invoice["default_source"].stringValue { return pm }
         if let subID = SubscriptionEngine.subscriptionID(of: invoice), let sub = try ledger.store.find(subID)?.object,
-           let pm = sub["default_payment_method"].stringValue { return pm }
+           let pm = sub["default_payment_method"].stringValue ?? sub["default_source"].stringValue { return pm }
         if let c = invoice["customer"].stringValue, let customer = try ledger.store.find(c)?.object,
-           let pm = customer["invoice_settings"]["default_payment_method"].stringValue { return pm }
-        // Legacy integrations: a default source (a card, charged as a payment method) comes last.
-        if let source = invoice["default_source"].stringValue { return source }
-        if let subID = SubscriptionEngine.subscriptionID(of: invoice), let sub = try ledger.store.find(subID)?.object,
-           let source = sub["default_source"].stringValue { return source }
-        if let c = invoice["customer"].stringValue, let customer = try ledger.store.find(c)?.object,
-           let source = customer["default_source"].stringValue { return source }
+           let pm = customer["invoice_settings"]["default_payment_method"].stringValue ?? customer["default_source"].stringValue { return pm }
         return nil
     }
 

@@ -34,6 +34,7 @@ package struct SubscriptionChange {
     package var cancelAt: Int??
     package var trialEnd: TrialEnd?
     package var defaultPaymentMethod: String??
+    package var defaultSource: String??
     package var metadata: JSONValue?
     package var description: String??
     package var cancellationReason: String??
@@ -62,6 +63,7 @@ extension SubscriptionEngine {
         if let m = change.metadata { sub["metadata"] = m }
         if let d = change.description { sub["description"] = .from(d) }
         if let pm = change.defaultPaymentMethod { sub["default_payment_method"] = .from(pm) }
+        if let source = change.defaultSource { sub["default_source"] = .from(source) }
         if let r = change.cancellationReason { sub["cancellation_details"]["reason"] = .from(r) }
         if let c = change.cancellationComment { sub["cancellation_details"]["comment"] = .from(c) }
         if let f = change.cancellationFeedback { sub["cancellation_details"]["feedback"] = .from(f) }

@@ -26,6 +26,8 @@ package struct NewSubscription {
     package var customer: JSONValue
     package var items: [Item]
     package var defaultPaymentMethod: String?
+    /// A legacy card source of the customer's (`default_source`), charged when no payment method is set.
+    package var defaultSource: String?
     /// Absolute trial end; nil for no trial.
     package var trialEnd: Int?
     package var missingPaymentMethod = "create_invoice"
@@ -189,7 +191,7 @@ package enum SubscriptionEngine {
             "cancellation_details": ["comment": nil, "feedback": nil, "reason": nil],
             "collection_method": .string(new.collectionMethod), "created": .int(now), "currency": .string(currency),
             "customer": customer["id"], "customer_account": nil, "days_until_due": .from(new.daysUntilDue),
-            "default_payment_method": .from(new.defaultPaymentMethod), "default_source": nil,
+            "default_payment_method": .from(new.defaultPaymentMethod), "default_source": .from(new.defaultSource),
             "default_tax_rates": .array(new.defaultTaxRates), "description": .from(new.description),
             "discounts": .array(discounts.map { $0.discount["id"] }), "ended_at": nil,
             "invoice_settings": ["account_tax_ids": nil, "issuer": ["type": "self"]],

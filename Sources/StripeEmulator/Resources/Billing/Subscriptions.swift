@@ -54,6 +54,16 @@ enum Subscriptions {
         return .some(stored["id"].stringValue)
     }
 
+    /// `default_source`: one of the customer's card sources ("" unsets it).
+    static func sourceParam(_ req: inout APIRequest, customer: String) throws -> String?? {
+        guard let source = try req.params.string("default_source") else { return nil }
+        if source.isEmpty { return .some(nil) }
+        guard let row = try req.store.find(source), row.type == "card", !row.deleted, row.object["customer"].stringValue == customer else {
+            throw StripeError.invalidRequest("No such source: '\(source)'", param: "default_source", code: "resource_missing")
+        }
+        return .some(source)
+    }
+
     static func create(_ req: inout APIRequest) throws -> JSONValue {
         let customerID = try req.params.requiredString("customer")
         let customer = try Customers.live(customerID, req, param: "customer")
@@ -96,6 +106,7 @@ enum Subscriptions {
         new.discounts = discounts
         new.defaultTaxRates = try TaxRates.read(&req, ["default_tax_rates"]) ?? []
         if let pm = try paymentMethodParam(&req, customer: customerID) { new.defaultPaymentMethod = pm }
+        if let source = try sourceParam(&req, customer: customerID) { new.defaultSource = source }
         if let days = try req.params.int("trial_period_days") {
             guard (0...730).contains(days) else {
                 throw StripeError.invalidRequest("trial_period_days must be between 0 and 730.", param: "trial_period_days")
@@ -184,6 +195,7 @@ enum Subscriptions {
         }
         change.trialEnd = try readTimestampOrNow(&req, "trial_end")
         if let pm = try paymentMethodParam(&req, customer: sub["customer"].stringValue!) { change.defaultPaymentMethod = pm }
+        if let source = try sourceParam(&req, customer: sub["customer"].stringValue!) { change.defaultSource = source }
         if req.params.has("metadata") { change.metadata = try Metadata.apply(&req.params, to: sub["metadata"]) }
         if let d = try req.params.string("description") { change.description = .some(d.isEmpty ? nil : d) }
         if req.params.has("cancellation_details") {

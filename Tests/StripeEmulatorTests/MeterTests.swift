@@ -274,6 +274,43 @@ import StripeWire
         #expect(badTransform.error["param"] == "transform_quantity[divide_by]")
     }
 
+    @Test func billingThresholdInvoicesEarlyAndRenewalBillsTheRest() async throws {
+        let s = try TestStripe()
+        let m = await meter(s)
+        let price = await meteredPrice(s, meter: m["id"].stringValue!)  // 5¢ a call
+        let customer = await s.customer()
+        let missing = await s.post("/v1/subscriptions", [("customer", customer), ("items[0][price]", price),
+                                                         ("billing_thresholds[reset_billing_cycle_anchor]", "false")])
+        #expect(missing.error["param"] == "billing_thresholds[amount_gte]")
+        let reset = await s.post("/v1/subscriptions", [("customer", customer), ("items[0][price]", price),
+                                                       ("billing_thresholds[amount_gte]", "1000"),
+                                                       ("billing_thresholds[reset_billing_cycle_anchor]", "true")])
+        #expect(reset.error["param"] == "billing_thresholds[reset_billing_cycle_anchor]")
+        let sub = await s.post("/v1/subscriptions", [("customer", customer), ("items[0][price]", price),
+                                                     ("billing_thresholds[amount_gte]", "1000")]).json
+        #expect(sub["billing_thresholds"] == ["amount_gte": 1000, "reset_billing_cycle_anchor": false])
+        let first = sub["latest_invoice"]
+        _ = await usage(s, customer: customer, 150)  // $7.50: under the threshold
+        #expect(await s.subscription(sub["id"].stringValue!)["latest_invoice"] == first)
+        _ = await s.advance("1h")
+        _ = await usage(s, customer: customer, 100)  // $12.50 >= $10.00: invoiced now
+        let threshold = await s.invoice(await s.subscription(sub["id"].stringValue!)["latest_invoice"].stringValue!)
+        #expect(threshold["billing_reason"] == "subscription_threshold")
+        #expect(threshold["status"] == "paid")
+        #expect(threshold["total"] == 1250)
+        #expect(threshold["lines"]["data"][0]["quantity"] == 250)
+        _ = await usage(s, customer: customer, 40)
+        _ = await s.advance("32d")
+        let renewal = await s.invoice(await s.subscription(sub["id"].stringValue!)["latest_invoice"].stringValue!)
+        // Only the 40 calls after the threshold invoice: 200.
+        #expect(renewal["billing_reason"] == "subscription_cycle")
+        #expect(renewal["total"] == 200)
+        #expect(renewal["lines"]["data"][0]["quantity"] == 40)
+        // Removed with an empty value.
+        let cleared = await s.post("/v1/subscriptions/\(sub["id"].stringValue!)", [("billing_thresholds", "")])
+        #expect(cleared.json["billing_thresholds"] == .null)
+    }
+
     // MARK: Legacy usage records
 
     @Test func legacyUsageRecordsBeforeBasil() async throws {

@@ -210,6 +210,27 @@ def test_volume_metered_price_with_count_meter_and_transform(billing):
     assert inv.total == 730
 
 
+def test_billing_threshold_invoices_early(billing):
+    m = _meter()
+    price = _metered_price(m)  # 5¢ a call
+    clock = billing.clock()
+    cus = billing.customer(clock)
+    sub = stripe.Subscription.create(customer=cus.id, items=[{"price": price.id}], billing_thresholds={"amount_gte": 2000})
+    assert sub.billing_thresholds.amount_gte == 2000
+    billing.advance(clock, ts(2026, 1, 10))
+    _usage(cus, 300)  # $15.00: not yet
+    assert stripe.Subscription.retrieve(sub.id).latest_invoice == sub.latest_invoice
+    _usage(cus, 120)  # $21.00: invoiced now, in arrears of the 420 calls so far
+    early = _latest_invoice(sub.id)
+    assert (early.billing_reason, early.status, early.total) == ("subscription_threshold", "paid", 2100)
+    assert early.lines.data[0].quantity == 420
+    billing.advance(clock, ts(2026, 1, 20))
+    _usage(cus, 60)
+    billing.advance(clock, FEB1 + HOUR + 60)
+    feb = _latest_invoice(sub.id)
+    assert (feb.billing_reason, feb.total, feb.lines.data[0].quantity) == ("subscription_cycle", 300, 60)  # 60 × 5¢
+
+
 def test_metered_price_errors():
     m = _meter()
     prod = stripe.Product.create(name="API")

@@ -37,6 +37,8 @@ package struct SubscriptionChange {
     package var defaultSource: String??
     package var metadata: JSONValue?
     package var description: String??
+    /// `.some(nil)` removes `billing_thresholds`.
+    package var billingThresholds: JSONValue??
     package var cancellationReason: String??
     package var cancellationComment: String??
     package var cancellationFeedback: String??
@@ -62,6 +64,7 @@ extension SubscriptionEngine {
         let before = sub
         if let m = change.metadata { sub["metadata"] = m }
         if let d = change.description { sub["description"] = .from(d) }
+        if let t = change.billingThresholds { sub["billing_thresholds"] = t ?? nil }
         if let pm = change.defaultPaymentMethod { sub["default_payment_method"] = .from(pm) }
         if let source = change.defaultSource { sub["default_source"] = .from(source) }
         if let r = change.cancellationReason { sub["cancellation_details"]["reason"] = .from(r) }

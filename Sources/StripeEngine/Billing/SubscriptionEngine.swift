@@ -47,6 +47,8 @@ package struct NewSubscription {
     package var defaultTaxRates: [JSONValue] = []
     /// The subscription schedule that creates it (`schedule`).
     package var scheduleID: String?
+    /// `billing_thresholds` (`amount_gte`): metered usage worth that much is invoiced early.
+    package var billingThresholds: JSONValue = nil
 }
 
 /// Subscriptions: creation with its first invoice, and the shape they are rendered and saved in.
@@ -186,7 +188,7 @@ package enum SubscriptionEngine {
             "id": .string(id), "object": "subscription", "application": nil, "application_fee_percent": nil,
             "automatic_tax": ["disabled_reason": nil, "enabled": false, "liability": nil],
             "billing_cycle_anchor": .int(anchor), "billing_cycle_anchor_config": nil,
-            "billing_mode": ["flexible": nil, "type": "classic"], "billing_thresholds": nil,
+            "billing_mode": ["flexible": nil, "type": "classic"], "billing_thresholds": new.billingThresholds,
             "cancel_at": nil, "cancel_at_period_end": false, "canceled_at": nil,
             "cancellation_details": ["comment": nil, "feedback": nil, "reason": nil],
             "collection_method": .string(new.collectionMethod), "created": .int(now), "currency": .string(currency),

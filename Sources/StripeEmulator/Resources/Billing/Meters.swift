@@ -179,6 +179,7 @@ enum Meters {
         }
         try MeterEvents.insert(req.db, account: req.account, eventName: eventName, customer: customer, timestamp: timestamp, value: value,
                                identifier: identifier, created: req.now)
+        if customerObject != nil { try Usage.checkThresholds(customer: customer, now: now, req.ledger) }
         // `created` is when the event was received (the account's clock); `timestamp` is on the customer's.
         return ["object": "billing.meter_event", "created": .int(req.now), "event_name": .string(eventName), "identifier": .string(identifier),
                 "livemode": false, "payload": .object(payload), "timestamp": .int(timestamp)]

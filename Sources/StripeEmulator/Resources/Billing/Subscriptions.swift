@@ -26,6 +26,31 @@ enum Subscriptions {
         return p
     }
 
+    /// `billing_thresholds[amount_gte]` (an empty `billing_thresholds` removes them on update).
+    /// `reset_billing_cycle_anchor=true` is not emulated: a 400 that says so.
+    static func readThresholds(_ req: inout APIRequest) throws -> JSONValue?? {
+        guard let raw = req.params.raw(["billing_thresholds"]) else { return nil }
+        if case .string = raw {
+            guard try req.params.string("billing_thresholds") == "" else {
+                throw StripeError.invalidRequest("Invalid billing_thresholds: must be an object, or empty to remove the thresholds.",
+                                                 param: "billing_thresholds")
+            }
+            return .some(nil)
+        }
+        if try req.params.bool("billing_thresholds", "reset_billing_cycle_anchor") == true {
+            throw StripeError.invalidRequest(
+                "billing_thresholds[reset_billing_cycle_anchor]=true is not emulated by this fake Stripe: a threshold invoice keeps the billing cycle.",
+                param: "billing_thresholds[reset_billing_cycle_anchor]")
+        }
+        guard let amount = try req.params.int("billing_thresholds", "amount_gte") else {
+            throw StripeError.missingParam("billing_thresholds[amount_gte]")
+        }
+        guard amount >= 1, amount <= 99_999_999 else {
+            throw StripeError.invalidRequest("billing_thresholds[amount_gte] must be between 1 and 99999999.", param: "billing_thresholds[amount_gte]")
+        }
+        return .some(["amount_gte": .int(amount), "reset_billing_cycle_anchor": false])
+    }
+
     /// `items[N][price_data]`: an inline recurring price created on the fly.
     static func inlinePrice(_ req: inout APIRequest, _ base: [String]) throws -> JSONValue {
         let product = try req.params.string(base + ["product"]) ?? ""
@@ -105,6 +130,7 @@ enum Subscriptions {
         var new = NewSubscription(customer: customer, items: items)
         new.discounts = discounts
         new.defaultTaxRates = try TaxRates.read(&req, ["default_tax_rates"]) ?? []
+        if let t = try readThresholds(&req) { new.billingThresholds = t ?? nil }
         if let pm = try paymentMethodParam(&req, customer: customerID) { new.defaultPaymentMethod = pm }
         if let source = try sourceParam(&req, customer: customerID) { new.defaultSource = source }
         if let days = try req.params.int("trial_period_days") {
@@ -187,6 +213,7 @@ enum Subscriptions {
             change.discounts = [legacy]
         }
         change.defaultTaxRates = try TaxRates.read(&req, ["default_tax_rates"])
+        change.billingThresholds = try readThresholds(&req)
         if let p = try req.params.choice("proration_behavior", in: ["create_prorations", "none", "always_invoice"]) { change.prorationBehavior = p }
         change.prorationDate = try req.params.int("proration_date")
         change.cancelAtPeriodEnd = try req.params.bool("cancel_at_period_end")

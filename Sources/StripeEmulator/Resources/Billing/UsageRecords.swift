@@ -61,6 +61,7 @@ enum UsageRecords {
         if action == "set" { try MeterEvents.replaceAt(req.db, account: req.account, item: itemID, timestamp: timestamp) }
         try MeterEvents.insert(req.db, account: req.account, eventName: MeterEvents.legacyEventName, customer: itemID, timestamp: timestamp,
                                value: quantity, identifier: id, created: now)
+        try Usage.checkThresholds(customer: sub["customer"].stringValue ?? "", now: now, req.ledger)
         return ["id": .string(id), "object": "usage_record", "livemode": false, "quantity": .int(quantity),
                 "subscription_item": .string(itemID), "timestamp": .int(timestamp)]
     }

@@ -175,3 +175,28 @@ def test_portal_downgrade_waits_for_the_period_end(billing):
     sub = stripe.Subscription.retrieve(sub.id)
     assert sub["items"].data[0].price.id == basic.id
     assert _latest(sub.id).amount_paid == 1000
+
+
+def test_release_removes_the_cancel_date_unless_preserved(billing):
+    cus = billing.customer()
+    price = billing.price(1000)
+    a = stripe.SubscriptionSchedule.create(customer=cus.id, end_behavior="cancel", phases=[{"items": [{"price": price.id}], "iterations": 2}])
+    assert stripe.Subscription.retrieve(a.subscription).cancel_at is not None
+    stripe.SubscriptionSchedule.release(a.id)
+    assert stripe.Subscription.retrieve(a.subscription).cancel_at is None
+    b = stripe.SubscriptionSchedule.create(customer=cus.id, end_behavior="cancel", phases=[{"items": [{"price": price.id}], "iterations": 2}])
+    stripe.SubscriptionSchedule.release(b.id, preserve_cancel_date=True)
+    assert stripe.Subscription.retrieve(b.subscription).cancel_at is not None
+
+
+def test_phase_dates_must_meet_and_proration_needs_phases(billing):
+    cus = billing.customer()
+    price = billing.price(1000)
+    s = stripe.SubscriptionSchedule.create(customer=cus.id, phases=[{"items": [{"price": price.id}], "iterations": 1}])
+    start, end = s.phases[0].start_date, s.phases[0].end_date
+    e = pytest.raises(stripe.InvalidRequestError, stripe.SubscriptionSchedule.modify, s.id, phases=[
+        {"items": [{"price": price.id}], "start_date": start, "end_date": end},
+        {"items": [{"price": price.id}], "start_date": end + 60, "iterations": 1}])
+    assert e.value.param == "phases[1][start_date]"
+    e = pytest.raises(stripe.InvalidRequestError, stripe.SubscriptionSchedule.modify, s.id, proration_behavior="none")
+    assert e.value.param == "proration_behavior"

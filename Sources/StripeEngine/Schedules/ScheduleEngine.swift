@@ -210,8 +210,9 @@ package enum ScheduleEngine {
         try ledger.emit(.subscriptionScheduleCompleted, schedule)
     }
 
-    /// `POST …/release`: the schedule lets go of its subscription, which renews on its own.
-    package static func release(_ schedule: inout JSONValue, _ ledger: Ledger) throws {
+    /// `POST …/release`: the schedule lets go of its subscription, which renews on its own. The
+    /// end date a cancelling schedule put on it (`cancel_at`) is removed unless `preserveCancelDate`.
+    package static func release(_ schedule: inout JSONValue, preserveCancelDate: Bool = false, _ ledger: Ledger) throws {
         guard ["active", "not_started"].contains(schedule["status"].stringValue ?? "") else {
             throw StripeError.invalidRequest("You cannot release a subscription schedule that is currently \(schedule["status"].stringValue ?? "").",
                                              code: "subscription_schedule_not_releasable")
@@ -229,6 +230,13 @@ package enum ScheduleEngine {
         if let subID, var sub = try ledger.store.find(subID)?.object {
             let before = sub
             sub["schedule"] = nil
+            if !preserveCancelDate, !sub["cancel_at"].isNull, SubscriptionEngine.live.contains(sub["status"].stringValue ?? "") {
+                sub["cancel_at"] = nil
+                sub["cancel_at_period_end"] = false
+                sub["canceled_at"] = nil
+                try SubscriptionEngine.save(sub, ledger)
+                try SubscriptionEngine.scheduleLife(sub, ledger, now: now)
+            }
             try SubscriptionEngine.save(sub, ledger)
             try ledger.emitUpdate(.customerSubscriptionUpdated, before: before, after: sub)
         }
@@ -303,7 +311,8 @@ package enum ScheduleEngine {
 
     /// `POST /v1/subscription_schedules/{id}` with `phases`: the phases are replaced (dates laid
     /// from the first one's start); the current phase's items apply to the subscription now.
-    package static func replacePhases(_ schedule: inout JSONValue, _ phases: [SchedulePhase], startDate: Int?, _ ledger: Ledger) throws {
+    package static func replacePhases(_ schedule: inout JSONValue, _ phases: [SchedulePhase], startDate: Int?,
+                                      prorationBehavior: String? = nil, _ ledger: Ledger) throws {
         let now = try ledger.now(for: schedule)
         let status = schedule["status"].stringValue ?? ""
         guard ["active", "not_started"].contains(status) else {
@@ -323,7 +332,8 @@ package enum ScheduleEngine {
         let phaseList = schedule["phases"].arrayValue ?? []
         let current = phaseList.last(where: { ($0["start_date"].intValue ?? 0) <= now }) ?? phaseList.first ?? .null
         schedule["current_phase"] = ["end_date": current["end_date"], "start_date": current["start_date"]]
-        let change = try self.change(to: current, from: sub, ledger)
+        var change = try self.change(to: current, from: sub, ledger)
+        if let prorationBehavior { change.prorationBehavior = prorationBehavior }
         try ledger.store.update(schedule)
         try SubscriptionEngine.update(&sub, change, ledger)
         try scheduleNext(schedule, now: now, ledger)

@@ -54,8 +54,16 @@ enum SubscriptionSchedules {
             if i < n - 1, phase.iterations == nil, phase.endDate == nil {
                 throw StripeError.invalidRequest("Every phase but the last needs an end_date or iterations.", param: Params.name(base + ["end_date"]))
             }
-            // `start_date` of a phase after the first must be where the one before ends (dates are laid end to end).
-            _ = try req.params.int(base + ["start_date"])
+            // Dates are laid end to end: a phase's `start_date` (read here for the first phase by
+            // `update`) must be where the phase before it ends.
+            if i > 0, let given = try req.params.int(base + ["start_date"]) {
+                let previous = phases[i - 1]
+                let previousStart = i == 1 ? (try req.params.int(["phases", "0", "start_date"])) : nil
+                if let end = previous.endDate ?? previousStart.map({ previous.end(from: $0) }), end != given {
+                    throw StripeError.invalidRequest("phases[\(i)][start_date] must equal the end of the phase before it (\(end)).",
+                                                     param: Params.name(base + ["start_date"]))
+                }
+            }
             if let p = try req.params.choice(base + ["proration_behavior"], in: ["always_invoice", "create_prorations", "none"]) {
                 phase.prorationBehavior = p
             }
@@ -117,9 +125,12 @@ enum SubscriptionSchedules {
         }
         schedule["metadata"] = try Metadata.apply(&req.params, to: schedule["metadata"])
         if let e = try req.params.choice("end_behavior", in: ["cancel", "release"]) { schedule["end_behavior"] = .string(e) }
-        _ = try req.params.choice("proration_behavior", in: ["always_invoice", "create_prorations", "none"])
+        let proration = try req.params.choice("proration_behavior", in: ["always_invoice", "create_prorations", "none"])
         if let phases = try readPhases(&req) {
-            try ScheduleEngine.replacePhases(&schedule, phases, startDate: try req.params.int("phases", "0", "start_date"), req.ledger)
+            try ScheduleEngine.replacePhases(&schedule, phases, startDate: try req.params.int("phases", "0", "start_date"),
+                                             prorationBehavior: proration, req.ledger)
+        } else if proration != nil {
+            throw StripeError.invalidRequest("proration_behavior applies to a change of phases; pass phases with it.", param: "proration_behavior")
         }
         try req.store.update(schedule)
         try req.ledger.emitUpdate(.subscriptionScheduleUpdated, before: before, after: schedule)
@@ -128,8 +139,7 @@ enum SubscriptionSchedules {
 
     static func release(_ req: inout APIRequest) throws -> JSONValue {
         var schedule = try get(req)
-        _ = try req.params.bool("preserve_cancel_date")
-        try ScheduleEngine.release(&schedule, req.ledger)
+        try ScheduleEngine.release(&schedule, preserveCancelDate: try req.params.bool("preserve_cancel_date") ?? false, req.ledger)
         return schedule
     }
 

@@ -161,3 +161,15 @@ def test_refund_amount_needs_a_card_payment(billing):
     stripe.Invoice.pay(inv.id, paid_out_of_band=True)
     e = pytest.raises(stripe.InvalidRequestError, stripe.CreditNote.create, invoice=inv.id, amount=500, refund_amount=500)
     assert e.value.param == "refund_amount"
+
+
+def test_credit_note_lines_of_an_exempt_customer_carry_no_tax(billing):
+    rate = stripe.TaxRate.create(display_name="VAT", percentage=20, inclusive=False)
+    cus = billing.customer(tax_exempt="exempt")
+    inv = stripe.Invoice.create(customer=cus.id, collection_method="send_invoice", days_until_due=30)
+    stripe.InvoiceItem.create(customer=cus.id, invoice=inv.id, amount=1000, currency="usd", tax_rates=[rate.id])
+    inv = stripe.Invoice.finalize_invoice(inv.id)
+    note = stripe.CreditNote.preview(invoice=inv.id, lines=[{"type": "invoice_line_item", "invoice_line_item": inv.lines.data[0].id,
+                                                             "amount": 400}])
+    tax = note.lines.data[0].taxes[0]
+    assert (tax.amount, tax.taxability_reason, note.total) == (0, "customer_exempt", 400)

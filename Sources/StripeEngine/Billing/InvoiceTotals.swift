@@ -48,8 +48,7 @@ package enum InvoiceTotals {
 
         // Taxes on what the discounts leave.
         let exempt = ["exempt", "reverse"].contains(invoice["customer_tax_exempt"].stringValue ?? "none")
-        // Manual tax rates carry no Stripe Tax reasoning: `not_available`, unless the customer is exempt.
-        let reason = invoice["customer_tax_exempt"] == "reverse" ? "reverse_charge" : (exempt ? "customer_exempt" : "not_available")
+        let reason = TaxMath.reason(customerTaxExempt: invoice["customer_tax_exempt"].stringValue)
         let defaults = (invoice["default_tax_rates"].arrayValue ?? []).compactMap { $0["id"].stringValue }
         var rateCache: [String: JSONValue] = [:]
         var totalDiscounts: [String: Int] = [:], discountOrder: [String] = []

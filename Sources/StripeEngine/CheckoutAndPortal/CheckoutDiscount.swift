@@ -52,10 +52,7 @@ extension CheckoutDiscount {
             throw StripeError.invalidRequest("This Checkout Session does not accept promotion codes (allow_promotion_codes is not set).",
                                              param: "promotion_code")
         }
-        let matches = try ledger.store.all(type: "promotion_code", filters: [
-            ListFilter(sql: "lower(json_extract(data, '$.code')) = lower(?)", arguments: [code]), .field("active", equals: true),
-        ])
-        guard let promo = matches.first else {
+        guard let promo = try Discounts.activePromotionCode(code, ledger) else {
             throw StripeError.invalidRequest("This code is invalid.", param: "promotion_code", code: "promotion_code_invalid")
         }
         let now = try ledger.now(for: session)

@@ -70,10 +70,7 @@ package enum PortalActions {
             guard features["subscription_update"]["enabled"] == true else { throw Refused(message: "Promotion codes are turned off in this portal.") }
             var sub = try subscription(id)
             let now = try ledger.now(for: sub)
-            let matches = try ledger.store.all(type: "promotion_code", filters: [
-                ListFilter(sql: "lower(json_extract(data, '$.code')) = lower(?)", arguments: [code]), .field("active", equals: true),
-            ])
-            guard let promo = matches.first, let coupon = try ledger.store.find(Discounts.couponID(ofPromotionCode: promo))?.object else {
+            guard let promo = try Discounts.activePromotionCode(code, ledger), let coupon = try ledger.store.find(Discounts.couponID(ofPromotionCode: promo))?.object else {
                 throw Refused(message: "This code is invalid.")
             }
             do {

@@ -58,7 +58,8 @@ package enum CreditNotes {
                 subtotal += credited
                 lines.append(try makeLine(ledger, type: "invoice_line_item", invoiceLine: lineID, amount: credited,
                                       description: description ?? il["description"].stringValue, quantity: quantity ?? (amount == nil ? q : nil),
-                                      unitAmount: amount == nil ? unit : nil, taxes: taxes, rates: try rates.compactMap { try ledger.store.find($0.id)?.object }))
+                                      unitAmount: amount == nil ? unit : nil, taxes: taxes, rates: try rates.compactMap { try ledger.store.find($0.id)?.object },
+                                      reason: TaxMath.reason(customerTaxExempt: invoice["customer_tax_exempt"].stringValue)))
             case .custom(let description, let unitAmount, let quantity):
                 guard unitAmount >= 0, quantity > 0 else {
                     throw StripeError.invalidRequest("A custom credit note line needs a unit_amount of at least 0 and a quantity of at least 1.", param: param)
@@ -137,12 +138,12 @@ package enum CreditNotes {
     }
 
     static func makeLine(_ ledger: Ledger, type: String, invoiceLine: String?, amount: Int, description: String?, quantity: Int?,
-                         unitAmount: Int?, taxes: [TaxMath.Tax], rates: [JSONValue]) throws -> JSONValue {
+                         unitAmount: Int?, taxes: [TaxMath.Tax], rates: [JSONValue], reason: String = "not_available") throws -> JSONValue {
         [
             "id": .string(try ledger.newID("cnli")), "object": "credit_note_line_item", "amount": .int(amount),
             "description": .from(description), "discount_amount": 0, "discount_amounts": [], "invoice_line_item": .from(invoiceLine),
             "livemode": false, "pretax_credit_amounts": [], "quantity": .from(quantity), "tax_rates": .array(rates),
-            "taxes": .array(taxes.map { $0.json(reason: "not_available") }),
+            "taxes": .array(taxes.map { $0.json(reason: reason) }),
             "type": .string(type), "unit_amount": .from(unitAmount), "unit_amount_decimal": unitAmount.map { .string(String($0)) } ?? .null,
         ]
     }

@@ -85,6 +85,16 @@ package enum Discounts {
         try checkRedeemable(try ledger.store.get(couponID(ofPromotionCode: promo), type: "coupon", param: param), now: now, param: param)
     }
 
+    /// The filter for promotion codes with this code: codes compare without case, as on Stripe.
+    package static func codeFilter(_ code: String) -> ListFilter {
+        ListFilter(sql: "lower(json_extract(data, '$.code')) = lower(?)", arguments: [code])
+    }
+
+    /// The active promotion code a customer typed (at most one code is active at a time).
+    package static func activePromotionCode(_ code: String, _ ledger: Ledger) throws -> JSONValue? {
+        try ledger.store.all(type: "promotion_code", filters: [codeFilter(code), .field("active", equals: true)]).first
+    }
+
     package static func couponID(ofPromotionCode promo: JSONValue) -> String {
         promo["promotion"]["coupon"].stringValue ?? ""
     }

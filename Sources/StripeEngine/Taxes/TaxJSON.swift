@@ -8,3 +8,15 @@ extension TaxMath.Tax {
          "taxable_amount": .int(taxableAmount), "type": "tax_rate_details"]
     }
 }
+
+extension TaxMath {
+    /// `taxability_reason` for manual tax rates: no Stripe Tax reasoning (`not_available`), unless
+    /// the customer is exempt (`customer_exempt`) or reverse-charged (`reverse_charge`).
+    package static func reason(customerTaxExempt: String?) -> String {
+        switch customerTaxExempt {
+        case "exempt": "customer_exempt"
+        case "reverse": "reverse_charge"
+        default: "not_available"
+        }
+    }
+}

@@ -72,10 +72,8 @@ enum PromotionCodes {
         return promo
     }
 
-    /// The active promotion code with this code (codes are compared without case, as Stripe does).
     static func activeCode(_ code: String, _ req: APIRequest) throws -> JSONValue? {
-        try req.store.all(type: "promotion_code", filters: [ListFilter(sql: "lower(json_extract(data, '$.code')) = lower(?)", arguments: [code]),
-                                                             .field("active", equals: true)]).first
+        try Discounts.activePromotionCode(code, req.ledger)
     }
 
     static func retrieve(_ req: inout APIRequest) throws -> JSONValue {
@@ -102,7 +100,7 @@ enum PromotionCodes {
         var (page, filters) = try req.listPage()
         if let a = try req.params.bool("active") { filters.append(.field("active", equals: .bool(a))) }
         if let c = try req.params.nonEmpty("code") {
-            filters.append(ListFilter(sql: "lower(json_extract(data, '$.code')) = lower(?)", arguments: [c]))
+            filters.append(Discounts.codeFilter(c))
         }
         if let c = try req.params.nonEmpty("coupon") { filters.append(.field("promotion.coupon", equals: .string(c))) }
         if let c = try req.params.nonEmpty("customer") { filters.append(.field("customer", equals: .string(c))) }

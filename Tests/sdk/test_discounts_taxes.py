@@ -94,9 +94,9 @@ def test_promotion_code_before_clover_names_its_coupon_whole():
     promo = stripe.PromotionCode.create(coupon=coupon.id, code="OLDSTYLE", stripe_version="2025-08-27.basil")
     assert promo.coupon.id == coupon.id and promo.coupon.percent_off == 15
     assert "promotion" not in promo
-    # At clover and after, `coupon` is not a parameter of its own.
+    # At clover and after the coupon is `promotion[coupon]`: without `promotion` it is missing.
     e = _error(lambda: stripe.PromotionCode.create(coupon=coupon.id, code="NEWSTYLE"))
-    assert e.param == "promotion[type]" or e.param == "coupon"
+    assert (e.param, e.code) == ("promotion[type]", "parameter_missing")
 
 
 def test_promotion_code_restrictions_refuse_redemption(billing):

@@ -345,7 +345,7 @@ if __name__ == "__main__":
     if sys.argv[1:] == ["migrate"]:
         migrate()
         sys.exit(0)
+    server = ThreadingHTTPServer(("127.0.0.1", PORT), Handler)  # listening now: early webhooks wait in the backlog
     ensure_prices()
-    server = ThreadingHTTPServer(("127.0.0.1", PORT), Handler)
     print(f"pysub on {APP_URL} (Stripe at {stripe.api_base})", flush=True)
     server.serve_forever()

@@ -68,6 +68,12 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         if self.path == "/healthz":
             return self.answer(200, {"ok": True})
+        if self.path == "/api/slow":
+            # The cleanup test interrupts the runner while the app is busy here.
+            sys.stderr.write("slow request started\n")
+            sys.stderr.flush()
+            time.sleep(120)
+            return self.answer(200, {"slow": True})
         if self.path == "/api/me":
             u = self.user()
             if not u:

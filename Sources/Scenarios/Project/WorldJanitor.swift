@@ -84,6 +84,15 @@ public final class WorldJanitor: Sendable {
         }
     }
 
+    /// Whether `pid` runs: it exists (even if not ours) and is not a zombie nobody reaped yet (a
+    /// killed runner's workers can stay zombies under a parent that does not reap).
+    static func isAlive(_ pid: Int32) -> Bool {
+        guard kill(pid, 0) == 0 || errno == EPERM else { return false }
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return true }
+        return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first != "Z"
+    }
+
     /// The variable every process of a world carries: its folder.
     static let worldVariable = "EFFINITY_WORLD"
 
@@ -95,8 +104,7 @@ public final class WorldJanitor: Sendable {
         var swept = 0
         for name in folders {
             guard let pid = Int32(name.split(separator: "-").first ?? ""), pid != getpid() else { continue }
-            // Still running (kill 0 succeeds, or the process exists but is not ours): not an orphan.
-            if kill(pid, 0) == 0 || errno == EPERM { continue }
+            if isAlive(pid) { continue }
             let folder = (base as NSString).appendingPathComponent(name)
             let json = (try? Data(contentsOf: URL(fileURLWithPath: (folder as NSString).appendingPathComponent("world.json"))))
                 .flatMap { try? JSONParser.parse(Array($0)) } ?? [:]

@@ -51,7 +51,8 @@ struct IsolatedScenarioRun: Sendable {
             }
             timedOut.store(true, ordering: .relaxed)
             process.terminate()
-            try await Task.sleep(for: .seconds(2))
+            // Time for the worker to stop an app under test and drop its database.
+            try await Task.sleep(for: .seconds(10))
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         }
         for await _ in exited.stream {}
@@ -99,9 +100,14 @@ final class RunningWorkers: Sendable {
     func add(_ p: Process) { processes.withLock { $0[ObjectIdentifier(p)] = p } }
     func remove(_ p: Process) { _ = processes.withLock { $0.removeValue(forKey: ObjectIdentifier(p)) } }
 
-    /// Stops them all (an interrupted run).
-    func killAll() {
-        for p in processes.withLock({ Array($0.values) }) where p.isRunning { kill(p.processIdentifier, SIGKILL) }
+    /// Stops them all (an interrupted run): SIGTERM, so each cleans up its world (an app under
+    /// test, its database), then SIGKILL for any still running after `grace`.
+    func stopAll(grace: Duration = .seconds(10)) {
+        let all = processes.withLock { Array($0.values) }
+        for p in all where p.isRunning { kill(p.processIdentifier, SIGTERM) }
+        let deadline = ContinuousClock.now + grace
+        while all.contains(where: \.isRunning), ContinuousClock.now < deadline { usleep(20_000) }
+        for p in all where p.isRunning { kill(p.processIdentifier, SIGKILL) }
     }
 }
 

@@ -78,7 +78,7 @@ import StripeWire
         #expect(ProjectTableRules.isoTime("2027-13-01T00:00:00Z") == nil)
     }
 
-    @Test func effinityOnlyStepsAreRefusedForAProject() throws {
+    @Test func givenPlansNeedAnAppThatTakesThem() throws {
         let json = """
             {"_meta": {"template_version": 0, "name": "p"}, "given": {"orgs": ["a"], "plans": [{"id": "free", "name": "Free", "monthlyPriceCents": 0, "currency": "usd", "trialDays": 0,
                                                           "limits": {"leadsPerPeriod": 25, "properties": 3, "seats": 1}}]},
@@ -90,10 +90,14 @@ import StripeWire
             Issue.record("\(error)"); return
         }
         do throws(ScenarioErrors) {
-            try Suite(scenarios: [scenario]).checkForProject()
+            try Suite(scenarios: [scenario]).checkForProject(try parse(Self.minimal).get())
             Issue.record("accepted")
         } catch {
-            #expect(error.errors.map(\.path) == ["given.plans", "fixtures[0]", "fixtures[1]"])
+            #expect(error.errors.map(\.path) == ["given.plans"])
+        }
+        let takes = Self.minimal.replacingOccurrences(of: #""app.py"]"#, with: #""app.py", "--plans", "${scenario.plans}"]"#)
+        do throws(ScenarioErrors) { try Suite(scenarios: [scenario]).checkForProject(try parse(takes).get()) } catch {
+            Issue.record("refused: \(error)")
         }
     }
 

@@ -43,7 +43,7 @@ struct ScenarioSelection: ParsableArguments {
         let project = try loadProject()
         do throws(ScenarioErrors) {
             let suite = try Suite.load(paths: roots)
-            if project != nil { try suite.checkForProject() }
+            if let project { try suite.checkForProject(project) }
             return suite.selecting(name: name, tags: tag)
         } catch {
             FileHandle.standardError.write(Data((error.description + "\n").utf8))

@@ -17,6 +17,8 @@ public struct Project: Sendable {
     public var stripe: StripeSide
     public var database: DatabaseSpec
     public var users: Users
+    /// How to make `given.orgs` (before the users), when the app has organizations of its own.
+    public var orgs: Orgs?
     /// Plan name → price `lookup_key`, for `portal` steps that name a plan.
     public var plans: [String: String]
     /// Seconds a scenario may run before it is stopped.
@@ -69,6 +71,18 @@ public struct Project: Sendable {
         public var create: Create?
         public var headers: [String: String]
         public var cookies: [String: String]
+    }
+
+    /// A request to the app per `given.orgs` entry (`${org.id}`, `${org.name}`).
+    public struct Orgs: Sendable {
+        public var method: String
+        public var path: String
+        public var body: JSONValue?
+    }
+
+    /// Whether the app takes a scenario's `given.plans` (its command or environment uses `${scenario.plans}`).
+    public var takesPlans: Bool {
+        (app.command + Array(app.env.values)).contains { ProjectTemplate.names(in: $0).contains("scenario.plans") }
     }
 
     public static let fileName = "effinity.json"

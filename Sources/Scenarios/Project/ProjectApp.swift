@@ -67,6 +67,15 @@ final class ProjectApp: AppSide {
     // MARK: AppSide
 
     func makeUsers(_ given: Given) async throws -> [String: [String: String]] {
+        if let orgs = project.orgs {
+            for org in given.orgs {
+                var v = values
+                v["org.id"] = org.id
+                v["org.name"] = org.name
+                _ = try await request(orgs.method, ProjectTemplate.fill(orgs.path, v), orgs.body.map { ProjectTemplate.fill($0, v) },
+                                      at: given.start, what: "orgs.create for \(org.id)")
+            }
+        }
         guard !given.users.isEmpty else { return [:] }
         guard let create = project.users.create else {
             throw ScenarioFailure("given.users needs users.create in \(project.file) (how the app makes a user and its credential)")
@@ -82,7 +91,16 @@ final class ProjectApp: AppSide {
             let credential: String
             switch create {
             case .http(let method, let path, let body, let key):
-                credential = try await httpCredential(method, ProjectTemplate.fill(path, v), body.map { ProjectTemplate.fill($0, v) }, key: key, user: user)
+                let what = "users.create for \(user.email) (\(method) \(path))"
+                let (json, text) = try await request(method, ProjectTemplate.fill(path, v), body.map { ProjectTemplate.fill($0, v) },
+                                                     at: given.start, what: what)
+                var value = json
+                for part in key.split(separator: ".") { value = value[String(part)] }
+                switch value {
+                case .string(let s) where !s.isEmpty: credential = s
+                case .int(let i): credential = String(i)
+                default: throw ScenarioFailure("\(what): the answer has no '\(key)' (users.create.http.credential): \(text)")
+                }
             case .command(let command):
                 credential = try await ProjectCommand.run(command.map { ProjectTemplate.fill($0, v) }, cwd: project.app.cwd,
                                                           env: Self.environment(project, values, folder: folder), timeout: .seconds(60),
@@ -101,14 +119,16 @@ final class ProjectApp: AppSide {
         return out
     }
 
-    private func httpCredential(_ method: String, _ path: String, _ body: JSONValue?, key: String, user: Given.User) async throws -> String {
+    /// A set-up request to the app, at the scenario's start time (`Effinity-Clock-Now`): its JSON
+    /// answer and the start of its text.
+    private func request(_ method: String, _ path: String, _ body: JSONValue?, at now: Int, what: String) async throws -> (JSONValue, String) {
         var request = HTTPClientRequest(url: appURL + path)
         request.method = .init(rawValue: method)
+        request.headers.add(name: "Effinity-Clock-Now", value: String(now))
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: JSONWriter.data(body)))
         }
-        let what = "users.create for \(user.email) (\(method) \(path))"
         let response: HTTPClientResponse
         do { response = try await HTTPClient.shared.execute(request, timeout: .seconds(30)) } catch {
             throw ScenarioFailure("\(what) failed: \(error)")
@@ -116,13 +136,7 @@ final class ProjectApp: AppSide {
         let bytes = Array(buffer: try await response.body.collect(upTo: 1 << 20))
         let text = String(decoding: bytes.prefix(500), as: UTF8.self)
         guard (200..<300).contains(Int(response.status.code)) else { throw ScenarioFailure("\(what) answered \(response.status.code): \(text)") }
-        var value = (try? JSONParser.parse(bytes)) ?? .null
-        for part in key.split(separator: ".") { value = value[String(part)] }
-        switch value {
-        case .string(let s) where !s.isEmpty: return s
-        case .int(let i): return String(i)
-        default: throw ScenarioFailure("\(what): the answer has no '\(key)' (users.create.http.credential): \(text)")
-        }
+        return ((try? JSONParser.parse(bytes)) ?? .null, text)
     }
 
     func tables() async throws -> [TableDump] { rules.apply(try await database.tables()) }

@@ -6,8 +6,9 @@ import StripeWire
 /// and JSON path each, like a scenario's), so a project is never half-started on a typo.
 public enum ProjectParser {
     static let templates = ["stripe.url", "stripe.secret_key", "stripe.publishable_key", "stripe.webhook_secret", "app.port", "app.url",
-                            "database.url", "database.path", "clock.url", "world.dir"]
+                            "database.url", "database.path", "clock.url", "world.dir", "scenario.plans"]
     static let userTemplates = ["user.email", "user.org", "user.org_name", "user.role", "user.alias"]
+    static let orgTemplates = ["org.id", "org.name"]
 
     /// Loads `path` (a folder holding `effinity.json`, or the file).
     public static func load(path: String) throws(ScenarioErrors) -> Project {
@@ -32,7 +33,7 @@ public enum ProjectParser {
     }
 
     static func build(_ n: Node, file: String, root: String) -> Project? {
-        guard n.object(allowed: ["$schema", "name", "scenarios", "goldens", "app", "stripe", "database", "users", "plans", "timeout_seconds"],
+        guard n.object(allowed: ["$schema", "name", "scenarios", "goldens", "app", "stripe", "database", "orgs", "users", "plans", "timeout_seconds"],
                        required: ["app", "stripe", "database"]) != nil else { return nil }
         func absolute(_ p: String) -> String { p.hasPrefix("/") ? p : ((root as NSString).appendingPathComponent(p) as NSString).standardizingPath }
         _ = n.string("$schema")
@@ -45,9 +46,20 @@ public enum ProjectParser {
         let database = n.child("database").flatMap(self.database)
         let users = n.child("users").map(self.users) ?? Project.Users(create: nil, headers: [:], cookies: [:])
         let plans = n.stringMap("plans") ?? [:]
+        let orgs = n.child("orgs").flatMap(self.orgs)
         guard let app, let stripe, let database else { return nil }
         return Project(root: root, file: file, name: name, scenarios: scenarios, goldens: goldens, app: app, stripe: stripe,
-                       database: database, users: users, plans: plans, timeoutSeconds: timeout)
+                       database: database, users: users, orgs: orgs, plans: plans, timeoutSeconds: timeout)
+    }
+
+    static func orgs(_ n: Node) -> Project.Orgs? {
+        guard n.object(allowed: ["create"], required: ["create"]) != nil, let c = n.child("create"),
+              c.object(allowed: ["http"], required: ["http"]) != nil, let h = c.child("http"),
+              h.object(allowed: ["method", "path", "body"], required: ["path"]) != nil, let path = h.string("path") else { return nil }
+        let method = (h.choice("method", ["POST", "PUT", "PATCH", "post", "put", "patch"]) ?? "POST").uppercased()
+        checkTemplates(path, at: h.child("path")!, allowed: templates + orgTemplates)
+        if let body = h.child("body") { checkTemplates(in: body.value, at: body, allowed: templates + orgTemplates) }
+        return Project.Orgs(method: method, path: path, body: h.child("body")?.value)
     }
 
     static func app(_ n: Node, absolute: (String) -> String) -> Project.App? {
@@ -128,7 +140,7 @@ public enum ProjectParser {
                 let method = (h.choice("method", ["GET", "POST", "PUT", "PATCH", "get", "post", "put", "patch"]) ?? "POST").uppercased()
                 if let path = h.string("path"), let credential = h.string("credential") {
                     checkTemplates(path, at: h.child("path")!, allowed: templates + userTemplates)
-                    if let body = h.child("body") { checkTemplates(in: body.value, at: body) }
+                    if let body = h.child("body") { checkTemplates(in: body.value, at: body, allowed: templates + userTemplates) }
                     users.create = .http(method: method, path: path, body: h.child("body")?.value, credential: credential)
                 }
             }
@@ -158,11 +170,11 @@ public enum ProjectParser {
         return list
     }
 
-    static func checkTemplates(in value: JSONValue, at n: Node) {
+    static func checkTemplates(in value: JSONValue, at n: Node, allowed: [String]) {
         switch value {
-        case .string(let s): checkTemplates(s, at: n, allowed: templates + userTemplates)
-        case .array(let a): for (i, v) in a.enumerated() { checkTemplates(in: v, at: n.element(i, v)) }
-        case .object(let o): for (k, v) in o { checkTemplates(in: v, at: n.child(k)!) }
+        case .string(let s): checkTemplates(s, at: n, allowed: allowed)
+        case .array(let a): for (i, v) in a.enumerated() { checkTemplates(in: v, at: n.element(i, v), allowed: allowed) }
+        case .object(let o): for (k, v) in o { checkTemplates(in: v, at: n.child(k)!, allowed: allowed) }
         default: break
         }
     }

@@ -37,10 +37,16 @@ extension World {
                 throw ScenarioFailure("the fake refused the app's webhook endpoint: \(JSONWriter.string(endpoint))")
             }
             let database = try await ProjectDatabase.create(project.database, folder: folder, janitor: janitor)
+            // given.plans, for an app that takes them (`${scenario.plans}`): a file in the world's folder.
+            var plansFile = ""
+            if let plans = given.plans {
+                plansFile = (folder as NSString).appendingPathComponent("plans.json")
+                try Data(JSONWriter.data(plans)).write(to: URL(fileURLWithPath: plansFile))
+            }
             let values: [String: String] = [
                 "stripe.url": stripeURL, "stripe.secret_key": key, "stripe.publishable_key": "pk_test_scenario", "stripe.webhook_secret": secret,
                 "app.port": String(appPort), "app.url": appURL, "database.url": database.url, "database.path": database.path ?? "",
-                "clock.url": account["clock_url"].stringValue ?? "", "world.dir": folder,
+                "clock.url": account["clock_url"].stringValue ?? "", "world.dir": folder, "scenario.plans": plansFile,
             ]
             app = try await ProjectApp.start(project, folder: folder, appURL: appURL, database: database, values: values, janitor: janitor)
             let started = app!, server = fake!

@@ -375,7 +375,9 @@ final class ScenarioRun {
     }
 
     func expectEmails(_ e: ExpectEmails, _ step: Step) async throws {
-        let outbox = try await world.app.tables().first { $0.table == "email_outbox" }?.rows ?? []
+        guard let outbox = try await world.app.tables().first(where: { $0.table == "email_outbox" })?.rows else {
+            throw StepFailure(step: step, message: "the app has no email_outbox table: expect_emails reads EFFINITY's email outbox (kind, to_email, subject, body, org_id)")
+        }
         let emails = outbox.filter { $0["org_id"].stringValue == world.org(e.org) }
         func matches(_ expected: JSONValue, _ email: JSONValue) -> Bool {
             if case .string(let kind) = expected { return email["kind"].stringValue == kind }
@@ -441,7 +443,9 @@ final class ScenarioRun {
         case .paymentMethod(let pm): return [("payment_method", .string(try resolveText(pm, step)))]
         case .card(let number): return [("card", .string(try resolveText(number, step)))]
         case .org(let org):
-            let subs = try await world.app.tables().first { $0.table == "subscriptions" }?.rows ?? []
+            guard let subs = try await world.app.tables().first(where: { $0.table == "subscriptions" })?.rows else {
+                throw StepFailure(step: step, message: "the app has no subscriptions table: inject by org reads EFFINITY's (org_id, stripe_customer_id); name the customer instead")
+            }
             guard let id = subs.first(where: { $0["org_id"].stringValue == world.org(org) })?["stripe_customer_id"].stringValue else {
                 throw StepFailure(step: step, message: "org '\(org)' has no Stripe customer yet (subscribe it first)")
             }

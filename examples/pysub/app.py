@@ -297,9 +297,12 @@ class Handler(BaseHTTPRequestHandler):
 
     def handle_request(self, method):
         path = self.path.split("?", 1)[0]
-        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         db = connect()
         try:
+            if not (self.headers.get("Content-Length") or "0").isdigit():
+                self.close_connection = True  # the body's end is unknown
+                raise HTTPError(400, "invalid_request", "Content-Length must be a number of bytes.")
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             if (method, path) == ("GET", "/healthz"):
                 return self.answer(200, {"ok": True})
             ts = now(self.headers)

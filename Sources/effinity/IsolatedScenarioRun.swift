@@ -89,6 +89,10 @@ extension IsolatedScenarioRun {
             }
             return kept.joined(separator: "\n")
         }
+        // An app under test's last lines, printed by a worker stopped for its timeout, come with their heading.
+        if let app = lines.lastIndex(where: { $0.hasPrefix("the app's last output:") }) {
+            return lines[app...].prefix(11).joined(separator: "\n")
+        }
         return lines.suffix(12).joined(separator: "\n")
     }
 }

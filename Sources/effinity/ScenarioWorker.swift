@@ -45,7 +45,10 @@ struct ScenarioWorker: AsyncParsableCommand {
             throw ExitCode(2)
         }
         // Stopped by the run (Ctrl-C, a timeout): the app's processes, database and folder go first.
-        let interruption = Interruption { WorldJanitor.shared.cleanAllNow() }
+        let interruption = Interruption {
+            for tail in WorldJanitor.shared.appLogTails() { FileHandle.standardError.write(Data((tail + "\n").utf8)) }
+            WorldJanitor.shared.cleanAllNow()
+        }
         defer { interruption.cancel() }
         let targets = Targets(stripeURL: stripeURL, appURL: appURL, databasePath: databaseURL, stripeKey: stripeKey)
         // The parent decides whether goldens may be written (it refuses --update in CI).

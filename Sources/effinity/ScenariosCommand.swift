@@ -227,9 +227,10 @@ struct ScenariosRun: AsyncParsableCommand {
         let workers = RunningWorkers()
         // Ctrl-C or SIGTERM: stop the workers, report what finished, exit 130.
         let interrupt = Interruption { [junit, json] in
+            // What finished before the signal (workers stopped now end as failures, not results).
+            let done = finished.withLock { $0 }
             workers.stopAll()
             WorldJanitor.shared.cleanAllNow()
-            let done = finished.withLock { $0 }
             say("\nInterrupted: \(done.count) scenario\(done.count == 1 ? "" : "s") finished; reports cover those.")
             if let junit { try? Self.write(Reports.junit(done), to: junit) }
             if let json { try? Self.write(Reports.json(done), to: json) }

@@ -60,6 +60,15 @@ public final class WorldJanitor: Sendable {
         Self.remove(l, keepFolder: keepFolder)
     }
 
+    /// The last lines each live world's app printed (a scenario stopped for its timeout shows them).
+    public func appLogTails(lines: Int = 10) -> [String] {
+        live.withLock { Array($0.values) }.compactMap { l in
+            let log = (l.folder as NSString).appendingPathComponent("app.log")
+            guard let text = try? String(contentsOfFile: log, encoding: .utf8), !text.isEmpty else { return nil }
+            return "the app's last output:\n" + text.split(separator: "\n").suffix(lines).map { "  | \($0)" }.joined(separator: "\n")
+        }
+    }
+
     /// Ctrl-C or SIGTERM: every live world of this process, at once and synchronously.
     public func cleanAllNow() {
         let all = live.withLock { w -> [Leftovers] in

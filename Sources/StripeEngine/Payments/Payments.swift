@@ -77,6 +77,7 @@ package enum Payments {
         if BankDebit.isBankDebit(pm) {
             return .processing(charge: try BankDebit.begin(&pi, pm: pm, acceptance: mandateAcceptance, now: now, ledger))
         }
+        if pm["type"] == "customer_balance" { return try CashBalance.confirm(&pi, pm: pm, now: now, ledger) }
         let hidden = try ledger.store.hidden(pmID)
         let card = Card(hidden: hidden) ?? Card(number: "4242424242424242", expMonth: 12, expYear: 2099, cvcProvided: false, magicName: nil)
         pi["payment_method"] = .string(pmID)

@@ -31,7 +31,8 @@ package enum CashBalance {
     // MARK: - The cash balance object
 
     static func state(_ customerID: String, _ ledger: Ledger) throws -> JSONValue {
-        try ledger.store.hidden(customerID)["cash_balance"]
+        let state = try ledger.store.hidden(customerID)["cash_balance"]
+        return state.isNull ? [:] : state
     }
 
     static func setState(_ customerID: String, _ state: JSONValue, _ ledger: Ledger) throws {

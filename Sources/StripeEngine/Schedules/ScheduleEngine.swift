@@ -69,6 +69,10 @@ package enum ScheduleEngine {
                 throw StripeError.invalidRequest("Phase \(i) ends before it starts: each phase's end_date must be after its start.",
                                                  param: "phases[\(i)][end_date]")
             }
+            if let trialEnd = p.trialEnd, trialEnd <= t || trialEnd > end {
+                throw StripeError.invalidRequest("phases[\(i)][trial_end] must fall within the phase (after its start, at most its end).",
+                                                 param: "phases[\(i)][trial_end]")
+            }
             out.append(p.json(start: t, end: end, currency: p.items.first?.price["currency"].stringValue ?? "usd"))
             t = end
         }
@@ -92,8 +96,12 @@ package enum ScheduleEngine {
         new.collectionMethod = schedule["default_settings"]["collection_method"].stringValue ?? "charge_automatically"
         if new.collectionMethod == "send_invoice" { new.daysUntilDue = 30 }
         new.metadata = first["metadata"].isNull ? [:] : first["metadata"]
+        new.description = first["description"].stringValue
         new.defaultTaxRates = first["default_tax_rates"].arrayValue ?? []
         new.scheduleID = id
+        new.discounts = try discountRequests(first, ledger)
+        new.trialEnd = trialEnd(of: first, start: now)
+        try addInvoiceItems(first, customer: customer, subscription: nil, now: now, ledger)
         if schedule["end_behavior"] == "cancel", schedule["phases"].arrayValue?.count == 1 {
             new.cancelAt = first["end_date"].intValue
         }
@@ -177,6 +185,18 @@ package enum ScheduleEngine {
            SubscriptionEngine.live.contains(sub["status"].stringValue ?? "") {
             var change = try self.change(to: next, from: sub, ledger)
             change.defaultTaxRates = next["default_tax_rates"].arrayValue
+            let previous = phases.last { ($0["end_date"].intValue ?? 0) == at }
+            if !(next["discounts"].arrayValue ?? []).isEmpty || !(previous?["discounts"].arrayValue ?? []).isEmpty {
+                change.discounts = try discountRequests(next, ledger)
+            }
+            if let t = trialEnd(of: next, start: at) {
+                change.trialEnd = .at(t)
+                // A phase that starts at the renewal trials from its start: the new period is its own.
+                if SubscriptionEngine.periodEnd(sub) == at { SubscriptionEngine.setPeriod(&sub, start: at, end: at) }
+            }
+            if let customer = try ledger.store.find(sub["customer"].stringValue ?? "")?.object {
+                try addInvoiceItems(next, customer: customer, subscription: subID, now: at, ledger)
+            }
             let isLast = phases.last?["start_date"] == next["start_date"]
             if isLast, schedule["end_behavior"] == "cancel" { change.cancelAt = .some(next["end_date"].intValue) }
             try ledger.store.update(schedule)

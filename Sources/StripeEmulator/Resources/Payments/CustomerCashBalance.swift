@@ -64,7 +64,7 @@ enum CustomerCashBalance {
         if funding != nil, transfer == nil {
             throw StripeError.missingParam("payment_method_options[customer_balance][bank_transfer]")
         }
-        var out: JSONValue = ["bank_transfer": .from(transfer), "funding_type": .from(funding)]
+        var out: JSONValue = ["bank_transfer": transfer ?? .null, "funding_type": .from(funding)]
         if let s = try params.choice(base + ["setup_future_usage"], in: ["none"]) { out["setup_future_usage"] = .string(s) }
         return out
     }

@@ -162,3 +162,18 @@ import StripeWire
         #expect(missing.status == 404)
     }
 }
+
+extension CashBalanceTests {
+    /// The 2022 name of JP bank transfers, as the Stripe CLI's `payment_intent.partially_funded`
+    /// trigger sends it, is the same type.
+    @Test func theFirstNameOfJapaneseTransfersStillWorks() async throws {
+        let s = try TestStripe()
+        let cus = await customer(s)
+        let pi = await transferIntent(s, customer: cus, amount: 20000, type: "jp_bank_account")
+        #expect(pi.json["status"] == "requires_action", "\(pi.response.bodyString)")
+        #expect(pi.json["next_action"]["display_bank_transfer_instructions"]["type"] == "jp_bank_transfer")
+        #expect(pi.json["payment_method_options"]["customer_balance"]["bank_transfer"]["type"] == "jp_bank_transfer")
+        let wrong = await transferIntent(s, customer: cus, amount: 20000, type: "jp_bank")
+        #expect(wrong.json["error"]["param"] == "payment_method_options[customer_balance][bank_transfer][type]")
+    }
+}

@@ -42,8 +42,16 @@ enum CustomerCashBalance {
         let funding = try params.choice(base + ["funding_type"], in: ["bank_transfer"])
         var transfer: JSONValue? = nil
         if params.has(base + ["bank_transfer"]) {
-            guard let type = try params.choice(base + ["bank_transfer", "type"], in: CashBalance.transferCurrencies.keys.sorted()) else {
-                throw StripeError.missingParam("payment_method_options[customer_balance][bank_transfer][type]")
+            // The first names of the transfer types (`jp_bank_account`, … in 2022, which the CLI's
+            // `payment_intent.partially_funded` trigger still sends) mean the same types.
+            let legacy = ["eu_bank_account": "eu_bank_transfer", "gb_bank_account": "gb_bank_transfer", "jp_bank_account": "jp_bank_transfer"]
+            let typePath = base + ["bank_transfer", "type"]
+            guard let asked = try params.string(typePath), !asked.isEmpty else { throw StripeError.missingParam(Params.name(typePath)) }
+            let type = legacy[asked] ?? asked
+            guard CashBalance.transferCurrencies[type] != nil else {
+                throw StripeError.invalidRequest(
+                    "Invalid \(Params.name(typePath)): must be one of \(CashBalance.transferCurrencies.keys.sorted().joined(separator: ", "))",
+                    param: Params.name(typePath), code: "parameter_invalid_string")
             }
             let defaults = ["eu_bank_transfer": "iban", "gb_bank_transfer": "sort_code", "jp_bank_transfer": "zengin",
                             "mx_bank_transfer": "spei", "us_bank_transfer": "aba"]

@@ -53,7 +53,7 @@ def test_partially_funded_then_succeeded():
         "charge.succeeded", "payment_intent.succeeded",
     ]
     balance = stripe.Customer.retrieve_cash_balance(cus.id)
-    assert balance.available == {"jpy": 0}
+    assert balance.available.to_dict() == {"jpy": 0}
     txns = stripe.Customer.list_cash_balance_transactions(cus.id).data
     assert [(t.type, t.net_amount, t.ending_balance) for t in txns] == [
         ("applied_to_payment", -10000, 0), ("funded", 10000, 10000), ("applied_to_payment", -10000, 0), ("funded", 10000, 10000)]
@@ -74,7 +74,7 @@ def test_manual_reconciliation_and_apply_customer_balance():
     assert pi.next_action.display_bank_transfer_instructions.amount_remaining == 2500
     pi = stripe.PaymentIntent.apply_customer_balance(pi.id)
     assert pi.status == "succeeded"
-    assert stripe.Customer.retrieve_cash_balance(cus.id).available == {"gbp": 1000}
+    assert stripe.Customer.retrieve_cash_balance(cus.id).available.to_dict() == {"gbp": 1000}
     back = stripe.Customer.modify_cash_balance(cus.id, settings={"reconciliation_mode": "merchant_default"}).settings
     assert (back.reconciliation_mode, back.using_merchant_default) == ("automatic", True)
 

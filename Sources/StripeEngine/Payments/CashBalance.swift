@@ -168,14 +168,7 @@ package enum CashBalance {
         guard let pmID = pi["payment_method"].stringValue, let pm = try ledger.store.find(pmID)?.object else { return }
         let charge = try ChargeObject.settledLater(pi: pi, pm: pm, details: ["customer_balance": [:], "type": "customer_balance"],
                                                    status: "succeeded", now: now, ledger)
-        pi["status"] = "succeeded"
-        pi["amount_received"] = pi["amount"]
-        pi["latest_charge"] = charge["id"]
-        pi["next_action"] = nil
-        pi["last_payment_error"] = nil
-        try ledger.store.update(pi)
-        try ledger.emit(.chargeSucceeded, charge)
-        try ledger.emit(.paymentIntentSucceeded, pi)
+        try Payments.succeed(&pi, charge: charge, ledger)
     }
 
     // MARK: - Confirming an intent

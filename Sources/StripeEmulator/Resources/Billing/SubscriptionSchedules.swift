@@ -31,12 +31,7 @@ enum SubscriptionSchedules {
             var items: [SchedulePhase.Item] = []
             for j in 0..<m {
                 let ib = base + ["items", String(j)]
-                guard let priceID = try req.params.nonEmptyPath(ib + ["price"]) else { throw StripeError.missingParam(Params.name(ib + ["price"])) }
-                let price = try Subscriptions.price(priceID, req, param: Params.name(ib + ["price"]))
-                guard price["type"] == "recurring" else {
-                    throw StripeError.invalidRequest("The price \(priceID) is not recurring: a phase's items need recurring prices.",
-                                                     param: Params.name(ib + ["price"]))
-                }
+                let price = try phasePrice(ib, type: "recurring", &req)
                 let q = try req.params.int(ib + ["quantity"]) ?? 1
                 guard q >= 0 else { throw StripeError.invalidRequest("Invalid quantity: must be at least 0.", param: Params.name(ib + ["quantity"])) }
                 items.append(.init(price: price, quantity: q, metadata: try Metadata.apply(&req.params, to: [:], path: ib + ["metadata"])))
@@ -76,6 +71,19 @@ enum SubscriptionSchedules {
         return phases
     }
 
+    /// The price at `path[price]`: recurring for a phase's items, one-time for its `add_invoice_items`.
+    static func phasePrice(_ path: [String], type: String, _ req: inout APIRequest) throws -> JSONValue {
+        let param = Params.name(path + ["price"])
+        guard let priceID = try req.params.nonEmptyPath(path + ["price"]) else { throw StripeError.missingParam(param) }
+        let price = try Subscriptions.price(priceID, req, param: param)
+        guard price["type"] == .string(type) else {
+            throw StripeError.invalidRequest(type == "recurring"
+                ? "The price \(priceID) is not recurring: a phase's items need recurring prices."
+                : "The price \(priceID) is recurring: add_invoice_items take one-time prices.", param: param)
+        }
+        return price
+    }
+
     /// A phase's `trial` / `trial_end`, `discounts[]` and `add_invoice_items[]` (one-time prices
     /// billed on the phase's first invoice).
     static func readPhaseExtras(_ phase: inout SchedulePhase, _ base: [String], customer: String?, now: Int,
@@ -105,12 +113,7 @@ enum SubscriptionSchedules {
                 throw StripeError.invalidRequest("\(Params.name(ib + ["discounts"])) is not emulated: put the discount on the phase.",
                                                  param: Params.name(ib + ["discounts"]))
             }
-            guard let priceID = try req.params.nonEmptyPath(ib + ["price"]) else { throw StripeError.missingParam(Params.name(ib + ["price"])) }
-            let price = try Subscriptions.price(priceID, req, param: Params.name(ib + ["price"]))
-            guard price["type"] == "one_time" else {
-                throw StripeError.invalidRequest("The price \(priceID) is recurring: add_invoice_items take one-time prices.",
-                                                 param: Params.name(ib + ["price"]))
-            }
+            let price = try phasePrice(ib, type: "one_time", &req)
             let q = try req.params.int(ib + ["quantity"]) ?? 1
             guard q >= 1 else { throw StripeError.invalidRequest("Invalid quantity: must be at least 1.", param: Params.name(ib + ["quantity"])) }
             var item = SchedulePhase.AddInvoiceItem(price: price, quantity: q)

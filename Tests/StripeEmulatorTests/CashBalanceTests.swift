@@ -177,3 +177,23 @@ extension CashBalanceTests {
         #expect(wrong.json["error"]["param"] == "payment_method_options[customer_balance][bank_transfer][type]")
     }
 }
+
+extension CashBalanceTests {
+    /// Canceling a partly funded intent gives the applied money back to the cash balance.
+    @Test func cancelingAPartlyFundedIntentReturnsTheMoney() async throws {
+        let s = try TestStripe()
+        let cus = await customer(s)
+        let pi = await transferIntent(s, customer: cus, amount: 8000)
+        #expect(pi.json["payment_method_options"].objectValue.map { Array($0.keys) } == ["customer_balance"])
+        _ = await s.post("/v1/test_helpers/customers/\(cus)/fund_cash_balance", [("amount", "3000"), ("currency", "jpy")])
+        #expect(await s.get("/v1/customers/\(cus)/cash_balance").json["available"] == ["jpy": 0])
+        let canceled = await s.post("/v1/payment_intents/\(pi.id)/cancel")
+        #expect(canceled.json["status"] == "canceled")
+        #expect(await s.get("/v1/customers/\(cus)/cash_balance").json["available"] == ["jpy": 3000])
+        let last = await s.get("/v1/customers/\(cus)/cash_balance_transactions", [("limit", "1")]).json["data"][0]
+        #expect(last["type"] == "unapplied_from_payment")
+        #expect(last["net_amount"] == 3000)
+        #expect(last["ending_balance"] == 3000)
+        #expect(last["unapplied_from_payment"]["payment_intent"] == .string(pi.id))
+    }
+}

@@ -163,6 +163,17 @@ package enum CashBalance {
         return applied
     }
 
+    /// Canceling an intent that was partly funded gives what was applied back to the cash
+    /// balance (`unapplied_from_payment`).
+    package static func returnFunds(of pi: JSONValue, _ ledger: Ledger) throws {
+        guard pi["next_action"]["type"] == "display_bank_transfer_instructions",
+              let remaining = pi["next_action"]["display_bank_transfer_instructions"]["amount_remaining"].intValue,
+              let amount = pi["amount"].intValue, amount > remaining,
+              let customerID = pi["customer"].stringValue, let currency = pi["currency"].stringValue else { return }
+        try record(customerID, type: "unapplied_from_payment", net: amount - remaining, currency: currency,
+                   detail: ["payment_intent": pi["id"]], now: try ledger.now(for: pi), ledger)
+    }
+
     /// The intent is paid in full from the cash balance: a succeeded charge.
     static func succeed(_ pi: inout JSONValue, now: Int, _ ledger: Ledger) throws {
         guard let pmID = pi["payment_method"].stringValue, let pm = try ledger.store.find(pmID)?.object else { return }

@@ -61,7 +61,11 @@ enum PaymentIntents {
         if let s = try req.params.choice("setup_future_usage", in: ["off_session", "on_session"]) { pi["setup_future_usage"] = .string(s) }
         if let s = try req.params.nonEmpty("statement_descriptor_suffix") { pi["statement_descriptor_suffix"] = .string(s) }
         if !types.isEmpty { pi["payment_method_types"] = .array(types.map { .string($0) }) }
-        if let options = try CustomerCashBalance.options(&req.params) { pi["payment_method_options"]["customer_balance"] = options }
+        if let options = try CustomerCashBalance.options(&req.params) {
+            // An intent paid only by bank transfer has only its options.
+            if types == ["customer_balance"] { pi["payment_method_options"] = [:] }
+            pi["payment_method_options"]["customer_balance"] = options
+        }
         try req.store.update(pi)
         guard try req.params.bool("confirm") == true else { return pi }
         return try confirm(&pi, &req)
@@ -203,6 +207,8 @@ enum PaymentIntents {
         let reason = try req.params.choice("cancellation_reason", in: ["duplicate", "fraudulent", "requested_by_customer", "abandoned"])
         // An authorized intent releases its hold first: the charge is refunded in full.
         try Capture.releaseOnCancel(&pi, req.ledger)
+        // A partly funded bank transfer's money goes back to the customer's cash balance.
+        try CashBalance.returnFunds(of: pi, req.ledger)
         pi["status"] = "canceled"
         pi["canceled_at"] = .int(try req.ledger.now(for: pi))
         pi["cancellation_reason"] = .from(reason)

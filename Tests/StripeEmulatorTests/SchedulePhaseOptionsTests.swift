@@ -108,3 +108,29 @@ import StripeWire
         #expect(await s.subscription(subID)["discounts"] == [])
     }
 }
+
+extension SchedulePhaseOptionsTests {
+    /// `default_settings[description]` and `[invoice_settings][days_until_due]` reach the
+    /// subscription; `billing_cycle_anchor=phase_start` is refused by name.
+    @Test func defaultSettingsReachTheSubscription() async throws {
+        let s = try TestStripe()
+        let price = await s.monthlyPrice(1000)
+        let customer = await s.customer()
+        let schedule = await s.post("/v1/subscription_schedules", [
+            ("customer", customer), ("phases[0][items][0][price]", price), ("default_settings[collection_method]", "send_invoice"),
+            ("default_settings[description]", "Annual plan, invoiced"), ("default_settings[invoice_settings][days_until_due]", "14"),
+            ("default_settings[billing_cycle_anchor]", "automatic"),
+        ])
+        #expect(schedule.status == 200, "\(schedule.response.bodyString)")
+        #expect(schedule.json["default_settings"]["description"] == "Annual plan, invoiced")
+        #expect(schedule.json["default_settings"]["invoice_settings"]["days_until_due"] == 14)
+        let sub = await s.subscription(schedule.json["subscription"].stringValue!)
+        #expect(sub["description"] == "Annual plan, invoiced")
+        #expect(sub["collection_method"] == "send_invoice")
+        #expect(sub["days_until_due"] == 14)
+        let anchor = await s.post("/v1/subscription_schedules", [
+            ("customer", customer), ("phases[0][items][0][price]", price), ("default_settings[billing_cycle_anchor]", "phase_start"),
+        ])
+        #expect(anchor.json["error"]["param"] == "default_settings[billing_cycle_anchor]")
+    }
+}

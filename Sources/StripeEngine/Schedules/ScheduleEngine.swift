@@ -21,6 +21,10 @@ package enum ScheduleEngine {
         package var metadata: JSONValue = [:]
         package var defaultPaymentMethod: String?
         package var collectionMethod: String?
+        /// `default_settings[description]`: the subscription's description, unless a phase has its own.
+        package var description: String?
+        /// `default_settings[invoice_settings][days_until_due]`, for `send_invoice` (default 30).
+        package var daysUntilDue: Int?
 
         package init(customer: JSONValue, phases: [SchedulePhase]) {
             self.customer = customer
@@ -41,8 +45,8 @@ package enum ScheduleEngine {
                 "application_fee_percent": nil, "automatic_tax": ["disabled_reason": nil, "enabled": false, "liability": nil],
                 "billing_cycle_anchor": "automatic", "billing_thresholds": nil,
                 "collection_method": .string(new.collectionMethod ?? "charge_automatically"),
-                "default_payment_method": .from(new.defaultPaymentMethod), "description": nil,
-                "invoice_settings": ["account_tax_ids": nil, "days_until_due": nil, "issuer": ["type": "self"]],
+                "default_payment_method": .from(new.defaultPaymentMethod), "description": .from(new.description),
+                "invoice_settings": ["account_tax_ids": nil, "days_until_due": .from(new.daysUntilDue), "issuer": ["type": "self"]],
                 "on_behalf_of": nil, "transfer_data": nil,
             ],
             "end_behavior": .string(new.endBehavior), "livemode": false, "metadata": new.metadata, "phases": [],
@@ -94,9 +98,11 @@ package enum ScheduleEngine {
         new.paymentBehavior = canPay ? "allow_incomplete" : "default_incomplete"
         new.defaultPaymentMethod = schedule["default_settings"]["default_payment_method"].stringValue
         new.collectionMethod = schedule["default_settings"]["collection_method"].stringValue ?? "charge_automatically"
-        if new.collectionMethod == "send_invoice" { new.daysUntilDue = 30 }
+        if new.collectionMethod == "send_invoice" {
+            new.daysUntilDue = schedule["default_settings"]["invoice_settings"]["days_until_due"].intValue ?? 30
+        }
         new.metadata = first["metadata"].isNull ? [:] : first["metadata"]
-        new.description = first["description"].stringValue
+        new.description = first["description"].stringValue ?? schedule["default_settings"]["description"].stringValue
         new.defaultTaxRates = first["default_tax_rates"].arrayValue ?? []
         new.scheduleID = id
         new.discounts = try discountRequests(first, ledger)

@@ -157,6 +157,18 @@ enum SubscriptionSchedules {
             new.defaultPaymentMethod = stored["id"].stringValue
         }
         new.collectionMethod = try req.params.choice("default_settings", "collection_method", in: ["charge_automatically", "send_invoice"])
+        new.description = try req.params.nonEmpty("default_settings", "description")
+        if let days = try req.params.int("default_settings", "invoice_settings", "days_until_due") {
+            guard (0...730).contains(days) else {
+                throw StripeError.invalidRequest("days_until_due must be between 0 and 730.", param: "default_settings[invoice_settings][days_until_due]")
+            }
+            new.daysUntilDue = days
+        }
+        if try req.params.choice("default_settings", "billing_cycle_anchor", in: ["automatic", "phase_start"]) == "phase_start" {
+            throw StripeError.invalidRequest(
+                "default_settings[billing_cycle_anchor]=phase_start is not emulated: each phase keeps the subscription's billing cycle (automatic).",
+                param: "default_settings[billing_cycle_anchor]")
+        }
         return try ScheduleEngine.create(new, req.ledger)
     }
 

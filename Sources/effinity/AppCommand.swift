@@ -71,11 +71,16 @@ struct AppCommand: AsyncParsableCommand {
         let clock = FollowingClock()
         if let clockURL { try await clock.start(from: clockURL) }
         let store = try await storeOptions.store()
+        let appIDs = AppIDs(ids == "sequential" ? .sequential : .random)
+        // Sequential ids continue after those already stored (a restart under a scenario runner).
+        if ids == "sequential" {
+            appIDs.continueAfter(try await store.dumpTables().flatMap(\.rows).flatMap { row in (row.objectValue.map(Array.init) ?? []).compactMap { $0.value.stringValue } })
+        }
         do {
             let app = try await AppRunner.make(store: store, stripe: config, host: host, port: port,
                                                publicURL: publicURL ?? "http://\(host):\(port)",
                                                clock: clockURL != nil ? clock : SystemAppClock(), catalog: catalog,
-                                               ids: AppIDs(ids == "sequential" ? .sequential : .random),
+                                               ids: appIDs,
                                                testRoutes: testRoutes, following: clockURL != nil ? clock : nil)
             say("EFFINITY billing on http://\(host):\(port) (dashboard: /dashboard/billing, data: \(storeOptions.displayLocation))")
             try await app.runService()

@@ -92,6 +92,7 @@ enum PageTemplates {
       <p class="muted">Your bank asks you to confirm this payment. In test mode you choose the outcome.</p>
       <p>Card ending in <strong>{{last4}}</strong> · {{dueToday}}</p>
       <form method="post" action="{{action}}" class="actions">
+        {{#paymentMethod}}<input type="hidden" name="card" value="{{paymentMethod}}">{{/paymentMethod}}
         <button class="primary" type="submit" name="outcome" value="complete">Complete authentication</button>
         <button class="danger" type="submit" name="outcome" value="fail">Fail authentication</button>
       </form>

@@ -10,8 +10,9 @@ public struct PDFFlow: Sendable {
     public var footer: String?
 
     public init(title: String, margin: Double = 50, footer: String? = nil) {
+        let page = PDFPage()
         self.document = PDFDocument(title: title)
-        self.page = PDFPage()
+        self.page = page
         self.margin = margin
         self.y = page.height - margin
         self.footer = footer

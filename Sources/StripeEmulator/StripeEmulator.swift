@@ -17,6 +17,8 @@ public final class StripeEmulator: Sendable {
     let router: APIRouter
     let idempotency = IdempotencyGate()
     let apiFaults = APIFaults()
+    /// Clock moves started from the console, so a long one can show its progress.
+    let consoleTravels = ConsoleTravels()
     private let requestCounter = Mutex<Int>(0)
     let logger: Logger
     let deliveries: DeliveryWorker

@@ -13,6 +13,26 @@ final class SwitchableReceiver: WebhookTransport {
     }
 }
 
+/// A receiver that holds every delivery until the test lets it go (then answers 200).
+final class HeldReceiver: WebhookTransport {
+    private let state = Mutex<(released: Bool, waiting: [CheckedContinuation<Void, Never>])>((false, []))
+    func release() {
+        let waiting = state.withLock { s -> [CheckedContinuation<Void, Never>] in s.released = true; defer { s.waiting = [] }; return s.waiting }
+        for w in waiting { w.resume() }
+    }
+    func post(url: String, headers: [(String, String)], body: [UInt8], timeout: Duration) async -> WebhookTransportResult {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let now = state.withLock { s -> Bool in
+                if s.released { return true }
+                s.waiting.append(c)
+                return false
+            }
+            if now { c.resume() }
+        }
+        return WebhookTransportResult(statusCode: 200, body: "ok")
+    }
+}
+
 /// A browser on the console: keeps the session cookie, posts forms with the page's CSRF token.
 struct ConsoleBrowser {
     let s: TestStripe
@@ -45,7 +65,12 @@ struct ConsoleBrowser {
     /// Submits a form of `page` the way a browser does: its fields plus the CSRF token, then follows the redirect.
     func submit(_ page: APIResponse, to action: String, _ fields: [(String, String)]) async -> (post: APIResponse, page: APIResponse) {
         let post = await request("POST", action, form: fields + [("csrf", csrf(page))])
-        guard post.status == 303, let location = post.header("Location") else { return (post, post) }
+        guard post.status == 303, var location = post.header("Location") else { return (post, post) }
+        if location == "/console/time/progress", let account = cookie?.split(separator: "=").last.map(String.init) {
+            // A clock move outlasted the form's patience: wait for it, then the progress page sends us on.
+            await s.emulator.consoleTravels.wait(account)
+            location = (await get(location)).header("Location") ?? location
+        }
         return (post, await get(location))
     }
 }
@@ -184,6 +209,38 @@ struct ConsoleBrowser {
         #expect(attempts.first?["outcome"] == "succeeded")
         #expect(attempts.first?["response_body"] == "ok")
         #expect(attempts.dropFirst().allSatisfy { $0["outcome"] == "failed" && $0["response_body"] == "receiver down" })
+    }
+
+    /// A move that outlasts the form's patience goes on in the background; the progress page
+    /// reloads itself until it is done, then shows the result. The move is held by a receiver
+    /// that does not answer until the test lets it.
+    @Test func aLongMoveShowsItsProgress() async throws {
+        let receiver = HeldReceiver()
+        let emulator = StripeEmulator(database: try .inMemory(), settings: EmulatorSettings(wallClock: FixedWallClock(TestStripe.start)),
+                                      transport: receiver)
+        emulator.consoleTravels.patience = .zero
+        let s = TestStripe(emulator: emulator, key: "sk_test_console_progress")
+        _ = await s.post("/v1/webhook_endpoints", [("url", "https://app.test/hooks"), ("enabled_events[0]", "*")])
+        _ = await s.post("/v1/subscriptions", [("customer", await s.customer()), ("items[0][price]", await s.monthlyPrice(1000))])
+        var browser = ConsoleBrowser(s)
+        await browser.signIn(s.key)
+        let time = await browser.get("/console/time")
+        let started = await browser.request("POST", "/console/time/advance", form: [("by", "1mo"), ("csrf", browser.csrf(time))])
+        #expect(started.header("Location") == "/console/time/progress")
+        let progress = await browser.get("/console/time/progress")
+        #expect(progress.status == 200)
+        #expect(progress.bodyString.contains("<meta http-equiv=\"refresh\" content=\"1\">"))
+        #expect(progress.bodyString.contains("From 2027-01-15 08:00 UTC to 2027-02-15 08:00 UTC"))
+        #expect(progress.bodyString.contains("<progress id=\"travel\" max=\"100\" value=\""))
+        let again = await browser.request("POST", "/console/time/advance", form: [("by", "1d"), ("csrf", browser.csrf(time))])
+        #expect(again.header("Location")?.contains("already%20moving") == true || again.header("Location")?.contains("already+moving") == true)
+        receiver.release()
+        await emulator.consoleTravels.wait(s.key)
+        let done = await browser.get("/console/time/progress")
+        #expect(done.status == 303)
+        #expect(done.header("Location")?.hasPrefix("/console/time?flash=") == true)
+        #expect(await s.get("/_emulator/time").json["now"].intValue == TestStripe.start + 31 * 86400)
+        #expect(await browser.get("/console/time/progress").header("Location") == "/console/time")
     }
 
     @Test func faultsAndChaosGoThroughTheControlRoutes() async throws {

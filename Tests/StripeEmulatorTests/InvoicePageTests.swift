@@ -49,14 +49,19 @@ import StripeWire
         let s = try TestStripe()
         let invoice = await Self.openInvoice(s)
         let url = invoice["hosted_invoice_url"].stringValue!
-        let declined = await s.page("POST", url, form: [("card", "4000 0000 0000 9995"), ("exp", "12 / 34"), ("cvc", "123")])
+        // 0341 is saved to the customer, then its charge is declined: an attempt the history keeps.
+        let declined = await s.page("POST", url, form: [("card", "4000 0000 0000 0341"), ("exp", "12 / 34"), ("cvc", "123")])
         #expect(declined.status == 402)
-        #expect(declined.bodyString.contains("Your card has insufficient funds."))
+        #expect(declined.bodyString.contains("Your card was declined."))
         #expect(declined.bodyString.contains("role=\"alert\""))
         #expect(await s.invoice(invoice["id"].stringValue!)["status"] == "open")
         let page = await s.page("GET", url)
         #expect(page.bodyString.contains("Failed"))
-        #expect(page.bodyString.contains("visa ···· 9995"))
+        #expect(page.bodyString.contains("visa ···· 0341"))
+        // A card the bank refuses to save is refused before any charge, and said so.
+        let refused = await s.page("POST", url, form: [("test_card", "4000000000009995")])
+        #expect(refused.status == 402)
+        #expect(refused.bodyString.contains("Your card has insufficient funds."))
     }
 
     @Test(arguments: [("complete", "paid"), ("fail", "open")])
@@ -74,7 +79,7 @@ import StripeWire
             #expect(answered.status == 303)
         } else {
             #expect(answered.status == 402)
-            #expect(answered.bodyString.contains("We are unable to authenticate your payment method."))
+            #expect(answered.bodyString.contains("The provided PaymentMethod has failed authentication."))
         }
         #expect(await s.invoice(invoice["id"].stringValue!)["status"] == .string(status))
     }

@@ -24,7 +24,7 @@ struct CRMRoutes: Sendable {
             }
         }
         for kind in Kind.allCases {
-            router.post("/dashboard/crm/\(kind.rawValue)") { req, _ -> Response in
+            router.post(RouterPath("/dashboard/crm/\(kind.rawValue)")) { req, _ -> Response in
                 await self.respond(req) { caller in
                     let form = try FormDecoder().decode(Array(buffer: try await req.body.collect(upTo: 1 << 16)))
                     return try await self.create(kind, caller: caller, form: form)

@@ -20,7 +20,8 @@ struct Console: Sendable {
         for (name, text) in [("layout", ConsoleTemplates.layout), ("signin", ConsoleTemplates.signin),
                              ("overview", ConsoleTemplates.overview), ("list", ConsoleTemplates.list),
                              ("detail", ConsoleTemplates.detail), ("eventExtra", ConsoleTemplates.eventExtra),
-                             ("time", ConsoleTemplates.time), ("faults", ConsoleTemplates.faults)] {
+                             ("time", ConsoleTemplates.time), ("progress", ConsoleTemplates.progress),
+                             ("faults", ConsoleTemplates.faults)] {
             try! library.register(text, named: name)  // constants, rendered by the console tests
         }
         return library
@@ -58,7 +59,9 @@ struct Console: Sendable {
         switch parts.first {
         case nil: return await view.overview()
         case "objects"?: return parts.count == 2 ? await view.detail(parts[1]) : HostedPages.notFound()
-        case "time"?: return await view.time()
+        case "time"?:
+            if parts == ["time", "progress"] { return await view.progress() }
+            return parts.count == 1 ? await view.time() : HostedPages.notFound()
         case "faults"?: return await view.faults()
         case let slug?:
             guard parts.count == 1, let list = ConsoleList.named(slug) else { return HostedPages.notFound() }

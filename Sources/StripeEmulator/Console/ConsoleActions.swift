@@ -22,10 +22,13 @@ struct ConsoleActions: Sendable {
             let drained = await api.post("/_emulator/deliveries/drain")
             return back("/console/objects/\(event)", flash: "Resent \(event) to \(field("endpoint") ?? "its endpoints"); \(drained.json["attempted"].intValue ?? 0) delivery attempt(s) made.")
         case ["time", "advance"]:
-            return await moved(api.post("/_emulator/time/advance", [("by", field("by") ?? "")]))
+            let by = field("by") ?? ""
+            return await travel { now in (try? TimeSpan(parsing: by).after(now)) ?? now } move: { api in
+                await api.post("/_emulator/time/advance", [("by", by)])
+            }
         case ["time", "set"]:
-            let to = field("to") ?? field("date").flatMap(ConsoleFormat.date).map(String.init) ?? ""
-            return await moved(api.post("/_emulator/time/set", [("to", to)]))
+            let to = field("to") ?? field("date").flatMap { ConsoleFormat.date($0) }.map { String($0) } ?? ""
+            return await travel { now in Int(to) ?? now } move: { api in await api.post("/_emulator/time/set", [("to", to)]) }
         case let p where p.count == 3 && p[0] == "test_clocks" && p[2] == "advance":
             let clock = await api.get("/v1/test_helpers/test_clocks/\(p[1])")
             guard clock.ok, let now = clock.json["frozen_time"].intValue,
@@ -59,6 +62,17 @@ struct ConsoleActions: Sendable {
                         : back("/console/faults", error: r.message)
         default:
             return HostedPages.notFound()
+        }
+    }
+
+    /// Moves the account clock through ``ConsoleTravels``: the result when it is quick, else the progress page.
+    func travel(target: (Int) -> Int, move: @escaping @Sendable (ConsoleAPI) async -> ConsoleAPI.Answer) async -> APIResponse {
+        let now = await api.get("/_emulator/time").json["now"].intValue ?? 0
+        let api = self.api
+        switch await view.console.emulator.consoleTravels.start(account: api.account, from: now, target: target(now), { await move(api) }) {
+        case .done(let answer): return moved(answer)
+        case .running: return Console.redirect("/console/time/progress")
+        case .busy: return back("/console/time/progress", error: "The clock is already moving; wait for that move to finish.")
         }
     }
 

@@ -4,7 +4,7 @@ enum ConsoleTemplates {
     static let layout = """
     <!doctype html>
     <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-    <title>{{title}} · effinity console</title>
+    <title>{{title}} · effinity console</title>{{#refresh}}<meta http-equiv="refresh" content="{{refresh}}">{{/refresh}}
     <style>
     :root { --ink:#1a1f36; --muted:#545969; --line:#d5dbe1; --brand:#4b45c6; --bad:#b3093c; --good:#0e6245; --bg:#f6f9fc; }
     * { box-sizing:border-box; }
@@ -130,6 +130,16 @@ enum ConsoleTemplates {
     {{#clocks}}<div><h3>{{name}} <span class="muted">({{id}})</span> <span class="pill">{{status}}</span></h3><p>Now: {{now}}</p>
     <div class="buttons">{{#spans}}<form class="inline" method="post" action="/console/test_clocks/{{clock}}/advance"><input type="hidden" name="csrf" value="{{csrf}}">
       <input type="hidden" name="by" value="{{by}}"><button type="submit">Advance {{label}}</button></form>{{/spans}}</div></div>{{/clocks}}
+    </section>
+    """
+
+    static let progress = """
+    <h1>Moving the clock</h1>
+    <section>
+    <p>From {{from}} to {{target}}: every renewal, retry and webhook on the way runs in order.</p>
+    <label for="travel">Progress</label>
+    <progress id="travel" max="100" value="{{percent}}">{{percent}}%</progress> <strong>{{percent}}%</strong>
+    <p class="muted">The clock is at {{now}}. This page reloads itself every second until the move is done.</p>
     </section>
     """
 

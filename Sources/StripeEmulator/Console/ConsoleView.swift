@@ -13,7 +13,7 @@ struct ConsoleView: Sendable {
         + [("time", "Time"), ("faults", "Faults")]
 
     func render(status: Int = 200, title: String, template: String, nav current: String, _ context: [String: Any],
-                error: String? = nil) async -> APIResponse {
+                error: String? = nil, refresh: Int? = nil) async -> APIResponse {
         let clock = await api.get("/_emulator/time")
         var body = context
         body["csrf"] = session.csrf
@@ -21,7 +21,7 @@ struct ConsoleView: Sendable {
             "account": true, "accountLabel": session.label(exposed: console.exposed), "csrf": session.csrf,
             "clockText": ConsoleFormat.dateTime(clock.json["now"].intValue) + (clock.json["frozen"] == true ? " (frozen)" : ""),
             "nav": Self.nav.map { slug, label in ["href": "/console" + (slug.isEmpty ? "" : "/\(slug)"), "label": label, "current": slug == current] },
-            "flash": flash ?? "", "error": error ?? self.error ?? "",
+            "flash": flash ?? "", "error": error ?? self.error ?? "", "refresh": refresh.map(String.init) ?? "",
         ]
         return Console.page(status: status, title: title, body: Console.render(template, body), layout: layout)
     }
@@ -54,7 +54,7 @@ struct ConsoleView: Sendable {
         let rows = shown.map { ["cells": list.cells($0)] }
         var context: [String: Any] = [
             "heading": list.heading, "path": "/console/\(list.slug)", "q": q ?? "",
-            "columns": list.columns.map(\.0), "rows": rows, "hasRows": !rows.isEmpty,
+            "columns": list.columns.map { $0.0 }, "rows": rows, "hasRows": !rows.isEmpty,
         ]
         if page.json["has_more"] == true, let last = objects.last?["id"].stringValue {
             context["next"] = "/console/\(list.slug)?" + FormEncoder.encode([("starting_after", .string(last))]
@@ -100,8 +100,8 @@ struct ConsoleView: Sendable {
         let kind = object["object"].stringValue ?? "object"
         return await render(title: id, template: "detail", nav: "", [
             "heading": "\(kind) \(id)", "fields": fields, "json": ConsoleFormat.prettyJSON(object), "extra": extra,
-            "related": related.isEmpty ? false : ["items": related] as Any,
-            "links": links.isEmpty ? false : ["items": links] as Any,
+            "related": related.isEmpty ? (false as Any) : (["items": related] as Any),
+            "links": links.isEmpty ? (false as Any) : (["items": links] as Any),
         ])
     }
 
@@ -181,10 +181,28 @@ struct ConsoleView: Sendable {
     func nextRenewal(after now: Int) async -> (at: Int, to: Int)? {
         let subs = await api.get("/v1/subscriptions", [("limit", "100")]).json["data"].arrayValue ?? []
         let ends = subs.filter { $0["test_clock"].isNull && $0["status"] != "canceled" && $0["status"] != "incomplete_expired" }
-            .compactMap { $0["trial_end"].intValue.flatMap { $0 > now ? $0 : nil } ?? $0["items"]["data"][0]["current_period_end"].intValue }
+            .compactMap { sub -> Int? in
+                if let trialEnd = sub["trial_end"].intValue, trialEnd > now { return trialEnd }
+                return sub["items"]["data"][0]["current_period_end"].intValue
+            }
             .filter { $0 > now }
         guard let at = ends.min() else { return nil }
         return (at, at + 3660)
+    }
+
+    /// A clock move still running: how far the account clock has got; reloads every second, and
+    /// once the move has answered goes back to the time page with its result.
+    func progress() async -> APIResponse {
+        let travels = console.emulator.consoleTravels
+        if let answer = travels.take(api.account) { return ConsoleActions(view: self).moved(answer) }
+        guard let travel = travels.current(api.account) else { return Console.redirect("/console/time") }
+        let now = await api.get("/_emulator/time").json["now"].intValue ?? travel.from
+        let span = max(1, travel.target - travel.from)
+        let percent = min(100, max(0, (now - travel.from) * 100 / span))
+        return await render(title: "Moving the clock", template: "progress", nav: "time", [
+            "from": ConsoleFormat.dateTime(travel.from), "target": ConsoleFormat.dateTime(travel.target),
+            "now": ConsoleFormat.dateTime(now), "percent": percent,
+        ], refresh: 1)
     }
 
     func faults() async -> APIResponse {

@@ -127,7 +127,7 @@ struct InvoicePage: Sendable {
     func page(_ target: Target, error: String? = nil, flash: String? = nil, status: Int = 200) async throws -> APIResponse {
         let invoice = target.object
         let base = target.base
-        let (context, brand) = try await reading(target) { ledger -> ([String: Any], String?) in
+        return try await reading(target) { ledger in
             let document = try BillingDocument.invoice(invoice, ledger)
             let account = try AccountObject.read(ledger)
             let currency = document.currency
@@ -145,17 +145,12 @@ struct InvoicePage: Sendable {
                 },
                 "totals": document.totals.map { ["label": $0.label, "amount": document.money($0.amount), "emphasized": $0.emphasized] },
                 "payable": state == "open" || state == "uncollectible", "testCards": HostedPages.testCards,
+                "dueText": document.status ?? "", "error": error ?? "", "flash": flash ?? "",
             ]
-            context["dueText"] = document.status
-            if state == "paid" {
-                context["closedHeading"] = "Paid"
-                context["closedText"] = "Nothing is due on this invoice."
-            } else if state == "void" {
-                context["closedHeading"] = "Void"
-                context["closedText"] = "This invoice was voided; nothing is due."
-            } else {
-                context["closedHeading"] = "Draft"
-                context["closedText"] = "This invoice is not finalized yet."
+            switch state {
+            case "paid": (context["closedHeading"], context["closedText"]) = ("Paid", "Nothing is due on this invoice.")
+            case "void": (context["closedHeading"], context["closedText"]) = ("Void", "This invoice was voided; nothing is due.")
+            default: (context["closedHeading"], context["closedText"]) = ("Draft", "This invoice is not finalized yet.")
             }
             let attempts = try Self.attempts(invoice, ledger)
             context["attempts"] = attempts
@@ -164,13 +159,9 @@ struct InvoicePage: Sendable {
                let last4 = card["last4"].stringValue {
                 context["cardOnFile"] = "\(card["brand"].stringValue ?? "card") ending in \(last4)"
             }
-            return (context, account["settings"]["branding"]["primary_color"].stringValue)
+            return HostedPages.page(status: status, title: "Invoice \(document.number)", template: "invoice",
+                                    brandColor: account["settings"]["branding"]["primary_color"].stringValue, context)
         }
-        var full = context
-        if let error { full["error"] = error }
-        if let flash { full["flash"] = flash }
-        return HostedPages.page(status: status, title: "Invoice \(context["number"] as? String ?? "")", template: "invoice",
-                                brandColor: brand, full)
     }
 
     /// Every charge made for the invoice, oldest first: renewals' automatic tries and the customer's own.

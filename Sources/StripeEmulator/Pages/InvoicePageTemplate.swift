@@ -23,9 +23,9 @@ extension PageTemplates {
       </table>{{/hasAttempts}}
     </section>
     <section>
+      {{#error}}<div class="error" role="alert">{{error}}</div>{{/error}}
       {{#payable}}
       <h2>Pay this invoice</h2>
-      {{#error}}<div class="error" role="alert">{{error}}</div>{{/error}}
       <form method="post" action="{{action}}">
         <label for="card">Card number</label>
         <input id="card" name="card" inputmode="numeric" placeholder="4242 4242 4242 4242" autocomplete="cc-number">

@@ -27,8 +27,6 @@ package enum DocumentLinks {
 
     /// Whether `token` is the one minted for this account's object (compared in constant time).
     package static func verify(_ token: String, account: String, id: String) -> Bool {
-        let expected = Array(Self.token(account: account, id: id).utf8), given = Array(token.utf8)
-        guard expected.count == given.count else { return false }
-        return zip(expected, given).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+        Digest.constantTimeEqual(Array(Self.token(account: account, id: id).utf8), Array(token.utf8))
     }
 }

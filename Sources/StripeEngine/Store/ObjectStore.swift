@@ -254,7 +254,7 @@ extension ObjectStore {
     package static func accounts(_ db: Database, limit: Int = 100) throws -> [(account: String, objects: Int)] {
         try GRDB.Row.fetchAll(db.cachedStatement(sql: """
             SELECT account, COUNT(*) AS n FROM objects WHERE deleted = 0 GROUP BY account ORDER BY MAX(seq) DESC LIMIT ?
-            """), arguments: [limit]).map { ($0["account"], $0["n"]) }
+            """), arguments: [limit]).map { row -> (account: String, objects: Int) in (row["account"], row["n"]) }
     }
 
     /// How many objects and events the account stores, and the bytes of their JSON.

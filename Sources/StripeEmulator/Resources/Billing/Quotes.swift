@@ -21,7 +21,7 @@ enum Quotes {
     /// `GET /v1/quotes/{id}/pdf`: the quote as a PDF file (Stripe serves it from its files host;
     /// the SDKs' `quote.pdf()` streams it).
     static func pdf(_ emulator: StripeEmulator, _ call: APICall, _ account: String) async throws -> APIResponse {
-        var params = Params(try FormDecoder().decodeForAPI(call))
+        let params = Params(try FormDecoder().decodeForAPI(call))
         try params.finish()
         let id = String(call.path.split(separator: "/")[2])
         let document = try await emulator.reading(account: account) { ledger in

@@ -17,9 +17,19 @@ import StripeWire
                                  body: ByteBuffer(string: form))
     }
 
+    /// The app with one organization on the free plan (as a new one is) and its owner's session token.
+    static func freeOrg() async throws -> (service: BillingService, store: SQLiteBillingStore, token: String) {
+        let store = try SQLiteBillingStore.inMemory()
+        let service = BillingService(store: store, stripe: StripeClient(configuration: StripeConfiguration(secretKey: "sk_test_unused")),
+                                     policy: BillingPolicy(catalog: try BillingService.defaultCatalog()), clock: ManualAppClock(1_800_000_000),
+                                     appURL: "http://app.test")
+        let (user, _, _) = try await service.ensureMember(email: "owner@free.test", org: "free", role: .owner)
+        return (service, store, try await service.createSession(userID: user.id, orgID: "free"))
+    }
+
     @Test func formsAddAndTheFourthPropertyOpensTheUpgradeModal() async throws {
-        let (app, tokens) = try await DashboardTests.dashboardApp()
-        let token = tokens["no-plan"]!
+        let (service, _, token) = try await Self.freeOrg()
+        let app = Application(router: BillingApp(service: service).router())
         try await app.test(.live) { client in
             let page = try await client.execute(uri: "/dashboard/crm", method: .get, headers: [.cookie: "effinity_session=\(token)"])
             #expect(page.status == .ok)
@@ -45,7 +55,7 @@ import StripeWire
             #expect(String(buffer: after.body).contains("3 of 3 on the Free plan"))
 
             // The one seat is the owner's: a member is refused with the modal too.
-            let seat = try await Self.post(client, "/dashboard/crm/members", token: token, "email=agent%40no-plan.test")
+            let seat = try await Self.post(client, "/dashboard/crm/members", token: token, "email=agent%40free.test")
             #expect(seat.status == .forbidden)
             #expect(String(buffer: seat.body).contains("Upgrade to Starter</button>"))
             // A missing field is a message, not a modal.
@@ -60,15 +70,10 @@ import StripeWire
     }
 
     @Test func billingPageLinksInvoicesToTheirPageAndPDF() async throws {
-        let store = try SQLiteBillingStore.inMemory()
-        let service = BillingService(store: store, stripe: StripeClient(configuration: StripeConfiguration(secretKey: "sk_test_unused")),
-                                     policy: BillingPolicy(catalog: try BillingService.defaultCatalog()), clock: ManualAppClock(1_800_000_000),
-                                     appURL: "http://app.test")
-        let (user, _, _) = try await service.ensureMember(email: "owner@links.test", org: "links", role: .owner)
-        let token = try await service.createSession(userID: user.id, orgID: "links")
+        let (service, store, token) = try await Self.freeOrg()
         let page = "http://127.0.0.1:12111/i/abc/in_1/tok"
         try await store.write { tx in
-            try tx.upsertInvoice(Invoice(stripeInvoiceID: "in_1", orgID: "links", number: "ABC-0001", amountDue: 2900, amountPaid: 0,
+            try tx.upsertInvoice(Invoice(stripeInvoiceID: "in_1", orgID: "free", number: "ABC-0001", amountDue: 2900, amountPaid: 0,
                                          currency: "usd", status: "open", hostedInvoiceURL: page, invoicePDF: page + "/pdf",
                                          periodStart: nil, periodEnd: nil, paidAt: nil, createdAt: 1_800_000_000))
         }
@@ -83,8 +88,8 @@ import StripeWire
 
     @Test(.enabled(if: Chromium.shouldRun, Comment(rawValue: Chromium.skipReason)))
     func limitModalScreenshot() async throws {
-        let (app, tokens) = try await DashboardTests.dashboardApp()
-        let token = tokens["no-plan"]!
+        let (service, _, token) = try await Self.freeOrg()
+        let app = Application(router: BillingApp(service: service).router())
         try await app.test(.live) { client in
             for i in 1...3 { _ = try await Self.post(client, "/dashboard/crm/properties", token: token, "title=House+\(i)") }
             let refused = try await Self.post(client, "/dashboard/crm/properties", token: token, "title=House+4")

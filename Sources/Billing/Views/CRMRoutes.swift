@@ -80,7 +80,8 @@ struct CRMRoutes: Sendable {
         if caller.role.managesBilling {
             resources.append(resource(.members, "Members", "seats", [.init(name: "email", label: "Email", type: "email")], "Add member"))
         }
-        var context: [String: Any] = ["org": caller.org, "email": caller.email, "resources": resources, "notice": notice ?? ""]
+        var context: [String: Any] = ["org": caller.org, "email": caller.email, "resources": resources]
+        if let notice { context["notice"] = notice }
         if let error, let prompt = error.upgrade {
             let suggested = prompt.suggestedPlan.flatMap { id in catalog.plans.first { $0.id == id } }
             var limit: [String: Any] = ["title": "You have reached a limit of your plan", "message": prompt.message]

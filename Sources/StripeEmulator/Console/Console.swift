@@ -89,7 +89,7 @@ struct Console: Sendable {
     }
 
     static func render(_ template: String, _ context: [String: Any]) -> String {
-        library.render(context, withTemplate: template) ?? ""
+        library.render(TemplateContext.pruned(context), withTemplate: template) ?? ""
     }
 
     static func page(status: Int = 200, title: String, body: String, layout: [String: Any]) -> APIResponse {

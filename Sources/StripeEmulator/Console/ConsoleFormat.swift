@@ -36,7 +36,8 @@ enum ConsoleFormat {
     ]
 
     static func apiPath(for id: String) -> String? {
-        guard id.count < 200, id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else { return nil }
+        // A client secret (`pi_…_secret_…`) starts like an id but is not one.
+        guard id.count < 200, !id.contains("_secret_"), id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else { return nil }
         return apiPaths.filter { id.hasPrefix($0.prefix) }.max { $0.prefix.count < $1.prefix.count }.map { $0.path + id }
     }
 

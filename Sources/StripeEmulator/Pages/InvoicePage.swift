@@ -160,7 +160,8 @@ struct InvoicePage: Sendable {
                 context["cardOnFile"] = "\(card["brand"].stringValue ?? "card") ending in \(last4)"
             }
             return HostedPages.page(status: status, title: "Invoice \(document.number)", template: "invoice",
-                                    brandColor: account["settings"]["branding"]["primary_color"].stringValue, context)
+                                    brandColor: account["settings"]["branding"]["primary_color"].stringValue,
+                                    TemplateContext.pruned(context))
         }
     }
 

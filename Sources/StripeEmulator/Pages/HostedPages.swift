@@ -16,7 +16,7 @@ struct HostedPages: Sendable {
 
     static let library: MustacheLibrary = {
         var library = MustacheLibrary()
-        for (name, text) in [("layout", PageTemplates.layout), ("testCards", PageTemplates.testCards),
+        for (name, text) in [("layout", PageTemplates.layout), ("testCards", PageTemplates.testCards), ("cardFields", PageTemplates.cardFields),
                              ("checkout", PageTemplates.checkout), ("challenge", PageTemplates.challenge),
                              ("message", PageTemplates.message), ("portal", PageTemplates.portal),
                              ("invoice", PageTemplates.invoice)] {

@@ -27,12 +27,7 @@ extension PageTemplates {
       {{#payable}}
       <h2>Pay this invoice</h2>
       <form method="post" action="{{action}}">
-        <label for="card">Card number</label>
-        <input id="card" name="card" inputmode="numeric" placeholder="4242 4242 4242 4242" autocomplete="cc-number">
-        <div class="row">
-          <div><label for="exp">Expiry</label><input id="exp" name="exp" placeholder="MM / YY" autocomplete="cc-exp"></div>
-          <div><label for="cvc">CVC</label><input id="cvc" name="cvc" placeholder="123" autocomplete="cc-csc"></div>
-        </div>
+        {{> cardFields}}
         {{#cardOnFile}}<p class="muted">Leave the card empty to pay with the card on file ({{cardOnFile}}).</p>{{/cardOnFile}}
         <button class="primary" type="submit">Pay {{amountDue}}</button>
         {{> testCards}}

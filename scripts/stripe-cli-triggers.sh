@@ -33,9 +33,23 @@ tail -1 "$GOLDENS/required.log"
 # The rule's second half: the run emitted an event of the type the file is named after (the
 # world's app endpoint receives every event; its golden lists them). subscription.payment_failed
 # and subscription.payment_succeeded are not event types: for them exit 0 is the rule.
+#
+# subscription_schedule.expiring: Stripe sends it seven days before a schedule that cancels its
+# subscription ends (its event reference: "Occurs 7 days before a subscription schedule will
+# expire"). The file's schedule ends on 2020-01-29 and its last step advances the clock to
+# 2020-01-20, nine days before: its own steps cannot cause the event on Stripe, and the fake
+# follows Stripe rather than the file. For it the rule is exit 0 (every step answers as Stripe
+# would); the Swift test ScheduleExpiringTests shows the event coming on 2020-01-22 and not before.
+#
+# Steps with `expected_error_type` run as the CLI runs them: an error of that type is tolerated,
+# not required (see scenarios/README.md). checkout.session.async_payment_failed marks every call
+# after its product and price so; on the fake, as on a Stripe account with SEPA, every step succeeds, the debit of its
+# non-test IBAN fails when it settles, and the event comes: it passes on the full rule.
+EVENT_AFTER_LAST_STEP="subscription_schedule.expiring"
 emitted() {
   local name; name="$(basename "$1" .json)"
   case "$name" in subscription.payment_failed|subscription.payment_succeeded) return 0 ;; esac
+  case " $EVENT_AFTER_LAST_STEP " in *" $name "*) return 0 ;; esac
   python3 - "$GOLDENS/$name.json" "$name" <<'PY'
 import json, sys
 golden, event = sys.argv[1], sys.argv[2]
@@ -45,6 +59,19 @@ PY
 }
 for f in "${required[@]}"; do
   emitted "$f" || { echo "FAILED: $(basename "$f") ran but no $(basename "$f" .json) event was emitted"; exit 1; }
+done
+for name in $EVENT_AFTER_LAST_STEP; do
+  echo "note: $name.json passes on exit 0 alone: Stripe sends the event 7 days before the schedule ends, after the file's last step"
+done
+for f in "${required[@]}"; do
+  python3 - "$f" <<'PY' || true
+import json, os, sys
+steps = json.load(open(sys.argv[1]))["fixtures"]
+marked = [s["name"] for s in steps if "expected_error_type" in s]
+if marked:
+    print(f"note: {os.path.basename(sys.argv[1])}: {len(marked)} of {len(steps)} steps carry expected_error_type "
+          f"({', '.join(marked)}): as in the Stripe CLI that error is tolerated, not required; it passes on its event")
+PY
 done
 passed=0; total=0; failing=()
 for f in "$DIR"/*.json; do

@@ -200,3 +200,45 @@ def test_phase_dates_must_meet_and_proration_needs_phases(billing):
     assert e.value.param == "phases[1][start_date]"
     e = pytest.raises(stripe.InvalidRequestError, stripe.SubscriptionSchedule.modify, s.id, proration_behavior="none")
     assert e.value.param == "proration_behavior"
+
+
+def test_phase_trial_discount_and_add_invoice_items(billing):
+    clock = billing.clock()
+    cus = billing.customer(clock)
+    price = billing.price(2000)
+    setup = stripe.Price.create(product=stripe.Product.create(name="Onboarding").id, unit_amount=3000, currency="usd")
+    coupon = stripe.Coupon.create(percent_off=50, duration="forever")
+    sched = stripe.SubscriptionSchedule.create(customer=cus.id, phases=[
+        {"items": [{"price": price.id}], "iterations": 1, "trial": True},
+        {"items": [{"price": price.id}], "iterations": 1, "discounts": [{"coupon": coupon.id}],
+         "add_invoice_items": [{"price": setup.id, "quantity": 1}]},
+        {"items": [{"price": price.id}], "iterations": 1},
+    ])
+    assert sched.phases[0].trial_end == FEB1
+    assert [d.coupon for d in sched.phases[1].discounts] == [coupon.id]
+    assert sched.phases[1].add_invoice_items[0].price == setup.id
+    sub = stripe.Subscription.retrieve(sched.subscription)
+    assert (sub.status, sub.trial_end) == ("trialing", FEB1)
+    assert _latest(sub.id).total == 0
+    billing.advance(clock, FEB1 + 2 * HOUR)
+    # February: 50% off the 2000 plan, plus the 3000 onboarding fee (discounted too): (2000 + 3000) / 2.
+    feb = _latest(sub.id)
+    assert (feb.total, feb.amount_paid) == (2500, 2500)
+    assert stripe.Subscription.retrieve(sub.id).status == "active"
+    billing.advance(clock, MAR1 + 2 * HOUR)
+    # March: no discount, no fee.
+    assert _latest(sub.id).total == 2000
+
+
+def test_phase_params_errors(billing):
+    cus = billing.customer()
+    price = billing.price(2000)
+    with pytest.raises(stripe.InvalidRequestError) as e:
+        stripe.SubscriptionSchedule.create(customer=cus.id, phases=[
+            {"items": [{"price": price.id}], "trial": True, "trial_end": T0 + DAY}])
+    assert e.value.param == "phases[0][trial_end]"
+    with pytest.raises(stripe.InvalidRequestError) as e:
+        stripe.SubscriptionSchedule.create(customer=cus.id, phases=[
+            {"items": [{"price": price.id}], "add_invoice_items": [{"price_data": {"currency": "usd", "product": "prod_x",
+                                                                                 "unit_amount": 100}}]}])
+    assert e.value.param == "phases[0][add_invoice_items][0][price_data]"

@@ -119,7 +119,16 @@ def world(billing, raw):
     sched = stripe.SubscriptionSchedule.create(customer=good.id, phases=[{"items": [{"price": price.id}], "iterations": 2}])
     disputed = stripe.PaymentIntent.create(amount=1500, currency="usd", payment_method="pm_card_createDispute", confirm=True)
     dispute = stripe.Dispute.list(payment_intent=disputed.id).data[0]
+    transfer = stripe.PaymentIntent.create(
+        amount=5000, currency="jpy", customer=good.id, payment_method_types=["customer_balance"],
+        payment_method_data={"type": "customer_balance"},
+        payment_method_options={"customer_balance": {"funding_type": "bank_transfer", "bank_transfer": {"type": "jp_bank_transfer"}}},
+        confirm=True)
+    funded = stripe.Customer.TestHelpers.fund_cash_balance(good.id, amount=2000, currency="jpy")
     return [
+        ("payment_intent", f"/v1/payment_intents/{transfer.id}"), ("payment_method", f"/v1/payment_methods/{transfer.payment_method}"),
+        ("cash_balance", f"/v1/customers/{good.id}/cash_balance"),
+        ("customer_cash_balance_transaction", f"/v1/customers/{good.id}/cash_balance_transactions/{funded.id}"),
         ("coupon", f"/v1/coupons/{coupon.id}"), ("promotion_code", f"/v1/promotion_codes/{promo.id}"),
         ("tax_rate", f"/v1/tax_rates/{rate.id}"), ("customer", f"/v1/customers/{discounted.id}"),
         ("customer_balance_transaction", f"/v1/customers/{good.id}/balance_transactions/{txn.id}"),

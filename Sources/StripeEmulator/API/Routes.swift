@@ -25,6 +25,7 @@ enum Routes {
         PromotionCodes.register(&r)
         TaxRates.register(&r)
         PaymentIntents.register(&r)
+        CustomerCashBalance.register(&r)
         Captures.register(&r)
         Refunds.register(&r)
         Disputes.register(&r)

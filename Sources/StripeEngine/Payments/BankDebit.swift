@@ -145,7 +145,6 @@ package enum BankDebit {
         let type = pm["type"].stringValue!
         let mandate = try mandate(for: pm, acceptance: acceptance, now: now, ledger)
         let settlement = settlement(hidden: try ledger.store.hidden(pm["id"].stringValue!))
-        let id = try ledger.newID("py")
         var details = pm[type]
         details["generated_from"] = nil
         details["financial_connections_account"] = nil
@@ -154,34 +153,16 @@ package enum BankDebit {
         details["expected_debit_date"] = .string(dateString(now + settlement.delay))
         details["mandate"] = .string(mandate)
         if type == "us_bank_account" { details["payment_reference"] = nil }
-        var charge: JSONValue = [
-            "id": .string(id), "object": "charge", "amount": pi["amount"], "amount_captured": pi["amount"], "amount_refunded": 0,
-            "application": nil, "application_fee": nil, "application_fee_amount": nil, "balance_transaction": nil,
-            "billing_details": pm["billing_details"],
-            "calculated_statement_descriptor": .string(try AccountObject.identity(ledger).descriptor), "captured": true,
-            "created": .int(now), "currency": pi["currency"], "customer": pi["customer"], "description": pi["description"],
-            "disputed": false, "failure_balance_transaction": nil, "failure_code": nil, "failure_message": nil, "fraud_details": [:],
-            "livemode": false, "metadata": [:], "on_behalf_of": nil,
-            "outcome": ["advice_code": nil, "network_advice_code": nil, "network_decline_code": nil,
-                        "network_status": "approved_by_network", "reason": nil, "risk_level": "not_assessed", "risk_score": nil,
-                        "seller_message": "Payment complete.", "type": "authorized"],
-            "paid": false, "payment_intent": pi["id"], "payment_method": pm["id"],
-            "payment_method_details": ["type": .string(type)], "radar_options": [:],
-            "receipt_email": nil, "receipt_number": nil, "receipt_url": .string("\(ledger.settings.baseURL)/_emulator/receipts/\(id)"),
-            "refunded": false,
-            "refunds": ["object": "list", "data": [], "has_more": false, "total_count": 0, "url": .string("/v1/charges/\(id)/refunds")],
-            "review": nil, "shipping": pi["shipping"], "source_transfer": nil, "statement_descriptor": nil,
-            "statement_descriptor_suffix": nil, "status": "pending", "transfer_data": nil, "transfer_group": nil,
-        ]
-        charge["payment_method_details"][type] = details
-        try ledger.store.insert(charge, type: "charge")
+        var paymentDetails: JSONValue = ["type": .string(type)]
+        paymentDetails[type] = details
+        let charge = try ChargeObject.settledLater(pi: pi, pm: pm, details: paymentDetails, status: "pending", now: now, ledger)
         pi["payment_method"] = pm["id"]
         pi["payment_method_types"] = [.string(type)]
         var options: JSONValue = [:]
         options[type] = type == "us_bank_account" ? ["verification_method": "automatic"] : [:]
         pi["payment_method_options"] = options
         pi["status"] = "processing"
-        pi["latest_charge"] = .string(id)
+        pi["latest_charge"] = charge["id"]
         pi["last_payment_error"] = nil
         pi["next_action"] = nil
         pi["processing"] = nil

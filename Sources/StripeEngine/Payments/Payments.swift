@@ -77,6 +77,7 @@ package enum Payments {
         if BankDebit.isBankDebit(pm) {
             return .processing(charge: try BankDebit.begin(&pi, pm: pm, acceptance: mandateAcceptance, now: now, ledger))
         }
+        if pm["type"] == "customer_balance" { return try CashBalance.confirm(&pi, pm: pm, now: now, ledger) }
         let hidden = try ledger.store.hidden(pmID)
         let card = Card(hidden: hidden) ?? Card(number: "4242424242424242", expMonth: 12, expYear: 2099, cvcProvided: false, magicName: nil)
         pi["payment_method"] = .string(pmID)
@@ -105,17 +106,23 @@ package enum Payments {
                 try Capture.authorize(&pi, charge: charge, now: now, ledger)
                 return .succeeded(charge: charge)
             }
-            pi["status"] = "succeeded"
-            pi["amount_received"] = pi["amount"]
-            pi["latest_charge"] = charge["id"]
-            pi["last_payment_error"] = nil
-            pi["next_action"] = nil
-            try ledger.store.update(pi)
-            try ledger.emit(.chargeSucceeded, charge)
-            try ledger.emit(.paymentIntentSucceeded, pi)
+            try succeed(&pi, charge: charge, ledger)
             try DisputeEngine.openIfTestCard(&charge, ledger)
             return .succeeded(charge: charge)
         }
+    }
+
+    /// The intent is paid by a succeeded charge: saved, then `charge.succeeded` and
+    /// `payment_intent.succeeded`.
+    package static func succeed(_ pi: inout JSONValue, charge: JSONValue, _ ledger: Ledger) throws {
+        pi["status"] = "succeeded"
+        pi["amount_received"] = pi["amount"]
+        pi["latest_charge"] = charge["id"]
+        pi["last_payment_error"] = nil
+        pi["next_action"] = nil
+        try ledger.store.update(pi)
+        try ledger.emit(.chargeSucceeded, charge)
+        try ledger.emit(.paymentIntentSucceeded, pi)
     }
 
     package static func fail(_ pi: inout JSONValue, pm: JSONValue, card: Card, decline: TestCards.Decline, now: Int,

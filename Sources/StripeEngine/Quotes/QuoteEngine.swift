@@ -22,9 +22,16 @@ package enum QuoteEngine {
         if let e = expiresAt { quote["expires_at"] = .int(e) }
         let expires = quote["expires_at"].intValue ?? now + 30 * 86400
         guard expires > now else { throw StripeError.invalidRequest("The quote's expires_at is in the past.", param: "expires_at") }
-        let count = try ledger.store.all(type: "quote", filters: [.field("status", in: ["open", "accepted", "canceled"])])
-            .filter { !$0["number"].isNull }.count
-        quote["number"] = .string("QT-\(String(repeating: "0", count: max(0, 4 - String(count + 1).count)))\(count + 1)")
+        if quote["from_quote"]["is_revision"] == true, let originalID = quote["from_quote"]["quote"].stringValue,
+           var original = try ledger.store.find(originalID)?.object {
+            quote["number"] = .string(revisionNumber(of: original))
+            // The revision replaces the quote it revises: finalizing it cancels that one.
+            if original["status"] == "open" { try cancel(&original, ledger) }
+        } else {
+            let count = try ledger.store.all(type: "quote", filters: [.field("status", in: ["open", "accepted", "canceled"])])
+                .filter { ($0["number"].stringValue?.split(separator: "-").count ?? 0) == 2 }.count
+            quote["number"] = .string("QT-\(String(repeating: "0", count: max(0, 4 - String(count + 1).count)))\(count + 1)")
+        }
         quote["status"] = "open"
         quote["status_transitions"]["finalized_at"] = .int(now)
         try ledger.store.update(quote)
@@ -50,23 +57,15 @@ package enum QuoteEngine {
             return .existing(discount)
         }
         let rates = quote["default_tax_rates"].arrayValue ?? []
+        if let effective = quote["subscription_data"]["effective_date"].intValue, effective > now, !recurring.isEmpty {
+            let schedule = try startLater(quote, at: effective, customer: customer, recurring: recurring, oneTime: oneTime, ledger)
+            quote["subscription_schedule"] = schedule["id"]
+            return try accepted(&quote, now: now, ledger)
+        }
         // One-time lines are invoice items on the first invoice.
         for line in oneTime {
-            let price = line["price"]
-            let q = line["quantity"].intValue ?? 1
-            let amount = PriceMath.amount(price, quantity: q)
-            let ii: JSONValue = [
-                "id": .string(try ledger.newID("ii")), "object": "invoiceitem", "amount": .int(amount), "currency": price["currency"],
-                "customer": .string(customerID), "customer_account": nil, "date": .int(now), "description": line["description"],
-                "discountable": true, "discounts": [], "invoice": nil, "livemode": false, "metadata": [:], "net_amount": .int(amount),
-                "parent": nil, "period": ["end": .int(now), "start": .int(now)],
-                "pricing": ["price_details": ["price": price["id"], "product": price["product"]], "type": "price_details",
-                            "unit_amount_decimal": price["unit_amount_decimal"]],
-                "proration": false, "proration_details": ["discount_amounts": []], "quantity": .int(q), "tax_rates": .array(rates),
-                "test_clock": customer["test_clock"],
-            ]
-            try ledger.store.insert(ii, type: "invoiceitem")
-            try ledger.emit(.invoiceitemCreated, ii)
+            try InvoiceItemObject.forPrice(line["price"], quantity: line["quantity"].intValue ?? 1, customer: customer,
+                                           description: line["description"].stringValue, taxRates: rates, now: now, ledger)
         }
         if !recurring.isEmpty {
             var new = NewSubscription(customer: customer, items: recurring.map {
@@ -98,11 +97,79 @@ package enum QuoteEngine {
             try ledger.store.update(invoice)
             quote["invoice"] = invoice["id"]
         }
+        try accepted(&quote, now: now, ledger)
+    }
+
+    static func accepted(_ quote: inout JSONValue, now: Int, _ ledger: Ledger) throws {
         quote["status"] = "accepted"
         quote["status_transitions"]["accepted_at"] = .int(now)
-        try Scheduler.cancel(ledger, .expireQuote, target: id)
+        try Scheduler.cancel(ledger, .expireQuote, target: quote["id"].stringValue!)
         try ledger.store.update(quote)
         try ledger.emit(.quoteAccepted, quote)
+    }
+
+    /// `subscription_data[effective_date]` in the future: as on Stripe, accepting makes a
+    /// subscription schedule that starts then (`not_started` until the date), whose one phase is
+    /// the quote: its recurring lines, one-time lines as `add_invoice_items`, its discounts, tax
+    /// rates, trial, description and metadata. It releases its subscription after the phase.
+    static func startLater(_ quote: JSONValue, at start: Int, customer: JSONValue, recurring: [JSONValue], oneTime: [JSONValue],
+                           _ ledger: Ledger) throws -> JSONValue {
+        let data = quote["subscription_data"]
+        let rates = quote["default_tax_rates"].arrayValue ?? []
+        var phase = SchedulePhase(items: recurring.map { SchedulePhase.Item(price: $0["price"], quantity: $0["quantity"].intValue ?? 1) })
+        phase.addInvoiceItems = oneTime.map {
+            var item = SchedulePhase.AddInvoiceItem(price: $0["price"], quantity: $0["quantity"].intValue ?? 1)
+            item.taxRates = rates
+            return item
+        }
+        phase.discounts = (quote["discounts"].arrayValue ?? []).map { ["coupon": nil, "discount": $0, "promotion_code": nil] }
+        phase.defaultTaxRates = rates
+        phase.metadata = data["metadata"].isNull ? [:] : data["metadata"]
+        phase.description = data["description"].stringValue
+        if let days = data["trial_period_days"].intValue, days > 0 { phase.trialEnd = start + days * 86400 }
+        var new = ScheduleEngine.NewSchedule(customer: customer, phases: [phase])
+        new.startDate = start
+        new.collectionMethod = quote["collection_method"].stringValue
+        return try ScheduleEngine.create(new, ledger)
+    }
+
+    /// A revision's number: the first quote's number and the revision's place (`QT-0001-2`).
+    static func revisionNumber(of original: JSONValue) -> String {
+        let parts = (original["number"].stringValue ?? "QT-0000").split(separator: "-").map(String.init)
+        let root = parts.prefix(2).joined(separator: "-")
+        let place = parts.count > 2 ? (Int(parts[2]) ?? 1) : 1
+        return "\(root)-\(place + 1)"
+    }
+
+    /// `from_quote`: a new draft with the quote's customer, lines, discounts, tax rates, texts
+    /// and settings; `is_revision` marks it as the quote's revision (only an open quote is
+    /// revised, and finalizing the revision cancels it).
+    package static func clone(_ source: JSONValue, isRevision: Bool, expiresAt: Int?, _ ledger: Ledger) throws -> JSONValue {
+        let sourceID = source["id"].stringValue!
+        if isRevision, source["status"] != "open" {
+            throw StripeError.invalidRequest("Only an open (finalized) quote can be revised; \(sourceID) is \(source["status"].stringValue ?? "").",
+                                             param: "from_quote[quote]")
+        }
+        let now = try ledger.now(for: source)
+        if let expiresAt, expiresAt <= now {
+            throw StripeError.invalidRequest("Invalid expires_at: must be in the future.", param: "expires_at")
+        }
+        var quote = source
+        quote["id"] = .string(try ledger.newID("qt"))
+        quote["created"] = .int(now)
+        quote["status"] = "draft"
+        quote["number"] = nil
+        quote["expires_at"] = .int(expiresAt ?? now + 30 * 86400)
+        quote["from_quote"] = ["is_revision": .bool(isRevision), "quote": .string(sourceID)]
+        quote["status_transitions"] = ["accepted_at": nil, "canceled_at": nil, "finalized_at": nil]
+        quote["invoice"] = nil
+        quote["subscription"] = nil
+        quote["subscription_schedule"] = nil
+        var lines = try ledger.store.hidden(sourceID)["line_items"].arrayValue ?? []
+        for i in lines.indices { lines[i]["id"] = .string(try ledger.newID("li")) }
+        try ledger.store.insert(quote, type: "quote", hidden: ["line_items": .array(lines)])
+        try ledger.emit(.quoteCreated, quote)
+        return quote
     }
 
     package static func cancel(_ quote: inout JSONValue, _ ledger: Ledger) throws {

@@ -21,6 +21,10 @@ package enum ScheduleEngine {
         package var metadata: JSONValue = [:]
         package var defaultPaymentMethod: String?
         package var collectionMethod: String?
+        /// `default_settings[description]`: the subscription's description, unless a phase has its own.
+        package var description: String?
+        /// `default_settings[invoice_settings][days_until_due]`, for `send_invoice` (default 30).
+        package var daysUntilDue: Int?
 
         package init(customer: JSONValue, phases: [SchedulePhase]) {
             self.customer = customer
@@ -41,8 +45,8 @@ package enum ScheduleEngine {
                 "application_fee_percent": nil, "automatic_tax": ["disabled_reason": nil, "enabled": false, "liability": nil],
                 "billing_cycle_anchor": "automatic", "billing_thresholds": nil,
                 "collection_method": .string(new.collectionMethod ?? "charge_automatically"),
-                "default_payment_method": .from(new.defaultPaymentMethod), "description": nil,
-                "invoice_settings": ["account_tax_ids": nil, "days_until_due": nil, "issuer": ["type": "self"]],
+                "default_payment_method": .from(new.defaultPaymentMethod), "description": .from(new.description),
+                "invoice_settings": ["account_tax_ids": nil, "days_until_due": .from(new.daysUntilDue), "issuer": ["type": "self"]],
                 "on_behalf_of": nil, "transfer_data": nil,
             ],
             "end_behavior": .string(new.endBehavior), "livemode": false, "metadata": new.metadata, "phases": [],
@@ -69,6 +73,10 @@ package enum ScheduleEngine {
                 throw StripeError.invalidRequest("Phase \(i) ends before it starts: each phase's end_date must be after its start.",
                                                  param: "phases[\(i)][end_date]")
             }
+            if let trialEnd = p.trialEnd, trialEnd <= t || trialEnd > end {
+                throw StripeError.invalidRequest("phases[\(i)][trial_end] must fall within the phase (after its start, at most its end).",
+                                                 param: "phases[\(i)][trial_end]")
+            }
             out.append(p.json(start: t, end: end, currency: p.items.first?.price["currency"].stringValue ?? "usd"))
             t = end
         }
@@ -90,10 +98,16 @@ package enum ScheduleEngine {
         new.paymentBehavior = canPay ? "allow_incomplete" : "default_incomplete"
         new.defaultPaymentMethod = schedule["default_settings"]["default_payment_method"].stringValue
         new.collectionMethod = schedule["default_settings"]["collection_method"].stringValue ?? "charge_automatically"
-        if new.collectionMethod == "send_invoice" { new.daysUntilDue = 30 }
+        if new.collectionMethod == "send_invoice" {
+            new.daysUntilDue = schedule["default_settings"]["invoice_settings"]["days_until_due"].intValue ?? 30
+        }
         new.metadata = first["metadata"].isNull ? [:] : first["metadata"]
+        new.description = first["description"].stringValue ?? schedule["default_settings"]["description"].stringValue
         new.defaultTaxRates = first["default_tax_rates"].arrayValue ?? []
         new.scheduleID = id
+        new.discounts = try discountRequests(first, ledger)
+        new.trialEnd = trialEnd(of: first, start: now)
+        try addInvoiceItems(first, customer: customer, subscription: nil, now: now, ledger)
         if schedule["end_behavior"] == "cancel", schedule["phases"].arrayValue?.count == 1 {
             new.cancelAt = first["end_date"].intValue
         }
@@ -177,6 +191,18 @@ package enum ScheduleEngine {
            SubscriptionEngine.live.contains(sub["status"].stringValue ?? "") {
             var change = try self.change(to: next, from: sub, ledger)
             change.defaultTaxRates = next["default_tax_rates"].arrayValue
+            let previous = phases.last { ($0["end_date"].intValue ?? 0) == at }
+            if !(next["discounts"].arrayValue ?? []).isEmpty || !(previous?["discounts"].arrayValue ?? []).isEmpty {
+                change.discounts = try discountRequests(next, ledger)
+            }
+            if let t = trialEnd(of: next, start: at) {
+                change.trialEnd = .at(t)
+                // A phase that starts at the renewal trials from its start: the new period is its own.
+                if SubscriptionEngine.periodEnd(sub) == at { SubscriptionEngine.setPeriod(&sub, start: at, end: at) }
+            }
+            if let customer = try ledger.store.find(sub["customer"].stringValue ?? "")?.object {
+                try addInvoiceItems(next, customer: customer, subscription: subID, now: at, ledger)
+            }
             let isLast = phases.last?["start_date"] == next["start_date"]
             if isLast, schedule["end_behavior"] == "cancel" { change.cancelAt = .some(next["end_date"].intValue) }
             try ledger.store.update(schedule)

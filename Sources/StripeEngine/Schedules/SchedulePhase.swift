@@ -16,7 +16,27 @@ package struct SchedulePhase {
         }
     }
 
+    /// `add_invoice_items[N]`: a one-time price billed once, on the phase's first invoice.
+    package struct AddInvoiceItem {
+        package var price: JSONValue
+        package var quantity: Int
+        package var metadata: JSONValue = [:]
+        package var taxRates: [JSONValue] = []
+
+        package init(price: JSONValue, quantity: Int) {
+            self.price = price
+            self.quantity = quantity
+        }
+    }
+
     package var items: [Item]
+    package var addInvoiceItems: [AddInvoiceItem] = []
+    /// The phase's discounts as the phase renders them (`coupon`, `discount`, `promotion_code`).
+    package var discounts: [JSONValue] = []
+    /// `trial_end`: the phase's subscription trials until then.
+    package var trialEnd: Int?
+    /// `trial=true`: the whole phase is a trial (`trial_end` is the phase's end).
+    package var trial = false
     package var iterations: Int?
     package var endDate: Int?
     package var prorationBehavior = "create_prorations"
@@ -38,16 +58,21 @@ package struct SchedulePhase {
     /// The phase as the schedule renders it (every field of Stripe's phase).
     package func json(start: Int, end: Int, currency: String) -> JSONValue {
         [
-            "add_invoice_items": [], "application_fee_percent": nil, "automatic_tax": nil, "billing_cycle_anchor": nil,
+            "add_invoice_items": .array(addInvoiceItems.map {
+                ["discounts": [], "metadata": $0.metadata,
+                 "period": ["end": ["timestamp": nil, "type": "phase_end"], "start": ["timestamp": nil, "type": "phase_start"]],
+                 "price": $0.price["id"], "quantity": .int($0.quantity), "tax_rates": .array($0.taxRates)]
+            }),
+            "application_fee_percent": nil, "automatic_tax": nil, "billing_cycle_anchor": nil,
             "billing_thresholds": nil, "collection_method": nil, "currency": .string(currency), "default_payment_method": nil,
-            "default_tax_rates": .array(defaultTaxRates), "description": .from(description), "discounts": [], "end_date": .int(end),
+            "default_tax_rates": .array(defaultTaxRates), "description": .from(description), "discounts": .array(discounts), "end_date": .int(end),
             "invoice_settings": nil,
             "items": .array(items.map {
                 ["billing_thresholds": nil, "discounts": [], "metadata": $0.metadata, "price": $0.price["id"], "quantity": .int($0.quantity),
                  "tax_rates": []]
             }),
             "metadata": metadata, "on_behalf_of": nil, "proration_behavior": .string(prorationBehavior), "start_date": .int(start),
-            "transfer_data": nil, "trial_end": nil,
+            "transfer_data": nil, "trial_end": trial ? .int(end) : .from(trialEnd),
         ]
     }
 }

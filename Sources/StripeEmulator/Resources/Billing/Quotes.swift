@@ -77,7 +77,21 @@ enum Quotes {
         return items
     }
 
+    /// The parameters a clone (`from_quote`) takes from its quote instead.
+    static let clonedParams = ["customer", "line_items", "discounts", "default_tax_rates", "description", "header", "footer",
+                               "metadata", "collection_method", "invoice_settings", "subscription_data"]
+
     static func create(_ req: inout APIRequest) throws -> JSONValue {
+        if req.params.has("from_quote") {
+            for name in clonedParams where req.params.has(name) {
+                throw StripeError.invalidRequest("You cannot pass \(name) with from_quote: a clone takes its quote's; update the draft afterwards.",
+                                                 param: name)
+            }
+            let source = try req.store.get(try req.params.requiredString("from_quote", "quote"), type: "quote", noun: "quote",
+                                           param: "from_quote[quote]")
+            return try QuoteEngine.clone(source, isRevision: try req.params.bool("from_quote", "is_revision") ?? false,
+                                         expiresAt: try req.params.int("expires_at"), req.ledger)
+        }
         var customer: JSONValue? = nil
         if let c = try req.params.nonEmpty("customer") { customer = try Customers.live(c, req, param: "customer") }
         let ledger = req.ledger
@@ -120,6 +134,17 @@ enum Quotes {
         if let e = try req.params.int("expires_at") {
             guard e > now else { throw StripeError.invalidRequest("Invalid expires_at: must be in the future.", param: "expires_at") }
             quote["expires_at"] = .int(e)
+        }
+        if let e = try req.params.string("subscription_data", "effective_date") {
+            if e == "current_period_end" {
+                throw StripeError.invalidRequest(
+                    "subscription_data[effective_date]=current_period_end is for quotes that update a subscription, which are not emulated; pass a timestamp.",
+                    param: "subscription_data[effective_date]")
+            }
+            guard e.isEmpty || Int(e) != nil else {
+                throw StripeError.invalidRequest("Invalid subscription_data[effective_date]: a Unix timestamp.", param: "subscription_data[effective_date]")
+            }
+            quote["subscription_data"]["effective_date"] = Int(e).map { .int($0) } ?? nil
         }
         if let d = try req.params.int("subscription_data", "trial_period_days") { quote["subscription_data"]["trial_period_days"] = .int(d) }
         if let d = try req.params.string("subscription_data", "description") { quote["subscription_data"]["description"] = d.isEmpty ? nil : .string(d) }

@@ -35,7 +35,13 @@ enum PaymentIntents {
             try checkSourceOwner(found, customer: customer?["id"].stringValue)
             pmID = found["id"].stringValue
         }
-        let allowedTypes = ["card"] + BankDebit.types
+        if req.params.has("payment_method_data") {
+            guard pmID == nil else {
+                throw StripeError.invalidRequest("You cannot pass both payment_method and payment_method_data.", param: "payment_method_data")
+            }
+            pmID = try CustomerCashBalance.paymentMethod(fromData: &req)["id"].stringValue
+        }
+        let allowedTypes = ["card"] + BankDebit.types + ["customer_balance"]
         let types = try req.params.strings("payment_method_types") ?? []
         for t in types where !allowedTypes.contains(t) {
             throw StripeError.invalidRequest("Payment method type '\(t)' is not emulated; these are: \(allowedTypes.joined(separator: ", ")).",
@@ -55,6 +61,11 @@ enum PaymentIntents {
         if let s = try req.params.choice("setup_future_usage", in: ["off_session", "on_session"]) { pi["setup_future_usage"] = .string(s) }
         if let s = try req.params.nonEmpty("statement_descriptor_suffix") { pi["statement_descriptor_suffix"] = .string(s) }
         if !types.isEmpty { pi["payment_method_types"] = .array(types.map { .string($0) }) }
+        if let options = try CustomerCashBalance.options(&req.params) {
+            // An intent paid only by bank transfer has only its options.
+            if types == ["customer_balance"] { pi["payment_method_options"] = [:] }
+            pi["payment_method_options"]["customer_balance"] = options
+        }
         try req.store.update(pi)
         guard try req.params.bool("confirm") == true else { return pi }
         return try confirm(&pi, &req)
@@ -84,6 +95,12 @@ enum PaymentIntents {
         }
         let acceptance = try mandateData(&req)
         let ledger = req.ledger
+        if let pm = try req.store.find(pmID)?.object, pm["type"] == "customer_balance",
+           !(pi["payment_method_types"].arrayValue ?? []).contains("customer_balance") {
+            throw StripeError.invalidRequest(
+                "The PaymentIntent's payment_method_types do not include customer_balance: pass payment_method_types[]=customer_balance.",
+                param: "payment_method")
+        }
         if let pm = try req.store.find(pmID)?.object, BankDebit.isBankDebit(pm) {
             let type = pm["type"].stringValue!
             let currency = type == "sepa_debit" ? "eur" : "usd"
@@ -190,6 +207,8 @@ enum PaymentIntents {
         let reason = try req.params.choice("cancellation_reason", in: ["duplicate", "fraudulent", "requested_by_customer", "abandoned"])
         // An authorized intent releases its hold first: the charge is refunded in full.
         try Capture.releaseOnCancel(&pi, req.ledger)
+        // A partly funded bank transfer's money goes back to the customer's cash balance.
+        try CashBalance.returnFunds(of: pi, req.ledger)
         pi["status"] = "canceled"
         pi["canceled_at"] = .int(try req.ledger.now(for: pi))
         pi["cancellation_reason"] = .from(reason)

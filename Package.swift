@@ -42,6 +42,9 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl",
                        providers: [.apt(["libssl-dev"])]),
         .target(name: "StripeWire", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
+        // A small PDF writer (text and lines, the standard Helvetica fonts): invoices', credit
+        // notes' and quotes' PDFs. No dependency; no PDF library fits the build.
+        .target(name: "PlainPDF", swiftSettings: swiftSettings),
         // The fake Stripe's engine: objects, billing, clocks, the event log and webhook delivery.
         // No HTTP in it (the compiler keeps the API surface above it, the way HummingbirdCore
         // sits below Hummingbird).
@@ -58,7 +61,7 @@ let package = Package(
         .target(
             name: "StripeEmulator",
             dependencies: [
-                "StripeWire", "StripeEngine",
+                "StripeWire", "StripeEngine", "PlainPDF",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -126,6 +129,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "PlainPDFTests", dependencies: ["PlainPDF"], swiftSettings: swiftSettings),
         .testTarget(name: "StripeWireTests", dependencies: ["StripeWire"], swiftSettings: swiftSettings),
         .testTarget(
             name: "StripeEmulatorTests",

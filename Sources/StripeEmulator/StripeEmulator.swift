@@ -17,6 +17,8 @@ public final class StripeEmulator: Sendable {
     let router: APIRouter
     let idempotency = IdempotencyGate()
     let apiFaults = APIFaults()
+    /// Clock moves started from the console, so a long one can show its progress.
+    let consoleTravels = ConsoleTravels()
     private let requestCounter = Mutex<Int>(0)
     let logger: Logger
     let deliveries: DeliveryWorker
@@ -114,6 +116,7 @@ public final class StripeEmulator: Sendable {
 
     private func respond(_ call: APICall) async -> APIResponse {
         if HostedPages.isPagePath(call.path) { return await HostedPages(emulator: self).handle(call) }
+        if Console.isPath(call.path) { return await Console(emulator: self).handle(call) }
         if PublicClock.isClockPath(call.path) { return await PublicClock(emulator: self).handle(call) }
         let requestID = newRequestID()
         var headers: [(String, String)] = [
@@ -151,6 +154,10 @@ public final class StripeEmulator: Sendable {
             }
             let (status, body, replayed): (Int, [UInt8], Bool)
             switch route.action {
+            case .file(let handler):
+                var file = try await handler(self, call, account)
+                file.headers += [("Request-Id", requestID), ("Stripe-Version", version)]
+                return file
             case .direct(let handler):
                 (status, body, replayed) = (200, JSONWriter.data(try await handler(self, call, account)), false)
             case .transaction(let handler):

@@ -40,6 +40,7 @@ struct DevCommand: AsyncParsableCommand {
         let token = try await stack.service.createSession(userID: user.id, orgID: org)
         say("""
             Fake Stripe: \(stack.stripeURL) (key \(stack.key))
+            Stripe console: \(stack.stripeURL)/console/open?key=\(stack.key)
             EFFINITY app: \(stack.appURL) (data: \(dbPath))
             Dashboard for \(owner): \(stack.appURL)/dashboard/billing?token=\(token)
             API token: \(token)

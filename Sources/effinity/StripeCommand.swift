@@ -89,7 +89,8 @@ struct StripeCommand: AsyncParsableCommand {
         let port = self.port == 0 ? (FreePort.pick(host: host) ?? 0) : self.port
         let settings = EmulatorSettings(idMode: seed == nil ? .random : .sequential,
                                         baseURL: "http://\(host):\(port)", apiVersion: apiVersion, strictClocks: strictClocks,
-                                        parallelEndpoints: parallelEndpoints)
+                                        parallelEndpoints: parallelEndpoints,
+                                        consoleRequiresKey: !Self.isLoopback(host))
         let emulator = StripeEmulator(database: database, settings: settings, logger: logger)
         var forwarding = ""
         if let url = forwardTo {
@@ -113,6 +114,7 @@ struct StripeCommand: AsyncParsableCommand {
                 let banner = """
                     Fake Stripe listening on http://\(host):\(actualPort)
                     API key: \(apiKey) (any sk_test_... key works; each key is its own account)
+                    Console: http://\(host):\(actualPort)/console\(Self.isLoopback(host) ? "/open?key=\(apiKey)" : " (asks for the account's API key: the server is reachable beyond this machine)")
                     State: \(storage)
                     \(forwardingBanner)Press Ctrl-C to stop.
 
@@ -122,6 +124,12 @@ struct StripeCommand: AsyncParsableCommand {
             logger: logger
         )
         try await app.runService()
+    }
+
+    /// Whether `host` only accepts connections from this machine (the console then lists the
+    /// accounts it has seen without asking for a key).
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
     }
 
     /// Registers (or reuses, for a file database) the forwarding endpoint and returns its secret.

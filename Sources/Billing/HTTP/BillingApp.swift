@@ -132,6 +132,7 @@ public struct BillingApp: Sendable {
             }
         }
         DashboardRoutes(app: self).register(router)
+        CRMRoutes(app: self).register(router)
         return router
     }
 

@@ -105,7 +105,8 @@ struct DashboardRoutes: Sendable {
             "hasInvoices": !invoices.isEmpty,
             "invoices": invoices.map { i -> [String: Any] in
                 ["date": BillingService.date(i.createdAt), "number": i.number ?? i.stripeInvoiceID,
-                 "amount": BillingService.money(i.amountDue, i.currency), "status": i.status, "url": i.hostedInvoiceURL ?? ""]
+                 "amount": BillingService.money(i.amountDue, i.currency), "status": i.status, "url": i.hostedInvoiceURL ?? "",
+                 "pdf": i.invoicePDF ?? ""]
             },
             "plans": catalog.plans.map { p -> [String: Any] in
                 let limits = [p.limits.leadsPerPeriod.map { "\($0) leads" } ?? "Unlimited leads",

@@ -24,7 +24,7 @@ enum DashboardTemplate {
     .alert.good { background:#ecfdf5; border:1px solid #a7f3d0; color:var(--brand); }
     table { width:100%; border-collapse:collapse; } td, th { text-align:left; padding:8px 0; border-bottom:1px solid var(--line); font-size:14px; } th { color:var(--muted); font-weight:500; }
     </style></head><body>
-    <header><strong>EFFINITY</strong><span class="muted">{{org}} · {{email}}</span></header>
+    <header><strong>EFFINITY</strong><span class="muted">{{org}} · {{email}} · <a href="/dashboard/crm">CRM</a></span></header>
     <main>
       {{#notice}}<div class="alert {{noticeClass}}" role="status">{{notice}}</div>{{/notice}}
       {{#limitPrompt}}<div class="alert warn" role="alert">{{limitPrompt}}</div>{{/limitPrompt}}
@@ -52,8 +52,8 @@ enum DashboardTemplate {
       <section>
         <h2>Invoices</h2>
         {{^invoices}}<p class="muted">No invoices yet.</p>{{/invoices}}
-        {{#hasInvoices}}<table><tr><th>Date</th><th>Number</th><th>Amount</th><th>Status</th></tr>
-        {{#invoices}}<tr><td>{{date}}</td><td>{{#url}}<a href="{{url}}">{{number}}</a>{{/url}}{{^url}}{{number}}{{/url}}</td><td>{{amount}}</td><td>{{status}}</td></tr>{{/invoices}}
+        {{#hasInvoices}}<table><tr><th>Date</th><th>Number</th><th>Amount</th><th>Status</th><th>PDF</th></tr>
+        {{#invoices}}<tr><td>{{date}}</td><td>{{#url}}<a href="{{url}}">{{number}}</a>{{/url}}{{^url}}{{number}}{{/url}}</td><td>{{amount}}</td><td>{{status}}</td><td>{{#pdf}}<a href="{{pdf}}">PDF</a>{{/pdf}}</td></tr>{{/invoices}}
         </table>{{/hasInvoices}}
       </section>
     </main></body></html>

@@ -11,9 +11,14 @@ struct APIRouter: Sendable {
     /// a clock to move through many transactions): it gets the emulator, the call and the account.
     typealias DirectHandler = @Sendable (StripeEmulator, APICall, String) async throws -> JSONValue
 
+    /// A route whose answer is a file, not JSON (a quote's PDF): it gets the emulator, the call
+    /// and the account, and returns the whole response.
+    typealias FileHandler = @Sendable (StripeEmulator, APICall, String) async throws -> APIResponse
+
     enum Action: Sendable {
         case transaction(Handler)
         case direct(DirectHandler)
+        case file(FileHandler)
     }
 
     struct Route: Sendable {
@@ -37,6 +42,11 @@ struct APIRouter: Sendable {
     /// A POST answered outside a transaction (see ``DirectHandler``).
     mutating func direct(_ pattern: String, settles: Bool = false, _ handler: @escaping DirectHandler) {
         routes.append(Route(method: "POST", pattern: pattern.split(separator: "/"), action: .direct(handler), writes: true, settles: settles))
+    }
+
+    /// A GET answered with a file (see ``FileHandler``).
+    mutating func file(_ pattern: String, _ handler: @escaping FileHandler) {
+        routes.append(Route(method: "GET", pattern: pattern.split(separator: "/"), action: .file(handler), writes: false, settles: false))
     }
 
     mutating func get(_ p: String, writes: Bool = false, _ h: @escaping Handler) { add("GET", p, writes: writes, h) }

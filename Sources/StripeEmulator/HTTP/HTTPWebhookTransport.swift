@@ -28,8 +28,13 @@ public struct HTTPWebhookTransport: WebhookTransport {
         request.body = .bytes(ByteBuffer(bytes: body))
         do {
             let response = try await Self.client.execute(request, timeout: .nanoseconds(Int64(timeout / .nanoseconds(1))))
-            _ = try? await response.body.collect(upTo: 1 << 20)
-            return WebhookTransportResult(statusCode: Int(response.status.code))
+            var kept: [UInt8] = []
+            do {
+                for try await chunk in response.body where kept.count < WebhookTransportResult.bodyLimit {
+                    kept += chunk.readableBytesView.prefix(WebhookTransportResult.bodyLimit - kept.count)
+                }
+            } catch {}
+            return WebhookTransportResult(statusCode: Int(response.status.code), body: String(decoding: kept, as: UTF8.self))
         } catch {
             return WebhookTransportResult(error: "\(error)")
         }

@@ -10,15 +10,16 @@ import StripeWire
 ///
 /// Routes (the alias names the account, see ``AccountAlias``):
 /// `GET|POST /c/pay/{alias}/{session}`, `POST .../challenge`, `GET .../cancel`,
-/// `GET|POST /p/session/{alias}/{portal session}`.
+/// `GET|POST /p/session/{alias}/{portal session}`; the hosted invoice page and PDFs are ``InvoicePage``.
 struct HostedPages: Sendable {
     let emulator: StripeEmulator
 
     static let library: MustacheLibrary = {
         var library = MustacheLibrary()
-        for (name, text) in [("layout", PageTemplates.layout), ("testCards", PageTemplates.testCards),
+        for (name, text) in [("layout", PageTemplates.layout), ("testCards", PageTemplates.testCards), ("cardFields", PageTemplates.cardFields),
                              ("checkout", PageTemplates.checkout), ("challenge", PageTemplates.challenge),
-                             ("message", PageTemplates.message), ("portal", PageTemplates.portal)] {
+                             ("message", PageTemplates.message), ("portal", PageTemplates.portal),
+                             ("invoice", PageTemplates.invoice)] {
             try! library.register(text, named: name)  // the templates are constants checked by the page tests
         }
         return library
@@ -33,9 +34,12 @@ struct HostedPages: Sendable {
         ["label": "Mastercard 4444", "value": "5555555555554444", "note": "Succeeds"],
     ]
 
-    static func isPagePath(_ path: String) -> Bool { path.hasPrefix("/c/pay/") || path.hasPrefix("/p/session/") }
+    static func isPagePath(_ path: String) -> Bool {
+        path.hasPrefix("/c/pay/") || path.hasPrefix("/p/session/") || InvoicePage.isPath(path)
+    }
 
     func handle(_ call: APICall) async -> APIResponse {
+        if InvoicePage.isPath(call.path) { return await InvoicePage(emulator: emulator).handle(call) }
         do {
             let parts = call.path.split(separator: "/").map(String.init)
             guard parts.count >= 4 else { return Self.notFound() }

@@ -45,6 +45,16 @@ enum PageTemplates {
     {{/testCards}}</div>
     """
 
+    /// A new card's number, expiry and CVC (Checkout and the invoice page).
+    static let cardFields = """
+    <label for="card">Card number</label>
+    <input id="card" name="card" inputmode="numeric" placeholder="4242 4242 4242 4242" autocomplete="cc-number">
+    <div class="row">
+      <div><label for="exp">Expiry</label><input id="exp" name="exp" placeholder="MM / YY" autocomplete="cc-exp"></div>
+      <div><label for="cvc">CVC</label><input id="cvc" name="cvc" placeholder="123" autocomplete="cc-csc"></div>
+    </div>
+    """
+
     static let checkout = """
     <main>
     <section>
@@ -66,12 +76,7 @@ enum PageTemplates {
         <label for="email">Email</label>
         <input id="email" name="email" type="email" value="{{email}}" {{#emailLocked}}readonly{{/emailLocked}} autocomplete="email">
         {{#collectsCard}}
-        <label for="card">Card number</label>
-        <input id="card" name="card" inputmode="numeric" placeholder="4242 4242 4242 4242" autocomplete="cc-number">
-        <div class="row">
-          <div><label for="exp">Expiry</label><input id="exp" name="exp" placeholder="MM / YY" autocomplete="cc-exp"></div>
-          <div><label for="cvc">CVC</label><input id="cvc" name="cvc" placeholder="123" autocomplete="cc-csc"></div>
-        </div>
+        {{> cardFields}}
         <label for="name">Name on card</label>
         <input id="name" name="name" autocomplete="cc-name">
         {{/collectsCard}}
@@ -92,6 +97,7 @@ enum PageTemplates {
       <p class="muted">Your bank asks you to confirm this payment. In test mode you choose the outcome.</p>
       <p>Card ending in <strong>{{last4}}</strong> · {{dueToday}}</p>
       <form method="post" action="{{action}}" class="actions">
+        {{#paymentMethod}}<input type="hidden" name="card" value="{{paymentMethod}}">{{/paymentMethod}}
         <button class="primary" type="submit" name="outcome" value="complete">Complete authentication</button>
         <button class="danger" type="submit" name="outcome" value="fail">Fail authentication</button>
       </form>

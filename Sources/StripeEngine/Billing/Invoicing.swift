@@ -179,8 +179,8 @@ package enum Invoicing {
         invoice["automatically_finalizes_at"] = nil
         invoice["status_transitions"]["finalized_at"] = .int(now)
         let id = invoice["id"].stringValue!
-        invoice["hosted_invoice_url"] = .string("\(ledger.settings.baseURL)/_emulator/invoices/\(id)")
-        invoice["invoice_pdf"] = .string("\(ledger.settings.baseURL)/_emulator/invoices/\(id)/pdf")
+        invoice["hosted_invoice_url"] = .string(try DocumentLinks.pageURL(ledger, id: id))
+        invoice["invoice_pdf"] = .string(try DocumentLinks.pdfURL(ledger, id: id))
         if invoice["collection_method"] == "send_invoice", invoice["due_date"].isNull {
             invoice["due_date"] = .int(now + 86400 * (try ledger.store.hidden(id)["days_until_due"].intValue ?? 30))
         }

@@ -20,13 +20,16 @@ public struct EmulatorSettings: Sendable {
     /// Endpoints of one tenant a delivery pass serves at once (8 by default; 1 delivers every
     /// event to one endpoint after another, in event order across endpoints).
     public var parallelEndpoints: Int
+    /// The console (`/console`) asks for an account's API key before showing it, and offers no
+    /// list of accounts: set when the server listens beyond loopback.
+    public var consoleRequiresKey: Bool
     /// The accounts with a default API version of their own (shared by every copy of these settings).
     package let versionedAccounts = VersionedAccounts()
 
     public init(idMode: IDMode = .random, wallClock: any WallClock = SystemWallClock(),
                 baseURL: String = "http://127.0.0.1:12111", apiVersion: String = StripeAPIVersion.current,
                 strictClocks: Bool = false, workLimitPerRequest: Int = 20_000,
-                parallelEndpoints: Int = 8) {
+                parallelEndpoints: Int = 8, consoleRequiresKey: Bool = false) {
         self.idMode = idMode
         self.wallClock = wallClock
         self.baseURL = baseURL
@@ -34,6 +37,7 @@ public struct EmulatorSettings: Sendable {
         self.strictClocks = strictClocks
         self.workLimitPerRequest = workLimitPerRequest
         self.parallelEndpoints = max(1, parallelEndpoints)
+        self.consoleRequiresKey = consoleRequiresKey
     }
 }
 

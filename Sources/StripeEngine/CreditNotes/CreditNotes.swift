@@ -126,7 +126,7 @@ package enum CreditNotes {
                       "url": .string("/v1/credit_notes/\(id)/lines")],
             "livemode": false, "memo": .from(request.memo), "metadata": request.metadata, "number": .string(number),
             "out_of_band_amount": outOfBand == 0 ? nil : .int(outOfBand),
-            "pdf": .string("\(ledger.settings.baseURL)/_emulator/credit_notes/\(id)/pdf"),
+            "pdf": .string(try DocumentLinks.pdfURL(ledger, id: id)),
             "post_payment_amount": .int(post), "pre_payment_amount": .int(pre), "pretax_credit_amounts": [],
             "reason": .from(request.reason), "refunds": [], "shipping_cost": nil, "status": "issued",
             "subtotal": .int(subtotal), "subtotal_excluding_tax": .int(subtotal - inclusiveTax), "total": .int(total),

@@ -201,6 +201,10 @@ public struct EmulatorDatabase: Sendable {
                 CREATE INDEX meter_events_identifier ON meter_events(account, identifier, created);
                 """)
         }
+        m.registerMigration("v8-attempt-response-body") { db in
+            // The start of each receiver's answer, shown by the console's delivery log.
+            try db.execute(sql: "ALTER TABLE webhook_attempts ADD COLUMN response_body TEXT")
+        }
         return m
     }
 }

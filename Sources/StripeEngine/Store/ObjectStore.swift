@@ -250,6 +250,13 @@ extension ObjectStore {
         try db.cachedStatement(sql: "DELETE FROM objects WHERE account = ?").execute(arguments: [account])
     }
 
+    /// The accounts (API keys) that hold objects, with how many each (the console's account picker).
+    package static func accounts(_ db: Database, limit: Int = 100) throws -> [(account: String, objects: Int)] {
+        try GRDB.Row.fetchAll(db.cachedStatement(sql: """
+            SELECT account, COUNT(*) AS n FROM objects WHERE deleted = 0 GROUP BY account ORDER BY MAX(seq) DESC LIMIT ?
+            """), arguments: [limit]).map { row -> (account: String, objects: Int) in (row["account"], row["n"]) }
+    }
+
     /// How many objects and events the account stores, and the bytes of their JSON.
     package func storedSize() throws -> (objects: Int, bytes: Int) {
         let row = try GRDB.Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(data)), 0) AS bytes FROM objects WHERE account = ?",

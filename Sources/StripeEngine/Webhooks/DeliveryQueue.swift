@@ -102,11 +102,12 @@ package struct DeliveryQueue {
         for a in attempts {
             try db.cachedStatement(sql: """
                 INSERT INTO webhook_attempts (account, delivery, event_id, event_type, endpoint_id, attempt, at, status_code,
-                                              error, outcome, duration_ms, signature_timestamp, duplicate)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                              error, outcome, duration_ms, signature_timestamp, duplicate, response_body)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: [d.account, d.seq, d.eventID, d.eventType, d.endpointID, attempt, now,
                                          a.result.statusCode, a.result.error, a.result.succeeded ? "succeeded" : "failed",
-                                         a.milliseconds, signedAt, a.duplicate ? 1 : 0])
+                                         a.milliseconds, signedAt, a.duplicate ? 1 : 0,
+                                         a.result.body.map { String($0.utf8.prefix(WebhookTransportResult.bodyLimit)) ?? "" }])
         }
         if attempts.contains(where: { $0.result.succeeded }) {
             try db.cachedStatement(sql: "UPDATE webhook_deliveries SET state = 'succeeded', attempts = ? WHERE seq = ?")
@@ -152,6 +153,7 @@ package struct DeliveryQueue {
                 "error": .from(row["error"] as String?), "outcome": .string(row["outcome"]),
                 "duration_ms": .double(((row["duration_ms"] as Double? ?? 0) * 1000).rounded() / 1000),
                 "signature_timestamp": .int(row["signature_timestamp"]), "duplicate": .bool(row["duplicate"]),
+                "response_body": .from(row["response_body"] as String?),
             ]
         }
     }

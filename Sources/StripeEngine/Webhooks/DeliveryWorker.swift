@@ -143,11 +143,8 @@ package struct DeliveryWorker: Sendable {
             let now = try ledger.accountClock.now()
             let chaos = try DeliveryChaos.forEndpoint(d.endpointID, ledger) ?? DeliveryChaos.tenant(ledger) ?? DeliveryChaos()
             let hidden = try ledger.store.hidden(d.endpointID)
-            // At the endpoint's version, or the account's default when it pins none.
-            let version = try endpoint.object["api_version"].stringValue.flatMap(APIVersion.init)
-                ?? APIVersion(try APIVersion.accountDefault(ledger)) ?? .current
             return Prepared(url: endpoint.object["url"].stringValue ?? "",
-                            payload: try Rendering.render(event.object, stored: nil, for: .webhookDelivery(version: version), store: ledger.store),
+                            payload: try WebhookPayload.render(event: event.object, endpoint: endpoint.object, ledger).body,
                             secrets: SigningSecrets.active(hidden, now: now), now: now,
                             signedAt: try SignatureTime.of(ledger) == .real ? SystemWallClock().now() : now, chaos: chaos,
                             live: !endpoint.deleted && endpoint.object["status"] == "enabled")

@@ -2,10 +2,17 @@
 public struct WebhookTransportResult: Sendable, Equatable {
     public var statusCode: Int?
     public var error: String?
+    /// The start of what the receiver answered (at most ``bodyLimit`` bytes), for the delivery
+    /// log: a receiver's 400 usually says why.
+    public var body: String?
 
-    public init(statusCode: Int? = nil, error: String? = nil) {
+    /// How much of a receiver's answer the log keeps.
+    public static let bodyLimit = 2048
+
+    public init(statusCode: Int? = nil, error: String? = nil, body: String? = nil) {
         self.statusCode = statusCode
         self.error = error
+        self.body = body
     }
 
     public var succeeded: Bool { statusCode.map { (200..<300).contains($0) } ?? false }

@@ -15,6 +15,20 @@ enum Quotes {
         r.post("/v1/quotes/{id}/cancel", cancel)
         r.get("/v1/quotes/{id}/line_items", lineItems)
         r.get("/v1/quotes/{id}/computed_upfront_line_items", upfrontLineItems)
+        r.file("/v1/quotes/{id}/pdf", pdf)
+    }
+
+    /// `GET /v1/quotes/{id}/pdf`: the quote as a PDF file (Stripe serves it from its files host;
+    /// the SDKs' `quote.pdf()` streams it).
+    static func pdf(_ emulator: StripeEmulator, _ call: APICall, _ account: String) async throws -> APIResponse {
+        let params = Params(try FormDecoder().decodeForAPI(call))
+        try params.finish()
+        let id = String(call.path.split(separator: "/")[2])
+        let document = try await emulator.reading(account: account) { ledger in
+            let quote = try ledger.store.get(id, type: "quote", noun: "quote")
+            return try BillingDocument.quote(quote, lineItems: try ledger.store.hidden(id)["line_items"].arrayValue ?? [], ledger)
+        }
+        return InvoicePage.pdfResponse(document)
     }
 
     static func get(_ req: APIRequest) throws -> JSONValue {

@@ -41,6 +41,9 @@ let package = Package(
         // System OpenSSL (libssl-dev) for HMAC-SHA256 / SHA-256: no second BoringSSL copy is compiled.
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl",
                        providers: [.apt(["libssl-dev"])]),
+        // RSA, X.509 and PEM for the app's Firebase ID tokens (the same system OpenSSL).
+        .systemLibrary(name: "COpenSSLPKI", path: "Sources/COpenSSLPKI", pkgConfig: "openssl",
+                       providers: [.apt(["libssl-dev"])]),
         .target(name: "StripeWire", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
         // The fake Stripe's engine: objects, billing, clocks, the event log and webhook delivery.
         // No HTTP in it (the compiler keeps the API surface above it, the way HummingbirdCore
@@ -75,7 +78,7 @@ let package = Package(
         .target(
             name: "Billing",
             dependencies: [
-                "StripeWire",
+                "StripeWire", "COpenSSLPKI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "GRDB", package: "GRDB.swift"),

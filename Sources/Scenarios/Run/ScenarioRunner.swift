@@ -85,7 +85,7 @@ public struct ScenarioRunner: Sendable {
         if let failure {
             if options.keep {
                 let users = run.tokens.sorted { $0.key < $1.key }.map {
-                    "\n  as \($0.key): Authorization: Bearer \($0.value) (dashboard: \(world.appURL)/dashboard/billing?token=\($0.value))"
+                    "\n  as \($0.key): Authorization: Bearer \($0.value)"
                 }.joined()
                 await onKeep("""
                     \(scenario.name) failed: \(failure)

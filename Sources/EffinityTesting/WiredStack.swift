@@ -37,7 +37,7 @@ public final class WiredStack: Sendable {
         /// The bearer token the app's `/metrics` asks for (closed without one).
         public var metricsToken: String?
         /// Verifies Firebase ID tokens for `POST /api/auth/session` (off when nil).
-        public var idTokens: IDTokenVerifier?
+        public var idTokens: (any IDTokenVerifier)?
         /// The app's Stripe client: timeout, retries and backoff.
         public var stripeTimeout: Duration = .seconds(10)
         public var maxRetries = 2

@@ -82,7 +82,7 @@ struct AppCommand: AsyncParsableCommand {
 /// Builds the app's HTTP application (shared by `app` and `dev`).
 enum AppRunner {
     static func make(store: any BillingStore, stripe: StripeConfiguration, host: String, port: Int, publicURL: String,
-                     metricsToken: String? = nil, idTokens: IDTokenVerifier? = nil, clock: any AppClock = SystemAppClock(),
+                     metricsToken: String? = nil, idTokens: (any IDTokenVerifier)? = nil, clock: any AppClock = SystemAppClock(),
                      onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws -> some ApplicationProtocol {
         let service = BillingService(store: store, stripe: StripeClient(configuration: stripe),
                                      policy: BillingPolicy(catalog: try BillingService.defaultCatalog()), clock: clock, appURL: publicURL)

@@ -20,7 +20,7 @@ public struct BillingApp: Sendable {
     /// deployment that forgets it exposes nothing (see the README's "Metrics").
     let metricsToken: String?
     /// Verifies Firebase ID tokens for `POST /api/auth/session`; nil: that route is 404.
-    let idTokens: IDTokenVerifier?
+    let idTokens: (any IDTokenVerifier)?
     let limiter: FailedAuthLimiter
     let logger: Logger
     let inFlight = InFlightKeys()
@@ -30,7 +30,7 @@ public struct BillingApp: Sendable {
 
     /// `authenticator` defaults to a ``SessionAuthenticator`` over the service's store and clock.
     public init(service: BillingService, authenticator: (any Authenticator)? = nil, metricsToken: String? = nil,
-                idTokens: IDTokenVerifier? = nil, limiter: FailedAuthLimiter = FailedAuthLimiter(),
+                idTokens: (any IDTokenVerifier)? = nil, limiter: FailedAuthLimiter = FailedAuthLimiter(),
                 logger: Logger = Logger(label: "effinity.app")) {
         self.service = service
         self.sessions = SessionAuthenticator(store: service.store, clock: service.clock)

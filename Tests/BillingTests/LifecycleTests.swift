@@ -154,7 +154,8 @@ import StripeWire
 
     // MARK: 3. Parallel Checkouts
 
-    @Test func aSecondCheckoutCompletionIsCanceled() async throws {
+    /// Decision: a second Checkout that completes anyway is canceled and refunded (issue 25).
+    @Test func aSecondCheckoutCompletionIsCanceledAndRefunded() async throws {
         try await AppEnv.run { env in
             let owner = try await env.token("owner@twice.test", org: "twice")
             let a = try await env.call(.post, "/api/billing/subscription", token: owner, ["plan": "starter"])
@@ -176,6 +177,11 @@ import StripeWire
             try await env.drain()
             let extraID = try #require(try await env.stripe("GET", "/v1/checkout/sessions/\(raced["id"].stringValue!)")["subscription"].stringValue)
             #expect(try await env.stripe("GET", "/v1/subscriptions/\(extraID)")["status"] == "canceled")
+            // It was paid at once (no trial for a second subscription): starter's $29.00, refunded in full.
+            let refunds = try await env.stripe("GET", "/v1/refunds?limit=100")["data"].arrayValue ?? []
+            #expect(refunds.count == 1)
+            #expect(refunds.first?["amount"] == 2900)
+            #expect(refunds.first?["status"] == "succeeded")
             #expect(try await row(env, "twice") == first)
             #expect(try await liveSubscriptions(env, customer: customer).count == 1)
         }

@@ -175,16 +175,19 @@ import StripeWire
 
     // MARK: 5. One live subscription
 
+    /// One request per plan, all at once; their replies.
+    static func atOnce(_ plans: [String], _ call: @escaping @Sendable (String) async throws -> AppEnv.Reply) async throws -> [AppEnv.Reply] {
+        try await withThrowingTaskGroup(of: AppEnv.Reply.self) { group in
+            for plan in plans { group.addTask { try await call(plan) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+    }
+
     @Test func fiveSimultaneousRequestsWithOneKeyOpenOneCheckout() async throws {
         try await AppEnv.run { env in
             let owner = try await env.token("owner@five.test", org: "five")
-            let replies = try await withThrowingTaskGroup(of: AppEnv.Reply.self) { group in
-                for _ in 0..<5 {
-                    group.addTask {
-                        try await env.call(.post, "/api/billing/subscription", token: owner, ["plan": "pro"], headers: [HTTPField.Name("Idempotency-Key")!: "k1"])
-                    }
-                }
-                return try await group.reduce(into: []) { $0.append($1) }
+            let replies = try await Self.atOnce(Array(repeating: "pro", count: 5)) { plan in
+                try await env.call(.post, "/api/billing/subscription", token: owner, ["plan": .string(plan)], headers: [HTTPField.Name("Idempotency-Key")!: "k1"])
             }
             // Each got the one session (first answer or its replay) or a 409 asking to retry.
             let sessions = Set(replies.compactMap { $0.json["checkout_session_id"].stringValue })
@@ -199,11 +202,8 @@ import StripeWire
     @Test func concurrentCheckoutsLeaveOnePayableSession() async throws {
         try await AppEnv.run { env in
             let owner = try await env.token("owner@many.test", org: "many")
-            _ = try await withThrowingTaskGroup(of: AppEnv.Reply.self) { group in
-                for plan in ["starter", "pro", "enterprise", "pro"] {
-                    group.addTask { try await env.call(.post, "/api/billing/subscription", token: owner, ["plan": .string(plan)]) }
-                }
-                return try await group.reduce(into: []) { $0.append($1) }
+            _ = try await Self.atOnce(["starter", "pro", "enterprise", "pro"]) { plan in
+                try await env.call(.post, "/api/billing/subscription", token: owner, ["plan": .string(plan)])
             }
             let customer = try #require(try await env.service.store.read { tx in try tx.subscription(org: "many")?.stripeCustomerID })
             let open = try await env.stripe("GET", "/v1/checkout/sessions?customer=\(customer)&status=open&limit=100")["data"].arrayValue ?? []
@@ -211,29 +211,7 @@ import StripeWire
         }
     }
 
-    @Test func aSecondCompletedCheckoutIsCanceledAndRefunded() async throws {
-        try await AppEnv.run { env in
-            let owner = try await env.token("owner@refund.test", org: "refund")
-            _ = try await env.subscribe(token: owner, plan: "pro")
-            let row = try #require(try await env.service.store.read { tx in try tx.subscription(org: "refund") })
-            let customer = try #require(row.stripeCustomerID)
-            // A Checkout that raced past the expiry, paid at once (no trial): $29.00 for starter.
-            let price = try await env.stripe("GET", "/v1/prices?lookup_keys[0]=effinity_starter_monthly")["data"][0]["id"].stringValue!
-            let raced = try await env.stripe("POST", "/v1/checkout/sessions",
-                                             "mode=subscription&customer=\(customer)&client_reference_id=refund&line_items[0][price]=\(price)"
-                                             + "&line_items[0][quantity]=1&success_url=http://app.test/ok&subscription_data[metadata][org_id]=refund")
-            try await env.stripe("POST", "/_emulator/checkout/\(raced["id"].stringValue!)/complete", "card=4242424242424242")
-            try await env.drain()
-            let extra = try #require(try await env.stripe("GET", "/v1/checkout/sessions/\(raced["id"].stringValue!)")["subscription"].stringValue)
-            #expect(try await env.stripe("GET", "/v1/subscriptions/\(extra)")["status"] == "canceled")
-            let refunds = try await env.stripe("GET", "/v1/refunds?limit=100")["data"].arrayValue ?? []
-            #expect(refunds.count == 1)
-            #expect(refunds.first?["amount"] == 2900)
-            #expect(refunds.first?["status"] == "succeeded")
-            // The org keeps its first subscription, untouched.
-            #expect(try await env.service.store.read { tx in try tx.subscription(org: "refund") }?.stripeSubscriptionID == row.stripeSubscriptionID)
-        }
-    }
+    // A second completed Checkout is canceled and refunded: LifecycleTests.aSecondCheckoutCompletionIsCanceledAndRefunded.
 
     // MARK: 6. Webhook trust
 

@@ -1,15 +1,17 @@
 /// The queries of sign-in: one-time links, browser sessions, revocation, memberships removed,
 /// Firebase identities. Written once for both backends, like the rest of ``SQLBillingTransaction``.
 extension SQLBillingTransaction {
+    /// The (user, org) of a token or link row.
+    static func userAndOrg(_ row: SQLRow) throws -> (userID: String, orgID: String) {
+        (try row.string("user_id"), try row.string("org_id"))
+    }
+
     func deleteMembership(org: String, user: String) throws {
         try sql.execute("DELETE FROM memberships WHERE org_id = ? AND user_id = ?", org, user)
     }
 
     func memberships(user: String) throws -> [Membership] {
-        try sql.all("""
-            SELECT m.org_id, m.user_id, m.role, u.email FROM memberships m JOIN users u ON u.id = m.user_id
-            WHERE m.user_id = ? ORDER BY \(sql.dialect.byteOrder("org_id"))
-            """, user).map(membership)
+        try memberships(where: "m.user_id", is: user, orderBy: "org_id")
     }
 
     func insertSignInLink(codeHash: String, userID: String, orgID: String, expiresAt: Int, createdAt: Int) throws {
@@ -19,14 +21,14 @@ extension SQLBillingTransaction {
 
     func signInLink(codeHash: String, now: Int) throws -> (userID: String, orgID: String)? {
         try sql.one("SELECT user_id, org_id FROM sign_in_links WHERE code_hash = ? AND used_at IS NULL AND expires_at > ?", codeHash, now)
-            .map { (try $0.string("user_id"), try $0.string("org_id")) }
+            .map(Self.userAndOrg)
     }
 
     func useSignInLink(codeHash: String, now: Int) throws -> (userID: String, orgID: String)? {
         try sql.one("""
             UPDATE sign_in_links SET used_at = ? WHERE code_hash = ? AND used_at IS NULL AND expires_at > ?
             RETURNING user_id, org_id
-            """, now, codeHash, now).map { (try $0.string("user_id"), try $0.string("org_id")) }
+            """, now, codeHash, now).map(Self.userAndOrg)
     }
 
     func insertWebSession(tokenHash: String, userID: String, orgID: String, source: String, expiresAt: Int, createdAt: Int) throws {
@@ -37,7 +39,7 @@ extension SQLBillingTransaction {
 
     func webSession(tokenHash: String, now: Int) throws -> (userID: String, orgID: String)? {
         try sql.one("SELECT user_id, org_id FROM web_sessions WHERE token_hash = ? AND revoked_at IS NULL AND expires_at > ?", tokenHash, now)
-            .map { (try $0.string("user_id"), try $0.string("org_id")) }
+            .map(Self.userAndOrg)
     }
 
     func revokeWebSession(tokenHash: String, at: Int) throws {

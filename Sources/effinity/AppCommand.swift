@@ -89,7 +89,8 @@ enum AppRunner {
         try await service.ensurePlans()
         var logger = Logger(label: "effinity.app")
         logger.logLevel = .notice
-        return Application(router: BillingApp(service: service, metricsToken: metricsToken, idTokens: idTokens).router(),
+        return Application(router: BillingApp(service: service, authenticator: idTokens.map { FirebaseAuthenticator(verifier: $0, service: service) },
+                                              metricsToken: metricsToken, idTokens: idTokens).router(),
                            configuration: .init(address: .hostname(host, port: port), serverName: "effinity-app"),
                            onServerRunning: { channel in
                                CloseOnExec.markSockets()

@@ -38,7 +38,8 @@ struct AppEnv {
         options.syncPlans = false
         let stack = try await WiredStack.start(store: try SQLiteBillingStore.inMemory(), options: options)
         do {
-            let router = BillingApp(service: stack.service, authenticator: authenticator, metricsToken: metricsToken, idTokens: idTokens).router()
+            let bearer = authenticator ?? idTokens.map { FirebaseAuthenticator(verifier: $0, service: stack.service) }
+            let router = BillingApp(service: stack.service, authenticator: bearer, metricsToken: metricsToken, idTokens: idTokens).router()
             try await Application(router: router).test(.router) { appClient in
                 try await body(AppEnv(emulator: stack.emulator, key: stack.key, service: stack.service,
                                       clock: FakeStripeClock(emulator: stack.emulator, account: stack.key), app: appClient, start: start))

@@ -101,8 +101,16 @@ import StripeWire
             // Logout revokes the session.
             #expect(try await env.cookieCall(.post, "/api/auth/logout", session: session, csrf: csrf).status == 200)
             #expect(try await env.cookieCall(.get, "/api/billing/invoices", session: session).status == 401)
-            // An ID token is not a bearer API token.
+            // As a bearer token (a Firebase client calling the API), an ID token of a one-org user
+            // is that member; a forged one is not; the app's API tokens still work beside it.
+            #expect(try await env.call(.get, "/api/billing/invoices", token: idToken).status == 200)
+            let forged = try LocalIDTokenSigner(projectID: Self.project, kid: signer.kid).idToken(uid: "uid-invitee", email: "invitee@fire.test", issuedAt: now)
+            #expect(try await env.call(.get, "/api/leads", token: forged).status == 401)
+            #expect(try await env.call(.get, "/api/leads", token: owner).status == 200)
+            // In two organizations, the ID token does not say which: 401 (sign in with `org` instead).
+            _ = try await env.service.ensureMember(email: "invitee@fire.test", org: "fire-two", role: .member)
             #expect(try await env.call(.get, "/api/leads", token: idToken).status == 401)
+            #expect(try await env.call(.post, "/api/auth/session", ["id_token": .string(idToken), "org": "fire-two"]).json["role"] == "member")
         }
     }
 

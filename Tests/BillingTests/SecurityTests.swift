@@ -266,7 +266,7 @@ import StripeWire
         try await AppEnv.run { env in
             let token = try await env.token("owner@hdr.test", org: "hdr")
             for (path, headers) in [("/api/leads", [HTTPField.Name.authorization: "Bearer \(token)"] as HTTPFields), ("/dashboard/billing", [:]),
-                                    ("/health", [:]), ("/api/leads", [:])] {
+                                    ("/health", [:]), ("/api/leads", [:]), ("/no-such-route", [:])] {
                 let r = try await env.app.execute(uri: path, method: .get, headers: headers)
                 #expect(r.headers[.cacheControl] == "no-store", "\(path)")
                 #expect(r.headers[.contentSecurityPolicy]?.contains("frame-ancestors 'none'") == true, "\(path)")

@@ -110,6 +110,10 @@ struct AuthRoutes: Sendable {
     func exchange(_ idToken: String, org: String?, lifetime: Int, verifier: any IDTokenVerifier) async throws -> (String, Caller) {
         let service = app.service
         let now = service.clock.now()
+        if let wait = app.limiter.retryAfter(BillingApp.clientAddress, now: now) {
+            throw AppError(429, "too_many_failed_authentications", "Too many failed sign-in attempts from this address; try again in \(wait) seconds.",
+                           retryAfter: wait)
+        }
         let claims: VerifiedIDToken
         do { claims = try await verifier.verify(idToken: idToken, now: now) } catch let e as IDTokenRejection {
             app.limiter.recordFailure(BillingApp.clientAddress, now: now)
@@ -118,15 +122,7 @@ struct AuthRoutes: Sendable {
         guard now - claims.authTime <= Self.recentSignIn else {
             throw AppError(401, "recent_sign_in_required", "Sign in again: a session is made only within 5 minutes of signing in.")
         }
-        let memberships = try await service.store.write { tx -> [Membership] in
-            var user = try tx.user(firebaseUID: claims.uid)
-            if user == nil, claims.emailVerified, let email = claims.email, let invited = try tx.user(email: email) {
-                try tx.linkFirebase(uid: claims.uid, userID: invited.id, at: now)
-                user = invited
-            }
-            guard let user else { return [] }
-            return try tx.memberships(user: user.id)
-        }
+        let memberships = try await service.memberships(of: claims)
         guard !memberships.isEmpty else {
             throw AppError(403, "not_a_member", "No organization has invited this account (a verified email is needed to join).")
         }

@@ -18,7 +18,13 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
     static let contentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'"
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        var response = try await BillingApp.$clientAddress.withValue(context.clientAddress) { try await next(request, context) }
+        var response: Response
+        do {
+            response = try await BillingApp.$clientAddress.withValue(context.clientAddress) { try await next(request, context) }
+        } catch let error as any HTTPResponseError {
+            // Hummingbird's own answers (an unknown route's 404) get the headers too.
+            response = try error.response(from: request, context: context)
+        }
         if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
         response.headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
         response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"

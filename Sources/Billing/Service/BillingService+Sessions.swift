@@ -118,3 +118,21 @@ extension BillingService {
         }
     }
 }
+
+extension BillingService {
+    /// The memberships of a Firebase user: found by uid, else by a verified email, which links
+    /// the uid to that user (an invited email joins its organizations on first sign-in). An
+    /// unverified email never matches: anyone can claim an address they do not own.
+    public func memberships(of claims: VerifiedIDToken) async throws -> [Membership] {
+        let now = clock.now()
+        return try await store.write { tx -> [Membership] in
+            var user = try tx.user(firebaseUID: claims.uid)
+            if user == nil, claims.emailVerified, let email = claims.email, let invited = try tx.user(email: email) {
+                try tx.linkFirebase(uid: claims.uid, userID: invited.id, at: now)
+                user = invited
+            }
+            guard let user else { return [] }
+            return try tx.memberships(user: user.id)
+        }
+    }
+}

@@ -114,6 +114,7 @@ public final class StripeEmulator: Sendable {
 
     private func respond(_ call: APICall) async -> APIResponse {
         if HostedPages.isPagePath(call.path) { return await HostedPages(emulator: self).handle(call) }
+        if PublicClock.isClockPath(call.path) { return await PublicClock(emulator: self).handle(call) }
         let requestID = newRequestID()
         var headers: [(String, String)] = [
             ("Content-Type", "application/json"),

@@ -51,6 +51,18 @@ struct AppCommand: AsyncParsableCommand {
     var firebaseProject: String?
     @Option(help: ArgumentHelp("Firebase's signing certificates as a JSON file (offline); fetched from Google when absent.", valueName: "path"))
     var firebaseCertificates: String?
+    @Option(help: ArgumentHelp("The plan catalog (the plans.json shape); empty or absent: the built-in plans.", valueName: "file"))
+    var plans: String?
+    @Option(help: ArgumentHelp("The app's own ids: random (default) or sequential (stable snapshots under a scenario runner).", valueName: "mode"))
+    var ids = "random"
+    @Option(help: ArgumentHelp("Follow a fake Stripe's virtual clock (its clock URL, then the Effinity-Clock-Now header of each request) instead of the wall clock.",
+                               valueName: "url")) var clockURL: String?
+    @Flag(help: "Serve POST /_test/orgs and /_test/users (a scenario runner makes its orgs and users with them); test keys only.")
+    var testRoutes = false
+
+    func validate() throws {
+        guard ["random", "sequential"].contains(ids) else { throw ValidationError("--ids takes random or sequential.") }
+    }
 
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
@@ -59,6 +71,10 @@ struct AppCommand: AsyncParsableCommand {
         }
         let config = StripeConfiguration(apiBase: stripeAPIBase ?? env["STRIPE_API_BASE"] ?? "https://api.stripe.com", secretKey: key,
                                          webhookSecret: stripeWebhookSecret ?? env["STRIPE_WEBHOOK_SECRET"])
+        if testRoutes, !key.hasPrefix("sk_test_") { throw ValidationError("--test-routes mint sessions without a password: test keys (sk_test_) only.") }
+        let catalog = try plans.flatMap { $0.isEmpty ? nil : $0 }.map { try PlanCatalog(json: Data(contentsOf: URL(fileURLWithPath: $0))) }
+        let clock = FollowingClock()
+        if let clockURL { try await clock.start(from: clockURL) }
         let store = try await storeOptions.store()
         do {
             let app = try await AppRunner.make(store: store, stripe: config, host: host, port: port,
@@ -67,7 +83,10 @@ struct AppCommand: AsyncParsableCommand {
                                                idTokens: (firebaseProject ?? env["FIREBASE_PROJECT_ID"]).map { project in
                                                    FirebaseIDTokenVerifier(projectID: project, certificates: FirebaseCertificates(
                                                        firebaseCertificates.map { .file($0) } ?? .google))
-                                               })
+                                               },
+                                               clock: clockURL != nil ? clock : SystemAppClock(), catalog: catalog,
+                                               ids: AppIDs(ids == "sequential" ? .sequential : .random),
+                                               testRoutes: testRoutes, following: clockURL != nil ? clock : nil)
             say("EFFINITY billing on http://\(host):\(port) (dashboard: /dashboard/billing, data: \(storeOptions.displayLocation))")
             try await app.runService()
         } catch {
@@ -82,15 +101,22 @@ struct AppCommand: AsyncParsableCommand {
 /// Builds the app's HTTP application (shared by `app` and `dev`).
 enum AppRunner {
     static func make(store: any BillingStore, stripe: StripeConfiguration, host: String, port: Int, publicURL: String,
-                     metricsToken: String? = nil, idTokens: (any IDTokenVerifier)? = nil, clock: any AppClock = SystemAppClock(),
+                     metricsToken: String? = nil, idTokens: (any IDTokenVerifier)? = nil,
+                     clock: any AppClock = SystemAppClock(), catalog: PlanCatalog? = nil, ids: AppIDs = AppIDs(),
+                     testRoutes: Bool = false, following: FollowingClock? = nil,
                      onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws -> some ApplicationProtocol {
         let service = BillingService(store: store, stripe: StripeClient(configuration: stripe),
-                                     policy: BillingPolicy(catalog: try BillingService.defaultCatalog()), clock: clock, appURL: publicURL)
+                                     policy: BillingPolicy(catalog: try catalog ?? BillingService.defaultCatalog()), clock: clock, appURL: publicURL,
+                                     ids: ids)
         try await service.ensurePlans()
         var logger = Logger(label: "effinity.app")
         logger.logLevel = .notice
-        return Application(router: BillingApp(service: service, authenticator: idTokens.map { FirebaseAuthenticator(verifier: $0, service: service) },
-                                              metricsToken: metricsToken, idTokens: idTokens).router(),
+        let router = BillingApp(service: service, authenticator: idTokens.map { FirebaseAuthenticator(verifier: $0, service: service) },
+                                metricsToken: metricsToken, idTokens: idTokens).router()
+        if testRoutes { TestRoutes.add(to: router, service: service) }
+        // Under a runner, each request's Effinity-Clock-Now moves the app's clock first.
+        let responder = ClockObservingResponder(inner: router.buildResponder(), clock: following)
+        return Application(responder: responder,
                            configuration: .init(address: .hostname(host, port: port), serverName: "effinity-app"),
                            onServerRunning: { channel in
                                CloseOnExec.markSockets()

@@ -51,7 +51,8 @@ struct IsolatedScenarioRun: Sendable {
             }
             timedOut.store(true, ordering: .relaxed)
             process.terminate()
-            try await Task.sleep(for: .seconds(2))
+            // Time for the worker to stop an app under test and drop its database.
+            try await Task.sleep(for: .seconds(10))
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         }
         for await _ in exited.stream {}
@@ -88,6 +89,10 @@ extension IsolatedScenarioRun {
             }
             return kept.joined(separator: "\n")
         }
+        // An app under test's last lines, printed by a worker stopped for its timeout, come with their heading.
+        if let app = lines.lastIndex(where: { $0.hasPrefix("the app's last output:") }) {
+            return lines[app...].prefix(11).joined(separator: "\n")
+        }
         return lines.suffix(12).joined(separator: "\n")
     }
 }
@@ -99,9 +104,14 @@ final class RunningWorkers: Sendable {
     func add(_ p: Process) { processes.withLock { $0[ObjectIdentifier(p)] = p } }
     func remove(_ p: Process) { _ = processes.withLock { $0.removeValue(forKey: ObjectIdentifier(p)) } }
 
-    /// Stops them all (an interrupted run).
-    func killAll() {
-        for p in processes.withLock({ Array($0.values) }) where p.isRunning { kill(p.processIdentifier, SIGKILL) }
+    /// Stops them all (an interrupted run): SIGTERM, so each cleans up its world (an app under
+    /// test, its database), then SIGKILL for any still running after `grace`.
+    func stopAll(grace: Duration = .seconds(10)) {
+        let all = processes.withLock { Array($0.values) }
+        for p in all where p.isRunning { kill(p.processIdentifier, SIGTERM) }
+        let deadline = ContinuousClock.now + grace
+        while all.contains(where: \.isRunning), ContinuousClock.now < deadline { usleep(20_000) }
+        for p in all where p.isRunning { kill(p.processIdentifier, SIGKILL) }
     }
 }
 

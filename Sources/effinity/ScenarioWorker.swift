@@ -22,6 +22,7 @@ struct ScenarioWorker: AsyncParsableCommand {
     @Option var stripeKey = "sk_test_effinity_dev"
     @Option var database: String?
     @Option var stripeVersion: String?
+    @Option var project: String?
     @Flag var color = false
 
     func run() async throws {
@@ -36,13 +37,26 @@ struct ScenarioWorker: AsyncParsableCommand {
         let env = ProcessInfo.processInfo.environment
         if env["EFFINITY_TEST_CRASH_SCENARIO"] == scenario.name { fatalError("crash requested by EFFINITY_TEST_CRASH_SCENARIO") }
         if env["EFFINITY_TEST_HANG_SCENARIO"] == scenario.name { while true { try await Task.sleep(for: .seconds(3600)) } }
+        let project: Project?
+        do throws(ScenarioErrors) {
+            project = try self.project.map { p throws(ScenarioErrors) in try ProjectParser.load(path: p) }
+        } catch {
+            FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            throw ExitCode(2)
+        }
+        // Stopped by the run (Ctrl-C, a timeout): the app's processes, database and folder go first.
+        let interruption = Interruption {
+            for tail in WorldJanitor.shared.appLogTails() { FileHandle.standardError.write(Data((tail + "\n").utf8)) }
+            WorldJanitor.shared.cleanAllNow()
+        }
+        defer { interruption.cancel() }
         let targets = Targets(stripeURL: stripeURL, appURL: appURL, databasePath: databaseURL, stripeKey: stripeKey)
         // The parent decides whether goldens may be written (it refuses --update in CI).
         var environment = ProcessInfo.processInfo.environment
         environment["CI"] = nil
         let runner = ScenarioRunner(options: .init(goldens: Goldens(directory: goldens), update: update, targets: targets,
                                                    color: color, environment: environment, database: database,
-                                                   stripeVersion: stripeVersion))
+                                                   stripeVersion: stripeVersion, project: project))
         let result = await runner.run(scenario)
         say(Self.marker + JSONWriter.string(result.json))
     }

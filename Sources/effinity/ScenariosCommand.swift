@@ -17,14 +17,34 @@ struct ScenarioSelection: ParsableArguments {
     @Argument(help: "Scenario files or folders (default: scenarios).") var paths: [String] = []
     @Option(help: ArgumentHelp("Only scenarios whose name matches this glob (* and ?).", valueName: "glob")) var name: String?
     @Option(help: ArgumentHelp("Only scenarios with this tag (repeatable).", valueName: "tag")) var tag: [String] = []
+    @Option(help: ArgumentHelp("Drive the app of this project (a folder with effinity.json, see docs/PROJECT.md) instead of EFFINITY.",
+                               valueName: "dir")) var project: String?
 
-    var roots: [String] { paths.isEmpty ? ["scenarios"] : paths }
+    var roots: [String] { paths.isEmpty ? [loadedProject?.scenarios ?? "scenarios"] : paths }
+
+    /// The project file, parsed (``loadProject()`` has validated it first).
+    var loadedProject: Project? { project.flatMap { try? ProjectParser.load(path: $0) } }
+
+    /// The project of `--project`, or nil; an invalid file prints every problem and exits with 2.
+    func loadProject() throws -> Project? {
+        guard let project else { return nil }
+        do throws(ScenarioErrors) {
+            return try ProjectParser.load(path: project)
+        } catch {
+            FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            FileHandle.standardError.write(Data("\(error.errors.count) problem\(error.errors.count == 1 ? "" : "s") found in the project file; nothing was run.\n".utf8))
+            throw ExitCode(2)
+        }
+    }
 
     /// Loads and validates; on invalid files prints every error and exits with 2 (after
     /// `beforeExit` has seen the errors: `run` writes its reports for them).
     func suite(beforeExit: (ScenarioErrors) throws -> Void = { _ in }) throws -> Suite {
+        let project = try loadProject()
         do throws(ScenarioErrors) {
-            return try Suite.load(paths: roots).selecting(name: name, tags: tag)
+            let suite = try Suite.load(paths: roots)
+            if let project { try suite.checkForProject(project) }
+            return suite.selecting(name: name, tags: tag)
         } catch {
             FileHandle.standardError.write(Data((error.description + "\n").utf8))
             FileHandle.standardError.write(Data("\(error.errors.count) problem\(error.errors.count == 1 ? "" : "s") found; nothing was run.\n".utf8))
@@ -37,6 +57,7 @@ struct ScenarioSelection: ParsableArguments {
     /// the working directory for a relative path, so `scenarios/limits` uses the repository's
     /// top-level `goldens/`), or else `goldens/` beside it.
     var goldensDirectory: String {
+        if let p = loadedProject { return p.goldens }
         var isDir: ObjCBool = false
         var dir = roots[0].hasSuffix("/") ? String(roots[0].dropLast()) : roots[0]
         if !(FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) && isDir.boolValue) {
@@ -82,8 +103,8 @@ struct ScenariosRun: AsyncParsableCommand {
                                valueName: "url")) var database: String?
     @Option(help: ArgumentHelp("The API version the in-process app pins (its Stripe-Version and its webhook endpoint's api_version); the newest by default. Goldens do not change: the fake's objects are snapshotted at the account's version.",
                                valueName: "version")) var stripeVersion: String?
-    @Option(help: ArgumentHelp("Stop a scenario that runs longer than this many seconds and count it failed.", valueName: "seconds"))
-    var timeout = 600
+    @Option(help: ArgumentHelp("Stop a scenario that runs longer than this many seconds and count it failed (default 600, or the project's timeout_seconds).", valueName: "seconds"))
+    var timeout: Int?
     @Flag(help: "Run scenarios inside this process (faster to start; a trap or a hang in one then ends the whole run).")
     var noIsolate = false
     @Flag(help: "Print the table of every scenario at the end (by default only the failed ones, then each failure's diff).")
@@ -99,7 +120,7 @@ struct ScenariosRun: AsyncParsableCommand {
 
     func validate() throws {
         if jobs < 1 { throw ValidationError("--jobs must be at least 1.") }
-        if !(1...86_400).contains(timeout) { throw ValidationError("--timeout must be 1 to 86400 seconds.") }
+        if let timeout, !(1...86_400).contains(timeout) { throw ValidationError("--timeout must be 1 to 86400 seconds.") }
         if let stripeVersion, APIVersion(stripeVersion) == nil {
             throw ValidationError("Unknown --stripe-version '\(stripeVersion)': from \(APIVersion.known.first!) to \(APIVersion.known.last!).")
         }
@@ -118,6 +139,10 @@ struct ScenariosRun: AsyncParsableCommand {
             guard BillingStores.isPostgres(database) else { throw ValidationError("--database takes a postgres:// URL (SQLite in memory is the default).") }
             guard BillingStores.hasPostgres else { throw ValidationError("this effinity was built without PostgreSQL: build it with --traits Postgres.") }
             if external != 0 { throw ValidationError("--database is for the in-process app; with --app-url the app has its own.") }
+        }
+        if selection.project != nil {
+            if external != 0 { throw ValidationError("--project starts its app itself: drop --stripe-url, --app-url and --database-url.") }
+            if database != nil { throw ValidationError("--database is EFFINITY's; a project names its database in effinity.json.") }
         }
     }
 
@@ -186,9 +211,13 @@ struct ScenariosRun: AsyncParsableCommand {
             && ((env["FORCE_COLOR"].map { !$0.isEmpty && $0 != "0" } ?? false) || isatty(1) == 1))
         let targets = Targets(stripeURL: stripeURL, appURL: appURL, databasePath: databaseURL.map { $0.hasPrefix("sqlite://") ? String($0.dropFirst(9)) : $0 },
                               stripeKey: stripeKey)
+        let project = try selection.loadProject()
+        // Worlds a runner killed with SIGKILL left behind: app processes, databases, folders.
+        if project != nil, WorldJanitor.sweepOrphans() > 0 { say("Cleaned up worlds an earlier run left behind.") }
+        let timeout = self.timeout ?? project?.timeoutSeconds ?? 600
         let options = ScenarioRunner.Options(goldens: Goldens(directory: goldens ?? selection.goldensDirectory), update: update,
                                              targets: targets, keep: keep, color: useColor, database: database,
-                                             stripeVersion: stripeVersion)
+                                             stripeVersion: stripeVersion, project: project)
         let runner = ScenarioRunner(options: options) { message in
             say(message)
             while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
@@ -198,8 +227,10 @@ struct ScenariosRun: AsyncParsableCommand {
         let workers = RunningWorkers()
         // Ctrl-C or SIGTERM: stop the workers, report what finished, exit 130.
         let interrupt = Interruption { [junit, json] in
-            workers.killAll()
+            // What finished before the signal (workers stopped now end as failures, not results).
             let done = finished.withLock { $0 }
+            workers.stopAll()
+            WorldJanitor.shared.cleanAllNow()
             say("\nInterrupted: \(done.count) scenario\(done.count == 1 ? "" : "s") finished; reports cover those.")
             if let junit { try? Self.write(Reports.junit(done), to: junit) }
             if let json { try? Self.write(Reports.json(done), to: json) }
@@ -209,6 +240,7 @@ struct ScenariosRun: AsyncParsableCommand {
         if options.mayWriteGoldens { arguments.append("--update") }
         if let database { arguments += ["--database", database] }
         if let stripeVersion { arguments += ["--stripe-version", stripeVersion] }
+        if let p = selection.project { arguments += ["--project", p] }
         if let url = targets.stripeURL { arguments += ["--stripe-url", url] }
         if let url = targets.appURL { arguments += ["--app-url", url] }
         if let path = targets.databasePath { arguments += ["--database-url", path] }

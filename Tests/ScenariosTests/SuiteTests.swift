@@ -52,7 +52,7 @@ import StripeWire
     }
 
     @Test func normalizerMakesTimesAndURLsStable() {
-        let n = Normalizer(start: 1_000_000_000, stripeURL: "http://127.0.0.1:5555", appURL: "http://127.0.0.1:6666")
+        let n = Normalizer(start: 1_000_000_000, replacements: [("http://127.0.0.1:5555", "{stripe}"), ("http://127.0.0.1:6666", "{app}")])
         let v: JSONValue = ["created": 1_000_090_000, "amount": 9900, "url": "http://127.0.0.1:5555/c/pay/x",
                             "ret": "http://127.0.0.1:6666/dashboard", "token_hash": "abc", "exp_year": 2030]
         #expect(n.normalize(v) == ["created": "+1d 01:00:00", "amount": 9900, "url": "{stripe}/c/pay/x", "ret": "{app}/dashboard",

@@ -92,5 +92,11 @@ n1=$(grep -c '"name"' "$TMP/proj/out/s1.json"); n2=$(grep -c '"name"' "$TMP/proj
 "$BIN" --version > "$TMP/out" 2>&1 && rc=0 || rc=$?; check "--version" 0 $rc "$TMP/out" "effinity 0."
 # A subfolder run knows nothing of the other scenarios' goldens: no orphans listed.
 "$BIN" scenarios run scenarios/fixtures > "$TMP/out" 2>&1; ! grep -q "Goldens without a scenario" "$TMP/out" && rc=0 || rc=$?; check "a subfolder lists no orphans" 0 $rc
+# A project file with mistakes: every one with its JSON path, exit 2, nothing started.
+mkdir -p "$TMP/badproject/scenarios"
+echo '{"app": {"command": []}, "stripe": {"webhook_path": "hooks"}, "database": {"kind": "sqlite"}, "extra": 1}' > "$TMP/badproject/effinity.json"
+"$BIN" scenarios run --project "$TMP/badproject" > "$TMP/out" 2>&1 && rc=0 || rc=$?
+check "an invalid project file exits 2" 2 $rc "$TMP/out" "stripe.webhook_path: must start with /"
+"$BIN" scenarios validate --project examples/effinity > "$TMP/out" 2>&1 && rc=0 || rc=$?; check "a valid project validates" 0 $rc "$TMP/out" "50 scenarios valid"
 echo "runner CLI: $passed passed, $failed failed"
 [ "$failed" = 0 ]

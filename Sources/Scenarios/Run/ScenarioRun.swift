@@ -10,7 +10,8 @@ final class ScenarioRun {
     let http: HTTP
     let env: [String: String]
     var outputs: [String: JSONValue] = [:]
-    var tokens: [String: String] = [:]
+    /// The headers each user's app steps carry (a session token for EFFINITY), by alias.
+    var userHeaders: [String: [String: String]] = [:]
     /// Successful deliveries to the app, in order (event id, type); `webhookCursor` marks what
     /// the last `expect_webhooks` consumed.
     var delivered: [(event: String, type: String)] = []
@@ -37,8 +38,7 @@ final class ScenarioRun {
         self.env = env
         now = world.start
         http = HTTP(stripeURL: world.stripeURL, appURL: world.appURL, key: world.key)
-        taker = SnapshotTaker(http: http, appData: world.appData,
-                              normalizer: Normalizer(start: world.start, stripeURL: world.stripeURL, appURL: world.appURL))
+        taker = SnapshotTaker(http: http, app: world.app, normalizer: Normalizer(start: world.start, replacements: world.urlNames))
     }
 
     // MARK: given
@@ -51,13 +51,7 @@ final class ScenarioRun {
         if !given.dunning.isEmpty {
             try await stripeOK("POST", "/_emulator/settings", body: FixtureForm.encode(["dunning": .object(given.dunning)]))
         }
-        let service = world.appData.service
-        for org in given.orgs { try await service.ensureOrganization(id: world.org(org.id), name: org.name) }
-        for user in given.users {
-            let (u, _, _) = try await service.ensureMember(email: user.email, org: world.org(user.org), role: Role(rawValue: user.role) ?? .owner)
-            // Scenarios move time by months and years: their sessions outlive them.
-            tokens[user.alias] = try await service.createSession(userID: u.id, orgID: world.org(user.org), ttl: 20 * 365 * 86400)
-        }
+        userHeaders = try await world.app.makeUsers(given)
         // The app's start (plans synced to the fake) is not the scenario's: expect_webhooks starts after it.
         try await drain()
         try await collectDeliveries()
@@ -171,7 +165,9 @@ final class ScenarioRun {
         case .app(let call):
             let path = try resolveText(call.path, step)
             var headers = try call.headers.mapValues { try resolveText($0, step) }
-            if let user = call.user { headers["Authorization"] = "Bearer \(tokens[user] ?? "")" }
+            if let user = call.user { headers.merge(userHeaders[user] ?? [:]) { step, _ in step } }
+            // The virtual time, for an app that follows it (docs/PROJECT.md).
+            headers["Effinity-Clock-Now"] = String(now)
             if let key = call.idempotencyKey { headers["Idempotency-Key"] = try resolveText(key, step) }
             let body = try call.body.map { try resolve($0, step) }
             let method = call.method, sendHeaders = headers, appURL = world.appURL
@@ -265,12 +261,11 @@ final class ScenarioRun {
         let id = Self.lastComponent(try resolveText(p.session, step))
         var form: [(String, FormValue)] = [("action", .string(p.action))]
         if let plan = p.plan {
-            guard let known = world.catalog.plan(plan) else {
-                throw StepFailure(step: step, message: "no plan '\(plan)' in the app's catalog\(NearestName.hint(plan, among: world.catalog.plans.map(\.id)))")
-            }
-            let prices = try await http.stripe("GET", "/v1/prices", query: "lookup_keys[0]=\(known.lookupKey)")
+            let lookupKey: String
+            do { lookupKey = try world.app.lookupKey(plan: plan) } catch { throw StepFailure(step: step, message: "\(error)") }
+            let prices = try await http.stripe("GET", "/v1/prices", query: "lookup_keys[0]=\(lookupKey)")
             guard let price = prices.json["data"][0]["id"].stringValue else {
-                throw StepFailure(step: step, message: "the fake has no price with lookup_key \(known.lookupKey)")
+                throw StepFailure(step: step, message: "the fake has no price with lookup_key \(lookupKey)")
             }
             form.append(("price", .string(price)))
         }
@@ -380,7 +375,9 @@ final class ScenarioRun {
     }
 
     func expectEmails(_ e: ExpectEmails, _ step: Step) async throws {
-        let outbox = try await world.appData.tables().first { $0.table == "email_outbox" }?.rows ?? []
+        guard let outbox = try await world.app.tables().first(where: { $0.table == "email_outbox" })?.rows else {
+            throw StepFailure(step: step, message: "the app has no email_outbox table: expect_emails reads EFFINITY's email outbox (kind, to_email, subject, body, org_id)")
+        }
         let emails = outbox.filter { $0["org_id"].stringValue == world.org(e.org) }
         func matches(_ expected: JSONValue, _ email: JSONValue) -> Bool {
             if case .string(let kind) = expected { return email["kind"].stringValue == kind }
@@ -446,7 +443,9 @@ final class ScenarioRun {
         case .paymentMethod(let pm): return [("payment_method", .string(try resolveText(pm, step)))]
         case .card(let number): return [("card", .string(try resolveText(number, step)))]
         case .org(let org):
-            let subs = try await world.appData.tables().first { $0.table == "subscriptions" }?.rows ?? []
+            guard let subs = try await world.app.tables().first(where: { $0.table == "subscriptions" })?.rows else {
+                throw StepFailure(step: step, message: "the app has no subscriptions table: inject by org reads EFFINITY's (org_id, stripe_customer_id); name the customer instead")
+            }
             guard let id = subs.first(where: { $0["org_id"].stringValue == world.org(org) })?["stripe_customer_id"].stringValue else {
                 throw StepFailure(step: step, message: "org '\(org)' has no Stripe customer yet (subscribe it first)")
             }

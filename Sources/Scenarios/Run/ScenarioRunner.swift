@@ -16,11 +16,14 @@ public struct ScenarioRunner: Sendable {
         public var database: String?
         /// The API version the in-process app pins (`--stripe-version`); the newest when nil.
         public var stripeVersion: String?
+        /// Run the app of this project file (`--project`) instead of EFFINITY.
+        public var project: Project?
 
         public init(goldens: Goldens, update: Bool = false, targets: Targets = Targets(), keep: Bool = false, color: Bool = false,
                     environment: [String: String] = ProcessInfo.processInfo.environment, database: String? = nil,
-                    stripeVersion: String? = nil) {
+                    stripeVersion: String? = nil, project: Project? = nil) {
             self.stripeVersion = stripeVersion
+            self.project = project
             self.goldens = goldens
             self.update = update
             self.targets = targets
@@ -62,9 +65,13 @@ public struct ScenarioRunner: Sendable {
         }
         let world: World
         do {
-            world = options.targets.isExternal ? try await World.external(options.targets, given: scenario.given)
-                                               : try await World.inProcess(scenario.given, database: options.database,
-                                                                           stripeVersion: options.stripeVersion)
+            if let project = options.project {
+                world = try await World.project(project, given: scenario.given)
+            } else if options.targets.isExternal {
+                world = try await World.external(options.targets, given: scenario.given)
+            } else {
+                world = try await World.inProcess(scenario.given, database: options.database, stripeVersion: options.stripeVersion)
+            }
         } catch {
             return result(.failed, ["could not start: \(error)"])
         }
@@ -84,8 +91,8 @@ public struct ScenarioRunner: Sendable {
         }
         if let failure {
             if options.keep {
-                let users = run.tokens.sorted { $0.key < $1.key }.map {
-                    "\n  as \($0.key): Authorization: Bearer \($0.value)"
+                let users = run.userHeaders.sorted { $0.key < $1.key }.map {
+                    "\n  " + world.app.howToActAs($0.key, headers: $0.value, appURL: world.appURL)
                 }.joined()
                 await onKeep("""
                     \(scenario.name) failed: \(failure)
@@ -94,8 +101,9 @@ public struct ScenarioRunner: Sendable {
                       app:         \(world.appURL)
                     """ + users)
             }
+            let diagnostics = world.app.diagnostics()
             await world.stop()
-            return result(.failed, [failure] + run.notes, Goldens.document(run.snapshots))
+            return result(.failed, [failure] + run.notes + (diagnostics.map { [$0] } ?? []), Goldens.document(run.snapshots))
         }
         let env = run.scenario.env.map { key, template in
             (key, (try? run.resolveText(template, Step(name: nil, location: "env.\(key)", kind: .snapshot("")))) ?? "")
@@ -104,7 +112,7 @@ public struct ScenarioRunner: Sendable {
         let actual = Goldens.document(run.snapshots)
         // A shared server holds other data and random ids: its snapshots are reported, not compared.
         // Known failures met (and marks that no longer fail) are reported with any result.
-        if options.targets.isExternal { return result(.passed, run.notes, actual, env: env) }
+        if !world.comparesGoldens { return result(.passed, run.notes, actual, env: env) }
         return compare(scenario, actual, result: { status, messages in result(status, messages + run.notes, actual, env: env) })
     }
 

@@ -16,43 +16,38 @@ final class World: Sendable {
     let start: Int
     /// The app's webhook endpoint in the fake (chaos applies to it).
     let endpointID: String
-    /// The app's state, for tokens, emails and snapshots.
-    let appData: AppData
-    let catalog: PlanCatalog
-    /// Prefixed to the scenario's org ids on a shared app, so each run gets its own orgs.
-    let orgPrefix: String
-    /// The in-process fake and app, when the world started them.
-    private let stack: WiredStack?
-    /// Called last by ``stop()`` (closes a PostgreSQL store and drops its schema).
+    /// The app under test: its users, tables and restarts.
+    let app: any AppSide
+    /// Whether snapshots are compared with goldens (not on a shared server's random data).
+    let comparesGoldens: Bool
+    /// The loopback URLs snapshots name by their stable names (`{stripe}`, `http://stripe.scenario`).
+    let urlNames: [(String, String)]
+    /// Called last by ``stop()`` (stops the servers, closes or drops the databases).
     private let cleanup: @Sendable () async -> Void
 
-    private init(stripeURL: String, appURL: String, key: String, start: Int, endpointID: String, appData: AppData,
-                 catalog: PlanCatalog, orgPrefix: String = "", stack: WiredStack?,
-                 cleanup: @escaping @Sendable () async -> Void = {}) {
+    init(stripeURL: String, appURL: String, key: String, start: Int, endpointID: String, app: any AppSide,
+         comparesGoldens: Bool = true, urlNames: [(String, String)]? = nil, cleanup: @escaping @Sendable () async -> Void = {}) {
         self.stripeURL = stripeURL
         self.appURL = appURL
         self.key = key
         self.start = start
         self.endpointID = endpointID
-        self.appData = appData
-        self.catalog = catalog
-        self.orgPrefix = orgPrefix
-        self.stack = stack
+        self.app = app
+        self.comparesGoldens = comparesGoldens
+        self.urlNames = urlNames ?? [(stripeURL, "{stripe}"), (appURL, "{app}")]
         self.cleanup = cleanup
     }
 
     /// The app's id for an org of the scenario.
-    func org(_ id: String) -> String { orgPrefix + id }
+    func org(_ id: String) -> String { app.org(id) }
 
     func stop() async {
-        await stack?.stop()
         await cleanup()
     }
 
-    /// Restarts the in-process app on the same database and port.
+    /// Stops the app and starts it again on the same database and port.
     func restartApp() async throws {
-        guard let stack else { throw ScenarioFailure("restart_app needs the in-process app (it cannot restart a server given with --app-url)") }
-        try await stack.restartApp()
+        try await app.restart()
     }
 
     /// A fresh fake and app, wired like production: the app calls the fake over HTTP with its
@@ -81,9 +76,12 @@ final class World: Sendable {
             await BillingStores.close(store, dropSchema: true)
             throw ScenarioFailure("the fake and the app did not start: \(error)")
         }
+        let app = EffinityApp(data: AppData(service: stack.service, databasePath: nil), catalog: catalog, orgPrefix: "", stack: stack)
         return World(stripeURL: stack.stripeURL, appURL: stack.appURL, key: stack.key, start: given.start, endpointID: stack.endpointID,
-                     appData: AppData(service: stack.service, databasePath: nil), catalog: catalog, stack: stack,
-                     cleanup: { await BillingStores.close(store, dropSchema: true) })
+                     app: app, cleanup: {
+                         await stack.stop()
+                         await BillingStores.close(store, dropSchema: true)
+                     })
     }
 
     /// Servers already running (`--stripe-url`, `--app-url`): the app's SQLite file gives users,
@@ -108,9 +106,11 @@ final class World: Sendable {
         let clock = StaticClock(time: max(now, given.start))
         let service = BillingService(store: store, stripe: StripeClient(configuration: StripeConfiguration(apiBase: stripeURL, secretKey: targets.stripeKey)),
                                      policy: BillingPolicy(catalog: catalog), clock: clock, appURL: appURL)
+        let app = EffinityApp(data: AppData(service: service, databasePath: db), catalog: catalog,
+                              orgPrefix: "run\(UInt32.random(in: 0...UInt32.max))-", stack: nil)
+        // A shared server holds other data and random ids: its snapshots are reported, not compared.
         return World(stripeURL: stripeURL, appURL: appURL, key: targets.stripeKey, start: max(now, given.start), endpointID: endpointID,
-                     appData: AppData(service: service, databasePath: db), catalog: catalog,
-                     orgPrefix: "run\(UInt32.random(in: 0...UInt32.max))-", stack: nil)
+                     app: app, comparesGoldens: false)
     }
 }
 

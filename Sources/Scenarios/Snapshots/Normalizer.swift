@@ -11,9 +11,10 @@ struct Normalizer: Sendable {
     let start: Int
     let replacements: [(String, String)]
 
-    init(start: Int, stripeURL: String, appURL: String) {
+    /// `replacements`: loopback URLs and the stable names snapshots give them.
+    init(start: Int, replacements: [(String, String)]) {
         self.start = start
-        replacements = [(stripeURL, "{stripe}"), (appURL, "{app}")]
+        self.replacements = replacements
     }
 
     var window: ClosedRange<Int> { (start - 366 * 86400)...(start + 40 * 366 * 86400) }

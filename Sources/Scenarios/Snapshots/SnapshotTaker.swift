@@ -6,7 +6,7 @@ import StripeWire
 /// webhook events delivered to the app so far, normalized by ``Normalizer``.
 struct SnapshotTaker: Sendable {
     let http: HTTP
-    let appData: AppData
+    let app: any AppSide
     let normalizer: Normalizer
 
     static let stripeLists: [(String, String)] = [
@@ -15,13 +15,13 @@ struct SnapshotTaker: Sendable {
     ]
 
     func take(delivered: [String]) async throws -> JSONValue {
-        var app: [String: JSONValue] = [:]
-        for dump in try await appData.tables() { app[dump.table] = .array(dump.rows) }
+        var tables: [String: JSONValue] = [:]
+        for dump in try await app.tables() { tables[dump.table] = .array(dump.rows) }
         var stripe: [String: JSONValue] = [:]
         for (name, path) in Self.stripeLists {
             stripe[name] = .array(try await list(path).sorted { ($0["id"].stringValue ?? "") < ($1["id"].stringValue ?? "") })
         }
-        return normalizer.normalize(["app": .object(app), "stripe": .object(stripe), "webhooks_delivered": .array(delivered.map { .string($0) })])
+        return normalizer.normalize(["app": .object(tables), "stripe": .object(stripe), "webhooks_delivered": .array(delivered.map { .string($0) })])
     }
 
     /// Every object of a list endpoint, following `has_more`.

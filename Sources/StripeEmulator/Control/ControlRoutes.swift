@@ -10,7 +10,7 @@ enum ControlRoutes {
         r.get("/_emulator/time", time)
         r.post("/_emulator/time/freeze", settles: true, freeze)
         r.post("/_emulator/time/unfreeze", settles: true, unfreeze)
-        r.get("/_emulator/settings", settings)
+        r.get("/_emulator/settings", writes: true, settings)  // registers the clock URL's alias
         r.get("/_emulator/expandable", expandable)
         r.post("/_emulator/settings", updateSettings)
         r.post("/_emulator/faults/charges", injectChargeFailure)
@@ -56,8 +56,7 @@ enum ControlRoutes {
     }
 
     static func settings(_ req: inout APIRequest) throws -> JSONValue {
-        ["object": "emulator.settings", "dunning": try Dunning.settings(req.ledger).json, "account": try AccountObject.read(req.ledger),
-         "api_version": .string(try APIVersion.accountDefault(req.ledger))]
+        try settingsJSON(req, dunning: try Dunning.settings(req.ledger), account: try AccountObject.read(req.ledger))
     }
 
     static func updateSettings(_ req: inout APIRequest) throws -> JSONValue {
@@ -86,8 +85,18 @@ enum ControlRoutes {
         let account = changes.isEmpty ? try AccountObject.read(req.ledger) : try AccountObject.update(changes, req.ledger)
         // The account's default API version: requests without Stripe-Version, events, endpoints without their own.
         if let v = try req.params.nonEmpty("api_version") { try APIVersion.setAccountDefault(try APIVersion.parse(v, param: "api_version"), req.ledger) }
-        return ["object": "emulator.settings", "dunning": d.json, "account": account,
-                "api_version": .string(try APIVersion.accountDefault(req.ledger))]
+        if let t = try req.params.choice("webhook_signature_time", in: SignatureTime.allCases.map(\.rawValue)) {
+            try SignatureTime.set(SignatureTime(rawValue: t)!, req.ledger)
+        }
+        return try settingsJSON(req, dunning: d, account: account)
+    }
+
+    static func settingsJSON(_ req: APIRequest, dunning: DunningSettings, account: JSONValue) throws -> JSONValue {
+        ["object": "emulator.settings", "dunning": dunning.json, "account": account,
+         "api_version": .string(try APIVersion.accountDefault(req.ledger)),
+         "webhook_signature_time": .string(try SignatureTime.of(req.ledger).rawValue),
+         // The account's clock without a key, for an app under test that follows virtual time.
+         "clock_url": .string(req.settings.baseURL + "/_emulator/clock/" + (try AccountAlias.register(req.ledger)))]
     }
 
     /// The card holder a charge failure is set on: `customer`, `payment_method` or `card` (a card

@@ -128,6 +128,8 @@ package struct DeliveryWorker: Sendable {
         package let payload: [UInt8]
         package let secrets: [String]
         package let now: Int
+        /// The time the signature carries (``SignatureTime``): `now`, or the machine's.
+        package let signedAt: Int
         package let chaos: DeliveryChaos
         package let live: Bool
     }
@@ -146,7 +148,8 @@ package struct DeliveryWorker: Sendable {
                 ?? APIVersion(try APIVersion.accountDefault(ledger)) ?? .current
             return Prepared(url: endpoint.object["url"].stringValue ?? "",
                             payload: try Rendering.render(event.object, stored: nil, for: .webhookDelivery(version: version), store: ledger.store),
-                            secrets: SigningSecrets.active(hidden, now: now), now: now, chaos: chaos,
+                            secrets: SigningSecrets.active(hidden, now: now), now: now,
+                            signedAt: try SignatureTime.of(ledger) == .real ? SystemWallClock().now() : now, chaos: chaos,
                             live: !endpoint.deleted && endpoint.object["status"] == "enabled")
         }
         guard let p = prepared, p.live else {
@@ -156,10 +159,11 @@ package struct DeliveryWorker: Sendable {
             return
         }
         let attemptNumber = d.attempts + 1
-        let signedAt = p.now + p.chaos.signatureSkewSeconds
+        let signedAt = p.signedAt + p.chaos.signatureSkewSeconds
         let header = WebhookSignature.header(payload: p.payload, secrets: p.secrets, timestamp: signedAt)
+        // Effinity-Clock-Now: the account's virtual time, for an app that follows it (docs/PROJECT.md).
         let headers = [("Content-Type", "application/json; charset=utf-8"), ("Stripe-Signature", header),
-                       ("User-Agent", "Stripe/1.0 (+https://stripe.com/docs/webhooks)")]
+                       ("User-Agent", "Stripe/1.0 (+https://stripe.com/docs/webhooks)"), ("Effinity-Clock-Now", String(p.now))]
         var results: [DeliveryQueue.Attempt] = []
         let sends = p.chaos.duplicates(d.seq, attempt: attemptNumber) ? 2 : 1
         for copy in 0..<sends {

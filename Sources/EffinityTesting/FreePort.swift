@@ -7,8 +7,8 @@ import Darwin
 /// A TCP port free on `host` now: `--port 0` must know its port before the fake starts, because
 /// the URLs it hands out (Checkout and portal pages, receipts) carry it. Another process could
 /// take the port in between; the server then fails to bind and says so.
-enum FreePort {
-    static func pick(host: String) -> Int? {
+public enum FreePort {
+    public static func pick(host: String) -> Int? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return nil }
         defer { close(fd) }

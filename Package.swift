@@ -41,6 +41,9 @@ let package = Package(
         // System OpenSSL (libssl-dev) for HMAC-SHA256 / SHA-256: no second BoringSSL copy is compiled.
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl",
                        providers: [.apt(["libssl-dev"])]),
+        // RSA, X.509 and PEM for the app's Firebase ID tokens (the same system OpenSSL).
+        .systemLibrary(name: "COpenSSLPKI", path: "Sources/COpenSSLPKI", pkgConfig: "openssl",
+                       providers: [.apt(["libssl-dev"])]),
         .target(name: "StripeWire", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
         // A small PDF writer (text and lines, the standard Helvetica fonts): invoices', credit
         // notes' and quotes' PDFs. No dependency; no PDF library fits the build.
@@ -78,7 +81,7 @@ let package = Package(
         .target(
             name: "Billing",
             dependencies: [
-                "StripeWire",
+                "StripeWire", "COpenSSLPKI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -34,6 +34,10 @@ public final class WiredStack: Sendable {
         public var appIDs = AppIDs()
         /// Replaces the app's session authenticator (tests).
         public var authenticator: (any Authenticator)?
+        /// The bearer token the app's `/metrics` asks for (closed without one).
+        public var metricsToken: String?
+        /// Verifies Firebase ID tokens for `POST /api/auth/session` and as bearer tokens (off when nil).
+        public var idTokens: (any IDTokenVerifier)?
         /// The app's Stripe client: timeout, retries and backoff.
         public var stripeTimeout: Duration = .seconds(10)
         public var maxRetries = 2
@@ -126,7 +130,9 @@ public final class WiredStack: Sendable {
                                              policy: BillingPolicy(catalog: catalog), clock: FakeStripeClock(emulator: emulator, account: options.key),
                                              appURL: publicURL, ids: options.appIDs, logger: logger)
                 let app = try await LoopbackServer.start(
-                    BillingApp(service: service, authenticator: options.authenticator, logger: logger).router().buildResponder(),
+                    BillingApp(service: service, authenticator: options.authenticator ?? options.idTokens.map { FirebaseAuthenticator(verifier: $0, service: service) },
+                               metricsToken: options.metricsToken,
+                               idTokens: options.idTokens, logger: logger).router().buildResponder(),
                     name: "effinity-app", host: options.host, port: port, logger: options.logger,
                     shutdownSignals: options.shutdownSignals)
                 return (service, app)

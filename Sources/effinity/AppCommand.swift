@@ -46,6 +46,11 @@ struct AppCommand: AsyncParsableCommand {
     @Option(help: "Stripe API base URL (overrides STRIPE_API_BASE).") var stripeAPIBase: String?
     @Option(help: "Stripe secret key (overrides STRIPE_SECRET_KEY).") var stripeSecretKey: String?
     @Option(help: "Webhook signing secret (overrides STRIPE_WEBHOOK_SECRET).") var stripeWebhookSecret: String?
+    @Option(help: "Bearer token /metrics asks for (overrides EFFINITY_METRICS_TOKEN); without one /metrics is closed.") var metricsToken: String?
+    @Option(help: "Firebase project id: enables sign-in with Firebase ID tokens at POST /api/auth/session (overrides FIREBASE_PROJECT_ID).")
+    var firebaseProject: String?
+    @Option(help: ArgumentHelp("Firebase's signing certificates as a JSON file (offline); fetched from Google when absent.", valueName: "path"))
+    var firebaseCertificates: String?
     @Option(help: ArgumentHelp("The plan catalog (the plans.json shape); empty or absent: the built-in plans.", valueName: "file"))
     var plans: String?
     @Option(help: ArgumentHelp("The app's own ids: random (default) or sequential (stable snapshots under a scenario runner).", valueName: "mode"))
@@ -79,6 +84,11 @@ struct AppCommand: AsyncParsableCommand {
         do {
             let app = try await AppRunner.make(store: store, stripe: config, host: host, port: port,
                                                publicURL: publicURL ?? "http://\(host):\(port)",
+                                               metricsToken: metricsToken ?? env["EFFINITY_METRICS_TOKEN"],
+                                               idTokens: (firebaseProject ?? env["FIREBASE_PROJECT_ID"]).map { project in
+                                                   FirebaseIDTokenVerifier(projectID: project, certificates: FirebaseCertificates(
+                                                       firebaseCertificates.map { .file($0) } ?? .google))
+                                               },
                                                clock: clockURL != nil ? clock : SystemAppClock(), catalog: catalog,
                                                ids: appIDs,
                                                testRoutes: testRoutes, following: clockURL != nil ? clock : nil)
@@ -96,6 +106,7 @@ struct AppCommand: AsyncParsableCommand {
 /// Builds the app's HTTP application (shared by `app` and `dev`).
 enum AppRunner {
     static func make(store: any BillingStore, stripe: StripeConfiguration, host: String, port: Int, publicURL: String,
+                     metricsToken: String? = nil, idTokens: (any IDTokenVerifier)? = nil,
                      clock: any AppClock = SystemAppClock(), catalog: PlanCatalog? = nil, ids: AppIDs = AppIDs(),
                      testRoutes: Bool = false, following: FollowingClock? = nil,
                      onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws -> some ApplicationProtocol {
@@ -105,7 +116,8 @@ enum AppRunner {
         try await service.ensurePlans()
         var logger = Logger(label: "effinity.app")
         logger.logLevel = .notice
-        let router = BillingApp(service: service).router()
+        let router = BillingApp(service: service, authenticator: idTokens.map { FirebaseAuthenticator(verifier: $0, service: service) },
+                                metricsToken: metricsToken, idTokens: idTokens).router()
         if testRoutes { TestRoutes.add(to: router, service: service) }
         // Under a runner, each request's Effinity-Clock-Now moves the app's clock first.
         let responder = ClockObservingResponder(inner: router.buildResponder(), clock: following)
@@ -119,27 +131,42 @@ enum AppRunner {
     }
 }
 
-/// `effinity token`: a session token for a user of an organization (creating what is missing).
+/// `effinity token`: an API token, or a one-time sign-in link, for a user of an organization
+/// (creating what is missing); or `--revoke` to end a token or browser session.
 struct TokenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "token", abstract: "Create a user, organization and membership if missing, and print a session token.")
+        commandName: "token", abstract: "Print an API token or a one-time sign-in link for a member (created if missing), or revoke a token.")
 
     @OptionGroup var storeOptions: AppStoreOptions
-    @Option(help: "The user's email.") var user: String
-    @Option(help: "The organization id.") var org: String
+    @Option(help: "The user's email.") var user: String?
+    @Option(help: "The organization id.") var org: String?
     @Option(help: "owner, admin or member.") var role = "owner"
-    @Option(help: "Days the token stays valid.") var days = 30
+    @Option(help: "Days the API token stays valid.") var days = 30
+    @Flag(help: "Print a one-time sign-in link for the dashboard (valid 15 minutes) instead of an API token.") var link = false
+    @Option(help: "The app's public URL, for --link.") var publicURL = "http://127.0.0.1:8080"
+    @Option(help: "Revoke this API token or browser session instead (takes effect at once).") var revoke: String?
+
+    func validate() throws {
+        if revoke == nil, user == nil || org == nil { throw ValidationError("--user and --org are required (or --revoke TOKEN).") }
+    }
 
     func run() async throws {
-        guard let role = Role(rawValue: role) else { throw ValidationError("--role must be owner, admin or member.") }
-        guard user.contains("@") else { throw ValidationError("--user must be an email address.") }
         let store = try await storeOptions.store()
         let service = BillingService(store: store,
                                      stripe: StripeClient(configuration: StripeConfiguration(secretKey: "unused")),
-                                     policy: BillingPolicy(catalog: try BillingService.defaultCatalog()), appURL: "")
+                                     policy: BillingPolicy(catalog: try BillingService.defaultCatalog()), appURL: publicURL)
+        if let revoke {
+            try await service.revoke(token: revoke)
+            await BillingStores.close(store)
+            say("revoked")
+            return
+        }
+        guard let role = Role(rawValue: role) else { throw ValidationError("--role must be owner, admin or member.") }
+        guard let user, let org, user.contains("@") else { throw ValidationError("--user must be an email address.") }
         let (u, _, _) = try await service.ensureMember(email: user, org: org, role: role)
-        let token = try await service.createSession(userID: u.id, orgID: org, ttl: days * 86400)
+        let out = link ? "\(publicURL)/auth/link?code=\(try await service.createSignInLink(userID: u.id, orgID: org))"
+            : try await service.createSession(userID: u.id, orgID: org, ttl: days * 86400)
         await BillingStores.close(store)
-        say(token)
+        say(out)
     }
 }

@@ -57,7 +57,7 @@ struct ClockObservingResponder<Inner: HTTPResponder>: HTTPResponder {
 /// scenario in an app it runs as a process (`orgs.create` and `users.create` of a project file).
 /// Refused with a live key: they mint sessions without a password.
 enum TestRoutes {
-    static func add(to router: Router<BasicRequestContext>, service: BillingService) {
+    static func add(to router: Router<AppRequestContext>, service: BillingService) {
         router.post("/_test/orgs") { req, _ in
             let body = try await json(req)
             guard let id = body["id"].stringValue, !id.isEmpty else { return answer(400, ["error": "id is required"]) }

@@ -33,17 +33,27 @@ struct DevCommand: AsyncParsableCommand {
         options.background = true
         options.logger = logger
         options.shutdownSignals = [.sigint, .sigterm]
+        let metricsToken = "effm_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        options.metricsToken = metricsToken
+        // Firebase sign-in offline: a key pair made here signs the ID tokens the app verifies.
+        let signer = try LocalIDTokenSigner(projectID: "effinity-dev")
+        options.idTokens = FirebaseIDTokenVerifier(projectID: signer.projectID, certificates: FirebaseCertificates(.fixed(signer.certificates)))
         // The app's clock is the fake's (the wiring's FakeStripeClock): when time travels there,
         // webhook signatures made at the simulated times still verify here.
         let stack = try await WiredStack.start(store: try SQLiteBillingStore.file(dbPath), options: options)
         let (user, _, _) = try await stack.service.ensureMember(email: owner, org: org, role: .owner)
         let token = try await stack.service.createSession(userID: user.id, orgID: org)
+        let link = try await stack.service.createSignInLink(userID: user.id, orgID: org)
+        let idToken = try signer.idToken(uid: "dev-" + user.id, email: owner, issuedAt: stack.service.clock.now())
         say("""
             Fake Stripe: \(stack.stripeURL) (key \(stack.key))
             Stripe console: \(stack.stripeURL)/console/open?key=\(stack.key)
             EFFINITY app: \(stack.appURL) (data: \(dbPath))
-            Dashboard for \(owner): \(stack.appURL)/dashboard/billing?token=\(token)
+            Dashboard for \(owner) (one-time sign-in link, 15 minutes): \(stack.appURL)/auth/link?code=\(link)
             API token: \(token)
+            Firebase sign-in (local signer; the ID token is fresh for 5 minutes):
+              curl -i -X POST \(stack.appURL)/api/auth/session -H 'Content-Type: application/json' -d '{"id_token": "\(idToken)"}'
+            Metrics: curl -H 'Authorization: Bearer \(metricsToken)' \(stack.appURL)/metrics
             Press Ctrl-C to stop.
             """)
         // Runs until Ctrl-C or SIGTERM stops both servers gracefully (or one stops on its own).

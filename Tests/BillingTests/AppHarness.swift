@@ -6,6 +6,7 @@ import NIOCore
 import StripeWire
 import EffinityTesting
 import StripeEmulator
+import Testing
 @testable import Billing
 
 /// The fake Stripe and the EFFINITY app, both on real loopback ports, wired together by
@@ -21,18 +22,24 @@ struct AppEnv {
     let start: Int
 
     /// `authenticator` replaces the app's session authenticator when given.
-    static func run(start: Int = 1_800_000_000, authenticator: (any Authenticator)? = nil, _ body: @escaping @Sendable (AppEnv) async throws -> Void) async throws {
+    static let metricsToken = "test-metrics-token"
+
+    static func run(start: Int = 1_800_000_000, authenticator: (any Authenticator)? = nil, idTokens: (any IDTokenVerifier)? = nil,
+                    _ body: @escaping @Sendable (AppEnv) async throws -> Void) async throws {
         var options = WiredStack.Options()
         options.key = "sk_test_app_" + BillingService.token(10)
         options.settings = EmulatorSettings(wallClock: FixedWallClock(start))
         options.appURL = "http://app.test"
         options.authenticator = authenticator
+        options.metricsToken = metricsToken
+        options.idTokens = idTokens
         options.stripeTimeout = .seconds(20)
         options.maxRetries = 0
         options.syncPlans = false
         let stack = try await WiredStack.start(store: try SQLiteBillingStore.inMemory(), options: options)
         do {
-            let router = BillingApp(service: stack.service, authenticator: authenticator).router()
+            let bearer = authenticator ?? idTokens.map { FirebaseAuthenticator(verifier: $0, service: stack.service) }
+            let router = BillingApp(service: stack.service, authenticator: bearer, metricsToken: metricsToken, idTokens: idTokens).router()
             try await Application(router: router).test(.router) { appClient in
                 try await body(AppEnv(emulator: stack.emulator, key: stack.key, service: stack.service,
                                       clock: FakeStripeClock(emulator: stack.emulator, account: stack.key), app: appClient, start: start))
@@ -53,14 +60,37 @@ struct AppEnv {
     struct Reply {
         let status: Int
         let json: JSONValue
+        var headers: HTTPFields = [:]
     }
 
-    func call(_ method: HTTPRequest.Method, _ path: String, token: String? = nil, _ body: JSONValue? = nil) async throws -> Reply {
+    func call(_ method: HTTPRequest.Method, _ path: String, token: String? = nil, _ body: JSONValue? = nil,
+              headers extra: HTTPFields = [:]) async throws -> Reply {
         var headers: HTTPFields = [.contentType: "application/json"]
         if let token { headers[.authorization] = "Bearer \(token)" }
+        headers.append(contentsOf: extra)
         let response = try await app.execute(uri: path, method: method, headers: headers,
                                              body: body.map { ByteBuffer(bytes: JSONWriter.data($0)) })
-        return Reply(status: Int(response.status.code), json: (try? JSONParser.parse(Array(buffer: response.body))) ?? .null)
+        return Reply(status: Int(response.status.code), json: (try? JSONParser.parse(Array(buffer: response.body))) ?? .null,
+                     headers: response.headers)
+    }
+
+    /// A browser session (cookie token) for a member, through a one-time sign-in link as a browser would.
+    func browserSession(_ email: String, org: String, role: Role = .owner) async throws -> String {
+        let (user, _, _) = try await service.ensureMember(email: email, org: org, role: role)
+        let code = try await service.createSignInLink(userID: user.id, orgID: org)
+        let r = try await app.execute(uri: "/auth/link", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                                      body: ByteBuffer(string: "code=\(code)"))
+        let cookie = try #require(r.headers[.setCookie])
+        return String(cookie.dropFirst("effinity_session=".count).prefix { $0 != ";" })
+    }
+
+    /// A request with the browser session cookie (and, when given, the CSRF token header and an Origin).
+    func cookieCall(_ method: HTTPRequest.Method, _ path: String, session: String, csrf: String? = nil, origin: String? = nil,
+                    _ body: JSONValue? = nil) async throws -> Reply {
+        var headers: HTTPFields = [.cookie: "effinity_session=\(session)"]
+        if let csrf { headers[HTTPField.Name("X-CSRF-Token")!] = csrf }
+        if let origin { headers[.origin] = origin }
+        return try await call(method, path, body, headers: headers)
     }
 
     /// A Stripe API call as the test (not the app).
@@ -84,7 +114,7 @@ struct AppEnv {
 
     /// The `/metrics` text, and one sample's value by its full name with labels (nil when absent).
     func metrics() async throws -> String {
-        String(buffer: try await app.execute(uri: "/metrics", method: .get).body)
+        String(buffer: try await app.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer \(Self.metricsToken)"]).body)
     }
 
     func sample(_ series: String) async throws -> Double? {

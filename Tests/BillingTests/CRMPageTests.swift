@@ -11,10 +11,11 @@ import StripeWire
 /// The dashboard's CRM page: adding leads, properties and members through forms, and the
 /// upgrade modal when the free plan's limit (3 properties, 1 seat) is reached.
 @Suite(.timeLimit(.minutes(1))) struct CRMPageTests {
+    /// A form post from the signed-in browser: the session cookie and the session's CSRF token.
     static func post(_ client: some TestClientProtocol, _ path: String, token: String, _ form: String) async throws -> TestResponse {
         try await client.execute(uri: path, method: .post,
                                  headers: [.cookie: "effinity_session=\(token)", .contentType: "application/x-www-form-urlencoded"],
-                                 body: ByteBuffer(string: form))
+                                 body: ByteBuffer(string: form + "&\(CSRFToken.field)=\(CSRFToken.make(forSession: token))"))
     }
 
     /// The app with one organization on the free plan (as a new one is) and its owner's session token.
@@ -24,7 +25,8 @@ import StripeWire
                                      policy: BillingPolicy(catalog: try BillingService.defaultCatalog()), clock: ManualAppClock(1_800_000_000),
                                      appURL: "http://app.test")
         let (user, _, _) = try await service.ensureMember(email: "owner@free.test", org: "free", role: .owner)
-        return (service, store, try await service.createSession(userID: user.id, orgID: "free"))
+        // A browser session (the dashboard's cookie), not an API token.
+        return (service, store, try await service.createWebSession(userID: user.id, orgID: "free", source: "link", ttl: 86400))
     }
 
     @Test func formsAddAndTheFourthPropertyOpensTheUpgradeModal() async throws {

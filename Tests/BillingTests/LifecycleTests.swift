@@ -154,7 +154,8 @@ import StripeWire
 
     // MARK: 3. Parallel Checkouts
 
-    @Test func aSecondCheckoutCompletionIsCanceled() async throws {
+    /// Decision: a second Checkout that completes anyway is canceled and refunded (issue 25).
+    @Test func aSecondCheckoutCompletionIsCanceledAndRefunded() async throws {
         try await AppEnv.run { env in
             let owner = try await env.token("owner@twice.test", org: "twice")
             let a = try await env.call(.post, "/api/billing/subscription", token: owner, ["plan": "starter"])
@@ -176,6 +177,11 @@ import StripeWire
             try await env.drain()
             let extraID = try #require(try await env.stripe("GET", "/v1/checkout/sessions/\(raced["id"].stringValue!)")["subscription"].stringValue)
             #expect(try await env.stripe("GET", "/v1/subscriptions/\(extraID)")["status"] == "canceled")
+            // It was paid at once (no trial for a second subscription): starter's $29.00, refunded in full.
+            let refunds = try await env.stripe("GET", "/v1/refunds?limit=100")["data"].arrayValue ?? []
+            #expect(refunds.count == 1)
+            #expect(refunds.first?["amount"] == 2900)
+            #expect(refunds.first?["status"] == "succeeded")
             #expect(try await row(env, "twice") == first)
             #expect(try await liveSubscriptions(env, customer: customer).count == 1)
         }
@@ -210,7 +216,7 @@ import StripeWire
             try await env.stripe("POST", "/v1/subscriptions/\(subID)", "trial_end=now")
             try await env.drain()
             // The reminder was queued before the trial ended early, and is handled after.
-            let late: JSONValue = ["id": "evt_late_trial_end", "object": "event", "type": "customer.subscription.trial_will_end",
+            let late: JSONValue = ["id": "evt_late_trial_end", "object": "event", "type": "customer.subscription.trial_will_end", "livemode": false,
                                    "created": .int(env.clock.now() - 60), "data": ["object": trialing]]
             #expect(try await env.deliver(late).json["outcome"] == "processed")
             #expect(try await emails(env, "over").contains { $0.kind == "trial_ending" } == false)
@@ -272,14 +278,14 @@ import StripeWire
         try await AppEnv.run { env in
             _ = try await env.token("owner@vanish.test", org: "vanish")
             let now = env.clock.now()
-            let sub: JSONValue = ["id": "evt_vanished_sub", "object": "event", "type": "customer.subscription.updated", "created": .int(now),
+            let sub: JSONValue = ["id": "evt_vanished_sub", "object": "event", "type": "customer.subscription.updated", "livemode": false, "created": .int(now),
                                   "data": ["object": ["id": "sub_vanished", "object": "subscription", "status": "active",
                                                       "metadata": ["org_id": "vanish"]]]]
             let first = try await env.deliver(sub)
             #expect(first.status == 200)
             #expect(first.json["outcome"] == "ignored")
             #expect(try await env.deliver(sub).json["outcome"] == "duplicate")
-            let invoice: JSONValue = ["id": "evt_vanished_inv", "object": "event", "type": "invoice.paid", "created": .int(now),
+            let invoice: JSONValue = ["id": "evt_vanished_inv", "object": "event", "type": "invoice.paid", "livemode": false, "created": .int(now),
                                       "data": ["object": ["id": "in_vanished", "object": "invoice"]]]
             #expect(try await env.deliver(invoice).json["outcome"] == "ignored")
             #expect(try await row(env, "vanish").plan == "free")

@@ -17,7 +17,7 @@ import StripeWire
             let bad = try await env.deliver(["id": "evt_forged", "type": "invoice.paid", "data": ["object": [:]]], secret: "whsec_wrong")
             #expect(bad.status == 400)
 
-            let response = try await env.app.execute(uri: "/metrics", method: .get)
+            let response = try await env.app.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer \(AppEnv.metricsToken)"])
             #expect(response.status == .ok)
             #expect(response.headers[.contentType] == "text/plain; version=0.0.4; charset=utf-8")
             let lines = Set(String(buffer: response.body).split(separator: "\n").map(String.init))

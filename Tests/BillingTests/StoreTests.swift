@@ -92,6 +92,51 @@ enum StoreBackend: String, CustomStringConvertible, CaseIterable, Sendable {
         }
     }
 
+    /// Sign-in's queries: a link used once (of two stores racing, one wins), browser sessions,
+    /// revoking a member's tokens and sessions together, removing a membership, Firebase uids.
+    @Test(arguments: StoreBackend.available)
+    func signInLinksBrowserSessionsAndRevocation(backend: StoreBackend) async throws {
+        try await backend.withStores(2) { stores in
+            let store = stores[0]
+            try await seed(store)
+            try await store.write { tx in
+                try tx.insertSignInLink(codeHash: "c1", userID: "usr_1", orgID: "acme", expiresAt: Self.t0 + 900, createdAt: Self.t0)
+                #expect(try tx.signInLink(codeHash: "c1", now: Self.t0 + 899)?.userID == "usr_1")
+                #expect(try tx.signInLink(codeHash: "c1", now: Self.t0 + 900) == nil)
+            }
+            let uses = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for s in stores { group.addTask { try await s.write { tx in try tx.useSignInLink(codeHash: "c1", now: Self.t0 + 1) != nil } } }
+                return try await group.reduce(into: [Bool]()) { $0.append($1) }
+            }
+            #expect(uses.filter { $0 }.count == 1)
+            try await store.write { tx in
+                #expect(try tx.signInLink(codeHash: "c1", now: Self.t0 + 2) == nil)
+                try tx.insertWebSession(tokenHash: "w1", userID: "usr_2", orgID: "acme", source: "link", expiresAt: Self.t0 + 100, createdAt: Self.t0)
+                try tx.insertWebSession(tokenHash: "w2", userID: "usr_2", orgID: "acme", source: "firebase", expiresAt: Self.t0 + 100, createdAt: Self.t0)
+                try tx.insertSession(tokenHash: "a1", userID: "usr_2", orgID: "acme", expiresAt: Self.t0 + 100, createdAt: Self.t0)
+                try tx.insertSession(tokenHash: "a2", userID: "usr_1", orgID: "acme", expiresAt: Self.t0 + 100, createdAt: Self.t0)
+                #expect(try tx.webSession(tokenHash: "w1", now: Self.t0 + 1)?.orgID == "acme")
+                // An API token is not a browser session, nor the other way round.
+                #expect(try tx.webSession(tokenHash: "a1", now: Self.t0 + 1) == nil)
+                #expect(try tx.session(tokenHash: "w1", now: Self.t0 + 1) == nil)
+                try tx.revokeWebSession(tokenHash: "w1", at: Self.t0 + 1)
+                #expect(try tx.webSession(tokenHash: "w1", now: Self.t0 + 2) == nil)
+                // w2 and a1 were live; usr_1's token is untouched.
+                #expect(try tx.revokeSessions(userID: "usr_2", orgID: "acme", at: Self.t0 + 2) == 2)
+                #expect(try tx.webSession(tokenHash: "w2", now: Self.t0 + 3) == nil)
+                #expect(try tx.session(tokenHash: "a1", now: Self.t0 + 3) == nil)
+                #expect(try tx.session(tokenHash: "a2", now: Self.t0 + 3)?.userID == "usr_1")
+                try tx.deleteMembership(org: "acme", user: "usr_2")
+                #expect(try tx.members(org: "acme").map(\.email) == ["ann@acme.test"])
+                #expect(try tx.memberships(user: "usr_1").map(\.orgID) == ["acme"])
+                try tx.linkFirebase(uid: "fb-1", userID: "usr_1", at: Self.t0)
+                try tx.linkFirebase(uid: "fb-1", userID: "usr_1", at: Self.t0 + 5)
+                #expect(try tx.user(firebaseUID: "fb-1")?.email == "ann@acme.test")
+                #expect(try tx.user(firebaseUID: "fb-2") == nil)
+            }
+        }
+    }
+
     @Test(arguments: StoreBackend.available)
     func subscriptionsRoundTripAndLookups(backend: StoreBackend) async throws {
         try await backend.withStores { stores in

@@ -135,7 +135,7 @@ import StripeWire
             // An emailing event twice: one email.
             let subID = try #require(try await subscription(env, "dup")?.stripeSubscriptionID)
             let stripeSub = try await env.stripe("GET", "/v1/subscriptions/\(subID)")
-            let trialEnd: JSONValue = ["id": "evt_trial_end_dup", "object": "event", "type": "customer.subscription.trial_will_end",
+            let trialEnd: JSONValue = ["id": "evt_trial_end_dup", "object": "event", "type": "customer.subscription.trial_will_end", "livemode": false,
                                        "created": .int(env.clock.now()), "data": ["object": stripeSub]]
             #expect(try await env.deliver(trialEnd).json["outcome"] == "processed")
             #expect(try await env.deliver(trialEnd).json["outcome"] == "duplicate")
@@ -173,7 +173,7 @@ import StripeWire
 
     @Test func signaturesAndTimestampsAreChecked() async throws {
         try await AppEnv.run { env in
-            let event: JSONValue = ["id": "evt_sig", "object": "event", "type": "customer.created", "created": .int(env.clock.now()),
+            let event: JSONValue = ["id": "evt_sig", "object": "event", "type": "customer.created", "livemode": false, "created": .int(env.clock.now()),
                                     "data": ["object": ["id": "cus_x", "object": "customer"]]]
             let wrong = try await env.deliver(event, secret: "whsec_wrong")
             #expect(wrong.status == 400)

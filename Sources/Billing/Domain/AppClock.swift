@@ -26,8 +26,12 @@ public struct AppError: Error, Sendable, Equatable {
     public var message: String
     public var fields: [String: String]
     public var upgrade: BillingPolicy.UpgradePrompt?
+    /// Seconds before a retry can succeed (a 429's `Retry-After`).
+    public var retryAfter: Int?
 
-    public init(_ status: Int, _ code: String, _ message: String, fields: [String: String] = [:], upgrade: BillingPolicy.UpgradePrompt? = nil) {
+    public init(_ status: Int, _ code: String, _ message: String, fields: [String: String] = [:], upgrade: BillingPolicy.UpgradePrompt? = nil,
+                retryAfter: Int? = nil) {
+        self.retryAfter = retryAfter
         self.status = status
         self.code = code
         self.message = message

@@ -15,7 +15,7 @@ public struct User: Sendable, Equatable, Codable {
 public enum Role: String, Sendable, Codable, CaseIterable {
     case owner, admin, member
 
-    public var managesBilling: Bool { self != .member }
+    public var managesBilling: Bool { Permission.manageBilling.allows(self) }
 }
 
 public struct Membership: Sendable, Equatable, Codable {

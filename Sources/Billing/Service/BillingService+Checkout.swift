@@ -42,6 +42,10 @@ extension BillingService {
             throw AppError.validation(["plan": "Unknown plan '\(planID)'. Plans: \(policy.catalog.plans.map(\.id).joined(separator: ", "))."])
         }
         guard !plan.isFree else { throw AppError.validation(["plan": "The free plan needs no checkout."]) }
+        guard checkoutsInFlight.claim(org, "checkout") else {
+            throw AppError(409, "checkout_in_progress", "A Checkout for this organization is being opened; use that one or retry.")
+        }
+        defer { checkoutsInFlight.release(org, "checkout") }
         let current = try await currentSubscription(org: org)
         if let current, current.hasLiveSubscription, let subID = current.stripeSubscriptionID {
             let name = policy.catalog.plan(current.plan)?.name ?? current.plan

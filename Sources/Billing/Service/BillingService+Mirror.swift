@@ -87,4 +87,25 @@ extension BillingService {
             logger.notice("subscription to cancel is already canceled or gone", metadata: ["subscription": "\(id)"])
         }
     }
+
+    /// Ends a second subscription that a parallel Checkout completed (decision: cancelled and
+    /// refunded, never kept): it is canceled at once without proration, and what its first
+    /// invoice collected is refunded in full, since the org never meant to buy it twice. A trial
+    /// collected nothing, so only the cancel happens. The refund's idempotency key is the
+    /// subscription's, so a retried webhook never refunds twice.
+    func endExtraSubscription(_ id: String) async throws {
+        let sub = try await stripe.get("/v1/subscriptions/\(id)", [("expand[0]", "latest_invoice")])
+        try await cancelSubscription(id, prorate: false)
+        let invoice = sub["latest_invoice"]
+        guard (invoice["amount_paid"].intValue ?? 0) > 0 else { return }
+        // The payment intent is on the invoice's payments since basil, on the invoice before.
+        let paid = invoice["payments"]["data"].arrayValue?.first { $0["status"].stringValue == "paid" }
+        guard let intent = paid?["payment"]["payment_intent"].stringValue ?? invoice["payment_intent"].stringValue else {
+            logger.warning("extra subscription was paid but its payment is not found: refund it by hand", metadata: ["subscription": "\(id)"])
+            return
+        }
+        _ = try await stripe.post("/v1/refunds", [("payment_intent", .string(intent)), ("metadata", .dict(["subscription": .string(id)]))],
+                                  idempotencyKey: "effinity-extra-subscription-refund-\(id)")
+        logger.notice("refunded the first payment of an extra subscription", metadata: ["subscription": "\(id)", "payment_intent": "\(intent)"])
+    }
 }

@@ -47,7 +47,7 @@ extension BillingService {
         } catch let extra as ExtraSubscription {
             // A second paid subscription from a parallel Checkout: cancel it, then handle the
             // event again (it now finds the subscription canceled, and records the event).
-            try await cancelSubscription(extra.id, prorate: true)
+            try await endExtraSubscription(extra.id)
             do {
                 return try await process(event, id: id, type: type)
             } catch is ExtraSubscription {
@@ -76,16 +76,30 @@ extension BillingService {
         let object = event["data"]["object"]
         let created = event["created"].intValue ?? clock.now()
         if try await store.read({ tx in try tx.markProcessedCheck(id) }) { return .duplicate(id) }
+        // A live event for a test-mode app (or the other way round) is not this app's business,
+        // whoever signed it: recorded and ignored, never applied.
+        if event["livemode"].boolValue != stripe.configuration.isLiveMode {
+            logger.warning("webhook from the other mode ignored", metadata: ["event": "\(id)", "livemode": "\(event["livemode"])"])
+            return try await store.write { tx in _ = try tx.markProcessed(eventID: id, type: type, at: self.clock.now()); return .ignored(id) }
+        }
 
         // Fetch what is needed from Stripe before the transaction (no network inside it).
         var subscription: JSONValue? = nil
         var invoice: JSONValue? = nil
         var orgHint: String? = nil
+        var sessionCustomer: String? = nil
+        var deletedCustomer: String? = nil
         let kind = StripeEventType(rawValue: type)
         switch kind {
         case .checkoutSessionCompleted?:
-            orgHint = object["client_reference_id"].stringValue ?? object["metadata"]["org_id"].stringValue
-            if let subID = object["subscription"].stringValue { subscription = try await stripe.get("/v1/subscriptions/\(subID)") }
+            // Only what Stripe says now: the session re-read, the org from what the app set on it
+            // (client_reference_id, metadata), checked against the org's own customer below.
+            guard let sessionID = object["id"].stringValue else { break }
+            let session = try await stripe.get("/v1/checkout/sessions/\(sessionID)")
+            guard session["status"].stringValue == "complete", let subID = session["subscription"].stringValue else { break }
+            orgHint = session["client_reference_id"].stringValue ?? session["metadata"]["org_id"].stringValue
+            sessionCustomer = session["customer"].stringValue
+            subscription = try await stripe.get("/v1/subscriptions/\(subID)")
         case .customerSubscriptionCreated?, .customerSubscriptionUpdated?, .customerSubscriptionDeleted?,
              .customerSubscriptionPaused?, .customerSubscriptionResumed?:
             // Events may arrive in any order: the subscription as it is now is the truth.
@@ -99,16 +113,30 @@ extension BillingService {
              .invoiceVoided?, .invoiceMarkedUncollectible?, .invoiceUpdated?, .invoicePaymentSucceeded?:
             if let invID = object["id"].stringValue { invoice = try await stripe.get("/v1/invoices/\(invID)") }
         case .customerDeleted?:
-            break
+            // Re-read: only a customer Stripe says is deleted (or no longer knows) is forgotten.
+            if let customer = object["id"].stringValue {
+                do {
+                    if try await stripe.get("/v1/customers/\(customer)")["deleted"].boolValue == true { deletedCustomer = customer }
+                } catch let e as StripeCallError where e.isResourceMissing {
+                    deletedCustomer = customer
+                }
+            }
         default:
             return try await store.write { tx in _ = try tx.markProcessed(eventID: id, type: type, at: self.clock.now()); return .ignored(id) }
         }
         let now = clock.now()
         // The payload was past_due when the event was created: the payment had failed by then.
         let pastDueAt = object["object"].stringValue == "subscription" && object["status"].stringValue == "past_due" ? created : nil
-        let subscriptionSnapshot = subscription, invoiceSnapshot = invoice, hint = orgHint
+        let subscriptionSnapshot = subscription, invoiceSnapshot = invoice, hint = orgHint, customerOfSession = sessionCustomer
+        let forgotten = deletedCustomer
         return try await store.write { tx in
             guard try tx.markProcessed(eventID: id, type: type, at: now) else { return .duplicate(id) }
+            if kind == .checkoutSessionCompleted, let sub = subscriptionSnapshot,
+               !(try self.sessionBelongs(org: hint, customer: customerOfSession, subscription: sub, tx)) {
+                self.logger.warning("checkout.session.completed for a session the org does not own: ignored",
+                                    metadata: ["event": "\(id)", "org": "\(hint ?? "")", "customer": "\(customerOfSession ?? "")"])
+                return .ignored(id)
+            }
             if let sub = subscriptionSnapshot {
                 let mirrored = try self.mirror(sub, tx, orgHint: hint, eventCreated: created, pastDueAt: pastDueAt)
                 if mirrored.admission == .extra, kind == .checkoutSessionCompleted { throw ExtraSubscription(id: mirrored.subscriptionID) }
@@ -131,11 +159,22 @@ extension BillingService {
                     paidAt: inv["status_transitions"]["paid_at"].intValue, createdAt: inv["created"].intValue ?? now))
                 try self.notify(type: type, org: org, invoice: inv, tx, now: now)
             }
-            if kind == .customerDeleted, let customer = object["id"].stringValue {
+            if kind == .customerDeleted, let customer = forgotten {
                 try self.forgetCustomer(customer, tx)
             }
             return .processed(id)
         }
+    }
+
+    /// Whether a completed Checkout's re-read session and subscription belong to `org`: the org
+    /// exists, the session's customer is the org's own customer (the app made it and Checkout
+    /// for it), and the subscription is that customer's with no other org in its metadata.
+    func sessionBelongs(org: String?, customer: String?, subscription sub: JSONValue, _ tx: any BillingTransaction) throws -> Bool {
+        guard let org, let customer, try tx.organization(org) != nil,
+              try tx.subscription(org: org)?.stripeCustomerID == customer else { return false }
+        let subCustomer = sub["customer"].stringValue ?? sub["customer"]["id"].stringValue
+        let subOrg = sub["metadata"]["org_id"].stringValue
+        return subCustomer == customer && (subOrg == nil || subOrg == org)
     }
 
     /// `customer.deleted`: Stripe ended the customer's subscriptions with it, so the org is on the

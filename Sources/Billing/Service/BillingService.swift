@@ -15,6 +15,10 @@ public struct BillingService: Sendable {
     public let ids: AppIDs
     /// This instance's metrics (its own registry; see ``AppMetrics``), served at `/metrics`.
     public let metrics: AppMetrics
+    /// Organizations whose Checkout is being opened by this process: a second one at the same
+    /// time is a 409, so two requests cannot both open a payable session (the webhook receiver
+    /// settles what still races past, from another app server: ``endExtraSubscription(_:)``).
+    let checkoutsInFlight = InFlightKeys()
     let logger: Logger
 
     public init(store: any BillingStore, stripe: StripeClient, policy: BillingPolicy, clock: any AppClock = SystemAppClock(),

@@ -22,6 +22,25 @@ public protocol BillingTransaction {
     /// The live session for a token hash: (user, org), or nil when unknown, expired or revoked.
     func session(tokenHash: String, now: Int) throws -> (userID: String, orgID: String)?
     func revokeSession(tokenHash: String, at: Int) throws
+    func deleteMembership(org: String, user: String) throws
+
+    // Browser sign-in: one-time links, browser sessions, Firebase identities (see ``SessionIssuer``).
+    func insertSignInLink(codeHash: String, userID: String, orgID: String, expiresAt: Int, createdAt: Int) throws
+    /// The link's (user, org) while it is unused and unexpired, without using it.
+    func signInLink(codeHash: String, now: Int) throws -> (userID: String, orgID: String)?
+    /// Marks the link used and returns its (user, org); nil when unknown, used or expired.
+    /// Atomic: of two concurrent uses exactly one gets the answer.
+    func useSignInLink(codeHash: String, now: Int) throws -> (userID: String, orgID: String)?
+    func insertWebSession(tokenHash: String, userID: String, orgID: String, source: String, expiresAt: Int, createdAt: Int) throws
+    /// The live browser session for a token hash: (user, org), or nil when unknown, expired or revoked.
+    func webSession(tokenHash: String, now: Int) throws -> (userID: String, orgID: String)?
+    func revokeWebSession(tokenHash: String, at: Int) throws
+    /// Revokes every API token and browser session of a user in an org; returns how many were live.
+    @discardableResult
+    func revokeSessions(userID: String, orgID: String, at: Int) throws -> Int
+    func user(firebaseUID: String) throws -> User?
+    func linkFirebase(uid: String, userID: String, at: Int) throws
+    func memberships(user: String) throws -> [Membership]
 
     // Subscription mirror.
     func subscription(org: String) throws -> OrgSubscription?

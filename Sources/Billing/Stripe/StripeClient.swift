@@ -9,6 +9,8 @@ import StripeWire
 public struct StripeConfiguration: Sendable {
     public var apiBase: String
     public var secretKey: String
+    /// Whether the key is a live one (`sk_live_`, `rk_live_`): webhooks must be of the same mode.
+    public var isLiveMode: Bool { secretKey.hasPrefix("sk_live_") || secretKey.hasPrefix("rk_live_") }
     public var webhookSecret: String?
     public var timeout: TimeAmount
     public var maxRetries: Int

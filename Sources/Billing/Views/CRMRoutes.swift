@@ -17,17 +17,17 @@ struct CRMRoutes: Sendable {
         case leads, properties, members
     }
 
-    func register(_ router: Router<BasicRequestContext>) {
+    func register(_ router: Router<AppRequestContext>) {
         router.get("/dashboard/crm") { req, _ -> Response in
             await self.respond(req) { caller in
-                try await self.page(caller, notice: req.uri.queryParameters.get("added").map { "Added \($0)." })
+                try await self.page(caller, csrf: DashboardRoutes.csrfField(req), notice: req.uri.queryParameters.get("added").map { "Added \($0)." })
             }
         }
         for kind in Kind.allCases {
+            // A state change from a cookie session: the form's CSRF token and the Origin are checked.
             router.post(RouterPath("/dashboard/crm/\(kind.rawValue)")) { req, _ -> Response in
-                await self.respond(req) { caller in
-                    let form = try FormDecoder().decode(Array(buffer: try await req.body.collect(upTo: 1 << 16)))
-                    return try await self.create(kind, caller: caller, form: form)
+                await self.respond(req, change: true) { caller, form in
+                    try await self.create(kind, caller: caller, form: form, csrf: DashboardRoutes.csrfField(req))
                 }
             }
         }
@@ -35,7 +35,7 @@ struct CRMRoutes: Sendable {
 
     /// Creates the resource and redirects (post, redirect, get); a refusal re-renders the page
     /// with the modal (a limit) or the message (a missing field, a 402), in its status.
-    func create(_ kind: Kind, caller: Caller, form: [String: FormValue]) async throws -> Response {
+    func create(_ kind: Kind, caller: Caller, form: [String: FormValue], csrf: String) async throws -> Response {
         func field(_ name: String) -> String? {
             guard let v = form[name]?.stringValue?.trimmingCharacters(in: .whitespaces), !v.isEmpty else { return nil }
             return String(v.prefix(500))
@@ -51,7 +51,7 @@ struct CRMRoutes: Sendable {
                 guard let title = field("title") else { throw AppError.validation(["title": "Required."]) }
                 added = try await service.createProperty(org: caller.org, title: title, address: field("address")).title
             case .members:
-                guard caller.role.managesBilling else { throw AppError(403, "forbidden", "Only owners and admins can add members.") }
+                try BillingApp.require(.inviteMembers, caller)
                 guard let email = field("email"), email.contains("@") else { throw AppError.validation(["email": "Must be an email address."]) }
                 added = try await service.addMember(org: caller.org, email: email, role: .member).email
             }
@@ -59,11 +59,12 @@ struct CRMRoutes: Sendable {
             headers[.location] = "/dashboard/crm?added=" + FormEncoder.escape(added)
             return Response(status: .seeOther, headers: headers)
         } catch let e as AppError {
-            return try await page(caller, error: e, status: e.status)
+            return try await page(caller, csrf: csrf, error: e, status: e.status)
         }
     }
 
-    func page(_ caller: Caller, notice: String? = nil, error: AppError? = nil, status: Int = 200) async throws -> Response {
+    /// `csrf`: the session's hidden CSRF field, carried by every form of the page.
+    func page(_ caller: Caller, csrf: String, notice: String? = nil, error: AppError? = nil, status: Int = 200) async throws -> Response {
         let usage = try await app.service.usage(org: caller.org)
         let catalog = app.service.policy.catalog
         let planName = catalog.plans.first { $0.id == usage["plan"].stringValue }?.name ?? catalog.freePlan.name
@@ -71,13 +72,14 @@ struct CRMRoutes: Sendable {
             let entry = usage[key]
             return ["title": title, "used": entry["used"].intValue ?? 0, "limitText": entry["limit"].intValue.map(String.init) ?? "unlimited",
                     "planName": planName,
-                    "form": DashboardForm.render(action: "/dashboard/crm/\(kind.rawValue)", fields: fields, submit: submit, idPrefix: "\(kind.rawValue)-")]
+                    "form": DashboardForm.render(action: "/dashboard/crm/\(kind.rawValue)", fields: fields, submit: submit, csrf: csrf,
+                                                 idPrefix: "\(kind.rawValue)-")]
         }
         var resources = [
             resource(.leads, "Leads", "leads", [.init(name: "name", label: "Name"), .init(name: "email", label: "Email", type: "email", required: false)], "Add lead"),
             resource(.properties, "Properties", "properties", [.init(name: "title", label: "Title"), .init(name: "address", label: "Address", required: false)], "Add property"),
         ]
-        if caller.role.managesBilling {
+        if Permission.inviteMembers.allows(caller.role) {
             resources.append(resource(.members, "Members", "seats", [.init(name: "email", label: "Email", type: "email")], "Add member"))
         }
         var context: [String: Any] = ["org": caller.org, "email": caller.email, "resources": resources]
@@ -85,10 +87,10 @@ struct CRMRoutes: Sendable {
         if let error, let prompt = error.upgrade {
             let suggested = prompt.suggestedPlan.flatMap { id in catalog.plans.first { $0.id == id } }
             var limit: [String: Any] = ["title": "You have reached a limit of your plan", "message": prompt.message]
-            if let suggested, caller.role.managesBilling {
+            if let suggested, Permission.manageBilling.allows(caller.role) {
                 limit["upgradeForm"] = DashboardForm.render(action: "/dashboard/billing/choose",
                                                             fields: [.init(name: "plan", label: "", value: suggested.id, hidden: true)],
-                                                            submit: "Upgrade to \(suggested.name)")
+                                                            submit: "Upgrade to \(suggested.name)", csrf: csrf)
             }
             context["limit"] = limit
         } else if let error {
@@ -100,13 +102,25 @@ struct CRMRoutes: Sendable {
     }
 
     func respond(_ req: Request, _ body: @Sendable (Caller) async throws -> Response) async -> Response {
+        await respond(req, change: false) { caller, _ in try await body(caller) }
+    }
+
+    /// Authenticates (for a change: with the form's CSRF token and the Origin), then answers;
+    /// refusals are pages in their status.
+    func respond(_ req: Request, change: Bool, _ body: @Sendable (Caller, [String: FormValue]) async throws -> Response) async -> Response {
         let dashboard = DashboardRoutes(app: app)
-        let caller: Caller
-        do { caller = try await app.authenticate(req) } catch {
-            return dashboard.html(401, "<h1>Sign in</h1><p>Open the link printed by <code>effinity dev</code> (it ends in <code>?token=…</code>).</p>")
+        let caller: Caller, form: [String: FormValue]
+        do {
+            form = change ? try FormDecoder().decode(Array(buffer: try await req.body.collect(upTo: 1 << 16))) : [:]
+            caller = try await app.authenticate(req, change: change, formCSRF: form[CSRFToken.field]?.stringValue)
+            try BillingApp.require(.useCRM, caller)
+        } catch let e as AppError where e.status != 401 {
+            return dashboard.message(e.status, e.message)
+        } catch {
+            return dashboard.html(401, "<h1>Sign in</h1><p>Open a sign-in link (<code>effinity token --link</code> prints one), or sign in with Firebase.</p>")
         }
         do {
-            return try await body(caller)
+            return try await body(caller, form)
         } catch let e as AppError {
             return dashboard.message(e.status, e.message)
         } catch {

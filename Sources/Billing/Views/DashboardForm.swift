@@ -14,10 +14,11 @@ enum DashboardForm {
         var hidden = false
     }
 
-    /// A POST form to `action` with the fields and one submit button. `idPrefix` keeps the
+    /// A POST form to `action` with the fields and one submit button. `csrf` is the session's
+    /// hidden CSRF field (``DashboardRoutes/csrfField(_:)``), already HTML. `idPrefix` keeps the
     /// inputs' ids unique when a page has several forms.
-    static func render(action: String, fields: [Field], submit: String, primary: Bool = true, idPrefix: String = "") -> String {
-        var html = "<form method=\"post\" action=\"\(action.markupEscaped)\">"
+    static func render(action: String, fields: [Field], submit: String, csrf: String, primary: Bool = true, idPrefix: String = "") -> String {
+        var html = "<form method=\"post\" action=\"\(action.markupEscaped)\">" + csrf
         for f in fields {
             if f.hidden {
                 html += "<input type=\"hidden\" name=\"\(f.name.markupEscaped)\" value=\"\(f.value.markupEscaped)\">"

@@ -6,52 +6,58 @@ import NIOCore
 import StripeWire
 
 /// `/dashboard/billing`: the server-rendered billing page (plan, trial countdown, usage bars,
-/// plans to choose, invoices, manage billing). The session token comes as a cookie; a `?token=`
-/// link sets the cookie once and redirects to a clean URL.
+/// plans to choose, invoices, manage billing). The browser session comes as a cookie (signed in
+/// at `/auth/link` or `POST /api/auth/session`); every form carries the session's CSRF token
+/// (``csrfField(_:)``) and every POST checks it (``redirecting(_:_:)``).
 struct DashboardRoutes: Sendable {
     let app: BillingApp
 
     static let template: MustacheTemplate = try! MustacheTemplate(string: DashboardTemplate.page)  // constant, rendered by the dashboard tests
 
-    func register(_ router: Router<BasicRequestContext>) {
-        router.get("/dashboard/billing") { req, _ -> Response in
-            if let token = req.uri.queryParameters.get("token") {
-                var headers = HTTPFields()
-                headers[.location] = "/dashboard/billing"
-                headers[.setCookie] = "effinity_session=\(token); Path=/; HttpOnly; SameSite=Lax"
-                return Response(status: .seeOther, headers: headers)
-            }
-            return await self.page(req)
-        }
+    func register(_ router: Router<AppRequestContext>) {
+        router.get("/dashboard/billing") { req, _ -> Response in await self.page(req) }
         router.post("/dashboard/billing/choose") { req, _ -> Response in
-            await self.redirecting(req) { caller in
-                let form = try FormDecoder().decode(Array(buffer: try await req.body.collect(upTo: 1 << 16)))
+            await self.redirecting(req) { caller, form in
                 let plan = form["plan"]?.stringValue ?? ""
                 let result = try await self.app.service.changePlan(org: caller.org, email: caller.email, planID: plan)
                 return result["url"].stringValue ?? "/dashboard/billing?notice=plan_changed"
             }
         }
         router.post("/dashboard/billing/portal") { req, _ -> Response in
-            await self.redirecting(req) { caller in try await self.app.service.portalURL(org: caller.org) }
+            await self.redirecting(req) { caller, _ in try await self.app.service.portalURL(org: caller.org) }
         }
     }
 
-    func redirecting(_ req: Request, _ body: @Sendable (Caller) async throws -> String) async -> Response {
+    /// The hidden input every dashboard form carries: the one place forms get their CSRF token.
+    /// Rendered unescaped in the template (`{{{csrfField}}}`); the token is hex, so nothing in it needs escaping.
+    static func csrfField(_ req: Request) -> String {
+        guard case .cookie(let session)? = BillingApp.credential(req) else { return "" }
+        return "<input type=\"hidden\" name=\"\(CSRFToken.field)\" value=\"\(CSRFToken.make(forSession: session))\">"
+    }
+
+    /// A dashboard form's POST: the form is read, the caller authenticated with the form's CSRF
+    /// token (and Origin), billing permission checked, and the answer is a redirect.
+    func redirecting(_ req: Request, _ body: @Sendable (Caller, [String: FormValue]) async throws -> String) async -> Response {
         do {
-            let caller = try await app.authenticate(req)
-            guard caller.role.managesBilling else { throw AppError.forbidden }
+            let form = try FormDecoder().decode(Array(buffer: try await req.body.collect(upTo: 1 << 16)))
+            let caller = try await app.authenticate(req, change: true, formCSRF: form[CSRFToken.field]?.stringValue)
+            try BillingApp.require(.manageBilling, caller)
             var headers = HTTPFields()
-            headers[.location] = try await body(caller)
+            headers[.location] = try await body(caller, form)
             return Response(status: .seeOther, headers: headers)
         } catch let e as AppError {
             return message(e.status, e.message)
         } catch let e as StripeCallError {
             let mapped = AppError(e)
             return message(mapped.status, mapped.message)
+        } catch let e as any HTTPResponseError where e.status == .contentTooLarge {
+            return message(413, "The form is too large.")
         } catch {
             return message(502, "Billing is temporarily unavailable. Try again.")
         }
     }
+
+    static let signInTemplate: MustacheTemplate = try! MustacheTemplate(string: DashboardTemplate.signIn)  // constant
 
     static let messageTemplate: MustacheTemplate = try! MustacheTemplate(string: DashboardTemplate.message)  // constant
 
@@ -68,10 +74,11 @@ struct DashboardRoutes: Sendable {
     func page(_ req: Request) async -> Response {
         let caller: Caller
         do { caller = try await app.authenticate(req) } catch {
-            return html(401, "<h1>Sign in</h1><p>Open the link printed by <code>effinity token</code> (it ends in <code>?token=…</code>).</p>")
+            return html(401, "<h1>Sign in</h1><p>Open a sign-in link (<code>effinity token --link</code> prints one), or sign in with Firebase.</p>")
         }
         do {
-            let context = try await self.context(caller, query: req.uri.queryParameters)
+            var context = try await self.context(caller, query: req.uri.queryParameters)
+            context["csrfField"] = Self.csrfField(req)
             return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(string: Self.template.render(context))))
         } catch {
@@ -96,7 +103,8 @@ struct DashboardRoutes: Sendable {
                     "full": limit.map { used >= $0 } ?? false]
         }
         var context: [String: Any] = [
-            "org": caller.org, "email": caller.email, "planName": plan.name, "canManage": caller.role.managesBilling,
+            "org": caller.org, "email": caller.email, "planName": plan.name, "canManage": Permission.manageBilling.allows(caller.role),
+            "canSeeInvoices": Permission.viewInvoices.allows(caller.role),
             "hasCustomer": sub?.stripeCustomerID != nil,
             "statusText": status.replacingOccurrences(of: "_", with: " "),
             "statusClass": ["active": "", "trialing": "", "past_due": "warn"][status] ?? "bad",

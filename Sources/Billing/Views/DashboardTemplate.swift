@@ -24,7 +24,8 @@ enum DashboardTemplate {
     .alert.good { background:#ecfdf5; border:1px solid #a7f3d0; color:var(--brand); }
     table { width:100%; border-collapse:collapse; } td, th { text-align:left; padding:8px 0; border-bottom:1px solid var(--line); font-size:14px; } th { color:var(--muted); font-weight:500; }
     </style></head><body>
-    <header><strong>EFFINITY</strong><span class="muted">{{org}} · {{email}} · <a href="/dashboard/crm">CRM</a></span></header>
+    <header><strong>EFFINITY</strong><span class="muted">{{org}} · {{email}} · <a href="/dashboard/crm">CRM</a>
+    <form method="post" action="/api/auth/logout" style="display:inline">{{{csrfField}}}<button type="submit">Sign out</button></form></span></header>
     <main>
       {{#notice}}<div class="alert {{noticeClass}}" role="status">{{notice}}</div>{{/notice}}
       {{#limitPrompt}}<div class="alert warn" role="alert">{{limitPrompt}}</div>{{/limitPrompt}}
@@ -32,7 +33,7 @@ enum DashboardTemplate {
         <h1>{{planName}} plan <span class="status {{statusClass}}">{{statusText}}</span></h1>
         <p class="muted">{{periodText}}</p>
         {{#trialDaysLeft}}<p><strong>{{trialDaysLeft}}</strong> days left in your free trial.</p>{{/trialDaysLeft}}
-        {{#canManage}}{{#hasCustomer}}<form method="post" action="/dashboard/billing/portal"><button type="submit">Manage billing</button></form>{{/hasCustomer}}{{/canManage}}
+        {{#canManage}}{{#hasCustomer}}<form method="post" action="/dashboard/billing/portal">{{{csrfField}}}<button type="submit">Manage billing</button></form>{{/hasCustomer}}{{/canManage}}
       </section>
       <section>
         <h2>Usage</h2>
@@ -45,18 +46,24 @@ enum DashboardTemplate {
           <p><strong>{{name}}</strong></p><p class="price">{{price}}<span class="muted"> / {{period}}</span></p>
           <p class="muted">{{limitsText}}</p>{{#trialText}}<p class="muted">{{trialText}}</p>{{/trialText}}
           {{#current}}<p class="muted">Your plan</p>{{/current}}
-          {{^current}}{{#canManage}}<form method="post" action="/dashboard/billing/choose"><input type="hidden" name="plan" value="{{id}}">
+          {{^current}}{{#canManage}}<form method="post" action="/dashboard/billing/choose">{{{csrfField}}}<input type="hidden" name="plan" value="{{id}}">
           <button class="primary" type="submit">{{actionLabel}}</button></form>{{/canManage}}{{/current}}
         </div>{{/plans}}</div>
       </section>
-      <section>
+      {{#canSeeInvoices}}<section>
         <h2>Invoices</h2>
         {{^invoices}}<p class="muted">No invoices yet.</p>{{/invoices}}
         {{#hasInvoices}}<table><tr><th>Date</th><th>Number</th><th>Amount</th><th>Status</th><th>PDF</th></tr>
         {{#invoices}}<tr><td>{{date}}</td><td>{{#url}}<a href="{{url}}">{{number}}</a>{{/url}}{{^url}}{{number}}{{/url}}</td><td>{{amount}}</td><td>{{status}}</td><td>{{#pdf}}<a href="{{pdf}}">PDF</a>{{/pdf}}</td></tr>{{/invoices}}
         </table>{{/hasInvoices}}
-      </section>
+      </section>{{/canSeeInvoices}}
     </main></body></html>
+    """
+
+    /// The page a sign-in link opens: one button that uses the link (a POST), so fetching the URL spends nothing.
+    static let signIn = """
+    <h1>Sign in to EFFINITY</h1><p>Continue as <strong>{{email}}</strong> in <strong>{{org}}</strong>?</p>
+    <form method="post" action="/auth/link"><input type="hidden" name="code" value="{{code}}"><button type="submit">Continue</button></form>
     """
 
     static let message = """

@@ -69,6 +69,6 @@ struct EffinityApp: AppSide {
 
     func howToActAs(_ alias: String, headers: [String: String], appURL: String) -> String {
         let token = (headers["Authorization"] ?? "").replacingOccurrences(of: "Bearer ", with: "")
-        return "as \(alias): Authorization: Bearer \(token) (dashboard: \(appURL)/dashboard/billing?token=\(token))"
+        return "as \(alias): Authorization: Bearer \(token)"
     }
 }

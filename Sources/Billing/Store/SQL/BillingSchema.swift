@@ -65,6 +65,22 @@ enum BillingSchema {
                 org_id TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL, status $INT NOT NULL,
                 response TEXT NOT NULL, created_at $INT NOT NULL, PRIMARY KEY (org_id, key));
             """),
+        // Browser sign-in (issue 25): one-time sign-in links, and browser sessions apart from the
+        // API tokens in `sessions`, so a cookie is never an API token and the other way round.
+        // Firebase identities link a Firebase uid to a user (issue 23). Not in scenario snapshots.
+        Migration(name: "v3", ddl: """
+            CREATE TABLE sign_in_links (
+                code_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id),
+                org_id TEXT NOT NULL REFERENCES organizations(id), expires_at $INT NOT NULL, used_at $INT,
+                created_at $INT NOT NULL);
+            CREATE TABLE web_sessions (
+                token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id),
+                org_id TEXT NOT NULL REFERENCES organizations(id), source TEXT NOT NULL, expires_at $INT NOT NULL,
+                revoked_at $INT, created_at $INT NOT NULL);
+            CREATE INDEX web_sessions_user ON web_sessions(user_id, org_id);
+            CREATE INDEX sessions_user ON sessions(user_id, org_id);
+            CREATE TABLE firebase_identities (uid TEXT PRIMARY KEY, user_id TEXT NOT NULL UNIQUE REFERENCES users(id), created_at $INT NOT NULL);
+            """),
     ]
 }
 

@@ -44,10 +44,15 @@ struct SQLBillingTransaction: BillingTransaction {
     }
 
     func members(org: String) throws -> [Membership] {
+        try memberships(where: "m.org_id", is: org, orderBy: "email")
+    }
+
+    /// Memberships with their user's email, by one column of `memberships m`.
+    func memberships(where column: String, is value: String, orderBy: String) throws -> [Membership] {
         try sql.all("""
             SELECT m.org_id, m.user_id, m.role, u.email FROM memberships m JOIN users u ON u.id = m.user_id
-            WHERE m.org_id = ? ORDER BY \(sql.dialect.byteOrder("email"))
-            """, org).map(membership)
+            WHERE \(column) = ? ORDER BY \(sql.dialect.byteOrder(orderBy))
+            """, value).map(membership)
     }
 
     func insertSession(tokenHash: String, userID: String, orgID: String, expiresAt: Int, createdAt: Int) throws {
@@ -57,7 +62,7 @@ struct SQLBillingTransaction: BillingTransaction {
 
     func session(tokenHash: String, now: Int) throws -> (userID: String, orgID: String)? {
         try sql.one("SELECT user_id, org_id FROM sessions WHERE token_hash = ? AND revoked_at IS NULL AND expires_at > ?", tokenHash, now)
-            .map { (try $0.string("user_id"), try $0.string("org_id")) }
+            .map(Self.userAndOrg)
     }
 
     func revokeSession(tokenHash: String, at: Int) throws {

@@ -46,6 +46,9 @@ struct AppCommand: AsyncParsableCommand {
     @Option(help: "Stripe API base URL (overrides STRIPE_API_BASE).") var stripeAPIBase: String?
     @Option(help: "Stripe secret key (overrides STRIPE_SECRET_KEY).") var stripeSecretKey: String?
     @Option(help: "Webhook signing secret (overrides STRIPE_WEBHOOK_SECRET).") var stripeWebhookSecret: String?
+    @Flag(inversion: .prefixedNo, help: "Run the background job worker in this process (with PostgreSQL, `effinity worker` processes may run them instead).")
+    var worker = true
+    @OptionGroup var jobOptions: JobOptions
 
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
@@ -57,7 +60,8 @@ struct AppCommand: AsyncParsableCommand {
         let store = try await storeOptions.store()
         do {
             let app = try await AppRunner.make(store: store, stripe: config, host: host, port: port,
-                                               publicURL: publicURL ?? "http://\(host):\(port)")
+                                               publicURL: publicURL ?? "http://\(host):\(port)", jobs: jobOptions.policy,
+                                               inProcessWorker: worker)
             say("EFFINITY billing on http://\(host):\(port) (dashboard: /dashboard/billing, data: \(storeOptions.displayLocation))")
             try await app.runService()
         } catch {
@@ -72,15 +76,17 @@ struct AppCommand: AsyncParsableCommand {
 /// Builds the app's HTTP application (shared by `app` and `dev`).
 enum AppRunner {
     static func make(store: any BillingStore, stripe: StripeConfiguration, host: String, port: Int, publicURL: String,
-                     clock: any AppClock = SystemAppClock(),
+                     clock: any AppClock = SystemAppClock(), jobs: JobRetryPolicy = JobRetryPolicy(), inProcessWorker: Bool = true,
                      onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws -> some ApplicationProtocol {
-        let service = BillingService(store: store, stripe: StripeClient(configuration: stripe),
-                                     policy: BillingPolicy(catalog: try BillingService.defaultCatalog()), clock: clock, appURL: publicURL)
-        try await service.ensurePlans()
         var logger = Logger(label: "effinity.app")
         logger.logLevel = .notice
-        return Application(router: BillingApp(service: service).router(),
+        let service = BillingService(store: store, stripe: StripeClient(configuration: stripe),
+                                     policy: BillingPolicy(catalog: try BillingService.defaultCatalog()), clock: clock, appURL: publicURL,
+                                     jobPolicy: jobs, logger: logger)
+        try await service.ensurePlans()
+        return Application(router: BillingApp(service: service, logger: logger).router(),
                            configuration: .init(address: .hostname(host, port: port), serverName: "effinity-app"),
+                           services: inProcessWorker ? [JobWorkerService(worker: JobWorker(service: service))] : [],
                            onServerRunning: { channel in
                                CloseOnExec.markSockets()
                                CrashListenerRelease.install()

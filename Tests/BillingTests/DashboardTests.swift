@@ -66,8 +66,11 @@ import StripeWire
                 let html = String(buffer: r.body)
                 for text in state.expect { #expect(html.contains(text), "\(state.name): missing '\(text)'") }
             }
+            // Without a session the dashboard sends the browser to sign in (and back afterwards).
             let anonymous = try await client.execute(uri: "/dashboard/billing", method: .get)
-            #expect(anonymous.status == .unauthorized)
+            #expect(anonymous.status == .seeOther)
+            #expect(anonymous.headers[.location] == "/signin?next=%2Fdashboard%2Fbilling")
+            #expect(try await client.execute(uri: "/signin", method: .get).status == .ok)
             let link = try await client.execute(uri: "/dashboard/billing?token=abc", method: .get)
             #expect(link.status == .seeOther)
             #expect(link.headers[.setCookie]?.hasPrefix("effinity_session=abc") == true)

@@ -23,6 +23,9 @@ struct DashboardRoutes: Sendable {
             }
             return await self.page(req)
         }
+        router.get("/signin") { req, _ -> Response in
+            self.html(200, "<h1>Sign in</h1><p>Open the link printed by <code>effinity token</code> (it ends in <code>?token=…</code>).</p>")
+        }
         router.post("/dashboard/billing/choose") { req, _ -> Response in
             await self.redirecting(req) { caller in
                 let form = try FormDecoder().decode(Array(buffer: try await req.body.collect(upTo: 1 << 16)))
@@ -43,6 +46,8 @@ struct DashboardRoutes: Sendable {
             var headers = HTTPFields()
             headers[.location] = try await body(caller)
             return Response(status: .seeOther, headers: headers)
+        } catch let e as AppError where e.status == 401 {
+            return Self.toSignIn()
         } catch let e as AppError {
             return message(e.status, e.message)
         } catch let e as StripeCallError {
@@ -68,23 +73,37 @@ struct DashboardRoutes: Sendable {
     func page(_ req: Request) async -> Response {
         let caller: Caller
         do { caller = try await app.authenticate(req) } catch {
-            return html(401, "<h1>Sign in</h1><p>Open the link printed by <code>effinity token</code> (it ends in <code>?token=…</code>).</p>")
+            app.service.metrics.recordError(status: 401, code: "unauthorized")
+            return Self.toSignIn()
         }
         do {
             let context = try await self.context(caller, query: req.uri.queryParameters)
             return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(string: Self.template.render(context))))
         } catch {
-            return html(500, "<p>Something went wrong.</p>")
+            let id = BillingApp.requestID(req)
+            app.logger.error("dashboard failed", metadata: ["request_id": "\(id)", "error": "\(error)"])
+            app.service.metrics.recordError(status: 500, code: "internal_error")
+            return html(500, "<p>Something went wrong. Quote request id <code>\(id)</code> if you contact support.</p>")
         }
+    }
+
+    /// A visitor without a valid session goes to the sign-in page (a 303, so a browser follows it)
+    /// and comes back to the dashboard afterwards.
+    static func toSignIn() -> Response {
+        var headers = HTTPFields()
+        headers[.location] = "/signin?next=%2Fdashboard%2Fbilling"
+        return Response(status: .seeOther, headers: headers)
     }
 
     func context(_ caller: Caller, query: Parameters) async throws -> [String: Any] {
         let service = app.service
         let now = service.clock.now()
-        let (sub, invoices, properties, members) = try await service.store.read { tx in
-            (try tx.subscription(org: caller.org), try tx.invoices(org: caller.org), try tx.countProperties(org: caller.org),
-             try tx.countMembers(org: caller.org))
+        let (sub, invoices, properties, members, deadJobs) = try await service.store.read { tx in
+            let sub = try tx.subscription(org: caller.org)
+            // Stripe events about the org's customer that failed on every attempt (dead letters).
+            let dead = try tx.jobs(status: .dead, orderKeys: sub?.stripeCustomerID.map { ["customer:" + $0] } ?? [], limit: 20)
+            return (sub, try tx.invoices(org: caller.org), try tx.countProperties(org: caller.org), try tx.countMembers(org: caller.org), dead)
         }
         let catalog = service.policy.catalog
         let plan = sub.flatMap { service.policy.planInForce($0) } ?? catalog.freePlan
@@ -120,6 +139,13 @@ struct DashboardRoutes: Sendable {
                             : (p.monthlyPriceCents > plan.monthlyPriceCents ? "Upgrade" : (p.isFree ? "Downgrade to free" : "Downgrade"))]
             },
         ]
+        if !deadJobs.isEmpty, caller.role.managesBilling {
+            context["hasDeadJobs"] = true
+            context["deadJobs"] = deadJobs.map { j -> [String: Any] in
+                ["event": j.eventID ?? "job \(j.id)", "attempts": j.attempts, "error": j.lastError ?? "",
+                 "date": BillingService.date(j.finishedAt ?? j.createdAt)]
+            }
+        }
         if let end = sub?.currentPeriodEnd {
             context["periodText"] = sub?.cancelAtPeriodEnd == true ? "Ends on \(BillingService.date(end))"
                 : (status == "trialing" ? "Trial ends on \(BillingService.date(end))" : "Renews on \(BillingService.date(end))")

@@ -2,6 +2,7 @@ import Billing
 import EffinityTesting
 import Foundation
 import Hummingbird
+import Logging
 import StripeEmulator
 import StripeWire
 
@@ -41,12 +42,27 @@ final class World: Sendable {
         self.cleanup = cleanup
     }
 
+    /// Whether the fake and the app run in this process (not servers given by URL).
+    var isInProcess: Bool { stack != nil }
+
     /// The app's id for an org of the scenario.
     func org(_ id: String) -> String { orgPrefix + id }
 
     func stop() async {
         await stack?.stop()
         await cleanup()
+    }
+
+    /// Runs the app's background jobs that are due, so the next step sees what the webhooks
+    /// delivered so far did. In process: the stack's drain (jobs, and the deliveries they cause).
+    /// Against servers already running: this process claims due jobs from the app's database
+    /// like one more worker (at the fake's time), and waits for those the app's own worker holds.
+    func drainJobs(now: Int) async throws {
+        if let stack {
+            try await stack.drain()
+        } else {
+            try await JobWorker(service: appData.service).drain(now: now)
+        }
     }
 
     /// Restarts the in-process app on the same database and port.
@@ -106,8 +122,10 @@ final class World: Sendable {
         let now = try await http.stripe("GET", "/_emulator/time").json["now"].intValue ?? 0
         if now < given.start { _ = try await http.stripe("POST", "/_emulator/time/set", body: "to=\(given.start)") }
         let clock = StaticClock(time: max(now, given.start))
+        var quiet = Logger(label: "effinity.scenarios.app")
+        quiet.logLevel = .critical
         let service = BillingService(store: store, stripe: StripeClient(configuration: StripeConfiguration(apiBase: stripeURL, secretKey: targets.stripeKey)),
-                                     policy: BillingPolicy(catalog: catalog), clock: clock, appURL: appURL)
+                                     policy: BillingPolicy(catalog: catalog), clock: clock, appURL: appURL, logger: quiet)
         return World(stripeURL: stripeURL, appURL: appURL, key: targets.stripeKey, start: max(now, given.start), endpointID: endpointID,
                      appData: AppData(service: service, databasePath: db), catalog: catalog,
                      orgPrefix: "run\(UInt32.random(in: 0...UInt32.max))-", stack: nil)

@@ -64,10 +64,12 @@ import StripeWire
             // Two orgs, three properties and two seats between them.
             #expect(try await env.sample(#"effinity_average_usage{resource="property"}"#) == 1.5)
             #expect(try await env.sample(#"effinity_average_usage{resource="seat"}"#) == 1)
-            // The first paid invoice's confirmation went out through its job.
+            // The trial reminder and the first paid invoice's confirmation went out through their jobs.
+            #expect(try await env.sample(#"effinity_emails_sent_total{kind="trial_ending"}"#) == 1)
             #expect(try await env.sample(#"effinity_emails_sent_total{kind="payment_confirmation"}"#) == 1)
             let emails = try await env.service.store.read { tx in try tx.emails(org: "met") }
-            #expect(emails.map(\.kind) == ["payment_confirmation"])
+            #expect(emails.map(\.kind) == ["trial_ending", "payment_confirmation"])
+            #expect(try await env.service.store.read { tx in try (1...2).map { try tx.email(id: $0)?.sentAt } }.allSatisfy { $0 != nil })
             #expect((try await env.sample(#"effinity_jobs_enqueued_total{kind="stripe_event"}"#) ?? 0) > 0)
             // The Stripe client, the queue and the database are measured too.
             #expect((try await env.sample(#"effinity_stripe_request_duration_seconds_count{endpoint="/v1/subscriptions/{id}",method="GET",status="200"}"#) ?? 0) > 0)

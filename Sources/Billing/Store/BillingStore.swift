@@ -93,8 +93,9 @@ public protocol BillingTransaction {
     /// Jobs in a status whose order key is one of `orderKeys` (an org's dead letters), newest first.
     func jobs(status: QueuedJob.Status, orderKeys: [String], limit: Int) throws -> [QueuedJob]
     func job(eventID: String) throws -> QueuedJob?
-    /// Jobs that a drain still has to wait for at `now`: due (or with an expired lease), and
-    /// running under a live lease (another worker's).
+    /// Jobs that a drain still has to wait for at `now`: claimable (due, or with an expired
+    /// lease, and not behind an unfinished job of their order key), and running under a live
+    /// lease (another worker's).
     func pendingJobs(now: Int) throws -> (due: Int, running: Int)
 }
 

@@ -64,9 +64,12 @@ extension SQLBillingTransaction {
     }
 
     func pendingJobs(now: Int) throws -> (due: Int, running: Int) {
+        // Claimable now: due, and not behind an unfinished job of its order key (one behind a
+        // running job is waited for through `running`; one behind a job backing off is not due).
         let due = try sql.count("""
-            SELECT COUNT(*) AS n FROM jobs
-            WHERE (status = 'queued' AND run_at <= ?) OR (status = 'running' AND locked_until < ?)
+            SELECT COUNT(*) AS n FROM jobs j
+            WHERE ((j.status = 'queued' AND j.run_at <= ?) OR (j.status = 'running' AND j.locked_until < ?))
+              AND NOT EXISTS (SELECT 1 FROM jobs e WHERE e.order_key = j.order_key AND e.id < j.id AND e.status IN ('queued', 'running'))
             """, now, now)
         let running = try sql.count("SELECT COUNT(*) AS n FROM jobs WHERE status = 'running' AND locked_until >= ?", now)
         return (due, running)

@@ -67,10 +67,11 @@ struct JobsBench: AsyncParsableCommand {
         var events: [JSONValue] = []
         var after: String? = nil
         while true {
-            let page = try await stack.emulator.must("GET", "/v1/events?limit=100" + (after.map { "&ending_before=\($0)" } ?? ""), key: key)
+            // Newest first: each page continues after the oldest event of the one before.
+            let page = try await stack.emulator.must("GET", "/v1/events?limit=100" + (after.map { "&starting_after=\($0)" } ?? ""), key: key)
             let data = page["data"].arrayValue ?? []
-            events.insert(contentsOf: data.reversed(), at: 0)
-            guard page["has_more"] == true, let last = data.first?["id"].stringValue else { break }
+            events += data
+            guard page["has_more"] == true, let last = data.last?["id"].stringValue else { break }
             after = last
         }
         events.sort { ($0["created"].intValue ?? 0, $0["id"].stringValue ?? "") < ($1["created"].intValue ?? 0, $1["id"].stringValue ?? "") }
@@ -123,7 +124,7 @@ struct JobsBench: AsyncParsableCommand {
         let stats = try await service.store.read { tx in try tx.jobStats(now: now) }
         print("jobs_run \(ran) in \(fmt(drainTime)) s: \(Int(Double(ran) / seconds(drainTime))) jobs/s with \(workers) workers (emails included); left \(stats.depth.values.reduce(0, +)), dead \(stats.dead.values.reduce(0, +))")
         let subscribed = try await service.store.read { tx in try tx.countSubscriptions(statuses: ["active"]) }
-        print("orgs_mirrored_active \(subscribed.values.reduce(0, +)) of \(subscriptions)")
+        print("orgs_mirrored_on_starter \(subscribed["starter"] ?? 0) of \(subscriptions)")
     }
 
     func seconds(_ d: Duration) -> Double { max(Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18, 1e-9) }

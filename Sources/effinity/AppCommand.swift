@@ -31,6 +31,21 @@ struct AppStoreOptions: ParsableArguments {
     }
 }
 
+/// Where the app and its workers find Stripe (shared by `app` and `worker`).
+struct StripeOptions: ParsableArguments {
+    @Option(help: "Stripe API base URL (overrides STRIPE_API_BASE).") var stripeAPIBase: String?
+    @Option(help: "Stripe secret key (overrides STRIPE_SECRET_KEY).") var stripeSecretKey: String?
+
+    func configuration(webhookSecret: String? = nil) throws -> StripeConfiguration {
+        let env = ProcessInfo.processInfo.environment
+        guard let key = stripeSecretKey ?? env["STRIPE_SECRET_KEY"] else {
+            throw ValidationError("Set STRIPE_SECRET_KEY (or --stripe-secret-key); for the local fake use `effinity dev`.")
+        }
+        return StripeConfiguration(apiBase: stripeAPIBase ?? env["STRIPE_API_BASE"] ?? "https://api.stripe.com", secretKey: key,
+                                   webhookSecret: webhookSecret)
+    }
+}
+
 /// `effinity app`: the EFFINITY billing app against Stripe (real, or the fake).
 struct AppCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -43,20 +58,15 @@ struct AppCommand: AsyncParsableCommand {
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on.") var port = 8080
     @Option(help: "The app's public URL (for Checkout and Portal return links); default http://HOST:PORT.") var publicURL: String?
-    @Option(help: "Stripe API base URL (overrides STRIPE_API_BASE).") var stripeAPIBase: String?
-    @Option(help: "Stripe secret key (overrides STRIPE_SECRET_KEY).") var stripeSecretKey: String?
+    @OptionGroup var stripeOptions: StripeOptions
     @Option(help: "Webhook signing secret (overrides STRIPE_WEBHOOK_SECRET).") var stripeWebhookSecret: String?
     @Flag(inversion: .prefixedNo, help: "Run the background job worker in this process (with PostgreSQL, `effinity worker` processes may run them instead).")
     var worker = true
     @OptionGroup var jobOptions: JobOptions
 
     func run() async throws {
-        let env = ProcessInfo.processInfo.environment
-        guard let key = stripeSecretKey ?? env["STRIPE_SECRET_KEY"] else {
-            throw ValidationError("Set STRIPE_SECRET_KEY (or --stripe-secret-key); for the local fake use `effinity dev`.")
-        }
-        let config = StripeConfiguration(apiBase: stripeAPIBase ?? env["STRIPE_API_BASE"] ?? "https://api.stripe.com", secretKey: key,
-                                         webhookSecret: stripeWebhookSecret ?? env["STRIPE_WEBHOOK_SECRET"])
+        let config = try stripeOptions.configuration(
+            webhookSecret: stripeWebhookSecret ?? ProcessInfo.processInfo.environment["STRIPE_WEBHOOK_SECRET"])
         let store = try await storeOptions.store()
         do {
             let app = try await AppRunner.make(store: store, stripe: config, host: host, port: port,

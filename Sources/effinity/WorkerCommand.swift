@@ -34,17 +34,12 @@ struct WorkerCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var storeOptions: AppStoreOptions
-    @Option(help: "Stripe API base URL (overrides STRIPE_API_BASE).") var stripeAPIBase: String?
-    @Option(help: "Stripe secret key (overrides STRIPE_SECRET_KEY).") var stripeSecretKey: String?
+    @OptionGroup var stripeOptions: StripeOptions
     @Option(help: "Milliseconds between looks at the queue when it is empty.") var pollMs = 200
     @OptionGroup var jobOptions: JobOptions
 
     func run() async throws {
-        let env = ProcessInfo.processInfo.environment
-        guard let key = stripeSecretKey ?? env["STRIPE_SECRET_KEY"] else {
-            throw ValidationError("Set STRIPE_SECRET_KEY (or --stripe-secret-key).")
-        }
-        let config = StripeConfiguration(apiBase: stripeAPIBase ?? env["STRIPE_API_BASE"] ?? "https://api.stripe.com", secretKey: key)
+        let config = try stripeOptions.configuration()
         let store = try await storeOptions.store()
         var logger = Logger(label: "effinity.worker")
         logger.logLevel = .notice

@@ -81,12 +81,14 @@ public struct JobWorker: Sendable {
 
     /// Runs until cancelled: every job as soon as it is queued in this process (the webhook
     /// route wakes the worker), and at least every `poll` for jobs other processes queued and
-    /// retries that fell due. A failing store is logged and retried after `poll`.
+    /// retries that fell due. A failing store is logged and retried after `poll`. Cancellation
+    /// (graceful shutdown) lets the job in hand finish: each runs in a task of its own, which
+    /// the cancellation does not reach.
     public func run(poll: Duration = .milliseconds(500)) async {
         let signal = service.jobSignal
         while !Task.isCancelled {
             do {
-                while try await runOne() {}
+                while !Task.isCancelled, try await Task(operation: { try await runOne() }).value {}
             } catch is CancellationError {
                 return
             } catch {

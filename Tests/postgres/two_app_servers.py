@@ -89,13 +89,16 @@ class SlowProxy(http.server.ThreadingHTTPServer):
             except urllib.error.HTTPError as e:
                 status, data, rh = e.code, e.read(), e.headers
             time.sleep(self.server.delay)
-            self.send_response(status)
-            for k, v in rh.items():
-                if k.lower() not in ("content-length", "connection", "transfer-encoding", "date", "server"):
-                    self.send_header(k, v)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            try:
+                self.send_response(status)
+                for k, v in rh.items():
+                    if k.lower() not in ("content-length", "connection", "transfer-encoding", "date", "server"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the killed worker's connection
 
         do_GET = do_POST = do_DELETE = forward
 

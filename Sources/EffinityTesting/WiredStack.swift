@@ -47,6 +47,10 @@ public final class WiredStack: Sendable {
         /// Run the fake's background worker (renewals and deliveries as wall time passes), as a
         /// long-running `effinity dev` does; tests and scenarios settle time explicitly instead.
         public var background = false
+        /// Run the app's due jobs after every webhook the fake delivers to it (see
+        /// ``JobDrainingTransport``), so each event is applied at its simulated moment, before the
+        /// next one. Off, queued jobs wait for ``WiredStack/drain()`` or a worker (benchmarks).
+        public var drainJobsOnDelivery = true
         /// Signals that stop both servers gracefully (`effinity dev`: SIGINT, SIGTERM).
         public var shutdownSignals: [UnixSignal] = []
         /// Logs of both servers and the app; quiet when nil.
@@ -107,7 +111,8 @@ public final class WiredStack: Sendable {
             quiet.logLevel = .critical
             return quiet
         }()
-        let emulator = StripeEmulator(database: try options.database(), settings: options.settings, logger: logger)
+        let transport = JobDrainingTransport()
+        let emulator = StripeEmulator(database: try options.database(), settings: options.settings, logger: logger, transport: transport)
         let fake = try await LoopbackServer.start(StripeHTTPResponder(emulator: emulator), name: "effinity-stripe", host: options.host,
                                                   port: options.stripePort, server: .stripe(emulator),
                                                   services: options.background ? [BackgroundWorkService(emulator: emulator)] : [],
@@ -129,11 +134,16 @@ public final class WiredStack: Sendable {
                 let service = BillingService(store: store, stripe: StripeClient(configuration: stripe, logger: logger),
                                              policy: BillingPolicy(catalog: catalog), clock: FakeStripeClock(emulator: emulator, account: options.key),
                                              appURL: publicURL, ids: options.appIDs, logger: logger)
+                // Tests and scenarios drain the queue explicitly (deterministic); a long-running
+                // stack (`effinity dev`) also runs the in-process worker, as `effinity app` does.
+                let worker = JobWorker(service: service)
+                if options.drainJobsOnDelivery { transport.drain.withLock { $0 = { _ = try? await worker.drain() } } }
                 let app = try await LoopbackServer.start(
                     BillingApp(service: service, authenticator: options.authenticator ?? options.idTokens.map { FirebaseAuthenticator(verifier: $0, service: service) },
                                metricsToken: options.metricsToken,
                                idTokens: options.idTokens, logger: logger).router().buildResponder(),
-                    name: "effinity-app", host: options.host, port: port, logger: options.logger,
+                    name: "effinity-app", host: options.host, port: port,
+                    services: options.background ? [JobWorkerService(worker: worker)] : [], logger: options.logger,
                     shutdownSignals: options.shutdownSignals)
                 return (service, app)
             }
@@ -151,6 +161,16 @@ public final class WiredStack: Sendable {
         } catch {
             await fake.stop()
             throw error
+        }
+    }
+
+    /// Runs every app job that is due (what the webhook route queued, emails, retries whose
+    /// backoff has passed) until none is, delivering the webhooks those jobs cause on the way
+    /// (a job may call Stripe, which emits events): when it returns, the app has caught up.
+    public func drain() async throws {
+        while true {
+            _ = try await emulator.drainDeliveries(account: key)
+            if try await JobWorker(service: service).drain() == 0 { return }
         }
     }
 

@@ -31,6 +31,21 @@ struct AppStoreOptions: ParsableArguments {
     }
 }
 
+/// Where the app and its workers find Stripe (shared by `app` and `worker`).
+struct StripeOptions: ParsableArguments {
+    @Option(help: "Stripe API base URL (overrides STRIPE_API_BASE).") var stripeAPIBase: String?
+    @Option(help: "Stripe secret key (overrides STRIPE_SECRET_KEY).") var stripeSecretKey: String?
+
+    func configuration(webhookSecret: String? = nil) throws -> StripeConfiguration {
+        let env = ProcessInfo.processInfo.environment
+        guard let key = stripeSecretKey ?? env["STRIPE_SECRET_KEY"] else {
+            throw ValidationError("Set STRIPE_SECRET_KEY (or --stripe-secret-key); for the local fake use `effinity dev`.")
+        }
+        return StripeConfiguration(apiBase: stripeAPIBase ?? env["STRIPE_API_BASE"] ?? "https://api.stripe.com", secretKey: key,
+                                   webhookSecret: webhookSecret)
+    }
+}
+
 /// `effinity app`: the EFFINITY billing app against Stripe (real, or the fake).
 struct AppCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -43,21 +58,23 @@ struct AppCommand: AsyncParsableCommand {
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on.") var port = 8080
     @Option(help: "The app's public URL (for Checkout and Portal return links); default http://HOST:PORT.") var publicURL: String?
-    @Option(help: "Stripe API base URL (overrides STRIPE_API_BASE).") var stripeAPIBase: String?
-    @Option(help: "Stripe secret key (overrides STRIPE_SECRET_KEY).") var stripeSecretKey: String?
+    @OptionGroup var stripeOptions: StripeOptions
     @Option(help: "Webhook signing secret (overrides STRIPE_WEBHOOK_SECRET).") var stripeWebhookSecret: String?
     @Option(help: "Bearer token /metrics asks for (overrides EFFINITY_METRICS_TOKEN); without one /metrics is closed.") var metricsToken: String?
     @Option(help: "Firebase project id: enables sign-in with Firebase ID tokens at POST /api/auth/session (overrides FIREBASE_PROJECT_ID).")
     var firebaseProject: String?
     @Option(help: ArgumentHelp("Firebase's signing certificates as a JSON file (offline); fetched from Google when absent.", valueName: "path"))
     var firebaseCertificates: String?
+    @Flag(inversion: .prefixedNo, help: "Run the background job worker in this process (with PostgreSQL, `effinity worker` processes may run them instead).")
+    var worker = true
+    @OptionGroup var jobOptions: JobOptions
     @Option(help: ArgumentHelp("The plan catalog (the plans.json shape); empty or absent: the built-in plans.", valueName: "file"))
     var plans: String?
     @Option(help: ArgumentHelp("The app's own ids: random (default) or sequential (stable snapshots under a scenario runner).", valueName: "mode"))
     var ids = "random"
     @Option(help: ArgumentHelp("Follow a fake Stripe's virtual clock (its clock URL, then the Effinity-Clock-Now header of each request) instead of the wall clock.",
                                valueName: "url")) var clockURL: String?
-    @Flag(help: "Serve POST /_test/orgs and /_test/users (a scenario runner makes its orgs and users with them); test keys only.")
+    @Flag(help: "Serve POST /_test/orgs, /_test/users and /_test/drain (a scenario runner makes its orgs and users and waits for the job queue with them), and apply each webhook's jobs before answering it; test keys only.")
     var testRoutes = false
 
     func validate() throws {
@@ -66,12 +83,8 @@ struct AppCommand: AsyncParsableCommand {
 
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
-        guard let key = stripeSecretKey ?? env["STRIPE_SECRET_KEY"] else {
-            throw ValidationError("Set STRIPE_SECRET_KEY (or --stripe-secret-key); for the local fake use `effinity dev`.")
-        }
-        let config = StripeConfiguration(apiBase: stripeAPIBase ?? env["STRIPE_API_BASE"] ?? "https://api.stripe.com", secretKey: key,
-                                         webhookSecret: stripeWebhookSecret ?? env["STRIPE_WEBHOOK_SECRET"])
-        if testRoutes, !key.hasPrefix("sk_test_") { throw ValidationError("--test-routes mint sessions without a password: test keys (sk_test_) only.") }
+        let config = try stripeOptions.configuration(webhookSecret: stripeWebhookSecret ?? env["STRIPE_WEBHOOK_SECRET"])
+        if testRoutes, !config.secretKey.hasPrefix("sk_test_") { throw ValidationError("--test-routes mint sessions without a password: test keys (sk_test_) only.") }
         let catalog = try plans.flatMap { $0.isEmpty ? nil : $0 }.map { try PlanCatalog(json: Data(contentsOf: URL(fileURLWithPath: $0))) }
         let clock = FollowingClock()
         if let clockURL { try await clock.start(from: clockURL) }
@@ -90,7 +103,7 @@ struct AppCommand: AsyncParsableCommand {
                                                        firebaseCertificates.map { .file($0) } ?? .google))
                                                },
                                                clock: clockURL != nil ? clock : SystemAppClock(), catalog: catalog,
-                                               ids: appIDs,
+                                               ids: appIDs, jobs: jobOptions.policy, inProcessWorker: worker,
                                                testRoutes: testRoutes, following: clockURL != nil ? clock : nil)
             say("EFFINITY billing on http://\(host):\(port) (dashboard: /dashboard/billing, data: \(storeOptions.displayLocation))")
             try await app.runService()
@@ -108,21 +121,25 @@ enum AppRunner {
     static func make(store: any BillingStore, stripe: StripeConfiguration, host: String, port: Int, publicURL: String,
                      metricsToken: String? = nil, idTokens: (any IDTokenVerifier)? = nil,
                      clock: any AppClock = SystemAppClock(), catalog: PlanCatalog? = nil, ids: AppIDs = AppIDs(),
+                     jobs: JobRetryPolicy = JobRetryPolicy(), inProcessWorker: Bool = true,
                      testRoutes: Bool = false, following: FollowingClock? = nil,
                      onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws -> some ApplicationProtocol {
-        let service = BillingService(store: store, stripe: StripeClient(configuration: stripe),
-                                     policy: BillingPolicy(catalog: try catalog ?? BillingService.defaultCatalog()), clock: clock, appURL: publicURL,
-                                     ids: ids)
-        try await service.ensurePlans()
         var logger = Logger(label: "effinity.app")
         logger.logLevel = .notice
+        let service = BillingService(store: store, stripe: StripeClient(configuration: stripe),
+                                     policy: BillingPolicy(catalog: try catalog ?? BillingService.defaultCatalog()), clock: clock, appURL: publicURL,
+                                     ids: ids, jobPolicy: jobs, logger: logger)
+        try await service.ensurePlans()
         let router = BillingApp(service: service, authenticator: idTokens.map { FirebaseAuthenticator(verifier: $0, service: service) },
-                                metricsToken: metricsToken, idTokens: idTokens).router()
+                                metricsToken: metricsToken, idTokens: idTokens, logger: logger).router()
         if testRoutes { TestRoutes.add(to: router, service: service) }
-        // Under a runner, each request's Effinity-Clock-Now moves the app's clock first.
-        let responder = ClockObservingResponder(inner: router.buildResponder(), clock: following)
+        // Under a runner, each request's Effinity-Clock-Now moves the app's clock first; with
+        // --test-routes a webhook's jobs are applied before it is answered, at the moment it came.
+        let responder = ClockObservingResponder(inner: router.buildResponder(), clock: following,
+                                                drainAfterWebhooks: testRoutes ? JobWorker(service: service) : nil)
         return Application(responder: responder,
                            configuration: .init(address: .hostname(host, port: port), serverName: "effinity-app"),
+                           services: inProcessWorker ? [JobWorkerService(worker: JobWorker(service: service))] : [],
                            onServerRunning: { channel in
                                CloseOnExec.markSockets()
                                CrashListenerRelease.install()

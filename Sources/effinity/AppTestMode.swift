@@ -41,15 +41,22 @@ final class FollowingClock: AppClock {
 }
 
 /// Passes every request on, after showing its `Effinity-Clock-Now` header to the clock (when
-/// the app follows one).
+/// the app follows one). Under a runner (`drainAfterWebhooks`), a webhook's jobs are applied
+/// before it is answered: the event takes effect at the simulated moment it was delivered, as
+/// in the runner's own process, so a scenario gives the same snapshots either way.
 struct ClockObservingResponder<Inner: HTTPResponder>: HTTPResponder {
     let inner: Inner
     let clock: FollowingClock?
+    var drainAfterWebhooks: JobWorker? = nil
     static var header: HTTPField.Name { HTTPField.Name("Effinity-Clock-Now")! }
 
     func respond(to request: Request, context: Inner.Context) async throws -> Response {
         if let clock, let value = request.headers[Self.header], let t = Int(value) { clock.observe(t) }
-        return try await inner.respond(to: request, context: context)
+        let response = try await inner.respond(to: request, context: context)
+        if let worker = drainAfterWebhooks, request.method == .post, request.uri.path == "/api/billing/webhooks" {
+            _ = try await worker.drain()
+        }
+        return response
     }
 }
 
@@ -63,6 +70,10 @@ enum TestRoutes {
             guard let id = body["id"].stringValue, !id.isEmpty else { return answer(400, ["error": "id is required"]) }
             try await service.ensureOrganization(id: id, name: body["name"].stringValue ?? id)
             return answer(200, ["id": .string(id)])
+        }
+        // Answers once the due jobs are done (a project file's `app.settle`).
+        router.post("/_test/drain") { _, _ in
+            answer(200, ["jobs": .int(try await JobWorker(service: service).drain())])
         }
         router.post("/_test/users") { req, _ in
             let body = try await json(req)

@@ -12,7 +12,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure the fake Stripe's billing engine and webhook delivery (build with -c release for real figures).",
-        subcommands: [ClockBench.self, WebhookBench.self, IsolationBench.self, ScenarioBench.self, MeterBench.self]
+        subcommands: [ClockBench.self, WebhookBench.self, IsolationBench.self, ScenarioBench.self, MeterBench.self, JobsBench.self]
     )
 }
 

@@ -30,7 +30,7 @@ struct Effinity: AsyncParsableCommand {
         commandName: "effinity",
         abstract: "A local, stateful Stripe for testing billing, the EFFINITY billing app, and a scenario runner.",
         version: EffinityVersion.description,
-        subcommands: [ScenariosCommand.self, StripeCommand.self, AppCommand.self, DevCommand.self, TokenCommand.self, BenchCommand.self]
+        subcommands: [ScenariosCommand.self, StripeCommand.self, AppCommand.self, WorkerCommand.self, DevCommand.self, TokenCommand.self, BenchCommand.self]
     )
 }
 

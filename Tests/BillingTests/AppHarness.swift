@@ -103,7 +103,20 @@ struct AppEnv {
     }
 
     /// Posts a payload signed with the app's webhook secret at `timestamp` (the app's now by default).
+    /// The route answers `queued` and a worker applies the event later: this runs the app's due
+    /// jobs at once and reports, in `outcome`, what the event's job did (`processed`, `ignored`,
+    /// `duplicate`); a delivery seen before is answered `duplicate` by the route itself.
     func deliver(_ event: JSONValue, timestamp: Int? = nil, secret: String? = nil) async throws -> Reply {
+        let reply = try await post(event, timestamp: timestamp, secret: secret)
+        guard reply.json["outcome"] == "queued", let id = reply.json["event"].stringValue else { return reply }
+        try await JobWorker(service: service).drain()
+        var json = reply.json
+        json["outcome"] = .from(try await service.store.read { tx in try tx.job(eventID: id) }?.outcome)
+        return Reply(status: reply.status, json: json)
+    }
+
+    /// Posts a signed payload and returns the route's own answer (no job is run).
+    func post(_ event: JSONValue, timestamp: Int? = nil, secret: String? = nil) async throws -> Reply {
         let payload = JSONWriter.data(event)
         let header = WebhookSignature.header(payload: payload, secrets: [secret ?? service.stripe.configuration.webhookSecret!],
                                              timestamp: timestamp ?? clock.now())

@@ -41,7 +41,8 @@ struct StaticAuthenticator: Authenticator {
             #expect(forbidden.json["error"]["code"] == "forbidden")
             // A bearer credential is not a cookie: the dashboard's cookie is the app's own browser session.
             let page = try await env.app.execute(uri: "/dashboard/billing", method: .get, headers: [.cookie: "effinity_session=id-token-bob"])
-            #expect(page.status == .unauthorized)
+            #expect(page.status == .seeOther)
+            #expect(page.headers[.location]?.hasPrefix("/signin") == true)
         }
     }
 

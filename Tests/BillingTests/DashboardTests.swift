@@ -76,11 +76,14 @@ import StripeWire
                 let html = String(buffer: r.body)
                 for text in state.expect { #expect(html.contains(text), "\(state.name): missing '\(text)'") }
             }
+            // Without a session the dashboard sends the browser to sign in (and back afterwards).
             let anonymous = try await client.execute(uri: "/dashboard/billing", method: .get)
-            #expect(anonymous.status == .unauthorized)
-            // A URL token sets nothing (sign-in is /auth/link's one-time code, SecurityTests).
+            #expect(anonymous.status == .seeOther)
+            #expect(anonymous.headers[.location] == "/signin?next=%2Fdashboard%2Fbilling")
+            #expect(try await client.execute(uri: "/signin", method: .get).status == .ok)
+            // A URL token sets nothing (sign-in is /auth/link's one-time code, SecurityTests): still sent to sign in.
             let link = try await client.execute(uri: "/dashboard/billing?token=abc", method: .get)
-            #expect(link.status == .unauthorized)
+            #expect(link.status == .seeOther)
             #expect(link.headers[.setCookie] == nil)
         }
     }

@@ -52,6 +52,32 @@ import StripeWire
             try await env.advance("14d1h")
             #expect(try await env.sample("effinity_mrr_cents") == 9900)
             #expect(try await env.sample(#"effinity_active_subscriptions{plan="pro"}"#) == 1)
+            // 9,900 cents a month is 118,800 a year, all of it Pro's.
+            #expect(try await env.sample(#"effinity_plan_mrr_cents{plan="pro"}"#) == 9900)
+            #expect(try await env.sample(#"effinity_plan_arr_cents{plan="pro"}"#) == 118_800)
+            #expect(try await env.sample(#"effinity_plan_mrr_cents{plan="starter"}"#) == 0)
+            #expect(try await env.sample("effinity_arr_cents") == 118_800)
+            // The story so far: one new Pro subscription, whose trial converted.
+            #expect(try await env.sample(#"effinity_business_events_total{event="new_subscription",plan="pro"}"#) == 1)
+            #expect(try await env.sample(#"effinity_business_events_total{event="trial_converted",plan="pro"}"#) == 1)
+            #expect(try await env.sample(#"effinity_business_events_total{event="churn_voluntary",plan="pro"}"#) == 0)
+            // Two orgs, three properties and two seats between them.
+            #expect(try await env.sample(#"effinity_average_usage{resource="property"}"#) == 1.5)
+            #expect(try await env.sample(#"effinity_average_usage{resource="seat"}"#) == 1)
+            // The trial reminder and the first paid invoice's confirmation went out through their jobs.
+            #expect(try await env.sample(#"effinity_emails_sent_total{kind="trial_ending"}"#) == 1)
+            #expect(try await env.sample(#"effinity_emails_sent_total{kind="payment_confirmation"}"#) == 1)
+            let emails = try await env.service.store.read { tx in try tx.emails(org: "met") }
+            #expect(emails.map(\.kind) == ["trial_ending", "payment_confirmation"])
+            #expect(try await env.service.store.read { tx in try (1...2).map { try tx.email(id: $0)?.sentAt } }.allSatisfy { $0 != nil })
+            #expect((try await env.sample(#"effinity_jobs_enqueued_total{kind="stripe_event"}"#) ?? 0) > 0)
+            // The Stripe client, the queue and the database are measured too.
+            #expect((try await env.sample(#"effinity_stripe_request_duration_seconds_count{endpoint="/v1/subscriptions/{id}",method="GET",status="200"}"#) ?? 0) > 0)
+            #expect(try await env.sample(#"effinity_job_queue_depth{kind="stripe_event"}"#) == 0)
+            #expect(try await env.sample("effinity_job_oldest_age_seconds") == 0)
+            #expect((try await env.sample(#"effinity_job_wait_seconds_count{kind="stripe_event"}"#) ?? 0) > 0)
+            #expect(try await env.sample("effinity_db_connections_max") == 1)
+            #expect((try await env.sample(#"effinity_db_transaction_duration_seconds_count{kind="write"}"#) ?? 0) > 0)
         }
     }
 

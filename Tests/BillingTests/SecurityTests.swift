@@ -63,9 +63,12 @@ import StripeWire
             // The old `?token=` link: no cookie is planted, whatever the value.
             let planted = try await env.app.execute(uri: "/dashboard/billing?token=abc;%20Domain=evil.example", method: .get)
             #expect(planted.headers[.setCookie] == nil)
-            #expect(planted.status == .unauthorized)
-            // The API token is not a cookie.
-            #expect(try await env.app.execute(uri: "/dashboard/billing", method: .get, headers: [.cookie: "effinity_session=\(api)"]).status == .unauthorized)
+            #expect(planted.status == .seeOther)
+            #expect(planted.headers[.location]?.hasPrefix("/signin") == true)
+            // The API token is not a cookie: the browser is sent to sign in.
+            let asCookie = try await env.app.execute(uri: "/dashboard/billing", method: .get, headers: [.cookie: "effinity_session=\(api)"])
+            #expect(asCookie.status == .seeOther)
+            #expect(asCookie.headers[.location]?.hasPrefix("/signin") == true)
 
             let (user, _, _) = try await env.service.ensureMember(email: "owner@link.test", org: "link", role: .owner)
             let code = try await env.service.createSignInLink(userID: user.id, orgID: "link")

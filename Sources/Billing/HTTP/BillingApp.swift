@@ -49,6 +49,7 @@ public struct BillingApp: Sendable {
         // First, so it wraps every route registered below.
         router.add(middleware: RequestMetricsMiddleware(metrics: service.metrics))
         router.add(middleware: SecurityHeadersMiddleware(https: https))
+        router.add(middleware: ErrorMiddleware(metrics: service.metrics, logger: logger))
         router.get("/health") { _, _ in Self.json(200, ["ok": true]) }
         // Aggregates only (no org, user or token), yet not for the world: a bearer token
         // (EFFINITY_METRICS_TOKEN), and closed when none is configured.
@@ -57,7 +58,8 @@ public struct BillingApp: Sendable {
             guard let presented = Self.bearer(req), Digest.constantTimeEqual(Array(presented.utf8), Array(expected.utf8)) else {
                 return Self.json(401, ["error": ["status": 401, "code": "unauthorized", "message": "Send the metrics token as `Authorization: Bearer <token>`."]])
             }
-            let text = try await self.service.metrics.exposition(store: self.service.store, catalog: self.service.policy.catalog)
+            let text = try await self.service.metrics.exposition(store: self.service.store, catalog: self.service.policy.catalog,
+                                                                 now: self.service.clock.now())
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(string: text)))
         }
@@ -91,9 +93,8 @@ public struct BillingApp: Sendable {
                 let signature = req.headers[HTTPField.Name("Stripe-Signature")!]
                 let outcome = try await self.service.handleWebhook(payload: body, signature: signature)
                 switch outcome {
-                case .processed(let id): return ["received": true, "event": .string(id), "outcome": "processed"]
-                case .duplicate(let id): return ["received": true, "event": .string(id), "outcome": "duplicate"]
-                case .ignored(let id): return ["received": true, "event": .string(id), "outcome": "ignored"]
+                case .queued(let id), .processed(let id), .duplicate(let id), .ignored(let id):
+                    return ["received": true, "event": .string(id), "outcome": .string(outcome.label)]
                 }
             }
         }
@@ -325,9 +326,42 @@ public struct BillingApp: Sendable {
     /// Runs a handler and turns what it throws into the app's error JSON: 4xx for refusals (and
     /// for Stripe's 4xx), 502 when a retry may help (Stripe unreachable, 429, 5xx), 500 with a
     /// request id (details only in the log).
+    ///
+    /// Every error is counted by status and code (`effinity_http_errors_total`) and logged with
+    /// the request's id (``ErrorMiddleware``), which the body also names, so a user's report
+    /// ("request req_… failed") leads to the log line.
     func outcome(_ req: Request, status: Int = 200, _ body: @Sendable () async throws -> JSONValue) async -> (Int, JSONValue) {
+        let (code, json) = await uncounted(req, status: status, body)
+        if code >= 400 {
+            let errorCode = json["error"]["code"].stringValue ?? "unknown"
+            service.metrics.recordError(status: code, code: errorCode)
+            if code < 500 {
+                logger.notice("request refused", metadata: ["request_id": "\(Self.requestID(req))", "path": "\(req.uri.path)",
+                                                            "status": "\(code)", "code": "\(errorCode)"])
+            }
+        }
+        return (code, json)
+    }
+
+    /// The id ``ErrorMiddleware`` gave the request (a new one for a request that did not pass it).
+    static func requestID(_ req: Request) -> String {
+        req.headers[ErrorMiddleware<BasicRequestContext>.header] ?? "req_" + BillingService.token(16)
+    }
+
+    /// The 500 body: nothing of the cause (that is in the log), the id to find it by.
+    static func internalError(_ id: String) -> JSONValue {
+        ["error": ["status": 500, "code": "internal_error", "message": "Something went wrong. Quote this request id if you contact support.",
+                   "request_id": .string(id)]]
+    }
+
+    private func uncounted(_ req: Request, status: Int, _ body: @Sendable () async throws -> JSONValue) async -> (Int, JSONValue) {
         do {
             return (status, try await body())
+        } catch let e as AppError where e.status == 500 {
+            // The app's own fault (misconfiguration and the like): the cause goes to the log only.
+            let id = Self.requestID(req)
+            logger.error("internal error", metadata: ["request_id": "\(id)", "code": "\(e.code)", "error": "\(e.message)", "path": "\(req.uri.path)"])
+            return (500, Self.internalError(id))
         } catch let e as AppError {
             var error: JSONValue = ["status": .int(e.status), "code": .string(e.code), "message": .string(e.message)]
             if !e.fields.isEmpty { error["fields"] = .object(e.fields.mapValues { .string($0) }) }
@@ -342,13 +376,14 @@ public struct BillingApp: Sendable {
             return (413, ["error": ["status": 413, "code": "body_too_large", "message": "The request body is too large."]])
         } catch let e as StripeCallError {
             // 502 only for what a retry can fix; a 4xx from Stripe is a 4xx of the app (see AppError.init(_: StripeCallError)).
-            logger.error("Stripe call failed", metadata: ["error": "\(e)", "path": "\(req.uri.path)"])
             let mapped = AppError(e)
+            logger.error("Stripe call failed", metadata: ["request_id": "\(Self.requestID(req))", "error": "\(e)", "path": "\(req.uri.path)",
+                                                          "status": "\(mapped.status)"])
             return (mapped.status, ["error": ["status": .int(mapped.status), "code": .string(mapped.code), "message": .string(mapped.message)]])
         } catch {
-            let id = "req_" + BillingService.token(12)
+            let id = Self.requestID(req)
             logger.error("unexpected error", metadata: ["request_id": "\(id)", "error": "\(error)", "path": "\(req.uri.path)"])
-            return (500, ["error": ["status": 500, "code": "internal_error", "message": "Something went wrong.", "request_id": .string(id)]])
+            return (500, Self.internalError(id))
         }
     }
 

@@ -1,4 +1,5 @@
 import Prometheus
+import Synchronization
 
 /// The app's Prometheus metrics, in a registry of its own.
 ///
@@ -9,10 +10,13 @@ import Prometheus
 /// twice.
 ///
 /// Counters and histograms are recorded as things happen; the subscription gauges are computed
-/// from the store when `/metrics` is scraped (``exposition(store:catalog:)``), so they are never stale
+/// from the store when `/metrics` is scraped (``exposition(store:catalog:now:)``), so they are never stale
 /// and need no bookkeeping on every webhook.
 public final class AppMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
+    /// The business event totals this registry has exported so far (counters only go up: each
+    /// scrape adds what the database counted since).
+    let exportedBusinessTotals = Mutex<[String: Int]>([:])
 
     /// Webhook outcomes: every delivery ends as exactly one of these.
     public enum WebhookOutcome: String, Sendable, CaseIterable {
@@ -37,12 +41,17 @@ public final class AppMetrics: Sendable {
     static var webhookDuration: MetricNameDescriptor {
         MetricNameDescriptor(
             namespace: "effinity", metricName: "webhook_processing_duration", unitName: "seconds",
-            helpText: "Time to verify, dedupe and apply a Stripe webhook, by event type.")
+            helpText: "Time to answer a Stripe webhook delivery (verify, dedupe, record as a job), by event type.")
     }
     static var webhookEvents: MetricNameDescriptor {
         MetricNameDescriptor(
             namespace: "effinity", metricName: "webhook_events", unitName: "total",
-            helpText: "Stripe webhook deliveries by event type and outcome (processed, duplicate, ignored, rejected).")
+            helpText: "Stripe webhook events by type and outcome: processed or ignored by their job, duplicate (seen before), rejected at the route.")
+    }
+    static var webhookRetriesSeen: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "effinity", metricName: "webhook_retries_seen", unitName: "total",
+            helpText: "Deliveries of an event the app had already received (Stripe retries and duplicate deliveries), by event type.")
     }
     static var limitReached: MetricNameDescriptor {
         MetricNameDescriptor(
@@ -62,6 +71,7 @@ public final class AppMetrics: Sendable {
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
+        registerOperationalMetrics()
         // Present from the start (at 0), so a dashboard can tell "none yet" from "not exported".
         for resource in BillingPolicy.Resource.allCases {
             _ = registry.makeCounter(descriptor: Self.limitReached, labels: [("resource", resource.rawValue)])
@@ -78,13 +88,37 @@ public final class AppMetrics: Sendable {
         ).record(duration)
     }
 
-    /// One webhook delivery. `eventType` is the verified event's type, or `unverified` when the
-    /// signature did not verify (an attacker's body must not choose label values).
-    public func recordWebhook(eventType: String, outcome: WebhookOutcome, duration: Duration) {
-        registry.makeCounter(descriptor: Self.webhookEvents, labels: [("event_type", eventType), ("outcome", outcome.rawValue)])
+    /// One webhook delivery answered: recorded as a job (`queued`, counted when the job applies
+    /// it) or seen before (`duplicate`: a Stripe retry or duplicate delivery, counted as a retry
+    /// seen). `eventType` is the verified event's type.
+    public func recordWebhookAnswer(eventType: String, queued: Bool, duration: Duration) {
+        if !queued {
+            registry.makeCounter(descriptor: Self.webhookEvents, labels: [("event_type", eventType), ("outcome", WebhookOutcome.duplicate.rawValue)])
+                .increment()
+            registry.makeCounter(descriptor: Self.webhookRetriesSeen, labels: [("event_type", eventType)]).increment()
+        }
+        registry.makeDurationHistogram(descriptor: Self.webhookDuration, labels: [("event_type", eventType)], buckets: Self.durationBuckets)
+            .record(duration)
+    }
+
+    /// A delivery refused (bad or missing signature, stale timestamp, not an event): `unverified`
+    /// when the signature did not verify (an attacker's body must not choose label values).
+    public func recordWebhookRejected(eventType: String, duration: Duration) {
+        registry.makeCounter(descriptor: Self.webhookEvents, labels: [("event_type", eventType), ("outcome", WebhookOutcome.rejected.rawValue)])
             .increment()
         registry.makeDurationHistogram(descriptor: Self.webhookDuration, labels: [("event_type", eventType)], buckets: Self.durationBuckets)
             .record(duration)
+    }
+
+    /// An event applied by its job: processed, ignored (a type the app does not handle, or an
+    /// object gone from Stripe) or duplicate (applied before).
+    func recordWebhookApplied(eventType: String, outcome: BillingService.WebhookOutcome) {
+        let label: WebhookOutcome = switch outcome {
+        case .processed, .queued: .processed
+        case .duplicate: .duplicate
+        case .ignored: .ignored
+        }
+        registry.makeCounter(descriptor: Self.webhookEvents, labels: [("event_type", eventType), ("outcome", label.rawValue)]).increment()
     }
 
     /// A creation refused at the plan's limit.
@@ -103,7 +137,8 @@ public final class AppMetrics: Sendable {
     ///   yet and a trial may never convert; `past_due` stays in because it is still billed while Stripe
     ///   retries, until Stripe cancels it. Catalog prices, not Stripe's amounts, so discounts and
     ///   prorations are not reflected.
-    public func exposition(store: any BillingStore, catalog: PlanCatalog) async throws -> String {
+    /// `now` is the app's clock (the age of the oldest job is measured on it).
+    public func exposition(store: any BillingStore, catalog: PlanCatalog, now: Int) async throws -> String {
         let (live, paying, ended) = try await store.read { tx in
             (try tx.countSubscriptions(statuses: ["active", "trialing", "past_due"]), try tx.countSubscriptions(statuses: ["active", "past_due"]),
              try tx.countSubscriptions(statuses: OrgSubscription.endedStatuses.sorted()))
@@ -116,6 +151,8 @@ public final class AppMetrics: Sendable {
             mrr += (paying[plan.id] ?? 0) * plan.monthlyPriceCents
         }
         registry.makeGauge(descriptor: Self.mrr).set(Double(mrr))
+        try await exposeBusiness(store: store, catalog: catalog, paying: paying)
+        try await exposeQueue(store: store, now: now)
         return registry.emitToString()
     }
 }

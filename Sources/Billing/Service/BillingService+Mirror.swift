@@ -31,6 +31,7 @@ extension BillingService {
         }
         let now = clock.now()
         var row = try tx.subscription(org: org) ?? .free(org: org, now: now)
+        let before = row
         let status = sub["status"].stringValue ?? row.status
         let admission = row.admit(subscription: subID, status: status)
         guard admission == .mirror else {
@@ -46,6 +47,7 @@ extension BillingService {
             row.stripeSubscriptionID = subID
             row.fallBackToFreePlan(policy.catalog.freePlan)
             try tx.saveSubscription(row)
+            try recordBusinessEvents(before, row, sub, tx, now: now)
             // Canceled after dunning: the owners learn why their plan changed.
             if endedNow, sub["cancellation_details"]["reason"].stringValue == "payment_failed", let endedPlan, !endedPlan.isFree {
                 try notifyDowngradedAfterDunning(org: org, endedPlan: endedPlan, tx, now: now)
@@ -72,7 +74,17 @@ extension BillingService {
             row.usagePeriodStart = start
         }
         try tx.saveSubscription(row)
+        try recordBusinessEvents(before, row, sub, tx, now: now)
         return Mirrored(row: row, admission: admission, subscriptionID: subID)
+    }
+
+    /// The ``BusinessEvent``s of one change of the org's row, in the change's transaction.
+    func recordBusinessEvents(_ before: OrgSubscription, _ after: OrgSubscription, _ sub: JSONValue,
+                              _ tx: any BillingTransaction, now: Int) throws {
+        for (event, plan) in BusinessEvent.between(before, after, catalog: policy.catalog,
+                                                   cancellationReason: sub["cancellation_details"]["reason"].stringValue) {
+            try tx.recordBusinessEvent(org: after.orgID, event, plan: plan, at: now)
+        }
     }
 
     /// Cancels a subscription the org must not keep, now: an unpaid first attempt or a paused

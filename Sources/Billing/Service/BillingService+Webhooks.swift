@@ -1,34 +1,44 @@
 import StripeWire
 
-/// `POST /api/billing/webhooks`: verify, dedupe, re-read where order matters, mirror, notify.
+/// `POST /api/billing/webhooks`: verify, record the event as a job, answer. The job (run by a
+/// worker, see `BillingService+Jobs`) re-reads where order matters, mirrors and notifies.
 extension BillingService {
     public enum WebhookOutcome: Equatable, Sendable {
+        /// Recorded as a job; a worker applies it.
+        case queued(String)
         case processed(String)
         case duplicate(String)
         case ignored(String)
+
+        /// The word the route answers and the job records.
+        public var label: String {
+            switch self {
+            case .queued: "queued"
+            case .processed: "processed"
+            case .duplicate: "duplicate"
+            case .ignored: "ignored"
+            }
+        }
     }
 
-    /// Handles one delivery and records its outcome and processing time in ``metrics``.
+    /// Handles one delivery: verifies it and records it as a job (or recognizes a delivery seen
+    /// before), and records its outcome and answer time in ``metrics``. Nothing here calls
+    /// Stripe, so the answer comes at once whatever Stripe's latency.
     public func handleWebhook(payload: [UInt8], signature: String?) async throws -> WebhookOutcome {
         let started = ContinuousClock.now
         var eventType = "unverified"
         do {
-            let outcome = try await processWebhook(payload: payload, signature: signature, eventType: &eventType)
-            let label: AppMetrics.WebhookOutcome = switch outcome {
-            case .processed: .processed
-            case .duplicate: .duplicate
-            case .ignored: .ignored
-            }
-            metrics.recordWebhook(eventType: eventType, outcome: label, duration: ContinuousClock.now - started)
+            let outcome = try await receiveWebhook(payload: payload, signature: signature, eventType: &eventType)
+            metrics.recordWebhookAnswer(eventType: eventType, queued: outcome.label == "queued", duration: ContinuousClock.now - started)
             return outcome
         } catch {
-            metrics.recordWebhook(eventType: eventType, outcome: .rejected, duration: ContinuousClock.now - started)
+            metrics.recordWebhookRejected(eventType: eventType, duration: ContinuousClock.now - started)
             throw error
         }
     }
 
     /// `eventType` is set once the signature verified and the body parsed as an event.
-    private func processWebhook(payload: [UInt8], signature: String?, eventType: inout String) async throws -> WebhookOutcome {
+    private func receiveWebhook(payload: [UInt8], signature: String?, eventType: inout String) async throws -> WebhookOutcome {
         guard let secret = stripe.configuration.webhookSecret else {
             throw AppError(500, "not_configured", "STRIPE_WEBHOOK_SECRET is not set.")
         }
@@ -42,6 +52,15 @@ extension BillingService {
             throw AppError(400, "invalid_payload", "The webhook body is not a Stripe event.")
         }
         eventType = type
+        return try await enqueue(event: event, id: id, payload: payload)
+    }
+
+    /// Applies a verified event (the `stripe_event` job): the per-type handlers below, with the
+    /// two outcomes that need more than one transaction.
+    func apply(_ event: JSONValue) async throws -> WebhookOutcome {
+        guard let id = event["id"].stringValue, let type = event["type"].stringValue else {
+            throw AppError(400, "invalid_payload", "The job's body is not a Stripe event.")
+        }
         do {
             return try await process(event, id: id, type: type)
         } catch let extra as ExtraSubscription {
@@ -207,6 +226,8 @@ extension BillingService {
             try queue(org: org, kind: "payment_confirmation", subject: "Payment received: \(amount)",
                       body: "Thank you. Invoice \(invoice["number"].stringValue ?? "") is paid.", tx, now: now)
         case .invoicePaymentFailed?:
+            let plan = try tx.subscription(org: org)?.plan ?? policy.catalog.freePlan.id
+            try tx.recordBusinessEvent(org: org, .paymentFailed, plan: plan, at: now)
             try queue(org: org, kind: "payment_failed", subject: "Your payment of \(amount) failed",
                       body: "We could not charge your card. Update it in the billing dashboard to keep your plan.", tx, now: now)
         case .invoicePaymentActionRequired?:
@@ -219,7 +240,9 @@ extension BillingService {
 
     func queue(org: String, kind: String, subject: String, body: String, _ tx: any BillingTransaction, now: Int) throws {
         for owner in try tx.members(org: org) where owner.role.managesBilling {
-            try tx.queueEmail(Email(orgID: org, to: owner.email, kind: kind, subject: subject, body: body, createdAt: now))
+            let id = try tx.queueEmail(Email(orgID: org, to: owner.email, kind: kind, subject: subject, body: body, createdAt: now))
+            // Sent by a job after this transaction commits: never for a change rolled back.
+            _ = try tx.enqueueJob(kind: .sendEmail, orderKey: "email:\(id)", eventID: nil, payload: String(id), at: now)
         }
     }
 

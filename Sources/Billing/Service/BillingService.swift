@@ -19,13 +19,22 @@ public struct BillingService: Sendable {
     /// time is a 409, so two requests cannot both open a payable session (the webhook receiver
     /// settles what still races past, from another app server: ``endExtraSubscription(_:)``).
     let checkoutsInFlight = InFlightKeys()
+    /// Retries, backoff and lease of the background jobs (``JobWorker``).
+    public let jobPolicy: JobRetryPolicy
+    /// Where queued emails go (the `send_email` job).
+    public let emailSender: any EmailSender
+    /// Wakes this process's ``JobWorker`` when the webhook route queues a job.
+    public let jobSignal = JobSignal()
     let logger: Logger
 
     public init(store: any BillingStore, stripe: StripeClient, policy: BillingPolicy, clock: any AppClock = SystemAppClock(),
-                appURL: String, ids: AppIDs = AppIDs(), metrics: AppMetrics = AppMetrics(), logger: Logger = Logger(label: "effinity.app")) {
-        self.store = store
+                appURL: String, ids: AppIDs = AppIDs(), metrics: AppMetrics = AppMetrics(), jobPolicy: JobRetryPolicy = JobRetryPolicy(),
+                emailSender: (any EmailSender)? = nil, logger: Logger = Logger(label: "effinity.app")) {
+        self.store = MeteredBillingStore(store, metrics: metrics)
         self.metrics = metrics
-        self.stripe = stripe
+        self.jobPolicy = jobPolicy
+        self.emailSender = emailSender ?? LogEmailSender(logger: logger)
+        self.stripe = stripe.observed(by: metrics)
         self.policy = policy
         self.clock = clock
         self.appURL = appURL

@@ -6,6 +6,13 @@ public protocol BillingStore: Sendable {
     func read<T: Sendable>(_ body: @escaping @Sendable (any BillingTransaction) throws -> T) async throws -> T
     /// Every row of every app table (``TableDump/tables``), for scenario snapshots.
     func dumpTables() async throws -> [TableDump]
+    /// Connections the store may hold at once (its pool's size), for `/metrics`.
+    var connectionLimit: Int { get }
+}
+
+extension BillingStore {
+    /// One: SQLite has a single writer.
+    public var connectionLimit: Int { 1 }
 }
 
 /// The operations available inside one transaction.
@@ -69,11 +76,46 @@ public protocol BillingTransaction {
     /// Records an event id; false when it was already processed (a duplicate delivery).
     func markProcessed(eventID: String, type: String, at: Int) throws -> Bool
     func isProcessed(eventID: String) throws -> Bool
-    func queueEmail(_ email: Email) throws
+    /// Queues an email and returns its outbox id (its `send_email` job names it).
+    @discardableResult
+    func queueEmail(_ email: Email) throws -> Int
+    func email(id: Int) throws -> (email: Email, sentAt: Int?)?
+    /// Marks an email sent; false when it already was.
+    func markEmailSent(id: Int, at: Int) throws -> Bool
     func emails(org: String) throws -> [Email]
     /// Subscriptions that are active, trialing or past_due, by plan.
     /// Subscriptions in one of `statuses`, by plan.
     func countSubscriptions(statuses: [String]) throws -> [String: Int]
+
+    // Business metrics (see ``BusinessEvent``).
+    func recordBusinessEvent(org: String, _ event: BusinessEvent, plan: String, at: Int) throws
+    /// How many of each event, by plan.
+    func businessEventCounts() throws -> [BusinessEvent: [String: Int]]
+    /// Per organization on average: leads used in its current period, properties, seats.
+    func averageUsage() throws -> [BillingPolicy.Resource: Double]
+
+    // Background jobs (see ``QueuedJob``); the SQL is in `SQLBillingTransaction+Jobs.swift`.
+    /// Queues a job to run from `at` on; false when a job for the same event id exists (the
+    /// event was delivered before).
+    func enqueueJob(kind: QueuedJob.Kind, orderKey: String, eventID: String?, payload: String, at: Int) throws -> Bool
+    /// Claims the oldest job that may run at `now` (queued and due, or running with an expired
+    /// lease) and has no earlier unfinished job with its order key; it is `running` for
+    /// `worker` until `now + lease`. On PostgreSQL, rows other workers hold are skipped
+    /// (`FOR UPDATE SKIP LOCKED`), so any number of workers share the queue.
+    func claimJob(worker: String, now: Int, lease: Int) throws -> QueuedJob?
+    /// Marks a claimed job done; false when `worker` no longer holds it (its lease expired and
+    /// another worker claimed it).
+    func finishJob(id: Int, worker: String, outcome: String, at: Int) throws -> Bool
+    /// Records a failure: queued again at `retryAt`, or dead-lettered when `retryAt` is nil.
+    func failJob(id: Int, worker: String, error: String, retryAt: Int?, at: Int) throws -> Bool
+    func jobStats(now: Int) throws -> JobQueueStats
+    /// Jobs in a status whose order key is one of `orderKeys` (an org's dead letters), newest first.
+    func jobs(status: QueuedJob.Status, orderKeys: [String], limit: Int) throws -> [QueuedJob]
+    func job(eventID: String) throws -> QueuedJob?
+    /// Jobs that a drain still has to wait for at `now`: claimable (due, or with an expired
+    /// lease, and not behind an unfinished job of their order key), and running under a live
+    /// lease (another worker's).
+    func pendingJobs(now: Int) throws -> (due: Int, running: Int)
 }
 
 /// The answer to a POST sent with an `Idempotency-Key`, replayed when the client retries.

@@ -78,6 +78,27 @@ public enum StripeCallError: Error, CustomStringConvertible {
 public struct StripeClient: Sendable {
     public let configuration: StripeConfiguration
     let logger: Logger
+    /// Where each attempt's latency and status, retries and final errors are recorded.
+    var metrics: AppMetrics?
+
+    /// This client recording into `metrics` (the service's registry).
+    func observed(by metrics: AppMetrics) -> StripeClient {
+        var copy = self
+        copy.metrics = metrics
+        return copy
+    }
+
+    /// A path as a metrics label: ids (a prefix, `_`, then letters and digits with at least one
+    /// digit or capital: `sub_000000000001`, `in_1Abc…`) become `{id}` and the query is dropped,
+    /// so the number of series stays bounded (`/v1/test_helpers/test_clocks` stays as it is).
+    static func endpoint(_ path: String) -> String {
+        let bare = path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? path
+        return bare.split(separator: "/", omittingEmptySubsequences: false).map { part in
+            guard let tail = part.split(separator: "_").last, part.contains("_"),
+                  tail.contains(where: { $0.isNumber || $0.isUppercase }) else { return String(part) }
+            return "{id}"
+        }.joined(separator: "/")
+    }
 
     public init(configuration: StripeConfiguration, logger: Logger = Logger(label: "effinity.app.stripe")) {
         self.configuration = configuration
@@ -116,16 +137,22 @@ public struct StripeClient: Sendable {
             let status: Int
             let bytes: [UInt8]
             let shouldRetryHeader: String?
+            let started = ContinuousClock.now
+            let endpoint = Self.endpoint(path)
             do {
                 let response = try await HTTPClient.shared.execute(request, timeout: configuration.timeout)
                 status = Int(response.status.code)
                 shouldRetryHeader = response.headers.first(name: "Stripe-Should-Retry")
                 bytes = Array(buffer: try await response.body.collect(upTo: 16 << 20))
+                metrics?.recordStripeAttempt(method: method, endpoint: endpoint, status: String(status), duration: ContinuousClock.now - started)
             } catch {
+                metrics?.recordStripeAttempt(method: method, endpoint: endpoint, status: "error", duration: ContinuousClock.now - started)
                 if attempt <= configuration.maxRetries {
+                    metrics?.recordStripeRetry(endpoint: endpoint, status: "error")
                     try await backoff(attempt)
                     continue
                 }
+                metrics?.recordStripeError(endpoint: endpoint, status: "error")
                 throw StripeCallError.transport("\(error)")
             }
             let json = (try? JSONParser.parse(bytes)) ?? .null
@@ -133,9 +160,11 @@ public struct StripeClient: Sendable {
             let retryable = shouldRetryHeader.map { $0 == "true" } ?? (status == 409 || status == 429 || status >= 500)
             if retryable, attempt <= configuration.maxRetries {
                 logger.notice("retrying Stripe call", metadata: ["path": "\(path)", "status": "\(status)", "attempt": "\(attempt)"])
+                metrics?.recordStripeRetry(endpoint: endpoint, status: String(status))
                 try await backoff(attempt)
                 continue
             }
+            metrics?.recordStripeError(endpoint: endpoint, status: String(status))
             throw StripeCallError.stripe(StripeError(status: status, body: json)
                 ?? StripeError(status: status, type: .apiError, message: "Unexpected answer from Stripe (HTTP \(status))."))
         }

@@ -16,6 +16,10 @@ struct DashboardRoutes: Sendable {
 
     func register(_ router: Router<AppRequestContext>) {
         router.get("/dashboard/billing") { req, _ -> Response in await self.page(req) }
+        // Where a signed-out browser is sent (303 from the dashboard's pages and forms).
+        router.get("/signin") { _, _ -> Response in
+            self.html(200, "<h1>Sign in</h1><p>Open a sign-in link (<code>effinity token --link</code> prints one), or sign in with Firebase.</p>")
+        }
         router.post("/dashboard/billing/choose") { req, _ -> Response in
             await self.redirecting(req) { caller, form in
                 let plan = form["plan"]?.stringValue ?? ""
@@ -45,6 +49,8 @@ struct DashboardRoutes: Sendable {
             var headers = HTTPFields()
             headers[.location] = try await body(caller, form)
             return Response(status: .seeOther, headers: headers)
+        } catch let e as AppError where e.status == 401 {
+            return Self.toSignIn()
         } catch let e as AppError {
             return message(e.status, e.message)
         } catch let e as StripeCallError {
@@ -74,7 +80,8 @@ struct DashboardRoutes: Sendable {
     func page(_ req: Request) async -> Response {
         let caller: Caller
         do { caller = try await app.authenticate(req) } catch {
-            return html(401, "<h1>Sign in</h1><p>Open a sign-in link (<code>effinity token --link</code> prints one), or sign in with Firebase.</p>")
+            app.service.metrics.recordError(status: 401, code: "unauthorized")
+            return Self.toSignIn()
         }
         do {
             var context = try await self.context(caller, query: req.uri.queryParameters)
@@ -82,16 +89,29 @@ struct DashboardRoutes: Sendable {
             return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(string: Self.template.render(context))))
         } catch {
-            return html(500, "<p>Something went wrong.</p>")
+            let id = BillingApp.requestID(req)
+            app.logger.error("dashboard failed", metadata: ["request_id": "\(id)", "error": "\(error)"])
+            app.service.metrics.recordError(status: 500, code: "internal_error")
+            return html(500, "<p>Something went wrong. Quote request id <code>\(id)</code> if you contact support.</p>")
         }
+    }
+
+    /// A visitor without a valid session goes to the sign-in page (a 303, so a browser follows it)
+    /// and comes back to the dashboard afterwards.
+    static func toSignIn() -> Response {
+        var headers = HTTPFields()
+        headers[.location] = "/signin?next=%2Fdashboard%2Fbilling"
+        return Response(status: .seeOther, headers: headers)
     }
 
     func context(_ caller: Caller, query: Parameters) async throws -> [String: Any] {
         let service = app.service
         let now = service.clock.now()
-        let (sub, invoices, properties, members) = try await service.store.read { tx in
-            (try tx.subscription(org: caller.org), try tx.invoices(org: caller.org), try tx.countProperties(org: caller.org),
-             try tx.countMembers(org: caller.org))
+        let (sub, invoices, properties, members, deadJobs) = try await service.store.read { tx in
+            let sub = try tx.subscription(org: caller.org)
+            // Stripe events about the org's customer that failed on every attempt (dead letters).
+            let dead = try tx.jobs(status: .dead, orderKeys: sub?.stripeCustomerID.map { ["customer:" + $0] } ?? [], limit: 20)
+            return (sub, try tx.invoices(org: caller.org), try tx.countProperties(org: caller.org), try tx.countMembers(org: caller.org), dead)
         }
         let catalog = service.policy.catalog
         let plan = sub.flatMap { service.policy.planInForce($0) } ?? catalog.freePlan
@@ -129,6 +149,13 @@ struct DashboardRoutes: Sendable {
                             : (p.monthlyPriceCents > plan.monthlyPriceCents ? "Upgrade" : (p.isFree ? "Downgrade to free" : "Downgrade"))]
             },
         ]
+        if !deadJobs.isEmpty, caller.role.managesBilling {
+            context["hasDeadJobs"] = true
+            context["deadJobs"] = deadJobs.map { j -> [String: Any] in
+                ["event": j.eventID ?? "job \(j.id)", "attempts": j.attempts, "error": j.lastError ?? "",
+                 "date": BillingService.date(j.finishedAt ?? j.createdAt)]
+            }
+        }
         if let end = sub?.currentPeriodEnd {
             context["periodText"] = sub?.cancelAtPeriodEnd == true ? "Ends on \(BillingService.date(end))"
                 : (status == "trialing" ? "Trial ends on \(BillingService.date(end))" : "Renews on \(BillingService.date(end))")

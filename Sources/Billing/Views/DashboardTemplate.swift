@@ -29,6 +29,10 @@ enum DashboardTemplate {
     <main>
       {{#notice}}<div class="alert {{noticeClass}}" role="status">{{notice}}</div>{{/notice}}
       {{#limitPrompt}}<div class="alert warn" role="alert">{{limitPrompt}}</div>{{/limitPrompt}}
+      {{#hasDeadJobs}}<div class="alert bad" role="alert"><strong>Billing updates that could not be applied</strong>
+        <p>These Stripe events failed on every attempt; your plan shown here may be out of date until support replays them.</p>
+        <table><tr><th>Event</th><th>Attempts</th><th>Last error</th><th>Date</th></tr>
+        {{#deadJobs}}<tr><td>{{event}}</td><td>{{attempts}}</td><td>{{error}}</td><td>{{date}}</td></tr>{{/deadJobs}}</table></div>{{/hasDeadJobs}}
       <section>
         <h1>{{planName}} plan <span class="status {{statusClass}}">{{statusText}}</span></h1>
         <p class="muted">{{periodText}}</p>

@@ -96,6 +96,8 @@ public struct Step: Sendable {
         case restartApp
         /// Delivers every webhook that is due (inside `parallel`, to race an API call).
         case deliverWebhooks
+        /// Samples of the app's `/metrics` and their exact values.
+        case expectMetrics([String: Double])
     }
 
     /// The kind's name as written in `kind` (a plain fixture step is `stripe`).
@@ -117,6 +119,7 @@ public struct Step: Sendable {
         case .expectDeliveries: "expect_deliveries"
         case .restartApp: "restart_app"
         case .deliverWebhooks: "deliver_webhooks"
+        case .expectMetrics: "expect_metrics"
         }
     }
 }

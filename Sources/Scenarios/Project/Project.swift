@@ -34,6 +34,11 @@ public struct Project: Sendable {
         /// `TERM`, `INT` or `KILL`, to the app's process group.
         public var stopSignal: Int32
         public var stopTimeoutSeconds: Int
+        /// A request the runner sends after every step (`app.settle`), which the app answers once
+        /// its background work that is due (a job queue: Celery, Sidekiq, EFFINITY's) is done.
+        public var settle: (method: String, path: String)?
+        /// Where the app serves Prometheus text for `expect_metrics` (`app.metrics`), and the headers it needs.
+        public var metrics: (path: String, headers: [String: String])?
     }
 
     public struct StripeSide: Sendable {

@@ -162,4 +162,11 @@ final class ProjectApp: AppSide {
     }
 
     func diagnostics() -> String? { process.tail() }
+
+    var metricsEndpoint: (path: String, headers: [String: String])? { project.app.metrics }
+
+    func settle(now: Int) async throws {
+        guard let (method, path) = project.app.settle else { return }
+        _ = try await request(method, path, nil, at: now, what: "app.settle (\(method) \(path))")
+    }
 }

@@ -63,7 +63,7 @@ public enum ProjectParser {
     }
 
     static func app(_ n: Node, absolute: (String) -> String) -> Project.App? {
-        guard n.object(allowed: ["command", "cwd", "env", "ready", "stop"], required: ["command"]) != nil else { return nil }
+        guard n.object(allowed: ["command", "cwd", "env", "ready", "stop", "settle", "metrics"], required: ["command"]) != nil else { return nil }
         let command = self.command(n, "command")
         let env = n.stringMap("env") ?? [:]
         if let e = n.child("env") { for (k, v) in env { checkTemplates(v, at: e.child(k)!, allowed: templates) } }
@@ -82,9 +82,20 @@ public enum ProjectParser {
             }
             stopTimeout = s.int("timeout_seconds", in: 0...120) ?? 5
         }
+        var settle: (String, String)? = nil
+        if let s = n.child("settle"), s.object(allowed: ["method", "path"], required: ["path"]) != nil, let path = s.string("path") {
+            if !path.hasPrefix("/") { s.child("path")!.fail("must start with /, found '\(path)'") }
+            settle = ((s.choice("method", ["POST", "GET", "post", "get"]) ?? "POST").uppercased(), path)
+        }
+        var metrics: (String, [String: String])? = nil
+        if let m = n.child("metrics"), m.object(allowed: ["path", "headers"], required: ["path"]) != nil, let path = m.string("path") {
+            if !path.hasPrefix("/") { m.child("path")!.fail("must start with /, found '\(path)'") }
+            metrics = (path, m.stringMap("headers") ?? [:])
+        }
         guard let command else { return nil }
         return Project.App(command: command, cwd: absolute(n.string("cwd") ?? "."), env: env, readyPath: readyPath,
-                           readyTimeoutSeconds: readyTimeout, stopSignal: signal, stopTimeoutSeconds: stopTimeout)
+                           readyTimeoutSeconds: readyTimeout, stopSignal: signal, stopTimeoutSeconds: stopTimeout, settle: settle,
+                           metrics: metrics)
     }
 
     static func stripe(_ n: Node) -> Project.StripeSide? {

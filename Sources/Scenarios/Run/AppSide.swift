@@ -21,6 +21,12 @@ protocol AppSide: Sendable {
     func howToActAs(_ alias: String, headers: [String: String], appURL: String) -> String
     /// What to show with a failure (an app process's last output).
     func diagnostics() -> String?
+    /// Where `expect_metrics` reads the app's Prometheus text (path and headers); nil when this
+    /// app's counters are not the scenario's alone (a shared server) or it has none.
+    var metricsEndpoint: (path: String, headers: [String: String])? { get }
+    /// Runs the app's background work that is due (its job queue) and returns when it is done,
+    /// so each step sees what the webhooks delivered so far did; `now` is the fake's time.
+    func settle(now: Int) async throws
 }
 
 extension AppSide {
@@ -35,6 +41,14 @@ struct EffinityApp: AppSide {
     let orgPrefix: String
     /// The in-process fake and app, when the world started them (restarts need it).
     let stack: WiredStack?
+
+    /// The token the in-process app's `/metrics` asks for.
+    static let metricsToken = "scenario_metrics_token"
+
+    /// In process only: a shared server's counters count other runs too.
+    var metricsEndpoint: (path: String, headers: [String: String])? {
+        stack == nil ? nil : ("/metrics", ["Authorization": "Bearer \(Self.metricsToken)"])
+    }
 
     /// The current service (a restarted in-process app has a new one, on the same store).
     var service: BillingService { stack?.service ?? data.service }
@@ -66,6 +80,17 @@ struct EffinityApp: AppSide {
     }
 
     func org(_ id: String) -> String { orgPrefix + id }
+
+    /// In process: the stack's drain (jobs, and the deliveries they cause). Against servers
+    /// already running: this process claims due jobs from the app's database like one more
+    /// worker (at the fake's time), and waits for those the app's own worker holds.
+    func settle(now: Int) async throws {
+        if let stack {
+            try await stack.drain()
+        } else {
+            try await JobWorker(service: data.service).drain(now: now)
+        }
+    }
 
     func howToActAs(_ alias: String, headers: [String: String], appURL: String) -> String {
         let token = (headers["Authorization"] ?? "").replacingOccurrences(of: "Bearer ", with: "")

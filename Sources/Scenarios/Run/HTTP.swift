@@ -42,6 +42,18 @@ struct HTTP: Sendable {
         return try await send(method, (appURL ?? self.appURL) + path, body: body.map { JSONWriter.data($0) }, headers: all)
     }
 
+    /// The app's `GET path` as text, whole (`/metrics`).
+    func appText(_ path: String, headers: [String: String] = [:]) async throws -> (status: Int, text: String) {
+        var request = HTTPClientRequest(url: appURL + path)
+        request.method = .GET
+        for (k, v) in headers.sorted(by: { $0.key < $1.key }) { request.headers.add(name: k, value: v) }
+        let response: HTTPClientResponse
+        do { response = try await HTTPClient.shared.execute(request, timeout: .seconds(30)) } catch {
+            throw ScenarioFailure("GET \(appURL + path) failed: \(error)")
+        }
+        return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 64 << 20)))
+    }
+
     private func send(_ method: String, _ url: String, body: [UInt8]?, headers: [String: String]) async throws -> Reply {
         var request = HTTPClientRequest(url: url)
         request.method = HTTPMethod(rawValue: method)

@@ -113,6 +113,8 @@ final class ScenarioRun {
             try await world.restartApp()
         case .deliverWebhooks:
             try await drain()
+        case .expectMetrics(let samples):
+            try await expectMetrics(samples, step)
         }
     }
 
@@ -406,6 +408,28 @@ final class ScenarioRun {
         save(step, ["emails": .array(emails)])
     }
 
+    /// Reads the app's `/metrics` and compares each named sample's value exactly. Only on the
+    /// in-process app: a shared app's counters also count other runs.
+    func expectMetrics(_ samples: [String: Double], _ step: Step) async throws {
+        guard let (path, headers) = world.app.metricsEndpoint else {
+            throw StepFailure(step: step, message: "expect_metrics needs an app of the scenario's own: the in-process app, or a project whose effinity.json names app.metrics (a shared app's counters count other runs too)")
+        }
+        let (status, text) = try await http.appText(path, headers: headers)
+        guard status == 200 else { throw StepFailure(step: step, message: "GET /metrics answered \(status)") }
+        var found: [String: Double] = [:]
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            guard let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) else { continue }
+            found[String(line[..<space])] = value
+        }
+        var problems: [String] = []
+        for (series, expected) in samples.sorted(by: { $0.key < $1.key }) {
+            guard let actual = found[series] else { problems.append("\(series): not in /metrics"); continue }
+            if actual != expected { problems.append("\(series)\n  - expected: \(expected)\n  + actual:   \(actual)") }
+        }
+        guard problems.isEmpty else { throw StepFailure(step: step, message: "/metrics does not match:\n    " + problems.joined(separator: "\n    ")) }
+        save(step, .object(Dictionary(uniqueKeysWithValues: samples.keys.map { ($0, JSONValue.double(found[$0] ?? 0)) })))
+    }
+
     func inject(_ i: Inject, _ step: Step) async throws {
         switch i {
         case .chargeFailure(let target, let from, let code):
@@ -456,9 +480,11 @@ final class ScenarioRun {
 
     // MARK: plumbing
 
-    /// Sends every webhook delivery that is due, so the app has seen them before the next step.
+    /// Sends every webhook delivery that is due and runs the app's jobs that are due, so the
+    /// app has applied them before the next step.
     func drain() async throws {
         try await stripeOK("POST", "/_emulator/deliveries/drain")
+        try await world.drainJobs(now: try await currentTime())
     }
 
     func collectDeliveries() async throws {

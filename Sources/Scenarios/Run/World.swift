@@ -2,6 +2,7 @@ import Billing
 import EffinityTesting
 import Foundation
 import Hummingbird
+import Logging
 import StripeEmulator
 import StripeWire
 
@@ -38,11 +39,20 @@ final class World: Sendable {
         self.cleanup = cleanup
     }
 
+    /// Whether the fake and EFFINITY run in this process (not servers given by URL, not a project's app).
+    var isInProcess: Bool { (app as? EffinityApp)?.stack != nil }
+
     /// The app's id for an org of the scenario.
     func org(_ id: String) -> String { app.org(id) }
 
     func stop() async {
         await cleanup()
+    }
+
+    /// Runs the app's background work that is due, so the next step sees what the webhooks
+    /// delivered so far did (see ``AppSide/settle(now:)``).
+    func drainJobs(now: Int) async throws {
+        try await app.settle(now: now)
     }
 
     /// Stops the app and starts it again on the same database and port.
@@ -64,6 +74,7 @@ final class World: Sendable {
         options.appIDs = AppIDs(.sequential)
         options.retryBackoff = .milliseconds(1)
         options.stripeVersion = stripeVersion
+        options.metricsToken = EffinityApp.metricsToken
         // Both logs stay quiet (no logger): a scenario reports what failed, with the step.
         let store: any BillingStore
         if let database {
@@ -104,8 +115,10 @@ final class World: Sendable {
         let now = try await http.stripe("GET", "/_emulator/time").json["now"].intValue ?? 0
         if now < given.start { _ = try await http.stripe("POST", "/_emulator/time/set", body: "to=\(given.start)") }
         let clock = StaticClock(time: max(now, given.start))
+        var quiet = Logger(label: "effinity.scenarios.app")
+        quiet.logLevel = .critical
         let service = BillingService(store: store, stripe: StripeClient(configuration: StripeConfiguration(apiBase: stripeURL, secretKey: targets.stripeKey)),
-                                     policy: BillingPolicy(catalog: catalog), clock: clock, appURL: appURL)
+                                     policy: BillingPolicy(catalog: catalog), clock: clock, appURL: appURL, logger: quiet)
         let app = EffinityApp(data: AppData(service: service, databasePath: db), catalog: catalog,
                               orgPrefix: "run\(UInt32.random(in: 0...UInt32.max))-", stack: nil)
         // A shared server holds other data and random ids: its snapshots are reported, not compared.

@@ -9,7 +9,7 @@ import StripeWire
 public enum ScenarioParser {
     static let stepKinds = ["stripe", "app", "checkout", "portal", "advance", "expect_webhooks", "expect_stripe",
                             "expect_emails", "inject", "repeat", "snapshot", "parallel", "pay_invoice", "expect_deliveries",
-                            "restart_app", "deliver_webhooks"]
+                            "restart_app", "deliver_webhooks", "expect_metrics"]
     /// The kinds a `parallel` block may hold: requests whose outcomes are checked after all answered.
     static let parallelKinds = ["stripe", "app", "deliver_webhooks"]
 
@@ -306,6 +306,27 @@ private final class Builder {
         case "deliver_webhooks":
             n.object(allowed: Self.common)
             kind = .deliverWebhooks
+        case "expect_metrics":
+            n.object(allowed: Self.common + ["samples"], required: ["samples"])
+            var samples: [String: Double] = [:]
+            if let s = n.child("samples") {
+                if case .object(let o) = s.value, !o.isEmpty {
+                    for (series, value) in o {
+                        let number: Double? = switch value {
+                        case .int(let i): Double(i)
+                        case .double(let d): d
+                        default: nil
+                        }
+                        guard let number else { s.fail("the value of '\(series)' must be a number"); continue }
+                        guard series.first?.isLetter == true, !series.contains(" ") else {
+                            s.fail("'\(series)' is not a sample name: a metric name with its labels, as /metrics prints it")
+                            continue
+                        }
+                        samples[series] = number
+                    }
+                } else { s.fail("expected an object of sample names (with labels) and numbers") }
+            }
+            kind = .expectMetrics(samples)
         default: kind = nil
         }
         if let name, kindName != "snapshot" {

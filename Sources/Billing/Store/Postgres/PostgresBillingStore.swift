@@ -20,6 +20,7 @@ public final class PostgresBillingStore: BillingStore, Sendable {
     /// The schema every connection uses (`search_path`, set when the connection starts).
     let schema: String?
     let logger: Logger
+    public let connectionLimit: Int
     private let running: Task<Void, Never>
     /// Where blocked transaction threads wait (never the cooperative pool).
     private let queue = DispatchQueue(label: "effinity.postgres.transactions", attributes: .concurrent)
@@ -43,7 +44,7 @@ public final class PostgresBillingStore: BillingStore, Sendable {
             await client.run()
         }
         for await _ in started {}
-        let store = PostgresBillingStore(client: client, schema: schema, logger: logger, running: running)
+        let store = PostgresBillingStore(client: client, schema: schema, logger: logger, running: running, connectionLimit: maxConnections)
         do {
             if let schema {
                 try await store.client.withConnection { connection in
@@ -59,8 +60,9 @@ public final class PostgresBillingStore: BillingStore, Sendable {
         return store
     }
 
-    init(client: PostgresClient, schema: String?, logger: Logger, running: Task<Void, Never>) {
+    init(client: PostgresClient, schema: String?, logger: Logger, running: Task<Void, Never>, connectionLimit: Int) {
         self.client = client
+        self.connectionLimit = connectionLimit
         self.schema = schema
         self.logger = logger
         self.running = running

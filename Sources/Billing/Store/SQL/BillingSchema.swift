@@ -81,6 +81,22 @@ enum BillingSchema {
             CREATE INDEX sessions_user ON sessions(user_id, org_id);
             CREATE TABLE firebase_identities (uid TEXT PRIMARY KEY, user_id TEXT NOT NULL UNIQUE REFERENCES users(id), created_at $INT NOT NULL);
             """),
+        // The background job queue (see `QueuedJob`): the webhook route records verified events here
+        // and workers apply them. `order_key` keeps an organization's jobs in arrival order.
+        Migration(name: "v3_jobs", ddl: """
+            CREATE TABLE jobs (
+                id $ID, kind TEXT NOT NULL, order_key TEXT NOT NULL, event_id TEXT UNIQUE, payload TEXT NOT NULL,
+                status TEXT NOT NULL, attempts $INT NOT NULL DEFAULT 0, run_at $INT NOT NULL, locked_by TEXT,
+                locked_until $INT, last_error TEXT, outcome TEXT, created_at $INT NOT NULL, started_at $INT, finished_at $INT);
+            CREATE INDEX jobs_due ON jobs(status, run_at);
+            CREATE INDEX jobs_order ON jobs(order_key, id);
+            """),
+        // What `/metrics` counts as business events (see `BusinessEvent`), one row each.
+        Migration(name: "v4_business_events", ddl: """
+            CREATE TABLE business_events (
+                id $ID, org_id TEXT NOT NULL, event TEXT NOT NULL, plan TEXT NOT NULL, created_at $INT NOT NULL);
+            CREATE INDEX business_events_event ON business_events(event, plan);
+            """),
     ]
 }
 

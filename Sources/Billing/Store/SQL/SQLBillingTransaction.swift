@@ -202,9 +202,20 @@ struct SQLBillingTransaction: BillingTransaction {
         try sql.one("SELECT event_id FROM processed_events WHERE event_id = ?", eventID) != nil
     }
 
-    func queueEmail(_ e: Email) throws {
-        try sql.execute("INSERT INTO email_outbox (org_id, to_email, kind, subject, body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                        e.orgID, e.to, e.kind, e.subject, e.body, e.createdAt)
+    func queueEmail(_ e: Email) throws -> Int {
+        try sql.one("INSERT INTO email_outbox (org_id, to_email, kind, subject, body, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                    e.orgID, e.to, e.kind, e.subject, e.body, e.createdAt)?.int("id") ?? 0
+    }
+
+    func email(id: Int) throws -> (email: Email, sentAt: Int?)? {
+        try sql.one("SELECT * FROM email_outbox WHERE id = ?", id).map {
+            (Email(orgID: try $0.string("org_id"), to: try $0.string("to_email"), kind: try $0.string("kind"), subject: try $0.string("subject"),
+                   body: try $0.string("body"), createdAt: try $0.int("created_at")), $0.optionalInt("sent_at"))
+        }
+    }
+
+    func markEmailSent(id: Int, at: Int) throws -> Bool {
+        try !sql.all("UPDATE email_outbox SET sent_at = ? WHERE id = ? AND sent_at IS NULL RETURNING id", at, id).isEmpty
     }
 
     func emails(org: String) throws -> [Email] {

@@ -59,6 +59,24 @@ import StripeWire
         #expect(e.contains("effinity.json: database.ignore_columns[0]: expected table.column (or *.column), found 'nodot'"))
     }
 
+    @Test func orgsSettleAndMetricsAreRead() throws {
+        let p = try parse("""
+            {"app": {"command": ["x"], "settle": {"path": "/_test/drain"}, "metrics": {"path": "/metrics", "headers": {"Authorization": "Bearer m"}}},
+             "stripe": {"webhook_path": "/h"}, "database": {"kind": "sqlite"},
+             "orgs": {"create": {"http": {"path": "/orgs", "body": {"id": "${org.id}", "name": "${org.name}"}}}}}
+            """).get()
+        #expect(p.app.settle?.method == "POST")
+        #expect(p.app.settle?.path == "/_test/drain")
+        #expect(p.app.metrics?.headers == ["Authorization": "Bearer m"])
+        #expect(p.orgs?.path == "/orgs")
+        let e = errors("""
+            {"app": {"command": ["x"], "settle": {"path": "drain"}}, "stripe": {"webhook_path": "/h"}, "database": {"kind": "sqlite"},
+             "orgs": {"create": {"http": {"path": "/orgs", "body": {"id": "${user.email}"}}}}}
+            """)
+        #expect(e.contains("effinity.json: app.settle.path: must start with /, found 'drain'"))
+        #expect(e.contains { $0.hasPrefix("effinity.json: orgs.create.http.body.id: unknown template '${user.email}'") })
+    }
+
     @Test func tableRulesIgnoreRedactAliasAndReadISOTimes() {
         var spec = try! parse(Self.minimal).get().database
         spec.ignoreColumns = ["*.updated_at"]

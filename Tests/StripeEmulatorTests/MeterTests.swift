@@ -289,6 +289,10 @@ import StripeWire
         let sub = await s.post("/v1/subscriptions", [("customer", customer), ("items[0][price]", price),
                                                      ("billing_thresholds[amount_gte]", "1000")]).json
         #expect(sub["billing_thresholds"] == ["amount_gte": 1000, "reset_billing_cycle_anchor": false])
+        // An integration pinned before basil reads the same thresholds (not a null).
+        let old = await s.call("GET", "/v1/subscriptions/\(sub["id"].stringValue!)", headers: ["Stripe-Version": "2024-06-20"]).json
+        #expect(old["billing_thresholds"] == ["amount_gte": 1000, "reset_billing_cycle_anchor": false])
+        #expect(old["items"]["data"][0]["billing_thresholds"] == .null)
         let first = sub["latest_invoice"]
         _ = await usage(s, customer: customer, 150)  // $7.50: under the threshold
         #expect(await s.subscription(sub["id"].stringValue!)["latest_invoice"] == first)

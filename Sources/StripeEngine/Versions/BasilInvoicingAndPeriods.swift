@@ -20,11 +20,12 @@ package enum BasilInvoicingAndPeriods: VersionChange {
             o["current_period_start"] = starts.min().map { .int($0) } ?? .null
             o["current_period_end"] = ends.max().map { .int($0) } ?? .null
             o["discount"] = try singleDiscount(o, context)
-            o["billing_thresholds"] = nil
+            // The thresholds the subscription has (null when none): older versions show them.
+            if o["billing_thresholds"] == .null { o["billing_thresholds"] = nil }
             remove(&o, ["billing_mode"])
         case "subscription_item":
             remove(&o, ["current_period_start", "current_period_end"])
-            o["billing_thresholds"] = nil
+            if o["billing_thresholds"] == .null { o["billing_thresholds"] = nil }
         case "invoice":
             let details = o["parent"]["subscription_details"]
             o["subscription"] = details["subscription"]

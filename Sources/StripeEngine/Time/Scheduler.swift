@@ -156,11 +156,22 @@ package enum Scheduler {
             chunk.lastDue = item.due
             if let limit, chunk.ran > limit { throw WorkLimitExceeded(limit: limit) }
             if chunk.ran >= maxItems || deadline.map({ ContinuousClock.now >= $0 }) == true {
+                // A chunk ends between two instants, never inside one: what runs before the
+                // webhooks of an instant are delivered must not depend on the machine's speed
+                // (20 ms of work on one machine is 5 on another), or a scenario would not give
+                // the same snapshots everywhere.
+                if try nextDueTime(ledger.db, account: account, clock: clock, until: until) == item.due { continue }
                 chunk.finished = !(try hasDue(ledger.db, account: account, clock: clock, at: until))
                 return chunk
             }
         }
         return chunk
+    }
+
+    /// The earliest moment work is due at or before `until` (nil when none).
+    static func nextDueTime(_ db: Database, account: String, clock: String, until: Int) throws -> Int? {
+        try Int.fetchOne(db.cachedStatement(sql: "SELECT MIN(due) FROM due_work WHERE account = ? AND clock = ? AND due <= ?"),
+                         arguments: [account, clock, until])
     }
 
     package static func perform(_ item: Item, _ ledger: inout Ledger) throws {

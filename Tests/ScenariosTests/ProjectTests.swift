@@ -77,6 +77,13 @@ import StripeWire
         #expect(e.contains { $0.hasPrefix("effinity.json: orgs.create.http.body.id: unknown template '${user.email}'") })
     }
 
+    /// A world whose picked port was taken before it bound it is made again; other failures are the scenario's.
+    @Test func aLostPortIsRetriedAndNothingElse() {
+        #expect(World.lostItsPort(ScenarioFailure("the app exited with code 1 before http://127.0.0.1:40615/health answered\n  | Error: bind(descriptor:ptr:bytes:): Address already in use) (errno: 98)")))
+        #expect(World.lostItsPort(ScenarioFailure("the effinity-stripe server did not start on 127.0.0.1:5: bind: address already in use")))
+        #expect(!World.lostItsPort(ScenarioFailure("the app exited with code 1 before http://127.0.0.1:40615/health answered\n  | ImportError: no module named stripe")))
+    }
+
     @Test func tableRulesIgnoreRedactAliasAndReadISOTimes() {
         var spec = try! parse(Self.minimal).get().database
         spec.ignoreColumns = ["*.updated_at"]

@@ -10,6 +10,26 @@ extension World {
     /// database of its own, and the app started as a child process on a free port. Whatever
     /// fails half-way is cleaned up before the error is thrown.
     static func project(_ project: Project, given: Given, janitor: WorldJanitor = .shared) async throws -> World {
+        // A free port is picked, released, then bound by the fake or the app a moment later:
+        // another world (or process) can take it in between. Such a world is made again on
+        // other ports; any other failure is the scenario's.
+        var attempt = 1
+        while true {
+            do {
+                return try await projectWorld(project, given: given, janitor: janitor)
+            } catch let failure where attempt < 5 && Self.lostItsPort(failure) {
+                attempt += 1
+            }
+        }
+    }
+
+    /// Whether a world failed because a port it picked was taken before it bound it.
+    static func lostItsPort(_ error: any Error) -> Bool {
+        let text = "\(error)"
+        return text.contains("Address already in use") || text.contains("address already in use") || text.contains("EADDRINUSE")
+    }
+
+    private static func projectWorld(_ project: Project, given: Given, janitor: WorldJanitor) async throws -> World {
         let key = "sk_test_scenario"
         let folder = try janitor.newWorld()
         var fake: LoopbackServer? = nil

@@ -49,7 +49,10 @@ struct ScenarioWorker: AsyncParsableCommand {
             for tail in WorldJanitor.shared.appLogTails() { FileHandle.standardError.write(Data((tail + "\n").utf8)) }
             WorldJanitor.shared.cleanAllNow()
         }
-        defer { interruption.cancel() }
+        // Kept, not cancelled, until the process exits right after printing its result: the one
+        // worker crash seen (a bad pointer in libdispatch's event loop, once in a CI run) came
+        // with signal sources being torn down at exit.
+        defer { withExtendedLifetime(interruption) {} }
         let targets = Targets(stripeURL: stripeURL, appURL: appURL, databasePath: databaseURL, stripeKey: stripeKey)
         // The parent decides whether goldens may be written (it refuses --update in CI).
         var environment = ProcessInfo.processInfo.environment

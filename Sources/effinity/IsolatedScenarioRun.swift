@@ -27,14 +27,10 @@ struct IsolatedScenarioRun: Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe")
         process.arguments = ["scenarios", "worker", scenario.file] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        let collected = Mutex<[UInt8]>([])
-        output.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            collected.withLock { $0.append(contentsOf: data) }
-        }
+        let output: OutputFile
+        do { output = try OutputFile() } catch { return failed("could not make a file for a worker's output: \(error)") }
+        process.standardOutput = output.handle
+        process.standardError = output.handle
         let exited = AsyncStream<Void>.makeStream()
         process.terminationHandler = { _ in exited.continuation.yield(); exited.continuation.finish() }
         do { try process.run() } catch { return failed("could not start a worker: \(error)") }
@@ -57,9 +53,9 @@ struct IsolatedScenarioRun: Sendable {
         }
         for await _ in exited.stream {}
         watchdog.cancel()
-        output.fileHandleForReading.readabilityHandler = nil
-        let rest = output.fileHandleForReading.readDataToEndOfFile()
-        let text = String(decoding: collected.withLock { $0 } + rest, as: UTF8.self)
+        // Read from the file once the worker has exited: a process that inherited its output (a
+        // crashed worker's backtracer) cannot hold this up.
+        let text = output.text()
         if let line = text.split(separator: "\n").last(where: { $0.hasPrefix(ScenarioWorker.marker) }),
            let json = try? JSONParser.parse(Array(line.dropFirst(ScenarioWorker.marker.count).utf8)),
            let result = ScenarioResult(json: json) {

@@ -1,7 +1,6 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
-import Synchronization
 
 /// The app under test as a child process: started in a process group of its own (so one signal
 /// reaches every process it forks, and Ctrl-C in the terminal reaches the runner, which then
@@ -81,12 +80,10 @@ enum ProjectCommand {
         process.currentDirectoryURL = URL(fileURLWithPath: cwd)
         process.environment = ProcessInfo.processInfo.environment.merging(env) { _, new in new }
         process.standardInput = FileHandle.nullDevice
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        let collected = Mutex<(out: [UInt8], err: [UInt8])>(([], []))
-        out.fileHandleForReading.readabilityHandler = { h in let d = h.availableData; collected.withLock { $0.out += d } }
-        err.fileHandleForReading.readabilityHandler = { h in let d = h.availableData; collected.withLock { $0.err += d } }
+        let out: OutputFile, err: OutputFile
+        do { (out, err) = (try OutputFile(), try OutputFile()) } catch { throw ScenarioFailure("\(what): could not make a file for its output: \(error)") }
+        process.standardOutput = out.handle
+        process.standardError = err.handle
         let exited = AsyncStream<Void>.makeStream()
         process.terminationHandler = { _ in exited.continuation.yield(); exited.continuation.finish() }
         do { try process.run() } catch { throw ScenarioFailure("\(what): could not run \(command.joined(separator: " ")): \(error)") }
@@ -96,11 +93,7 @@ enum ProjectCommand {
         }
         for await _ in exited.stream {}
         watchdog.cancel()
-        out.fileHandleForReading.readabilityHandler = nil
-        err.fileHandleForReading.readabilityHandler = nil
-        let rest = (out.fileHandleForReading.readDataToEndOfFile(), err.fileHandleForReading.readDataToEndOfFile())
-        let (o, e) = collected.withLock { ($0.out + rest.0, $0.err + rest.1) }
-        let stdout = String(decoding: o, as: UTF8.self), stderr = String(decoding: e, as: UTF8.self)
+        let stdout = out.text(), stderr = err.text()
         guard process.terminationStatus == 0, process.terminationReason == .exit else {
             let how = process.terminationReason == .uncaughtSignal ? "was killed (signal \(process.terminationStatus)\(process.terminationStatus == SIGKILL ? ", after \(timeout.components.seconds) s" : ""))"
                                                                      : "exited with code \(process.terminationStatus)"

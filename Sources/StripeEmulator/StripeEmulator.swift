@@ -208,7 +208,8 @@ public final class StripeEmulator: Sendable {
             guard idempotency.claim(account: account, key: key) else { throw IdempotencyGate.conflict() }
         }
         defer { if let key = idempotencyKey { idempotency.release(account: account, key: key) } }
-        let fingerprint = method + " " + path + " " + JSONWriter.string(.object(form.mapValues(\.canonicalJSON)))
+        // What a retry with the same key must repeat; only requests with a key need it.
+        let fingerprint = idempotencyKey == nil ? "" : method + " " + path + " " + JSONWriter.string(.object(form.mapValues(\.canonicalJSON)))
 
         let work: @Sendable (Database) throws -> Outcome = { db in
             let ids = IDMinter(mode: settings.idMode, db: db, account: account)

@@ -70,29 +70,56 @@ public enum JSONWriter {
             newline(&out, indent)
             out.append(UInt8(ascii: "]"))
         case .object(let o):
-            out.append(UInt8(ascii: "{"))
-            if o.isEmpty { out.append(UInt8(ascii: "}")); return }
-            var first = true
-            let inner = indent.map { $0 + 1 }
-            func member(_ key: String, _ value: JSONValue, _ out: inout [UInt8]) {
-                if !first { out.append(UInt8(ascii: ",")) }
-                first = false
-                newline(&out, inner)
-                writeString(key, into: &out)
-                out.append(UInt8(ascii: ":"))
-                if indent != nil { out.append(0x20) }
-                write(value, into: &out, indent: inner)
-            }
-            // Members are kept in key order (see ``JSONObject``): `id` and `object` lead, the
-            // rest follow as they are.
-            if let id = o["id"] { member("id", id, &out) }
-            if let object = o["object"] { member("object", object, &out) }
-            for m in o.members where !(m.prefix == idPrefix && m.key == "id") && !(m.prefix == objectPrefix && m.key == "object") {
-                member(m.key, m.value, &out)
-            }
-            newline(&out, indent)
-            out.append(UInt8(ascii: "}"))
+            writeObject(o, into: &out, indent: indent) { value, out in write(value, into: &out, indent: indent.map { $0 + 1 }) }
         }
+    }
+
+    /// An object's members in this writer's order, each value written by `writeValue`.
+    @inline(__always)
+    private static func writeObject(_ o: JSONObject, into out: inout [UInt8], indent: Int?,
+                                    _ writeValue: (JSONValue, inout [UInt8]) -> Void) {
+        out.append(UInt8(ascii: "{"))
+        if o.isEmpty { out.append(UInt8(ascii: "}")); return }
+        var first = true
+        let inner = indent.map { $0 + 1 }
+        func member(_ key: String, _ value: JSONValue, _ out: inout [UInt8]) {
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            newline(&out, inner)
+            writeString(key, into: &out)
+            out.append(UInt8(ascii: ":"))
+            if indent != nil { out.append(0x20) }
+            writeValue(value, &out)
+        }
+        // Members are kept in key order (see ``JSONObject``): `id` and `object` lead, the
+        // rest follow as they are.
+        if let id = o["id"] { member("id", id, &out) }
+        if let object = o["object"] { member("object", object, &out) }
+        for m in o.members where !(m.prefix == idPrefix && m.key == "id") && !(m.prefix == objectPrefix && m.key == "object") {
+            member(m.key, m.value, &out)
+        }
+        newline(&out, indent)
+        out.append(UInt8(ascii: "}"))
+    }
+
+    /// `value` compact, with each element of its top-level arrays (a list's `data`) for which
+    /// `stored` has bytes written as those bytes: a page of objects read as they were stored is
+    /// sent without serializing each object again. `stored` must return exactly what this writer
+    /// would write for the element.
+    public static func data(_ value: JSONValue, storedElements stored: (JSONValue) -> [UInt8]?) -> [UInt8] {
+        guard case .object(let o) = value else { return data(value) }
+        var out: [UInt8] = []
+        out.reserveCapacity(16_384)
+        writeObject(o, into: &out, indent: nil) { member, out in
+            guard case .array(let elements) = member else { write(member, into: &out, indent: nil); return }
+            out.append(UInt8(ascii: "["))
+            for (i, element) in elements.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                if let bytes = stored(element) { out.append(contentsOf: bytes) } else { write(element, into: &out, indent: nil) }
+            }
+            out.append(UInt8(ascii: "]"))
+        }
+        return out
     }
 
     static func writeString(_ s: String, into out: inout [UInt8]) {

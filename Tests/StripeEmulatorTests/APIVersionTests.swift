@@ -1,6 +1,7 @@
 import Testing
 import StripeWire
 @testable import StripeEmulator
+@testable import StripeEngine
 
 /// Each reader gets the shape of its API version: the request's `Stripe-Version`, else the
 /// account's default; events at the version they were created under, deliveries at the
@@ -112,6 +113,36 @@ import StripeWire
         #expect(created.status == 200 && created.json["ui_mode"] == "hosted")
         #expect(await s.post("/v1/checkout/sessions", [("mode", "subscription"), ("line_items[0][price]", price),
                                                        ("success_url", "https://x.test"), ("ui_mode", "hosted")]).status == 400)
+    }
+
+    /// An old-version rendering is kept and sent again while the account's objects are unchanged,
+    /// and never after one of them changed, even one the rendering only looked up: a 2022-08-01
+    /// payment intent embeds its charges, and a refund changes the charge, not the intent.
+    @Test func oldRenderingsAreReusedUntilTheAccountChanges() async throws {
+        let s = try TestStripe()
+        let customer = await s.customer()
+        let pi = await s.post("/v1/payment_intents", [("amount", "700"), ("currency", "usd"), ("customer", customer),
+                                                      ("payment_method", "pm_card_visa"), ("confirm", "true")]).json
+        let path = "/v1/payment_intents/\(pi["id"].stringValue!)"
+        let first = await get(s, path, version: "2022-08-01")
+        #expect(first.json["charges"]["data"][0]["amount_refunded"] == 0)
+        let key = s.key, id = pi["id"].stringValue!
+        let stamp = try await s.emulator.database.writer.read { try RenderStamp.read($0, account: key) }
+        #expect(stamp != nil)
+        let kept = RenderedVersions.shared.bytes(account: key, id: id, version: APIVersion("2022-08-01")!, stamp: stamp!)
+        #expect(kept == first.response.body)
+        #expect(await get(s, path, version: "2022-08-01").response.body == first.response.body)
+
+        let refund = await s.post("/v1/refunds", [("charge", pi["latest_charge"].stringValue!), ("amount", "200")])
+        #expect(refund.status == 200)
+        let after = await get(s, path, version: "2022-08-01").json
+        #expect(after["charges"]["data"][0]["amount_refunded"] == 200)
+        #expect(try await s.emulator.database.writer.read { try RenderStamp.read($0, account: key) } != stamp)
+        // A write answered at an old version keeps nothing; the next read sees what it wrote.
+        let charge = "/v1/charges/\(pi["latest_charge"].stringValue!)"
+        let second = await s.call("POST", charge + "/refunds", [("amount", "100")], headers: ["Stripe-Version": "2022-08-01"])
+        #expect(second.status == 200 && second.json["amount"] == 100)
+        #expect(await get(s, path, version: "2022-08-01").json["charges"]["data"][0]["amount_refunded"] == 300)
     }
 
     @Test func eventsKeepTheirVersionAndDeliveriesFollowTheEndpoint() async throws {

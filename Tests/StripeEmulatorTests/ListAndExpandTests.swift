@@ -33,6 +33,34 @@ import StripeWire
         #expect(seen == ids.reversed())
     }
 
+    /// A page is sent as its objects' stored bytes (no second serialization): the body must be
+    /// byte for byte what writing the page would give, for plain, updated and expanded objects.
+    @Test func aPageSentAsStoredBytesIsTheWrittenPage() async throws {
+        let s = try TestStripe()
+        let ids = try await seed(s, count: 5)
+        _ = await s.post("/v1/customers/\(ids[1])", [("metadata[note]", "quote \" and \\ back"), ("name", "Zoë")])
+        let price = await s.monthlyPrice(1500)
+        let payer = await s.customer()
+        let sub = await s.post("/v1/subscriptions", [("customer", payer), ("items[0][price]", price)])
+        #expect(sub.status == 200)
+        for params in [[("limit", "100")], [("limit", "3"), ("starting_after", ids[4])], [("expand[]", "data.test_clock")]] {
+            let page = await s.get("/v1/customers", params)
+            #expect(page.status == 200)
+            #expect(page.response.body == JSONWriter.data(page.json), "\(params)")
+            let again = await s.get("/v1/customers", params)
+            #expect(again.response.body == page.response.body)
+        }
+        let subs = await s.get("/v1/subscriptions", [("customer", payer), ("expand[]", "data.customer")])
+        #expect(subs.json["data"][0]["customer"]["id"].stringValue == payer)
+        #expect(subs.response.body == JSONWriter.data(subs.json))
+        // An older version still walks every object (the newest's bytes are not reused there).
+        let old = await s.call("GET", "/v1/subscriptions", [("customer", payer)], headers: ["Stripe-Version": "2024-06-20"])
+        #expect(old.json["data"][0]["current_period_end"].intValue != nil)
+        let newest = await s.get("/v1/subscriptions", [("customer", payer)])
+        #expect(newest.json["data"][0]["current_period_end"] == .null)
+        #expect(newest.json["data"][0]["items"]["data"][0]["current_period_end"].intValue != nil)
+    }
+
     @Test func hasMoreIsExactAtTheBoundary() async throws {
         let s = try TestStripe()
         _ = try await seed(s, count: 10)

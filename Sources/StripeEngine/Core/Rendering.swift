@@ -24,7 +24,22 @@ package enum Rendering {
     package static func render(_ value: JSONValue, stored: [UInt8]?, for reader: Reader, store: ObjectStore) throws -> [UInt8] {
         switch reader {
         case .apiResponse(let version):
-            guard VersionRenderer.needsWork(value, at: version) else { return stored ?? JSONWriter.data(value) }
+            guard VersionRenderer.needsWork(value, at: version) else {
+                if let stored { return stored }
+                // A page of objects read as stored (a list) sends each one's stored bytes.
+                if let cache = store.cache, value["data"].arrayValue != nil {
+                    return JSONWriter.data(value, storedElements: { cache.bytes(of: $0) })
+                }
+                return JSONWriter.data(value)
+            }
+            // An object read as stored renders the same while the account's objects are unchanged
+            // (only reads keep renderings: a transaction that wrote could write again after).
+            if stored != nil, store.cache?.stampTouched == false, let id = value["id"].stringValue, let stamp = try RenderStamp.read(store.db, account: store.account) {
+                if let kept = RenderedVersions.shared.bytes(account: store.account, id: id, version: version, stamp: stamp) { return kept }
+                let bytes = JSONWriter.data(try VersionRenderer.render(value, at: version, RenderContext(store: store)))
+                RenderedVersions.shared.keep(bytes, account: store.account, id: id, version: version, stamp: stamp)
+                return bytes
+            }
             return JSONWriter.data(try VersionRenderer.render(value, at: version, RenderContext(store: store)))
         case .webhookDelivery(let version):
             return JSONWriter.data(try VersionRenderer.render(value, at: version, RenderContext(store: store), eventsAtOwnVersion: false))

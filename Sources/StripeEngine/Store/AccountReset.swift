@@ -4,6 +4,7 @@ import GRDB
 package enum AccountReset {
     package static func run(_ db: Database, account: String) throws {
         try ObjectStore.deleteAccount(db, account: account)
+        try RenderStamp.deleteAccount(db, account: account)
         try Scheduler.deleteAccount(db, account: account)
         try DeliveryQueue.deleteAccount(db, account: account)
         try IDMinter.deleteAccount(db, account: account)

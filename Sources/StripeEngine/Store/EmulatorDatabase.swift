@@ -205,6 +205,10 @@ public struct EmulatorDatabase: Sendable {
             // The start of each receiver's answer, shown by the console's delivery log.
             try db.execute(sql: "ALTER TABLE webhook_attempts ADD COLUMN response_body TEXT")
         }
+        m.registerMigration("v9-render-stamps") { db in
+            // See `RenderStamp`: which renderings of an account's objects are still current.
+            try db.execute(sql: "CREATE TABLE render_stamps (account TEXT PRIMARY KEY, stamp INTEGER NOT NULL) WITHOUT ROWID")
+        }
         return m
     }
 }

@@ -27,6 +27,8 @@ package final class ObjectCache {
     package var enabledEndpoints: [JSONValue]?
     /// The account's default API version, read once per transaction (every event carries it).
     package var accountVersion: String?
+    /// Whether this transaction has given the account a new ``RenderStamp`` (once is enough).
+    package var stampTouched = false
     /// The events this transaction emitted, without their objects (see ``EventLog/Envelope``).
     private var events: [String: EventLog.Envelope] = [:]
 
@@ -62,6 +64,7 @@ package final class ObjectCache {
         events.removeAll()
         enabledEndpoints = nil
         accountVersion = nil
+        stampTouched = false
     }
 
     package func remember(_ id: String, rendered object: JSONValue, as bytes: [UInt8]) {

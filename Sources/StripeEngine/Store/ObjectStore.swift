@@ -75,9 +75,17 @@ package struct ObjectStore {
         try db.cachedStatement(sql: """
             INSERT INTO objects (account, id, type, created, customer, data, private, tag) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [account, id, type, created, customer, data, hiddenText, tag])
+        try touchStamp()
     }
 
     private func id(of object: JSONValue) -> String { object["id"].stringValue ?? "" }
+
+    /// Every write of an object changes the account's ``RenderStamp``, once per transaction.
+    private func touchStamp() throws {
+        if cache?.stampTouched == true { return }
+        try RenderStamp.touch(db, account: account)
+        cache?.stampTouched = true
+    }
 
     /// One string field of a stored object: from the transaction's parsed copy when it has one,
     /// else read by SQLite without parsing the whole object (a dotted path reaches into objects).
@@ -108,6 +116,7 @@ package struct ObjectStore {
         let account = self.account
         let text = JSONWriter.string(value)
         try db.cachedStatement(sql: "UPDATE objects SET private = ? WHERE account = ? AND id = ?").execute(arguments: [text, account, id])
+        try touchStamp()
     }
 
     package func update(_ object: JSONValue) throws {
@@ -117,6 +126,7 @@ package struct ObjectStore {
         let bytes = JSONWriter.data(object)
         let data = String(decoding: bytes, as: UTF8.self)
         try db.cachedStatement(sql: "UPDATE objects SET data = ?, customer = ? WHERE account = ? AND id = ?").execute(arguments: [data, customer, account, id])
+        try touchStamp()
         if let cache {
             if let row = cache.row(id) { cache.remember(id, Row(type: row.type, deleted: row.deleted, object: object)) }
             cache.remember(id, rendered: object, as: bytes)
@@ -130,12 +140,14 @@ package struct ObjectStore {
         let account = self.account
         let data = String(decoding: bytes, as: UTF8.self)
         try db.cachedStatement(sql: "UPDATE objects SET data = ? WHERE account = ? AND id = ?").execute(arguments: [data, account, id])
+        try touchStamp()
         cache?.forget(id)
     }
 
     package func markDeleted(_ id: String) throws {
         let account = self.account
         try db.cachedStatement(sql: "UPDATE objects SET deleted = 1 WHERE account = ? AND id = ?").execute(arguments: [account, id])
+        try touchStamp()
         cache?.forget(id)
         cache?.enabledEndpoints = nil
     }
@@ -143,6 +155,7 @@ package struct ObjectStore {
     package func remove(_ id: String) throws {
         let account = self.account
         try db.cachedStatement(sql: "DELETE FROM objects WHERE account = ? AND id = ?").execute(arguments: [account, id])
+        try touchStamp()
         cache?.forget(id)
         cache?.enabledEndpoints = nil
     }
@@ -165,7 +178,7 @@ package struct ObjectStore {
 
     /// One page of a Stripe list, newest first, with an exact `has_more`.
     package func list(type: String, filters: [ListFilter], page: ListPage, url: String, noun: String) throws -> JSONValue {
-        var sql = "SELECT data FROM objects WHERE account = ? AND type = ? AND deleted = 0"
+        var sql = "SELECT id, data FROM objects WHERE account = ? AND type = ? AND deleted = 0"
         var args: [any DatabaseValueConvertible & Sendable] = [account, type]
         for f in filters { sql += " AND " + f.sql; args.append(contentsOf: f.arguments) }
         var backward = false
@@ -185,13 +198,21 @@ package struct ObjectStore {
         sql += backward ? " ORDER BY created ASC, seq ASC" : " ORDER BY created DESC, seq DESC"
         sql += " LIMIT ?"
         args.append(page.limit + 1)
-        var rows = try String.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(args.map { $0 as (any DatabaseValueConvertible)? }))
+        var rows = try GRDB.Row.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(args.map { $0 as (any DatabaseValueConvertible)? }))
         let hasMore = rows.count > page.limit
         if hasMore { rows.removeLast() }
         if backward { rows.reverse() }
+        let account = self.account
+        let objects = try rows.map { row -> JSONValue in
+            let id: String = row[0], text: String = row[1]
+            // Parsed once per distinct text; the page is then sent as the rows' stored bytes (see `Rendering`).
+            let object = try ParsedObjects.shared.value(account: account, id: id, text: text)
+            cache?.remember(id, rendered: object, as: Array(text.utf8))
+            return object
+        }
         return [
             "object": "list",
-            "data": .array(try rows.map { try JSONParser.parse($0) }),
+            "data": .array(objects),
             "has_more": .bool(hasMore),
             "url": .string(url),
         ]

@@ -297,7 +297,7 @@ package enum Invoicing {
     /// or failed (`invoice.payment_failed`, the next retry, and the subscription into dunning).
     package static func settled(paymentIntent pi: JSONValue, succeeded: Bool, now: Int, _ ledger: inout Ledger) throws {
         guard let piID = pi["id"].stringValue,
-              let found = try ledger.store.all(type: "invoice_payment").last(where: { $0["payment"]["payment_intent"].stringValue == piID }),
+              let found = try ledger.store.all(type: "invoice_payment", filters: [.field("payment.payment_intent", equals: .string(piID))]).last,
               let invoiceID = found["invoice"].stringValue, var invoice = try ledger.store.find(invoiceID)?.object,
               invoice["status"] == "open" else { return }
         let before = invoice

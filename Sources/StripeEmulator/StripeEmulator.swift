@@ -138,7 +138,8 @@ public final class StripeEmulator: Sendable {
         func versioned(_ h: [(String, String)]) -> [(String, String)] { h + [("Stripe-Version", version)] }
         do {
             var lostAnswer: StripeError? = nil
-            if call.path.hasPrefix("/v1/"), let account = try? APIKeys.account(from: call.header("Authorization")),
+            let key = Result { try APIKeys.account(from: call.header("Authorization")) }
+            if call.path.hasPrefix("/v1/"), let account = try? key.get(),
                let injected = apiFaults.take(account: account, method: call.method, path: call.path, caller: call.header("Effinity-Runner")) {
                 if injected.error.status != 429 { headers.append(("Stripe-Should-Retry", "true")) }
                 if !injected.afterCommit {
@@ -146,7 +147,7 @@ public final class StripeEmulator: Sendable {
                 }
                 lostAnswer = injected.error
             }
-            let account = try APIKeys.account(from: call.header("Authorization"))
+            let account = try key.get()
             guard let (route, pathParams) = router.match(method: call.method, path: call.path) else {
                 throw StripeError.invalidRequest(
                     "Unrecognized request URL (\(call.method): \(call.path)). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.",

@@ -18,6 +18,22 @@ import StripeWire
         }
     }
 
+    /// `Bearer sk_test_…` is read on bytes; every other form through the general parser. Both
+    /// must name the same account, and refuse the same keys.
+    @Test func keysReadTheSameOnEitherPath() throws {
+        let key = "sk_test_Abc_123"
+        for header in ["Bearer \(key)", "Bearer  \(key) ", "bearer \(key)", "BEARER \(key)\t",
+                       "Basic " + Data("\(key):".utf8).base64EncodedString()] {
+            #expect(try APIKeys.account(from: header) == key, "\(header)")
+        }
+        #expect(try APIKeys.account(from: "Bearer rk_test_restricted1") == "rk_test_restricted1")
+        for bad in ["Bearer sk_test_é_abc", "Bearer sk_test_a-b-c", "Bearer sk_test_a b", "Bearer sk_test_",
+                    "Bearer " + "sk_test_" + String(repeating: "a", count: 248), "Bearer sk_live_abcdefghij"] {
+            #expect(throws: StripeError.self, "\(bad)") { try APIKeys.account(from: bad) }
+        }
+        #expect(try APIKeys.account(from: "Bearer " + "sk_test_" + String(repeating: "a", count: 247)).utf8.count == 255)
+    }
+
     @Test func basicAuthWithKeyAsUser() async throws {
         let s = try TestStripe()
         let created = await s.post("/v1/customers", [("email", "basic@x.test")])

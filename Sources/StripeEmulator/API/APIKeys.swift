@@ -9,6 +9,14 @@ import StripeWire
 /// (`curl -u sk_test_x:`) are both understood.
 enum APIKeys {
     static func account(from header: String?) throws -> String {
+        // The SDKs' form, `Bearer sk_test_…` with nothing around it, read on bytes (the general
+        // path below works on Characters and was 6% of a retrieve's CPU).
+        if let header, header.utf8.count > 15, header.utf8.count <= 262, header.utf8.starts(with: "Bearer ".utf8) {
+            let key = header.utf8.dropFirst(7)
+            if (key.starts(with: "sk_test_".utf8) || key.starts(with: "rk_test_".utf8)), key.allSatisfy(isKeyByte) {
+                return String(decoding: key, as: UTF8.self)
+            }
+        }
         guard let header, !header.trimmed(of: " ", "\t").isEmpty else {
             throw StripeError.invalidRequest(
                 "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication for details, or we can help at https://support.stripe.com/.",
@@ -28,14 +36,16 @@ enum APIKeys {
                 status: 401)
         }
         guard key.hasPrefix("sk_test_") || key.hasPrefix("rk_test_"), key.utf8.count > 8, key.utf8.count <= 255,
-              key.utf8.allSatisfy({ Self.keyBytes.contains($0) }) else {
+              key.utf8.allSatisfy(isKeyByte) else {
             throw StripeError.invalidRequest("Invalid API Key provided: \(redact(key))", status: 401)
         }
         return key
     }
 
     /// ASCII letters, digits and `_`: the characters of a Stripe key (checked per request, so on bytes).
-    private static let keyBytes: Set<UInt8> = Set(Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_".utf8))
+    private static func isKeyByte(_ b: UInt8) -> Bool {
+        (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39) || b == 0x5F
+    }
 
     static func redact(_ key: String) -> String {
         guard key.count > 12 else { return String(repeating: "*", count: key.count) }

@@ -16,8 +16,13 @@ package enum VersionRenderer {
 
     /// The changes a reader at `target` must be walked through.
     package static func changes(for target: APIVersion) -> [any VersionChange.Type] {
-        changes.filter { target < $0.version }
+        // Every reader at or after the newest change (most of them) needs none: no filtering, no array.
+        if !(target < newestChange) { return [] }
+        return changes.filter { target < $0.version }
     }
+
+    /// The version of the newest change.
+    private static let newestChange: APIVersion = changes.map { $0.version }.max()!
 
     /// Whether anything in `value` reads differently at `target`: an older reader, or an event
     /// created under another version.

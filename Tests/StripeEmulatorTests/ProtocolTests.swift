@@ -34,6 +34,37 @@ import StripeWire
         #expect(try APIKeys.account(from: "Bearer " + "sk_test_" + String(repeating: "a", count: 247)).utf8.count == 255)
     }
 
+    /// The indexed router answers what a scan of the whole table answers, for every route (with
+    /// its parameters filled in, and with a literal where a parameter is) and for paths no route has.
+    @Test func theIndexedRouterMatchesLikeAScan() {
+        let router = Routes.router()
+        func scan(_ method: String, _ path: String) -> (String, [String])? {
+            let parts = path.split(separator: "/")
+            var best: (APIRouter.Route, [String], Int)?
+            for route in router.routes where route.method == method && route.pattern.count == parts.count {
+                var params: [String] = [], literals = 0, ok = true
+                for (p, s) in zip(route.pattern, parts) {
+                    if p.first == "{" { params.append(String(s)) } else if p == s { literals += 1 } else { ok = false; break }
+                }
+                if ok, best == nil || literals > best!.2 { best = (route, params, literals) }
+            }
+            return best.map { ($0.0.pattern.joined(separator: "/"), $0.1) }
+        }
+        var paths: [(String, String)] = [("GET", "/v1"), ("GET", "/v1/nothing/here"), ("POST", "/v2/billing/meter_event_stream"),
+                                         ("DELETE", "/v1/customers"), ("GET", "/_emulator/clock")]
+        for route in router.routes {
+            let filled = route.pattern.map { $0.first == "{" ? "x_1" : String($0) }
+            paths.append((route.method, "/" + filled.joined(separator: "/")))
+            let literal = route.pattern.map { $0.first == "{" ? "search" : String($0) }
+            paths.append((route.method, "/" + literal.joined(separator: "/")))
+        }
+        for (method, path) in paths {
+            let indexed = router.match(method: method, path: path).map { ($0.0.pattern.joined(separator: "/"), $0.1) }
+            let scanned = scan(method, path)
+            #expect(indexed?.0 == scanned?.0 && indexed?.1 == scanned?.1, "\(method) \(path)")
+        }
+    }
+
     @Test func basicAuthWithKeyAsUser() async throws {
         let s = try TestStripe()
         let created = await s.post("/v1/customers", [("email", "basic@x.test")])

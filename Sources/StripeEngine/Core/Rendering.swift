@@ -32,15 +32,15 @@ package enum Rendering {
                 }
                 return JSONWriter.data(value)
             }
+            let walked = { JSONWriter.data(try VersionRenderer.render(value, at: version, RenderContext(store: store))) }
             // An object read as stored renders the same while the account's objects are unchanged
             // (only reads keep renderings: a transaction that wrote could write again after).
-            if stored != nil, store.cache?.stampTouched == false, let id = value["id"].stringValue, let stamp = try RenderStamp.read(store.db, account: store.account) {
-                if let kept = RenderedVersions.shared.bytes(account: store.account, id: id, version: version, stamp: stamp) { return kept }
-                let bytes = JSONWriter.data(try VersionRenderer.render(value, at: version, RenderContext(store: store)))
-                RenderedVersions.shared.keep(bytes, account: store.account, id: id, version: version, stamp: stamp)
-                return bytes
-            }
-            return JSONWriter.data(try VersionRenderer.render(value, at: version, RenderContext(store: store)))
+            guard stored != nil, store.cache?.stampTouched == false, let id = value["id"].stringValue,
+                  let stamp = try RenderStamp.read(store.db, account: store.account) else { return try walked() }
+            if let kept = RenderedVersions.shared.bytes(account: store.account, id: id, version: version, stamp: stamp) { return kept }
+            let bytes = try walked()
+            RenderedVersions.shared.keep(bytes, account: store.account, id: id, version: version, stamp: stamp)
+            return bytes
         case .webhookDelivery(let version):
             return JSONWriter.data(try VersionRenderer.render(value, at: version, RenderContext(store: store), eventsAtOwnVersion: false))
         }

@@ -27,17 +27,19 @@ package struct ObjectStore {
     package func find(_ id: String) throws -> Row? {
         if let cached = cache?.row(id) { return cached }
         let account = self.account
-        guard let row = try GRDB.Row.fetchOne(
+        let cursor = try GRDB.Row.fetchCursor(
             db.cachedStatement(sql: "SELECT type, deleted, data FROM objects WHERE account = ? AND id = ?"),
-            arguments: [account, id]) else { return nil }
-        let data: String = row["data"]
-        let found = Row(type: row["type"], deleted: row["deleted"],
-                        object: try ParsedObjects.shared.value(account: account, id: id, text: data))
+            arguments: [account, id])
+        guard let row = try cursor.next() else { return nil }
+        // The row's bytes are compared with the parsed copy the process keeps, straight from
+        // SQLite's buffer: an unchanged object is neither copied into a String nor parsed.
+        let parsed = try row.withStoredBytes(atIndex: 2) { try ParsedObjects.shared.value(account: account, id: id, stored: $0) }
+        let found = Row(type: row[0], deleted: row[1], object: parsed.value)
         if let cache {
             cache.remember(id, found)
-            // The stored text is what the writer renders for the parsed value: a response that
+            // The stored bytes are what the writer renders for the parsed value: a response that
             // returns the object as found sends these bytes instead of serializing it again.
-            cache.remember(id, rendered: found.object, as: Array(data.utf8))
+            cache.remember(id, rendered: found.object, as: parsed.bytes)
         }
         return found
     }
@@ -58,7 +60,8 @@ package struct ObjectStore {
                    customer: object["customer"].stringValue, hidden: hidden,
                    // Events are listed by their type: it is lifted into an indexed column.
                    tag: type == "event" ? object["type"].stringValue : nil)
-        // Events are written once and rarely read back in the same transaction: not kept.
+        // Events are written once and rarely read back: not kept.
+        if type != "event" { ParsedObjects.shared.remember(account: account, id: id(of: object), bytes: bytes, value: object) }
         if type != "event", let cache {
             cache.remember(id(of: object), Row(type: type, deleted: false, object: object))
             cache.remember(id(of: object), rendered: object, as: bytes)
@@ -127,6 +130,7 @@ package struct ObjectStore {
         let data = String(decoding: bytes, as: UTF8.self)
         try db.cachedStatement(sql: "UPDATE objects SET data = ?, customer = ? WHERE account = ? AND id = ?").execute(arguments: [data, customer, account, id])
         try touchStamp()
+        if object["object"] != "event" { ParsedObjects.shared.remember(account: account, id: id, bytes: bytes, value: object) }
         if let cache {
             if let row = cache.row(id) { cache.remember(id, Row(type: row.type, deleted: row.deleted, object: object)) }
             cache.remember(id, rendered: object, as: bytes)
@@ -198,18 +202,21 @@ package struct ObjectStore {
         sql += backward ? " ORDER BY created ASC, seq ASC" : " ORDER BY created DESC, seq DESC"
         sql += " LIMIT ?"
         args.append(page.limit + 1)
-        var rows = try GRDB.Row.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(args.map { $0 as (any DatabaseValueConvertible)? }))
-        let hasMore = rows.count > page.limit
-        if hasMore { rows.removeLast() }
-        if backward { rows.reverse() }
+        let cursor = try GRDB.Row.fetchCursor(db.cachedStatement(sql: sql),
+                                              arguments: StatementArguments(args.map { $0 as (any DatabaseValueConvertible)? }))
         let account = self.account
-        let objects = try rows.map { row -> JSONValue in
-            let id: String = row[0], text: String = row[1]
-            // Parsed once per distinct text; the page is then sent as the rows' stored bytes (see `Rendering`).
-            let object = try ParsedObjects.shared.value(account: account, id: id, text: text)
-            cache?.remember(id, rendered: object, as: Array(text.utf8))
-            return object
+        var objects: [JSONValue] = []
+        objects.reserveCapacity(min(page.limit, 100))
+        var hasMore = false
+        while let row = try cursor.next() {
+            if objects.count == page.limit { hasMore = true; break }
+            let id: String = row[0]
+            // Parsed once per distinct content; the page is then sent as the rows' stored bytes (see `Rendering`).
+            let parsed = try row.withStoredBytes(atIndex: 1) { try ParsedObjects.shared.value(account: account, id: id, stored: $0) }
+            cache?.remember(id, rendered: parsed.value, as: parsed.bytes)
+            objects.append(parsed.value)
         }
+        if backward { objects.reverse() }
         return [
             "object": "list",
             "data": .array(objects),

@@ -21,9 +21,6 @@ public enum JSONWriter {
         write(value, into: &out, indent: nil)
     }
 
-    private static let idPrefix = JSONObject.prefix(of: "id")
-    private static let objectPrefix = JSONObject.prefix(of: "object")
-
     /// Decimal digits of an integer, without an intermediate String.
     static func writeInt(_ i: Int, into out: inout [UInt8]) {
         if i == 0 { out.append(UInt8(ascii: "0")); return }
@@ -82,24 +79,29 @@ public enum JSONWriter {
         if o.isEmpty { out.append(UInt8(ascii: "}")); return }
         var first = true
         let inner = indent.map { $0 + 1 }
-        func member(_ key: String, _ value: JSONValue, _ out: inout [UInt8]) {
-            if !first { out.append(UInt8(ascii: ",")) }
-            first = false
-            newline(&out, inner)
-            writeString(key, into: &out)
-            out.append(UInt8(ascii: ":"))
-            if indent != nil { out.append(0x20) }
-            writeValue(value, &out)
-        }
         // Members are kept in key order (see ``JSONObject``): `id` and `object` lead, the
         // rest follow as they are.
-        if let id = o["id"] { member("id", id, &out) }
-        if let object = o["object"] { member("object", object, &out) }
-        for m in o.members where !(m.prefix == idPrefix && m.key == "id") && !(m.prefix == objectPrefix && m.key == "object") {
-            member(m.key, m.value, &out)
+        let (hasID, idAt) = o.position(of: "id")
+        let (hasObject, objectAt) = o.position(of: "object")
+        if hasID { writeMember(o.members[idAt], first: &first, inner: inner, into: &out, writeValue) }
+        if hasObject { writeMember(o.members[objectAt], first: &first, inner: inner, into: &out, writeValue) }
+        for i in o.members.indices where !(hasID && i == idAt) && !(hasObject && i == objectAt) {
+            writeMember(o.members[i], first: &first, inner: inner, into: &out, writeValue)
         }
         newline(&out, indent)
         out.append(UInt8(ascii: "}"))
+    }
+
+    @inline(__always)
+    private static func writeMember(_ m: JSONObject.Member, first: inout Bool, inner: Int?, into out: inout [UInt8],
+                                    _ writeValue: (JSONValue, inout [UInt8]) -> Void) {
+        if !first { out.append(UInt8(ascii: ",")) }
+        first = false
+        newline(&out, inner)
+        writeString(m.key, into: &out)
+        out.append(UInt8(ascii: ":"))
+        if inner != nil { out.append(0x20) }
+        writeValue(m.value, &out)
     }
 
     /// `value` compact, with each element of its top-level arrays (a list's `data`) for which
@@ -123,17 +125,23 @@ public enum JSONWriter {
     }
 
     static func writeString(_ s: String, into out: inout [UInt8]) {
-        let utf8 = s.utf8
-        let plain = utf8.withContiguousStorageIfAvailable { bytes in !bytes.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C } }
-            ?? !utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C })
-        if plain {
+        // `withUTF8` gives a native string's bytes in place (a small one's from the stack), so
+        // the scan is over a buffer and the copy a `memcpy`: keys and ids are almost all plain.
+        var s = s
+        s.withUTF8 { bytes in
+            var plain = true
+            for b in bytes where b < 0x20 || b == 0x22 || b == 0x5C {
+                plain = false
+                break
+            }
             out.append(0x22)
-            out.append(contentsOf: utf8)
+            if plain { out.append(contentsOf: bytes) } else { writeEscaped(bytes, into: &out) }
             out.append(0x22)
-            return
         }
-        out.append(UInt8(ascii: "\""))
-        for b in s.utf8 {
+    }
+
+    private static func writeEscaped(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        for b in bytes {
             switch b {
             case UInt8(ascii: "\""): out.append(UInt8(ascii: "\\")); out.append(b)
             case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(b)
@@ -147,6 +155,5 @@ public enum JSONWriter {
             default: out.append(b)
             }
         }
-        out.append(UInt8(ascii: "\""))
     }
 }

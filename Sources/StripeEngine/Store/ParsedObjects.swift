@@ -34,13 +34,19 @@ package final class ParsedObjects: Sendable {
         var entries: [Key: Entry] = [:]
         var bytes = 0
 
-        mutating func keep(_ key: Key, _ entry: Entry, capacity: Int) {
+        /// Keeps `entry`; when that passes `capacity`, starts over and returns what it held, for
+        /// the caller to free once the lock is released (freeing 64 MiB of parsed objects takes
+        /// milliseconds, which every other reader would otherwise wait out).
+        mutating func keep(_ key: Key, _ entry: Entry, capacity: Int) -> [Key: Entry]? {
+            var evicted: [Key: Entry]?
             if bytes + entry.bytes.count > capacity {
-                entries.removeAll(keepingCapacity: true)
+                evicted = entries
+                entries = [:]
                 bytes = 0
             }
             if let old = entries.updateValue(entry, forKey: key) { bytes -= old.bytes.count }
             bytes += entry.bytes.count
+            return evicted
         }
     }
 
@@ -56,7 +62,8 @@ package final class ParsedObjects: Sendable {
         let bytes = Array(stored.bindMemory(to: UInt8.self))
         let value = try JSONParser.parse(bytes)
         let capacity = byteCapacity
-        state.withLock { s in s.keep(key, Entry(bytes: bytes, value: value), capacity: capacity) }
+        let evicted = state.withLock { s in s.keep(key, Entry(bytes: bytes, value: value), capacity: capacity) }
+        _ = evicted  // freed here, outside the lock
         return (value, bytes)
     }
 
@@ -64,7 +71,8 @@ package final class ParsedObjects: Sendable {
     /// write may still roll back; then the row holds other bytes and this entry never matches.
     package func remember(account: String, id: String, bytes: [UInt8], value: JSONValue) {
         let capacity = byteCapacity
-        state.withLock { s in s.keep(Key(account: account, id: id), Entry(bytes: bytes, value: value), capacity: capacity) }
+        let evicted = state.withLock { s in s.keep(Key(account: account, id: id), Entry(bytes: bytes, value: value), capacity: capacity) }
+        _ = evicted
     }
 
     /// The same for a row read as a `String` (tests, rare paths).

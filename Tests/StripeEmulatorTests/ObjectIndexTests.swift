@@ -18,6 +18,10 @@ import StripeWire
             return rows.map { $0["detail"] as String }.joined(separator: "\n")
         }
         #expect(plan.contains("objects_customer"), "plan: \(plan)")
+        let partial = try database.writer.read { db in
+            try Row.fetchAll(db, sql: "PRAGMA index_list(objects)").first { ($0["name"] as String) == "objects_customer" }?["partial"] as Int?
+        }
+        #expect(partial == 1)
         // Rows without a customer are not in it; rows with one are, and are found.
         try database.writer.write { db in
             let store = ObjectStore(db: db, account: account)

@@ -39,6 +39,11 @@ import Testing
     @Test func escapesStrings() {
         let v: JSONValue = .string("a\"b\\c\nd\u{01}é")
         #expect(JSONWriter.string(v) == #""a\"b\\c\nd\u0001é""#)
+        // Past 15 bytes a string is no longer stored inline: the same, plain and escaped.
+        let long: JSONValue = .string("in_1234567890abcdefghij \"quoted\"\ttab\r\u{1F}é")
+        #expect(JSONWriter.string(long) == #""in_1234567890abcdefghij \"quoted\"\ttab\r\u001fé""#)
+        let plain: JSONValue = .string("https://example.test/invoices/in_1234567890")
+        #expect(JSONWriter.string(plain) == #""https://example.test/invoices/in_1234567890""#)
     }
 
     @Test func parsesWhatItWrites() throws {

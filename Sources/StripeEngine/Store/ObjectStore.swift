@@ -61,7 +61,9 @@ package struct ObjectStore {
                    // Events are listed by their type: it is lifted into an indexed column.
                    tag: type == "event" ? object["type"].stringValue : nil)
         // Events are written once and rarely read back: not kept.
-        if type != "event" { ParsedObjects.shared.remember(account: account, id: id(of: object), bytes: bytes, value: object) }
+        if type != "event" {
+            ParsedObjects.shared.remember(account: account, id: id(of: object), bytes: bytes, value: object)
+        }
         if type != "event", let cache {
             cache.remember(id(of: object), Row(type: type, deleted: false, object: object))
             cache.remember(id(of: object), rendered: object, as: bytes)

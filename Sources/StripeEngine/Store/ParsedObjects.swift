@@ -61,9 +61,7 @@ package final class ParsedObjects: Sendable {
         if let hit = state.withLock({ $0.entries[key] }), Self.same(hit.bytes, stored) { return (hit.value, hit.bytes) }
         let bytes = Array(stored.bindMemory(to: UInt8.self))
         let value = try JSONParser.parse(bytes)
-        let capacity = byteCapacity
-        let evicted = state.withLock { s in s.keep(key, Entry(bytes: bytes, value: value), capacity: capacity) }
-        _ = evicted  // freed here, outside the lock
+        remember(account: account, id: id, bytes: bytes, value: value)
         return (value, bytes)
     }
 
@@ -72,13 +70,7 @@ package final class ParsedObjects: Sendable {
     package func remember(account: String, id: String, bytes: [UInt8], value: JSONValue) {
         let capacity = byteCapacity
         let evicted = state.withLock { s in s.keep(Key(account: account, id: id), Entry(bytes: bytes, value: value), capacity: capacity) }
-        _ = evicted
-    }
-
-    /// The same for a row read as a `String` (tests, rare paths).
-    package func value(account: String, id: String, text: String) throws -> JSONValue {
-        var text = text
-        return try text.withUTF8 { try value(account: account, id: id, stored: UnsafeRawBufferPointer($0)).value }
+        _ = evicted  // freed here, outside the lock
     }
 
     /// The bytes of JSON it keeps now (at most ``byteCapacity``).

@@ -35,6 +35,8 @@ public enum JSONValue: Sendable, Equatable, Hashable {
 
     /// The value at a dotted path (`"parent.subscription_details.subscription"`), or null.
     public subscript(path path: String) -> JSONValue {
+        // Most paths are one key: read without splitting (it allocates).
+        if !path.utf8.contains(UInt8(ascii: ".")) { return self[path] }
         var value = self
         for key in path.split(separator: ".") { value = value[String(key)] }
         return value

@@ -31,6 +31,8 @@ package final class ObjectCache {
     package var stampTouched = false
     /// The events this transaction emitted, without their objects (see ``EventLog/Envelope``).
     private var events: [String: EventLog.Envelope] = [:]
+    /// The never-rendered state of objects (``ObjectStore/hidden(_:)``), parsed once.
+    private var hiddenState: [String: JSONValue] = [:]
 
     package init(capacity: Int = 16_384, recent: Int = 1024) {
         self.capacity = capacity
@@ -55,13 +57,24 @@ package final class ObjectCache {
         rows[id] = nil
         rendered[id] = nil
         events[id] = nil
+        hiddenState[id] = nil
     }
+
+    package func hidden(_ id: String) -> JSONValue? { hiddenState[id] }
+
+    package func remember(_ id: String, hidden value: JSONValue) {
+        if hiddenState.count >= recent { hiddenState.removeAll(keepingCapacity: true) }
+        hiddenState[id] = value
+    }
+
+    package func forgetHidden(_ id: String) { hiddenState[id] = nil }
 
     /// Forgets everything: after a savepoint is rolled back, what it wrote must not be read back.
     package func forgetAll() {
         rows.removeAll()
         rendered.removeAll()
         events.removeAll()
+        hiddenState.removeAll()
         enabledEndpoints = nil
         accountVersion = nil
         stampTouched = false

@@ -65,6 +65,7 @@ package struct ObjectStore {
             ParsedObjects.shared.remember(account: account, id: id(of: object), bytes: bytes, value: object)
         }
         if type != "event", let cache {
+            cache.remember(id(of: object), hidden: hidden ?? [:])
             cache.remember(id(of: object), Row(type: type, deleted: false, object: object))
             cache.remember(id(of: object), rendered: object, as: bytes)
             if type == "webhook_endpoint" { cache.enabledEndpoints = nil }
@@ -92,17 +93,19 @@ package struct ObjectStore {
         cache?.stampTouched = true
     }
 
-    /// One string field of a stored object: from the transaction's parsed copy when it has one,
-    /// else read by SQLite without parsing the whole object (a dotted path reaches into objects).
+    /// One string field of a stored object. In a transaction that keeps parsed objects the
+    /// object is found as usual (parsed once per distinct content, then kept for the transaction:
+    /// the billing engine asks every event's customer for its test clock); otherwise SQLite reads
+    /// the field without the whole object being parsed here (a dotted path reaches into objects).
     package func stringField(_ id: String, _ path: String) throws -> String? {
-        if let row = cache?.row(id) { return row.object[path: path].stringValue }
+        if cache != nil { return try find(id)?.object[path: path].stringValue }
         let account = self.account
         return try String.fetchOne(db.cachedStatement(sql: "SELECT json_extract(data, '$.' || ?) FROM objects WHERE account = ? AND id = ?"),
                                    arguments: [path, account, id])
     }
 
     package func intField(_ id: String, _ path: String) throws -> Int? {
-        if let row = cache?.row(id) { return row.object[path: path].intValue }
+        if cache != nil { return try find(id)?.object[path: path].intValue }
         let account = self.account
         return try Int.fetchOne(db.cachedStatement(sql: "SELECT json_extract(data, '$.' || ?) FROM objects WHERE account = ? AND id = ?"),
                                 arguments: [path, account, id])
@@ -110,17 +113,24 @@ package struct ObjectStore {
 
     /// The state an object keeps but never renders; an empty object when it has none, so a
     /// caller can add a member to it and save it back.
+    /// Kept parsed for the transaction (a renewal's charge reads its card's hidden number and
+    /// test behaviour each time).
     package func hidden(_ id: String) throws -> JSONValue {
+        if let kept = cache?.hidden(id) { return kept }
         let account = self.account
-        guard let text = try String.fetchOne(db.cachedStatement(sql: "SELECT private FROM objects WHERE account = ? AND id = ?"),
-                                             arguments: [account, id]) else { return [:] }
-        return try JSONParser.parse(text)
+        let text = try String.fetchOne(db.cachedStatement(sql: "SELECT private FROM objects WHERE account = ? AND id = ?"),
+                                       arguments: [account, id])
+        let value = try text.map { try JSONParser.parse($0) } ?? [:]
+        cache?.remember(id, hidden: value)
+        return value
     }
 
     package func setHidden(_ id: String, _ value: JSONValue) throws {
         let account = self.account
         let text = JSONWriter.string(value)
         try db.cachedStatement(sql: "UPDATE objects SET private = ? WHERE account = ? AND id = ?").execute(arguments: [text, account, id])
+        // Only a row that exists holds it: the next read finds what the update left.
+        if db.changesCount > 0 { cache?.remember(id, hidden: value) } else { cache?.forgetHidden(id) }
         try touchStamp()
     }
 
@@ -130,7 +140,14 @@ package struct ObjectStore {
         let customer = object["customer"].stringValue
         let bytes = JSONWriter.data(object)
         let data = String(decoding: bytes, as: UTF8.self)
-        try db.cachedStatement(sql: "UPDATE objects SET data = ?, customer = ? WHERE account = ? AND id = ?").execute(arguments: [data, customer, account, id])
+        if let kept = cache?.row(id), kept.object["customer"].stringValue == customer {
+            // The customer column is indexed: setting it, even to the value it holds, rewrites the
+            // index entry (an update took 19 µs instead of 32 in SQLite with it left out).
+            try db.cachedStatement(sql: "UPDATE objects SET data = ? WHERE account = ? AND id = ?").execute(arguments: [data, account, id])
+        } else {
+            try db.cachedStatement(sql: "UPDATE objects SET data = ?, customer = ? WHERE account = ? AND id = ?")
+                .execute(arguments: [data, customer, account, id])
+        }
         try touchStamp()
         if object["object"] != "event" { ParsedObjects.shared.remember(account: account, id: id, bytes: bytes, value: object) }
         if let cache {

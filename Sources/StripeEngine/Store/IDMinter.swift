@@ -31,21 +31,43 @@ package struct IDMinter {
     /// The prefix's next number for the account, counted in the database so that a rolled-back
     /// transaction or savepoint gives its numbers back (the same scenario mints the same ids).
     ///
-    /// Two plain statements rather than one `INSERT … ON CONFLICT … RETURNING`: SQLite runs a
-    /// `RETURNING` statement through a temporary table it creates and frees each time, and with an
-    /// id minted for every object and event that was a sixth of a year-long clock advance
-    /// (`effinity bench clock`).
+    /// Usually one statement: the minter remembers the last number it saw stored and moves it on
+    /// only if the row still holds it (`… WHERE value = last`), so a number that a rolled-back
+    /// savepoint gave back, or that another minter took, is never trusted; then it reads the row.
+    /// Not `INSERT … ON CONFLICT … RETURNING`: SQLite runs `RETURNING` through a temporary table
+    /// it creates and frees each time, and with an id minted for every object and event that was
+    /// a sixth of a year-long clock advance (`effinity bench clock`).
     private func nextSequential(_ prefix: String) throws -> Int {
         let account = self.account
+        if let last = seen.numbers[prefix] {
+            try db.cachedStatement(sql: "UPDATE id_counters SET value = ? WHERE account = ? AND prefix = ? AND value = ?")
+                .execute(arguments: [last + 1, account, prefix, last])
+            if db.changesCount == 1 {
+                seen.numbers[prefix] = last + 1
+                return last + 1
+            }
+        }
         try db.cachedStatement(sql: "UPDATE id_counters SET value = value + 1 WHERE account = ? AND prefix = ?")
             .execute(arguments: [account, prefix])
+        let value: Int
         if db.changesCount == 0 {
             try db.cachedStatement(sql: "INSERT INTO id_counters (account, prefix, value) VALUES (?, ?, 1)").execute(arguments: [account, prefix])
-            return 1
+            value = 1
+        } else {
+            value = try Int.fetchOne(db.cachedStatement(sql: "SELECT value FROM id_counters WHERE account = ? AND prefix = ?"),
+                                     arguments: [account, prefix]) ?? 1
         }
-        return try Int.fetchOne(db.cachedStatement(sql: "SELECT value FROM id_counters WHERE account = ? AND prefix = ?"),
-                                arguments: [account, prefix]) ?? 1
+        seen.numbers[prefix] = value
+        return value
     }
+
+    /// The last number this minter stored for each prefix (a hint, checked by every use).
+    private final class SeenNumbers {
+        var numbers: [String: Int] = [:]
+    }
+
+    /// Shared by the copies of one minter, which live in one transaction on one thread.
+    private let seen = SeenNumbers()
 
     /// Base-62 characters for an object or request id, ten from each 64-bit draw of a
     /// process-wide SplitMix64 sequence seeded from the system: ids are minted for every object

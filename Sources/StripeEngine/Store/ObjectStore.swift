@@ -113,6 +113,7 @@ package struct ObjectStore {
 
     /// The state an object keeps but never renders; an empty object when it has none, so a
     /// caller can add a member to it and save it back.
+    ///
     /// Kept parsed for the transaction (a renewal's charge reads its card's hidden number and
     /// test behaviour each time).
     package func hidden(_ id: String) throws -> JSONValue {

@@ -76,6 +76,8 @@ enum CreditNotesAPI {
             note = try CreditNotes.build(request, invoice: invoice, now: try ledger.now(for: invoice), ledger).note
             return .rollback
         }
+        // What the rolled-back savepoint wrote must not be read back from the transaction's copies.
+        ledger.cache.forgetAll()
         note["id"] = .string("cnpreview_" + (note["id"].stringValue ?? "").replacingOccurrences(of: "cn_", with: ""))
         return note
     }

@@ -69,6 +69,8 @@ enum Previews {
             }
             return .rollback
         }
+        // What the rolled-back savepoint wrote must not be read back from the transaction's copies.
+        ledger.cache.forgetAll()
         captured["id"] = .string("upcoming_" + (captured["id"].stringValue ?? ""))
         captured["lines"]["url"] = "/v1/invoices/upcoming/lines"
         return captured

@@ -15,9 +15,19 @@ public enum Digest {
 
     public static func sha256(_ message: [UInt8]) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
-        _ = message.withUnsafeBufferPointer { m in SHA256(m.baseAddress, m.count, &out) }
+        guard let md = sha256Method else {
+            _ = message.withUnsafeBufferPointer { m in SHA256(m.baseAddress, m.count, &out) }
+            return out
+        }
+        var length: UInt32 = 0
+        _ = message.withUnsafeBufferPointer { m in EVP_Digest(m.baseAddress, m.count, &out, &length, md, nil) }
         return out
     }
+
+    /// SHA-256 looked up in OpenSSL's providers once: the one-shot `SHA256()` looks it up on every
+    /// call, and that lookup was most of hashing a card number or a customer id (every charge and
+    /// every new customer hashes one). A fetched method is immutable and safe to share between threads.
+    nonisolated(unsafe) private static let sha256Method: OpaquePointer? = EVP_MD_fetch(nil, "SHA256", nil)
 
     public static func hex(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)

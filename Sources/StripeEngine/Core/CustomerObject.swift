@@ -19,7 +19,9 @@ package enum CustomerObject {
     /// Eight letters or digits derived from the id, so a seeded run numbers invoices the same way.
     package static func invoicePrefix(_ id: String) -> String {
         let digest = Digest.sha256(Array(id.utf8))
-        let letters = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-        return String(digest.prefix(8).map { letters[Int($0) % letters.count] })
+        return String(decoding: digest.prefix(8).map { prefixLetters[Int($0) % prefixLetters.count] }, as: UTF8.self)
     }
+
+    /// As bytes: an array of `Character`s (grapheme-broken) was built for every new customer.
+    private static let prefixLetters = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".utf8)
 }

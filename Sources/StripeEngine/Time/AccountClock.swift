@@ -23,7 +23,8 @@ package struct AccountClock {
         let account = self.account
         guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT frozen_time, offset FROM account_clocks WHERE account = ?"),
                                          arguments: [account]) else { return State(frozenTime: nil, offset: 0) }
-        return State(frozenTime: row["frozen_time"], offset: row["offset"])
+        // By position: a lookup by name compares column names case-insensitively, on every request.
+        return State(frozenTime: row[0], offset: row[1])
     }
 
     package func now() throws -> Int {

@@ -1,3 +1,4 @@
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -7,8 +8,44 @@ import Darwin
 /// A TCP port free on `host` now: `--port 0` must know its port before the fake starts, because
 /// the URLs it hands out (Checkout and portal pages, receipts) carry it. Another process could
 /// take the port in between; the server then fails to bind and says so.
+///
+/// Processes of this program also claim each port they are given (an exclusive `flock` on a file
+/// named after it, held until the process ends), and pass over ports another one claimed: the
+/// kernel hands a port just closed to the next `bind(0)`, so two scenario workers picking at the
+/// same moment got the same port, and one world's requests reached the other world's app.
 public enum FreePort {
     public static func pick(host: String) -> Int? {
+        for _ in 0..<64 {
+            guard let port = candidate(host: host) else { return nil }
+            if claim(port) { return port }
+        }
+        return candidate(host: host)
+    }
+
+    /// The folder of the claim files (one per port ever claimed; a few bytes of names each).
+    static let claims = "/tmp/effinity-port-claims"
+
+    /// The claims this process holds, kept open (a closed descriptor would release the lock).
+    private static let held = Mutex<[Int: Int32]>([:])
+
+    /// Whether this process now holds `port` (claimed before, or just now).
+    static func claim(_ port: Int) -> Bool {
+        held.withLock { held in
+            if held[port] != nil { return false }
+            mkdir(claims, 0o777)
+            let fd = open("\(claims)/\(port)", O_CREAT | O_RDWR | O_CLOEXEC, 0o666)
+            // Without a claim file (a read-only /tmp) the port is used unclaimed, as before.
+            guard fd >= 0 else { return true }
+            guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+                close(fd)
+                return false
+            }
+            held[port] = fd
+            return true
+        }
+    }
+
+    private static func candidate(host: String) -> Int? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return nil }
         defer { close(fd) }

@@ -19,6 +19,7 @@ public enum FreePort {
             guard let port = candidate(host: host) else { return nil }
             if claim(port) { return port }
         }
+        // Every candidate held elsewhere (not seen): a port as before, unclaimed.
         return candidate(host: host)
     }
 
@@ -28,7 +29,7 @@ public enum FreePort {
     /// The claims this process holds, kept open (a closed descriptor would release the lock).
     private static let held = Mutex<[Int: Int32]>([:])
 
-    /// Whether this process now holds `port` (claimed before, or just now).
+    /// Claims `port` for this process: false when this process or another already holds it.
     static func claim(_ port: Int) -> Bool {
         held.withLock { held in
             if held[port] != nil { return false }

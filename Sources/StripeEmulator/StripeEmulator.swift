@@ -16,6 +16,8 @@ public final class StripeEmulator: Sendable {
     public let settings: EmulatorSettings
     let router: APIRouter
     let idempotency = IdempotencyGate()
+    /// Answers of reusable reads, given again while the account's objects are unchanged.
+    let responses = ResponseCache()
     let apiFaults = APIFaults()
     /// Clock moves started from the console, so a long one can show its progress.
     let consoleTravels = ConsoleTravels()
@@ -212,9 +214,10 @@ public final class StripeEmulator: Sendable {
         // What a retry with the same key must repeat; only requests with a key need it.
         let fingerprint = idempotencyKey == nil ? "" : method + " " + path + " " + JSONWriter.string(.object(form.mapValues(\.canonicalJSON)))
 
+        let responses = self.responses
+        let reusable = route.reusable && call.body.isEmpty, query = call.query ?? ""
         let work: @Sendable (Database) throws -> Outcome = { db in
             let ids = IDMinter(mode: settings.idMode, db: db, account: account)
-            let now = try AccountClock(db: db, account: account, wall: settings.wallClock).now()
             let version: APIVersion
             if let requested { version = requested } else if settings.versionedAccounts.isKnownUnversioned(account) {
                 version = APIVersion(settings.apiVersion) ?? .current
@@ -224,6 +227,16 @@ public final class StripeEmulator: Sendable {
                 if stored == nil { settings.versionedAccounts.markUnversioned(account, seenGeneration: seen) }
                 version = APIVersion(stored ?? settings.apiVersion) ?? .current
             }
+            // A reusable read of an account whose objects are unchanged since it was answered last.
+            var reuse: (key: ResponseCache.Key, stamp: Int64)?
+            if reusable, let stamp = try RenderStamp.read(db, account: account) {
+                let key = ResponseCache.Key(account: account, version: version.raw, path: path, query: query)
+                if let body = responses.answer(key, stamp: stamp) {
+                    return Outcome(status: 200, body: body, replayed: false, version: version.raw)
+                }
+                reuse = (key, stamp)
+            }
+            let now = try AccountClock(db: db, account: account, wall: settings.wallClock).now()
             if let key = idempotencyKey, let stored = try IdempotencyKeys.lookup(db: db, account: account, key: key, now: now) {
                 guard stored.fingerprint == fingerprint else { throw IdempotencyGate.mismatch(key) }
                 return Outcome(status: stored.status, body: stored.body, replayed: true, version: version.raw)
@@ -259,6 +272,9 @@ public final class StripeEmulator: Sendable {
                     body = JSONWriter.data(try expander.expand(old, paths: legacy))
                 }
                 outcome = Outcome(status: 200, body: body, replayed: false, version: version.raw)
+                if let reuse, !request.cache.readClock, !request.cache.stampTouched {
+                    responses.keep(body, for: reuse.key, stamp: reuse.stamp)
+                }
             } catch let failure as CommittedFailure {
                 try request.params.finish()
                 let error = failure.error.forRequestPath(pathParams)

@@ -10,7 +10,8 @@ struct APIRequest {
     let account: String
     let requestID: String
     let idempotencyKey: String?
-    let now: Int
+    /// The account clock's time when the request began (read through ``now``).
+    private let startedAt: Int
     var params: Params
     let pathParams: [String]
     let db: Database
@@ -22,8 +23,33 @@ struct APIRequest {
     /// The parsed objects of the request's transaction, shared with its ``ledger``.
     let cache = ObjectCache()
 
+    init(method: String, path: String, account: String, requestID: String, idempotencyKey: String?, now: Int, params: Params,
+         pathParams: [String], db: Database, ids: IDMinter, settings: EmulatorSettings) {
+        self.method = method
+        self.path = path
+        self.account = account
+        self.requestID = requestID
+        self.idempotencyKey = idempotencyKey
+        self.startedAt = now
+        self.params = params
+        self.pathParams = pathParams
+        self.db = db
+        self.ids = ids
+        self.settings = settings
+    }
+
+    /// The account clock's time. Reading it marks the answer as one that depends on the clock
+    /// (``ObjectCache/readClock``), so it is never reused (``ResponseCache``).
+    var now: Int {
+        cache.readClock = true
+        return startedAt
+    }
+
     var store: ObjectStore { ObjectStore(db: db, account: account, cache: cache) }
-    var clock: AccountClock { AccountClock(db: db, account: account, wall: settings.wallClock) }
+    var clock: AccountClock {
+        cache.readClock = true
+        return AccountClock(db: db, account: account, wall: settings.wallClock)
+    }
 
     func newID(_ prefix: String) throws -> String { try ids.next(prefix) }
 

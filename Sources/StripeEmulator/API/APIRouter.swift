@@ -30,6 +30,10 @@ struct APIRouter: Sendable {
         /// The route moves a clock: due work and deliveries are settled before it answers, so
         /// tests never sleep.
         let settles: Bool
+        /// A read whose answer depends only on the request and the account's stored objects (not
+        /// on other tables): it may be given again while the account's objects are unchanged
+        /// (see ``ResponseCache``).
+        var reusable = false
     }
 
     private(set) var routes: [Route] = []
@@ -55,9 +59,11 @@ struct APIRouter: Sendable {
         routes.append(route)
     }
 
-    mutating func add(_ method: String, _ pattern: String, writes: Bool? = nil, settles: Bool = false, _ handler: @escaping Handler) {
+    mutating func add(_ method: String, _ pattern: String, writes: Bool? = nil, settles: Bool = false, reusable: Bool = false,
+                      _ handler: @escaping Handler) {
+        let writes = writes ?? (method != "GET")
         append(Route(method: method, pattern: pattern.split(separator: "/"), action: .transaction(handler),
-                     writes: writes ?? (method != "GET"), settles: settles))
+                     writes: writes, settles: settles, reusable: reusable && !writes))
     }
 
     /// A POST answered outside a transaction (see ``DirectHandler``).
@@ -71,6 +77,9 @@ struct APIRouter: Sendable {
     }
 
     mutating func get(_ p: String, writes: Bool = false, _ h: @escaping Handler) { add("GET", p, writes: writes, h) }
+    /// A GET that only reads the account's stored objects (a retrieve, a list, a search): its
+    /// answer is reused while they are unchanged (``Route/reusable``).
+    mutating func read(_ p: String, _ h: @escaping Handler) { add("GET", p, reusable: true, h) }
     mutating func post(_ p: String, settles: Bool = false, _ h: @escaping Handler) { add("POST", p, settles: settles, h) }
     mutating func delete(_ p: String, _ h: @escaping Handler) { add("DELETE", p, h) }
 

@@ -29,7 +29,10 @@ package struct Ledger {
     package var cache = ObjectCache()
 
     package var store: ObjectStore { ObjectStore(db: db, account: account, cache: cache) }
-    package var accountClock: AccountClock { AccountClock(db: db, account: account, wall: settings.wallClock) }
+    package var accountClock: AccountClock {
+        cache.readClock = true
+        return AccountClock(db: db, account: account, wall: settings.wallClock)
+    }
 
     package func newID(_ prefix: String) throws -> String { try ids.next(prefix) }
 

@@ -29,6 +29,9 @@ package final class ObjectCache {
     package var accountVersion: String?
     /// Whether this transaction has given the account a new ``RenderStamp`` (once is enough).
     package var stampTouched = false
+    /// Whether the transaction read the account's clock, which moves with the wall clock without
+    /// any write: an answer that did cannot be reused on the strength of the stamp alone.
+    package var readClock = false
     /// The events this transaction emitted, without their objects (see ``EventLog/Envelope``).
     private var events: [String: EventLog.Envelope] = [:]
     /// The never-rendered state of objects (``ObjectStore/hidden(_:)``), parsed once.

@@ -7,13 +7,13 @@ import StripeWire
 enum CreditNotesAPI {
     static func register(_ r: inout APIRouter) {
         r.post("/v1/credit_notes", create)
-        r.get("/v1/credit_notes", list)
+        r.read("/v1/credit_notes", list)
         r.get("/v1/credit_notes/preview", preview)
         r.get("/v1/credit_notes/preview/lines", previewLines)
-        r.get("/v1/credit_notes/{id}", retrieve)
+        r.read("/v1/credit_notes/{id}", retrieve)
         r.post("/v1/credit_notes/{id}", update)
         r.post("/v1/credit_notes/{id}/void", void)
-        r.get("/v1/credit_notes/{id}/lines", lines)
+        r.read("/v1/credit_notes/{id}/lines", lines)
     }
 
     static func readRequest(_ req: inout APIRequest) throws -> CreditNoteRequest {

@@ -6,8 +6,8 @@ import StripeWire
 enum InvoiceItems {
     static func register(_ r: inout APIRouter) {
         r.post("/v1/invoiceitems", create)
-        r.get("/v1/invoiceitems", list)
-        r.get("/v1/invoiceitems/{id}", retrieve)
+        r.read("/v1/invoiceitems", list)
+        r.read("/v1/invoiceitems/{id}", retrieve)
         r.post("/v1/invoiceitems/{id}", update)
         r.delete("/v1/invoiceitems/{id}", delete)
     }

@@ -6,22 +6,22 @@ import StripeWire
 enum Invoices {
     static func register(_ r: inout APIRouter) {
         r.post("/v1/invoices", create)
-        r.get("/v1/invoices", list)
+        r.read("/v1/invoices", list)
         r.post("/v1/invoices/create_preview", preview)
-        r.get("/v1/invoices/search", search)
+        r.read("/v1/invoices/search", search)
         r.get("/v1/invoices/upcoming", upcoming)
         r.get("/v1/invoices/upcoming/lines", upcomingLines)
-        r.get("/v1/invoices/{id}", retrieve)
+        r.read("/v1/invoices/{id}", retrieve)
         r.post("/v1/invoices/{id}", update)
         r.delete("/v1/invoices/{id}", delete)
-        r.get("/v1/invoices/{id}/lines", lines)
+        r.read("/v1/invoices/{id}/lines", lines)
         r.post("/v1/invoices/{id}/finalize", finalize)
         r.post("/v1/invoices/{id}/pay", pay)
         r.post("/v1/invoices/{id}/void", void)
         r.post("/v1/invoices/{id}/mark_uncollectible", markUncollectible)
         r.post("/v1/invoices/{id}/send", send)
-        r.get("/v1/invoice_payments", listPayments)
-        r.get("/v1/invoice_payments/{id}", retrievePayment)
+        r.read("/v1/invoice_payments", listPayments)
+        r.read("/v1/invoice_payments/{id}", retrievePayment)
     }
 
     static func get(_ id: String, _ req: APIRequest) throws -> JSONValue {

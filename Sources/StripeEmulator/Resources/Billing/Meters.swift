@@ -7,8 +7,8 @@ import StripeWire
 enum Meters {
     static func register(_ r: inout APIRouter) {
         r.post("/v1/billing/meters", create)
-        r.get("/v1/billing/meters", list)
-        r.get("/v1/billing/meters/{id}", retrieve)
+        r.read("/v1/billing/meters", list)
+        r.read("/v1/billing/meters/{id}", retrieve)
         r.post("/v1/billing/meters/{id}", update)
         r.post("/v1/billing/meters/{id}/deactivate") { req in try setStatus(&req, active: false) }
         r.post("/v1/billing/meters/{id}/reactivate") { req in try setStatus(&req, active: true) }

@@ -7,14 +7,14 @@ import StripeWire
 enum Quotes {
     static func register(_ r: inout APIRouter) {
         r.post("/v1/quotes", create)
-        r.get("/v1/quotes", list)
-        r.get("/v1/quotes/{id}", retrieve)
+        r.read("/v1/quotes", list)
+        r.read("/v1/quotes/{id}", retrieve)
         r.post("/v1/quotes/{id}", update)
         r.post("/v1/quotes/{id}/finalize", finalize)
         r.post("/v1/quotes/{id}/accept", accept)
         r.post("/v1/quotes/{id}/cancel", cancel)
-        r.get("/v1/quotes/{id}/line_items", lineItems)
-        r.get("/v1/quotes/{id}/computed_upfront_line_items", upfrontLineItems)
+        r.read("/v1/quotes/{id}/line_items", lineItems)
+        r.read("/v1/quotes/{id}/computed_upfront_line_items", upfrontLineItems)
         r.file("/v1/quotes/{id}/pdf", pdf)
     }
 

@@ -5,9 +5,9 @@ import StripeWire
 /// prorate and emit events exactly like a subscription update.
 enum SubscriptionItems {
     static func register(_ r: inout APIRouter) {
-        r.get("/v1/subscription_items", list)
+        r.read("/v1/subscription_items", list)
         r.post("/v1/subscription_items", create)
-        r.get("/v1/subscription_items/{id}", retrieve)
+        r.read("/v1/subscription_items/{id}", retrieve)
         r.post("/v1/subscription_items/{id}", update)
         r.delete("/v1/subscription_items/{id}", delete)
     }

@@ -7,8 +7,8 @@ import StripeWire
 enum SubscriptionSchedules {
     static func register(_ r: inout APIRouter) {
         r.post("/v1/subscription_schedules", create)
-        r.get("/v1/subscription_schedules", list)
-        r.get("/v1/subscription_schedules/{id}", retrieve)
+        r.read("/v1/subscription_schedules", list)
+        r.read("/v1/subscription_schedules/{id}", retrieve)
         r.post("/v1/subscription_schedules/{id}", update)
         r.post("/v1/subscription_schedules/{id}/release", release)
         r.post("/v1/subscription_schedules/{id}/cancel", cancel)

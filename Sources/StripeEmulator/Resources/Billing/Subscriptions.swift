@@ -5,9 +5,9 @@ import StripeWire
 enum Subscriptions {
     static func register(_ r: inout APIRouter) {
         r.post("/v1/subscriptions", create)
-        r.get("/v1/subscriptions", list)
-        r.get("/v1/subscriptions/search", search)
-        r.get("/v1/subscriptions/{id}", retrieve)
+        r.read("/v1/subscriptions", list)
+        r.read("/v1/subscriptions/search", search)
+        r.read("/v1/subscriptions/{id}", retrieve)
         r.post("/v1/subscriptions/{id}", update)
         r.delete("/v1/subscriptions/{id}", cancel)
         r.post("/v1/subscriptions/{id}/resume", resume)

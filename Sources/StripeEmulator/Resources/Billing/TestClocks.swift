@@ -6,8 +6,8 @@ import StripeWire
 enum TestClocks {
     static func register(_ r: inout APIRouter) {
         r.post("/v1/test_helpers/test_clocks", create)
-        r.get("/v1/test_helpers/test_clocks", list)
-        r.get("/v1/test_helpers/test_clocks/{id}", retrieve)
+        r.read("/v1/test_helpers/test_clocks", list)
+        r.read("/v1/test_helpers/test_clocks/{id}", retrieve)
         r.delete("/v1/test_helpers/test_clocks/{id}", delete)
         r.post("/v1/test_helpers/test_clocks/{id}/advance", settles: true, advance)
     }

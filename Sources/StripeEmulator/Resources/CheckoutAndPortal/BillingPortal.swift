@@ -7,7 +7,7 @@ enum BillingPortal {
     static func register(_ r: inout APIRouter) {
         r.post("/v1/billing_portal/configurations", createConfiguration)
         r.get("/v1/billing_portal/configurations", writes: true, listConfigurations)
-        r.get("/v1/billing_portal/configurations/{id}", retrieveConfiguration)
+        r.read("/v1/billing_portal/configurations/{id}", retrieveConfiguration)
         r.post("/v1/billing_portal/configurations/{id}", updateConfiguration)
         r.post("/v1/billing_portal/sessions", createSession)
     }

@@ -6,9 +6,9 @@ import StripeWire
 enum CheckoutSessions {
     static func register(_ r: inout APIRouter) {
         r.post("/v1/checkout/sessions", create)
-        r.get("/v1/checkout/sessions", list)
-        r.get("/v1/checkout/sessions/{id}", retrieve)
-        r.get("/v1/checkout/sessions/{id}/line_items", lineItems)
+        r.read("/v1/checkout/sessions", list)
+        r.read("/v1/checkout/sessions/{id}", retrieve)
+        r.read("/v1/checkout/sessions/{id}/line_items", lineItems)
         r.post("/v1/checkout/sessions/{id}/expire", expire)
         PaymentPages.register(&r)
     }

@@ -6,8 +6,8 @@ import StripeWire
 enum CustomerBalanceTransactions {
     static func register(_ r: inout APIRouter) {
         r.post("/v1/customers/{customer}/balance_transactions", create)
-        r.get("/v1/customers/{customer}/balance_transactions", list)
-        r.get("/v1/customers/{customer}/balance_transactions/{id}", retrieve)
+        r.read("/v1/customers/{customer}/balance_transactions", list)
+        r.read("/v1/customers/{customer}/balance_transactions/{id}", retrieve)
         r.post("/v1/customers/{customer}/balance_transactions/{id}", update)
     }
 

@@ -8,8 +8,8 @@ import StripeWire
 enum CustomerSources {
     static func register(_ r: inout APIRouter) {
         r.post("/v1/customers/{customer}/sources", create)
-        r.get("/v1/customers/{customer}/sources", list)
-        r.get("/v1/customers/{customer}/sources/{id}", retrieve)
+        r.read("/v1/customers/{customer}/sources", list)
+        r.read("/v1/customers/{customer}/sources/{id}", retrieve)
         r.post("/v1/customers/{customer}/sources/{id}", update)
         r.delete("/v1/customers/{customer}/sources/{id}", delete)
     }

@@ -5,15 +5,15 @@ import StripeWire
 enum Customers {
     static func register(_ r: inout APIRouter) {
         r.post("/v1/customers", create)
-        r.get("/v1/customers", list)
-        r.get("/v1/customers/search", search)
-        r.get("/v1/customers/{customer}", retrieve)
+        r.read("/v1/customers", list)
+        r.read("/v1/customers/search", search)
+        r.read("/v1/customers/{customer}", retrieve)
         r.post("/v1/customers/{customer}", update)
         r.delete("/v1/customers/{customer}", delete)
         r.delete("/v1/customers/{customer}/discount", deleteDiscount)
-        r.get("/v1/customers/{customer}/payment_methods", PaymentMethods.listForCustomer)
+        r.read("/v1/customers/{customer}/payment_methods", PaymentMethods.listForCustomer)
         CustomerBalanceTransactions.register(&r)
-        r.get("/v1/customers/{customer}/payment_methods/{payment_method}", PaymentMethods.retrieveForCustomer)
+        r.read("/v1/customers/{customer}/payment_methods/{payment_method}", PaymentMethods.retrieveForCustomer)
         CustomerSources.register(&r)
     }
 

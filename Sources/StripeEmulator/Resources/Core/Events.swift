@@ -5,8 +5,8 @@ import StripeWire
 /// `types[]` and `created`.
 enum Events {
     static func register(_ r: inout APIRouter) {
-        r.get("/v1/events", list)
-        r.get("/v1/events/{id}", retrieve)
+        r.read("/v1/events", list)
+        r.read("/v1/events/{id}", retrieve)
     }
 
     static func retrieve(_ req: inout APIRequest) throws -> JSONValue {

@@ -8,8 +8,8 @@ import StripeWire
 enum Plans {
     static func register(_ r: inout APIRouter) {
         r.post("/v1/plans", create)
-        r.get("/v1/plans", list)
-        r.get("/v1/plans/{plan}", retrieve)
+        r.read("/v1/plans", list)
+        r.read("/v1/plans/{plan}", retrieve)
         r.post("/v1/plans/{plan}", update)
         r.delete("/v1/plans/{plan}", delete)
     }

@@ -6,9 +6,9 @@ import StripeWire
 enum Prices {
     static func register(_ r: inout APIRouter) {
         r.post("/v1/prices") { req in try createRoute(&req) }
-        r.get("/v1/prices", list)
-        r.get("/v1/prices/search", search)
-        r.get("/v1/prices/{price}", retrieve)
+        r.read("/v1/prices", list)
+        r.read("/v1/prices/search", search)
+        r.read("/v1/prices/{price}", retrieve)
         r.post("/v1/prices/{price}", update)
     }
 

@@ -5,8 +5,8 @@ import StripeWire
 enum Products {
     static func register(_ r: inout APIRouter) {
         r.post("/v1/products", create)
-        r.get("/v1/products", list)
-        r.get("/v1/products/{product}", retrieve)
+        r.read("/v1/products", list)
+        r.read("/v1/products/{product}", retrieve)
         r.post("/v1/products/{product}", update)
         r.delete("/v1/products/{product}", delete)
     }

@@ -6,8 +6,8 @@ import StripeWire
 enum Coupons {
     static func register(_ r: inout APIRouter) {
         r.post("/v1/coupons", create)
-        r.get("/v1/coupons", list)
-        r.get("/v1/coupons/{id}", retrieve)
+        r.read("/v1/coupons", list)
+        r.read("/v1/coupons/{id}", retrieve)
         r.post("/v1/coupons/{id}", update)
         r.delete("/v1/coupons/{id}", delete)
     }

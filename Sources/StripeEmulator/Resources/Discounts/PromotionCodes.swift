@@ -11,8 +11,8 @@ enum PromotionCodes {
 
     static func register(_ r: inout APIRouter) {
         r.post("/v1/promotion_codes", create)
-        r.get("/v1/promotion_codes", list)
-        r.get("/v1/promotion_codes/{id}", retrieve)
+        r.read("/v1/promotion_codes", list)
+        r.read("/v1/promotion_codes/{id}", retrieve)
         r.post("/v1/promotion_codes/{id}", update)
     }
 

@@ -7,8 +7,8 @@ import StripeWire
 /// Stripe's 404 for the file, and Visa enhanced evidence is a 400 that names it.
 enum Disputes {
     static func register(_ r: inout APIRouter) {
-        r.get("/v1/disputes", list)
-        r.get("/v1/disputes/{id}", retrieve)
+        r.read("/v1/disputes", list)
+        r.read("/v1/disputes/{id}", retrieve)
         r.post("/v1/disputes/{id}", update)
         r.post("/v1/disputes/{id}/close", close)
     }

@@ -5,14 +5,14 @@ import StripeWire
 enum PaymentIntents {
     static func register(_ r: inout APIRouter) {
         r.post("/v1/payment_intents", create)
-        r.get("/v1/payment_intents", list)
-        r.get("/v1/payment_intents/search", search)
-        r.get("/v1/payment_intents/{id}", retrieve)
+        r.read("/v1/payment_intents", list)
+        r.read("/v1/payment_intents/search", search)
+        r.read("/v1/payment_intents/{id}", retrieve)
         r.post("/v1/payment_intents/{id}", update)
         r.post("/v1/payment_intents/{id}/confirm", confirmRoute)
         r.post("/v1/payment_intents/{id}/cancel", cancel)
-        r.get("/v1/charges", listCharges)
-        r.get("/v1/charges/{id}", retrieveCharge)
+        r.read("/v1/charges", listCharges)
+        r.read("/v1/charges/{id}", retrieveCharge)
     }
 
     static func get(_ id: String, _ req: APIRequest) throws -> JSONValue {

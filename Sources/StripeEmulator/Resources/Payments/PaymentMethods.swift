@@ -6,13 +6,13 @@ import StripeWire
 enum PaymentMethods {
     static func register(_ r: inout APIRouter) {
         r.post("/v1/payment_methods", create)
-        r.get("/v1/payment_methods", list)
-        r.get("/v1/payment_methods/{payment_method}", retrieve)
+        r.read("/v1/payment_methods", list)
+        r.read("/v1/payment_methods/{payment_method}", retrieve)
         r.post("/v1/payment_methods/{payment_method}", update)
         r.post("/v1/payment_methods/{payment_method}/attach", attachRoute)
         r.post("/v1/payment_methods/{payment_method}/detach", detach)
         // Mandates are made by bank-debit confirmations (see BankDebit).
-        r.get("/v1/mandates/{mandate}") { req in try req.store.get(req.pathParam(), type: "mandate") }
+        r.read("/v1/mandates/{mandate}") { req in try req.store.get(req.pathParam(), type: "mandate") }
     }
 
     /// Stores a new card payment method.

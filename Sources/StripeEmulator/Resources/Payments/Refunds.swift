@@ -9,13 +9,13 @@ import StripeWire
 enum Refunds {
     static func register(_ r: inout APIRouter) {
         r.post("/v1/refunds", create)
-        r.get("/v1/refunds", list)
-        r.get("/v1/refunds/{id}", retrieve)
+        r.read("/v1/refunds", list)
+        r.read("/v1/refunds/{id}", retrieve)
         r.post("/v1/refunds/{id}", update)
         r.post("/v1/refunds/{id}/cancel", cancel)
-        r.get("/v1/charges/{charge}/refunds", listForCharge)
+        r.read("/v1/charges/{charge}/refunds", listForCharge)
         r.post("/v1/charges/{charge}/refunds", createForCharge)
-        r.get("/v1/charges/{charge}/refunds/{refund}", retrieveForCharge)
+        r.read("/v1/charges/{charge}/refunds/{refund}", retrieveForCharge)
         r.post("/v1/charges/{charge}/refunds/{refund}", updateForCharge)
         r.post("/v1/charges/{charge}/refund", refundCharge)
     }

@@ -7,8 +7,8 @@ import StripeWire
 enum SetupIntents {
     static func register(_ r: inout APIRouter) {
         r.post("/v1/setup_intents", create)
-        r.get("/v1/setup_intents", list)
-        r.get("/v1/setup_intents/{intent}", retrieve)
+        r.read("/v1/setup_intents", list)
+        r.read("/v1/setup_intents/{intent}", retrieve)
         r.post("/v1/setup_intents/{intent}", update)
         r.post("/v1/setup_intents/{intent}/confirm", confirmRoute)
         r.post("/v1/setup_intents/{intent}/cancel", cancel)

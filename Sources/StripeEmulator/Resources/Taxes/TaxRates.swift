@@ -7,8 +7,8 @@ import StripeWire
 enum TaxRates {
     static func register(_ r: inout APIRouter) {
         r.post("/v1/tax_rates", create)
-        r.get("/v1/tax_rates", list)
-        r.get("/v1/tax_rates/{id}", retrieve)
+        r.read("/v1/tax_rates", list)
+        r.read("/v1/tax_rates/{id}", retrieve)
         r.post("/v1/tax_rates/{id}", update)
     }
 

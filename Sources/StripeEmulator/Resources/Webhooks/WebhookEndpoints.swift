@@ -6,8 +6,8 @@ import StripeWire
 enum WebhookEndpoints {
     static func register(_ r: inout APIRouter) {
         r.post("/v1/webhook_endpoints", create)
-        r.get("/v1/webhook_endpoints", list)
-        r.get("/v1/webhook_endpoints/{id}", retrieve)
+        r.read("/v1/webhook_endpoints", list)
+        r.read("/v1/webhook_endpoints/{id}", retrieve)
         r.post("/v1/webhook_endpoints/{id}", update)
         r.delete("/v1/webhook_endpoints/{id}", delete)
     }

@@ -85,6 +85,31 @@ import StripeWire
         #expect(await s.get(path, window).json["data"][0]["aggregated_value"] == 7)
     }
 
+    /// An event's `pending_webhooks` changes when a delivery succeeds, without any request: the
+    /// change is a write, so a kept list of events is not given again after it.
+    @Test func eventsByDeliverySuccessFollowTheirDeliveries() async throws {
+        let s = try TestStripe(transport: ScriptedTransport(answers: [500]))
+        #expect(await s.post("/v1/webhook_endpoints", [("url", "https://hooks.test/a"), ("enabled_events[]", "customer.created")]).status == 200)
+        let failing = await s.post("/v1/customers", [("name", "First")]).id
+        #expect(await s.drain() == 1)  // answered 500: retried in an hour
+        let delivered = await s.post("/v1/customers", [("name", "Second")]).id
+        #expect(await s.drain() == 1)
+        func customers(_ success: String) async -> [JSONValue] {
+            let r = await s.get("/v1/events", [("type", "customer.created"), ("delivery_success", success)])
+            #expect(r.status == 200, "\(r.json)")
+            return r.json["data"].arrayValue?.map { $0["data"]["object"]["id"] } ?? []
+        }
+        #expect(await customers("false") == [.string(failing)])
+        #expect(await customers("false") == [.string(failing)])  // the kept answer
+        #expect(await customers("true") == [.string(delivered)])
+        // The retry an hour later succeeds: nothing is pending any more.
+        #expect(await s.post("/_emulator/time/advance", [("by", "1h")]).status == 200)
+        _ = await s.drain()
+        #expect(await customers("false") == [])
+        #expect(await customers("true") == [.string(delivered), .string(failing)])
+        #expect(await s.get("/v1/events", [("delivery_success", "maybe")]).error["param"] == "delivery_success")
+    }
+
     /// The account clock moves with the wall clock, without a write: an answer that read it is
     /// never kept, whatever route it came from.
     @Test func readingTheClockMarksTheAnswer() throws {

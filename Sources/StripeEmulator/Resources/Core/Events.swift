@@ -26,7 +26,12 @@ enum Events {
             guard types.count <= 20 else { throw StripeError.invalidRequest("You can pass at most 20 types.", param: "types") }
             filters.append(ListFilter(sql: "tag IN (\(types.map { _ in "?" }.joined(separator: ", ")))", arguments: types))
         }
-        _ = try req.params.bool("delivery_success")
+        // Whether every endpoint the event was sent to has acknowledged it: `pending_webhooks`
+        // counts those that have not (still retrying, or given up on).
+        if let delivered = try req.params.bool("delivery_success") {
+            filters.append(ListFilter(sql: delivered ? "json_extract(data, '$.pending_webhooks') = 0"
+                                                     : "json_extract(data, '$.pending_webhooks') > 0", arguments: []))
+        }
         return try req.store.list(type: "event", filters: filters, page: page, url: "/v1/events", noun: "event")
     }
 }

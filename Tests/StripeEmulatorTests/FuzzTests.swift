@@ -128,7 +128,9 @@ import StripeWire
                 slowest = max(slowest, took)
                 let described = "\(route.method) \(path) \(params.suffix(3)) -> \(reply.response.bodyString.prefix(300))"
                 #expect(reply.status < 500, "\(described)")
-                #expect(took < .seconds(5), "\(described) took \(took)")
+                // Alone a route answers in milliseconds; beside the whole suite on two cores one
+                // request was once starved for 26 s, so the bound only catches a runaway answer.
+                #expect(took < .seconds(45), "\(described) took \(took)")
                 if reply.status >= 400 {
                     #expect(reply.error["type"].stringValue != nil, "\(described)")
                     #expect(reply.error["message"].stringValue != nil, "\(described)")

@@ -63,8 +63,13 @@ extension APIVersion {
     }
 
     package static func setAccountDefault(_ version: APIVersion, _ ledger: Ledger) throws {
-        ledger.settings.versionedAccounts.markVersioned(ledger.account)
+        let accounts = ledger.settings.versionedAccounts, account = ledger.account
+        accounts.markVersioned(account)
         try AccountSettings.write("api_version", .string(version.raw), ledger)
         ledger.cache.accountVersion = version.raw
+        // A reader of a file database that took the mark above but read the settings from a
+        // snapshot older than this write found no version and marked the account unversioned
+        // again: once the write is committed, the account is marked once more.
+        ledger.db.afterNextTransaction { _ in accounts.markVersioned(account) }
     }
 }

@@ -216,6 +216,7 @@ public final class StripeEmulator: Sendable {
 
         let responses = self.responses
         let reusable = route.reusable && call.body.isEmpty, query = call.query ?? ""
+        let latestCommitted = database.readsSeeLatestCommit
         let work: @Sendable (Database) throws -> Outcome = { db in
             let ids = IDMinter(mode: settings.idMode, db: db, account: account)
             let version: APIVersion
@@ -229,7 +230,8 @@ public final class StripeEmulator: Sendable {
             }
             // A reusable read of an account whose objects are unchanged since it was answered last.
             var reuse: (key: ResponseCache.Key, stamp: Int64)?
-            if reusable, let stamp = try RenderStamp.read(db, account: account) {
+            if reusable, let stamp = latestCommitted ? RenderStamp.latestCommitted(account: account)
+                                                     : try RenderStamp.read(db, account: account) {
                 let key = ResponseCache.Key(account: account, version: version.raw, path: path, query: query)
                 if let body = responses.answer(key, stamp: stamp) {
                     return Outcome(status: 200, body: body, replayed: false, version: version.raw)

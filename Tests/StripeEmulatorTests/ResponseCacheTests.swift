@@ -34,6 +34,33 @@ import StripeWire
         #expect(await s.get("/v1/customers/\(ids[0])").json["deleted"] == true)  // Stripe's answer for a deleted customer
     }
 
+    /// A file's readers look the stamp up in their own snapshot; an in-memory database's use the
+    /// one the process last committed. Both see every write, a reset and another database's.
+    @Test(arguments: [false, true]) func everyWriteIsSeen(onFile: Bool) async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rc-\(UUID().uuidString).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let s = try TestStripe(database: onFile ? .file(path) : .inMemory())
+        // Another database in the same process, the same account: its commits must not hide ours.
+        let other = TestStripe(emulator: try TestStripe().emulator, key: s.key)
+        func names() async -> [JSONValue] {
+            await s.get("/v1/customers", [("limit", "100")]).json["data"].arrayValue?.map { $0["name"] } ?? []
+        }
+        let ada = await s.post("/v1/customers", [("name", "Ada")]).id
+        #expect(await names() == ["Ada"])
+        #expect(await names() == ["Ada"])
+        #expect(await other.post("/v1/customers", [("name", "Elsewhere")]).status == 200)
+        #expect(await names() == ["Ada"])
+        #expect(await s.post("/v1/customers/\(ada)", [("name", "Grace")]).status == 200)
+        #expect(await names() == ["Grace"])
+        #expect(await other.post("/v1/customers", [("name", "Elsewhere too")]).status == 200)
+        #expect(await names() == ["Grace"])
+        #expect(await s.post("/_emulator/reset").status == 200)
+        #expect(await names() == [])
+        #expect(await s.post("/v1/customers", [("name", "Linus")]).status == 200)
+        #expect(await names() == ["Linus"])
+        #expect(await other.get("/v1/customers").json["data"].arrayValue?.map { $0["name"] } == ["Elsewhere too", "Elsewhere"])
+    }
+
     @Test func answersAreKeptPerQueryVersionAndAccount() async throws {
         let s = try TestStripe()
         let other = TestStripe(emulator: s.emulator, key: "sk_test_" + IDMinter.randomToken(16))

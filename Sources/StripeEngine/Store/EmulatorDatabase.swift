@@ -55,6 +55,10 @@ public struct EmulatorDatabase: Sendable {
         try queue.write(block)
     }
 
+    /// Whether every read sees the latest commit: an in-memory database, one connection that
+    /// runs reads and writes one after another (a file's pool readers see older snapshots).
+    package var readsSeeLatestCommit: Bool { writer is DatabaseQueue }
+
     package init(writer: any DatabaseWriter) throws {
         self.writer = writer
         self.batches = GroupCommit(writer: writer)

@@ -1,4 +1,5 @@
 import GRDB
+import Synchronization
 
 /// A random number per account, changed by every transaction that writes one of the account's
 /// objects: two reads that see the same stamp saw the same objects.
@@ -17,11 +18,28 @@ package enum RenderStamp {
 
     /// Gives the account a new stamp (rolled back with the transaction that wrote).
     package static func touch(_ db: Database, account: String) throws {
+        let stamp = Int64.random(in: .min ... .max)
+        // Before the statement: outside a transaction it commits as it runs.
+        db.afterNextTransaction { _ in committed.withLock { $0[account] = stamp } }
         try db.cachedStatement(sql: "INSERT OR REPLACE INTO render_stamps (account, stamp) VALUES (?, ?)")
-            .execute(arguments: [account, Int64.random(in: .min ... .max)])
+            .execute(arguments: [account, stamp])
     }
 
     package static func deleteAccount(_ db: Database, account: String) throws {
+        db.afterNextTransaction { _ in committed.withLock { $0[account] = nil } }
         try db.cachedStatement(sql: "DELETE FROM render_stamps WHERE account = ?").execute(arguments: [account])
     }
+
+    /// The stamp this process last committed for the account, in any of its databases: what a
+    /// reader of an in-memory database (one connection, reads and writes one after another, so
+    /// every read sees the latest commit) may use instead of ``read(_:account:)``, one SQL
+    /// lookup that was a tenth of a reused answer's time. Shared by every database of the process:
+    /// each commit stores a new random number, so a value seen with an account's objects is never
+    /// seen again once they change; another database's commit only makes a kept answer miss. Not
+    /// for a file: its readers see older snapshots, and other processes write it too.
+    package static func latestCommitted(account: String) -> Int64? {
+        committed.withLock { $0[account] }
+    }
+
+    private static let committed = Mutex<[String: Int64]>([:])
 }

@@ -230,8 +230,7 @@ public final class StripeEmulator: Sendable {
             }
             // A reusable read of an account whose objects are unchanged since it was answered last.
             var reuse: (key: ResponseCache.Key, stamp: Int64)?
-            if reusable, let stamp = latestCommitted ? RenderStamp.latestCommitted(account: account)
-                                                     : try RenderStamp.read(db, account: account) {
+            if reusable, let stamp = try RenderStamp.current(db, account: account, latestCommitted: latestCommitted) {
                 let key = ResponseCache.Key(account: account, version: version.raw, path: path, query: query)
                 if let body = responses.answer(key, stamp: stamp) {
                     return Outcome(status: 200, body: body, replayed: false, version: version.raw)

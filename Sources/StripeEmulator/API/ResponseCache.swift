@@ -7,7 +7,8 @@ import Synchronization
 /// Why: such an answer is a function of the request and of the account's stored objects only, and
 /// every transaction that writes one of those objects gives the account a new stamp. A repeated
 /// `GET /v1/customers?limit=100` read 100 rows, compared each with its parsed copy and assembled
-/// the page again (about 60% of its time); a kept answer costs one stamp lookup. Routes opt in
+/// the page again (about 60% of its time); a kept answer costs a look at the stamp (no SQL in
+/// memory, see ``RenderStamp/current(_:account:latestCommitted:)``). Routes opt in
 /// (``APIRouter/Route/reusable``): those whose answers also read other tables (meter event
 /// summaries, the account's settings) do not. An answer that read the account's clock (which moves
 /// with the wall clock, without any write) is never kept, whatever its route.

@@ -265,6 +265,11 @@ package struct ListFilter: @unchecked Sendable {
         }
     }
 
+    /// A number field of the stored JSON above a bound (`$.pending_webhooks > 0`).
+    package static func field(_ path: String, greaterThan value: Int) -> ListFilter {
+        ListFilter(sql: "json_extract(data, '$.\(path)') > ?", arguments: [value])
+    }
+
     package static func field(_ path: String, in values: [String]) -> ListFilter {
         let marks = values.map { _ in "?" }.joined(separator: ", ")
         return ListFilter(sql: "json_extract(data, '$.\(path)') IN (\(marks))", arguments: values)

@@ -30,6 +30,13 @@ package enum RenderStamp {
         try db.cachedStatement(sql: "DELETE FROM render_stamps WHERE account = ?").execute(arguments: [account])
     }
 
+    /// The account's stamp for a reader: the one the process last committed when every read sees
+    /// the latest commit (an in-memory database, ``EmulatorDatabase/readsSeeLatestCommit``),
+    /// else the one in the reader's own snapshot.
+    package static func current(_ db: Database, account: String, latestCommitted: Bool) throws -> Int64? {
+        latestCommitted ? Self.latestCommitted(account: account) : try read(db, account: account)
+    }
+
     /// The stamp this process last committed for the account, in any of its databases: what a
     /// reader of an in-memory database (one connection, reads and writes one after another, so
     /// every read sees the latest commit) may use instead of ``read(_:account:)``, one SQL

@@ -29,8 +29,7 @@ enum Events {
         // Whether every endpoint the event was sent to has acknowledged it: `pending_webhooks`
         // counts those that have not (still retrying, or given up on).
         if let delivered = try req.params.bool("delivery_success") {
-            filters.append(ListFilter(sql: delivered ? "json_extract(data, '$.pending_webhooks') = 0"
-                                                     : "json_extract(data, '$.pending_webhooks') > 0", arguments: []))
+            filters.append(delivered ? .field("pending_webhooks", equals: .int(0)) : .field("pending_webhooks", greaterThan: 0))
         }
         return try req.store.list(type: "event", filters: filters, page: page, url: "/v1/events", noun: "event")
     }

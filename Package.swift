@@ -45,6 +45,9 @@ let package = Package(
         .systemLibrary(name: "COpenSSLPKI", path: "Sources/COpenSSLPKI", pkgConfig: "openssl",
                        providers: [.apt(["libssl-dev"])]),
         .target(name: "StripeWire", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
+        // SQLite's own page cache with one change for in-memory databases (see its source): a
+        // commit no longer walks every cached page after a B-tree balance.
+        .target(name: "CSQLitePageCache", linkerSettings: [.linkedLibrary("sqlite3")]),
         // A small PDF writer (text and lines, the standard Helvetica fonts): invoices', credit
         // notes' and quotes' PDFs. No dependency; no PDF library fits the build.
         .target(name: "PlainPDF", swiftSettings: swiftSettings),
@@ -54,7 +57,7 @@ let package = Package(
         .target(
             name: "StripeEngine",
             dependencies: [
-                "StripeWire",
+                "StripeWire", "CSQLitePageCache",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],

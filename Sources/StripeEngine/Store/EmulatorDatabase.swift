@@ -1,3 +1,4 @@
+import CSQLitePageCache
 import GRDB
 import Synchronization
 
@@ -54,6 +55,15 @@ public struct EmulatorDatabase: Sendable {
     private static func writeNow<T>(_ queue: DatabaseQueue, _ block: (Database) throws -> T) throws -> T {
         try queue.write(block)
     }
+
+    /// Whether SQLite runs with the project's page cache (`CSQLitePageCache`): installed when
+    /// the program loads, so false only when something configured SQLite before it. Without it
+    /// an in-memory database's commits slow down as it grows (up to 1 GiB).
+    package static var pageCacheInstalled: Bool { effinity_page_cache_installed() != 0 }
+
+    /// How many B-tree page swaps of in-memory databases used a scratch page number next to the
+    /// database's end instead of SQLite's one past 1 GiB (in this process, every database).
+    package static var pageCacheScratchMoves: UInt64 { UInt64(effinity_page_cache_scratch_moves()) }
 
     /// Whether every read sees the latest commit: an in-memory database, one connection that
     /// runs reads and writes one after another (a file's pool readers see older snapshots).

@@ -1,0 +1,12 @@
+#ifndef EFFINITY_SQLITE_PAGE_CACHE_H
+#define EFFINITY_SQLITE_PAGE_CACHE_H
+
+/// Whether this process's SQLite runs with the page cache below (installed when the program is
+/// loaded, before SQLite initializes; 0 when SQLite was configured otherwise first).
+int effinity_page_cache_installed(void);
+
+/// How many times a B-tree page swap's scratch page number was moved next to the end of an
+/// in-memory database (see SQLitePageCache.c). Counted in every cache, for tests.
+unsigned long long effinity_page_cache_scratch_moves(void);
+
+#endif

@@ -1,0 +1,82 @@
+import Foundation
+import GRDB
+import Testing
+@testable import StripeEngine
+
+/// The page cache of `CSQLitePageCache` moves the scratch number of a B-tree page swap next to
+/// an in-memory database's end. It must change nothing SQLite stores: rows written, updated,
+/// deleted and rolled back in many balancing transactions read back exactly, and SQLite's own
+/// integrity check passes.
+@Suite struct PageCacheTests {
+    /// A deterministic generator (SplitMix64), so a failure replays.
+    struct Rng: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    @Test func installedWhenTheProgramLoads() {
+        #expect(EmulatorDatabase.pageCacheInstalled)
+    }
+
+    @Test(arguments: [false, true])
+    func rowsSurviveBalancesUpdatesAndRollbacks(onFile: Bool) throws {
+        let path = onFile ? "/tmp/effinity-pagecache-\(UInt64.random(in: 0 ... .max)).sqlite" : nil
+        defer { if let path { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } } }
+        let db: any DatabaseWriter = try path.map { try DatabasePool(path: $0, configuration: EmulatorDatabase.configuration()) }
+            ?? DatabaseQueue(configuration: EmulatorDatabase.configuration())
+        try db.write { try $0.execute(sql: "CREATE TABLE t (k TEXT PRIMARY KEY, v TEXT NOT NULL); CREATE INDEX t_v ON t(v)") }
+        let movesBefore = EmulatorDatabase.pageCacheScratchMoves
+        var rng = Rng(state: 7)
+        var model: [String: String] = [:]
+        for round in 0..<120 {
+            // Random keys land all over both B-trees, so leaves split and siblings are rebalanced.
+            var changes: [(String, String?)] = []
+            for _ in 0..<60 {
+                let key = "k\(rng.next() % 5_000)"
+                let pick = rng.next() % 10
+                changes.append((key, pick == 0 ? nil : String(repeating: "v\(rng.next() % 1_000)-", count: Int(rng.next() % 60) + 1)))
+            }
+            let rollBack = round % 7 == 3
+            let inSavepoint = round % 5 == 1
+            try db.write { db in
+                func apply() throws {
+                    for (key, value) in changes {
+                        if let value {
+                            try db.execute(sql: "INSERT INTO t (k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v",
+                                           arguments: [key, value])
+                        } else {
+                            try db.execute(sql: "DELETE FROM t WHERE k = ?", arguments: [key])
+                        }
+                    }
+                }
+                if inSavepoint {
+                    try db.inSavepoint { try apply(); return rollBack ? .rollback : .commit }
+                } else if rollBack {
+                    // A whole transaction's growth is rolled back: its pages leave the cache.
+                    try? db.inSavepoint { try apply(); throw RolledBack() }
+                } else {
+                    try apply()
+                }
+            }
+            if !rollBack { for (key, value) in changes { model[key] = value } }
+        }
+        let stored = try db.read { db in
+            try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT k, v FROM t").map { (row: Row) -> (String, String) in (row["k"], row["v"]) })
+        }
+        #expect(stored == model)
+        let check = try db.read { try String.fetchAll($0, sql: "PRAGMA integrity_check") }
+        #expect(check == ["ok"])
+        if !onFile {
+            // Balances happened and took the scratch number next to the end.
+            #expect(EmulatorDatabase.pageCacheScratchMoves > movesBefore)
+        }
+    }
+
+    struct RolledBack: Error {}
+}

@@ -8,18 +8,6 @@ import Testing
 /// deleted and rolled back in many balancing transactions read back exactly, and SQLite's own
 /// integrity check passes.
 @Suite struct PageCacheTests {
-    /// A deterministic generator (SplitMix64), so a failure replays.
-    struct Rng: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test func installedWhenTheProgramLoads() {
         #expect(EmulatorDatabase.pageCacheInstalled)
     }
@@ -32,7 +20,7 @@ import Testing
             ?? DatabaseQueue(configuration: EmulatorDatabase.configuration())
         try db.write { try $0.execute(sql: "CREATE TABLE t (k TEXT PRIMARY KEY, v TEXT NOT NULL); CREATE INDEX t_v ON t(v)") }
         let movesBefore = EmulatorDatabase.pageCacheScratchMoves
-        var rng = Rng(state: 7)
+        var rng = FuzzTests.Rng(state: 7)  // seeded: a failure replays
         var model: [String: String] = [:]
         for round in 0..<120 {
             // Random keys land all over both B-trees, so leaves split and siblings are rebalanced.

@@ -20,7 +20,6 @@
 // the database's end.
 #include <sqlite3.h>
 #include <stdatomic.h>
-#include <stdlib.h>
 
 typedef struct {
     sqlite3_pcache *inner;
@@ -28,17 +27,25 @@ typedef struct {
     unsigned scratch;      // the number SQLite uses as scratch for this page size
     unsigned largest;      // no page of this cache has a larger number
     unsigned mapped;       // where the scratch page is kept while in use (0: not in use)
+    int sizeIndex;         // of the page size in scratchMoves (-1: not a valid SQLite page size)
 } WrappedCache;
 
 static sqlite3_pcache_methods2 inner;
 static int installed = 0;
-static _Atomic unsigned long long scratchMoves = 0;
+// Scratch moves by page size (512 << index), so a test can count its own database's moves with
+// a page size no other database of the process uses.
+static _Atomic unsigned long long scratchMoves[8];
+
+static int sizeIndex(int pageSize) {
+    for (int i = 0; i < 8; i++) if ((512 << i) == pageSize) return i;
+    return -1;
+}
 
 static unsigned translate(WrappedCache *c, unsigned key) {
     if (c->purgeable || key != c->scratch) return key;
     if (c->mapped == 0) {
         c->mapped = c->largest + 1;
-        atomic_fetch_add_explicit(&scratchMoves, 1, memory_order_relaxed);
+        if (c->sizeIndex >= 0) atomic_fetch_add_explicit(&scratchMoves[c->sizeIndex], 1, memory_order_relaxed);
     }
     return c->mapped;
 }
@@ -60,6 +67,7 @@ static sqlite3_pcache *wCreate(int szPage, int szExtra, int bPurgeable) {
     c->scratch = (unsigned)(0x40000000u / (unsigned)szPage) + 1;
     c->largest = 0;
     c->mapped = 0;
+    c->sizeIndex = sizeIndex(szPage);
     return (sqlite3_pcache *)c;
 }
 
@@ -123,4 +131,7 @@ __attribute__((constructor)) static void installPageCache(void) {
 }
 
 int effinity_page_cache_installed(void) { return installed; }
-unsigned long long effinity_page_cache_scratch_moves(void) { return atomic_load(&scratchMoves); }
+unsigned long long effinity_page_cache_scratch_moves(int pageSize) {
+    int i = sizeIndex(pageSize);
+    return i < 0 ? 0 : atomic_load(&scratchMoves[i]);
+}

@@ -6,7 +6,7 @@
 int effinity_page_cache_installed(void);
 
 /// How many times a B-tree page swap's scratch page number was moved next to the end of an
-/// in-memory database (see SQLitePageCache.c). Counted in every cache, for tests.
-unsigned long long effinity_page_cache_scratch_moves(void);
+/// in-memory database with pages of `pageSize` bytes (see SQLitePageCache.c), in this process.
+unsigned long long effinity_page_cache_scratch_moves(int pageSize);
 
 #endif

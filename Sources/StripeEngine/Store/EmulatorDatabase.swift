@@ -61,9 +61,12 @@ public struct EmulatorDatabase: Sendable {
     /// an in-memory database's commits slow down as it grows (up to 1 GiB).
     package static var pageCacheInstalled: Bool { effinity_page_cache_installed() != 0 }
 
-    /// How many B-tree page swaps of in-memory databases used a scratch page number next to the
-    /// database's end instead of SQLite's one past 1 GiB (in this process, every database).
-    package static var pageCacheScratchMoves: UInt64 { UInt64(effinity_page_cache_scratch_moves()) }
+    /// How many B-tree page swaps of in-memory databases with pages of `pageSize` bytes used a
+    /// scratch page number next to the database's end instead of SQLite's one past 1 GiB (in this
+    /// process; by page size, so a test with a page size of its own counts only its database).
+    package static func pageCacheScratchMoves(pageSize: Int) -> UInt64 {
+        UInt64(effinity_page_cache_scratch_moves(Int32(pageSize)))
+    }
 
     /// Whether every read sees the latest commit: an in-memory database, one connection that
     /// runs reads and writes one after another (a file's pool readers see older snapshots).

@@ -60,6 +60,9 @@ struct StripeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Also write the forwarding endpoint's signing secret to this file (for CI).", valueName: "path"))
     var printSecretTo: String?
 
+    @Option(help: ArgumentHelp("Keep an event retrievable this many days of the account's clock after it was created, as Stripe keeps them 30 (0: keep every event).", valueName: "days"))
+    var eventRetentionDays = 30
+
     @Flag(help: "Enforce real Stripe's test-clock caps (3 customers per clock, advances of at most two intervals).")
     var strictClocks = false
 
@@ -75,6 +78,7 @@ struct StripeCommand: AsyncParsableCommand {
             throw ValidationError("Unknown --api-version '\(apiVersion)': from \(APIVersion.known.first!) to \(APIVersion.known.last!), like 2024-06-20 or 2025-03-31.basil.")
         }
         guard (1...64).contains(parallelEndpoints) else { throw ValidationError("--parallel-endpoints must be 1 to 64.") }
+        guard (0...36_500).contains(eventRetentionDays) else { throw ValidationError("--event-retention-days must be 0 (keep every event) to 36500.") }
         guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1.") }
         guard (1...86_400).contains(idleTimeout) else { throw ValidationError("--idle-timeout must be 1 to 86400 seconds.") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("Unknown --log-level '\(logLevel)'.") }
@@ -90,7 +94,7 @@ struct StripeCommand: AsyncParsableCommand {
         let settings = EmulatorSettings(idMode: seed == nil ? .random : .sequential,
                                         baseURL: "http://\(host):\(port)", apiVersion: apiVersion, strictClocks: strictClocks,
                                         parallelEndpoints: parallelEndpoints,
-                                        consoleRequiresKey: !Self.isLoopback(host))
+                                        consoleRequiresKey: !Self.isLoopback(host), eventRetentionDays: eventRetentionDays)
         let emulator = StripeEmulator(database: database, settings: settings, logger: logger)
         var forwarding = ""
         if let url = forwardTo {

@@ -10,10 +10,10 @@ struct TestStripe {
     static let start = 1_800_000_000  // 2027-01-15
 
     init(idMode: IDMode = .random, now: Int = TestStripe.start, database: EmulatorDatabase? = nil, strictClocks: Bool = false,
-         workLimit: Int = 20_000) throws {
+         workLimit: Int = 20_000, eventRetentionDays: Int = EventRetention.stripeDays) throws {
         emulator = StripeEmulator(database: try database ?? .inMemory(),
                                   settings: EmulatorSettings(idMode: idMode, wallClock: FixedWallClock(now), strictClocks: strictClocks,
-                                                             workLimitPerRequest: workLimit))
+                                                             workLimitPerRequest: workLimit, eventRetentionDays: eventRetentionDays))
         key = "sk_test_" + IDMinter.randomToken(16)
     }
 

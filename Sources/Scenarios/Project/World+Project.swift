@@ -42,7 +42,8 @@ extension World {
             var quiet = Logger(label: "effinity.project")
             quiet.logLevel = .critical
             let emulator = StripeEmulator(database: try .inMemory(),
-                                          settings: EmulatorSettings(idMode: .sequential, wallClock: FixedWallClock(given.start), baseURL: stripeURL),
+                                          settings: EmulatorSettings(idMode: .sequential, wallClock: FixedWallClock(given.start), baseURL: stripeURL,
+                                                                     eventRetentionDays: 0),  // as `inProcess`: every event kept
                                           logger: quiet)
             fake = try await LoopbackServer.start(StripeHTTPResponder(emulator: emulator), name: "effinity-stripe", port: stripePort,
                                                   server: .stripe(emulator))

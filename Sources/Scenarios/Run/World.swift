@@ -68,7 +68,10 @@ final class World: Sendable {
         let catalog = try given.plans.map { try PlanCatalog(json: Data(JSONWriter.data($0))) } ?? BillingService.defaultCatalog()
         var options = WiredStack.Options()
         options.key = "sk_test_scenario"
-        options.settings = EmulatorSettings(idMode: .sequential, wallClock: FixedWallClock(given.start), baseURL: "http://stripe.scenario")
+        // Every event is kept (no 30-day retention): `expect_webhooks` with an `object` reads the
+        // delivered events back by id, however far the scenario has moved time since.
+        options.settings = EmulatorSettings(idMode: .sequential, wallClock: FixedWallClock(given.start), baseURL: "http://stripe.scenario",
+                                            eventRetentionDays: 0)
         options.appURL = "http://app.scenario"
         options.catalog = catalog
         options.appIDs = AppIDs(.sequential)

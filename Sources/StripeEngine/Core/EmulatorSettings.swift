@@ -23,13 +23,18 @@ public struct EmulatorSettings: Sendable {
     /// The console (`/console`) asks for an account's API key before showing it, and offers no
     /// list of accounts: set when the server listens beyond loopback.
     public var consoleRequiresKey: Bool
+    /// Days an event stays retrievable after it was created on the account's clock (30, as real
+    /// Stripe keeps them; 0 keeps every event): see ``EventRetention``. An advance of a year
+    /// would otherwise keep every event it emitted, about ten full objects per renewal.
+    public var eventRetentionDays: Int
     /// The accounts with a default API version of their own (shared by every copy of these settings).
     package let versionedAccounts = VersionedAccounts()
 
     public init(idMode: IDMode = .random, wallClock: any WallClock = SystemWallClock(),
                 baseURL: String = "http://127.0.0.1:12111", apiVersion: String = StripeAPIVersion.current,
                 strictClocks: Bool = false, workLimitPerRequest: Int = 20_000,
-                parallelEndpoints: Int = 8, consoleRequiresKey: Bool = false) {
+                parallelEndpoints: Int = 8, consoleRequiresKey: Bool = false,
+                eventRetentionDays: Int = 30) {
         self.idMode = idMode
         self.wallClock = wallClock
         self.baseURL = baseURL
@@ -38,6 +43,7 @@ public struct EmulatorSettings: Sendable {
         self.workLimitPerRequest = workLimitPerRequest
         self.parallelEndpoints = max(1, parallelEndpoints)
         self.consoleRequiresKey = consoleRequiresKey
+        self.eventRetentionDays = max(0, eventRetentionDays)
     }
 }
 

@@ -44,7 +44,9 @@ package struct WorkRunner: Sendable {
                 var ran = 0
                 for account in due {
                     let ledger = Ledger.automatic(db: db, account: account, settings: settings)
-                    ran += try Scheduler.run(ledger, clock: "", until: try ledger.accountClock.now())
+                    let now = try ledger.accountClock.now()
+                    ran += try Scheduler.run(ledger, clock: "", until: now)
+                    try EventRetention.prune(ledger, now: now, days: settings.eventRetentionDays)
                 }
                 return ran
             }
@@ -92,6 +94,7 @@ package struct WorkRunner: Sendable {
                 var state = try ledger.accountClock.state()
                 if state.frozenTime != nil { state.frozenTime = reached } else { state.offset = reached - settings.wallClock.now() }
                 try ledger.accountClock.set(state)
+                try EventRetention.prune(ledger, now: reached, days: settings.eventRetentionDays)
                 return chunk
             }
             ran += chunk.ran

@@ -47,12 +47,14 @@ struct ClockBench: AsyncParsableCommand {
     @Option(help: "Number of subscriptions.") var subscriptions = 10_000
     @Option(help: "Clock advance (a span such as 1y, 6mo).") var advance = "1y1h"
     @Option(help: "Keep the objects in this SQLite file instead of in memory (removed first).") var db: String?
+    @Option(help: "Days events are kept (30 as on Stripe; 0 keeps every event, as before retention).") var eventRetentionDays = 30
 
     func run() async throws {
         let span = try TimeSpan(parsing: advance)
         let start = 1_800_000_000
         let emulator = StripeEmulator(database: try benchDatabase(db),
-                                      settings: EmulatorSettings(idMode: .sequential, wallClock: FixedWallClock(start)))
+                                      settings: EmulatorSettings(idMode: .sequential, wallClock: FixedWallClock(start),
+                                                                 eventRetentionDays: eventRetentionDays))
         let key = "sk_test_bench"
         let setupStart = ContinuousClock.now
         try await monthlySubscriptions(subscriptions, on: emulator, key: key)
@@ -68,7 +70,7 @@ struct ClockBench: AsyncParsableCommand {
         let storedAfter = try await emulator.database.storageStats(account: key, sampleSize: 2000)
         let render = Self.renderRate(storedAfter.sample)
         let storedMiB = Double(storedAfter.bytes - storedBefore.bytes) / 1_048_576
-        print("clock_bench subscriptions=\(subscriptions) advance=\(advance) storage=\(db == nil ? "memory" : "file")")
+        print("clock_bench subscriptions=\(subscriptions) advance=\(advance) storage=\(db == nil ? "memory" : "file") event_retention_days=\(eventRetentionDays)")
         print("setup_seconds \(fmt(setup)) (\(subscriptions) customers + subscriptions through the API)")
         print("advance_seconds \(fmt(elapsed)) (work items run: \(ran))")
         print("rss_mib_before_advance \(String(format: "%.1f", rssBefore))")

@@ -285,7 +285,7 @@ public final class StripeEmulator: Sendable {
                 try IdempotencyKeys.store(db: db, account: account, key: key, fingerprint: fingerprint,
                                           status: outcome.status, body: outcome.body, now: now)
             }
-            if isWrite { outcome.leavesWork = try WorkRunner.hasDueWork(db, account: account, now: now) }
+            if isWrite, request.cache.queuedWork { outcome.leavesWork = try WorkRunner.hasDueWork(db, account: account, now: now) }
             return outcome
         }
         // Reads run synchronously, on the thread that serves the connection (an event loop, see

@@ -93,3 +93,28 @@ import StripeWire
         #expect(await s.get("/v1/events/\(events[0]["id"].stringValue ?? "")").status == 404)
     }
 }
+
+extension EventRetentionTests {
+    /// Every renewal of one instant runs in one chunk of time travel, so a month later more
+    /// than one batch of events expires at once: all of them go, a batch per transaction.
+    @Test func moreThanABatchOfExpiredEventsAllGo() async throws {
+        let s = try TestStripe()
+        let account = s.key, count = EventRetention.batch * 2 + 7
+        try await s.emulator.database.writer.write { db in
+            for i in 0..<count {
+                try db.execute(sql: "INSERT INTO objects (account, id, type, created, data, tag) VALUES (?, ?, 'event', ?, '{}', 'customer.updated')",
+                               arguments: [account, "evt_bulk\(i)", TestStripe.start])
+            }
+        }
+        func events() async throws -> Int {
+            try await s.emulator.database.writer.read { db in
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM objects WHERE account = ? AND type = 'event'", arguments: [account]) ?? -1
+            }
+        }
+        #expect(try await events() == count)
+        #expect(await s.post("/_emulator/time/set", [("to", String(TestStripe.start + 30 * Self.day - 1))]).status == 200)
+        #expect(try await events() == count)
+        #expect(await s.post("/_emulator/time/set", [("to", String(TestStripe.start + 30 * Self.day + 1))]).status == 200)
+        #expect(try await events() == 0)
+    }
+}

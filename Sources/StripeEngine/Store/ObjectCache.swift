@@ -32,6 +32,11 @@ package final class ObjectCache {
     /// Whether the transaction read the account's clock, which moves with the wall clock without
     /// any write: an answer that did cannot be reused on the strength of the stamp alone.
     package var readClock = false
+    /// Whether the transaction queued work on the account's clock or a webhook delivery: only
+    /// then may a write leave work due that the background worker should run at once (a write
+    /// that queued nothing leaves what was due before it to the worker's next tick, which would
+    /// have found it anyway), so the two index probes that tell are skipped otherwise.
+    package var queuedWork = false
     /// The events this transaction emitted, without their objects (see ``EventLog/Envelope``).
     private var events: [String: EventLog.Envelope] = [:]
     /// The never-rendered state of objects (``ObjectStore/hidden(_:)``), parsed once.

@@ -38,6 +38,7 @@ package enum Scheduler {
 
     package static func schedule(_ ledger: Ledger, clock: String?, at due: Int, _ kind: Kind, target: String) throws {
         let account = ledger.account
+        if (clock ?? "").isEmpty { ledger.cache.queuedWork = true }
         try ledger.db.cachedStatement(sql: "INSERT INTO due_work (account, clock, due, kind, target) VALUES (?, ?, ?, ?, ?)").execute(arguments: [account, clock ?? "", due, kind.rawValue, target])
     }
 

@@ -40,16 +40,20 @@ package struct WorkRunner: Sendable {
             return try Scheduler.hasDue(db, account: account, clock: "", at: now) ? [account] : []
         }
         if !due.isEmpty {
-            outcome.ran = try await database.writer.write { db in
-                var ran = 0
+            let run = try await database.writer.write { db in
+                var ran = 0, backlog: [(account: String, now: Int)] = []
                 for account in due {
                     let ledger = Ledger.automatic(db: db, account: account, settings: settings)
                     let now = try ledger.accountClock.now()
                     ran += try Scheduler.run(ledger, clock: "", until: now)
-                    try EventRetention.prune(ledger, now: now, days: settings.eventRetentionDays)
+                    if try EventRetention.prune(ledger, now: now, days: settings.eventRetentionDays) == EventRetention.batch {
+                        backlog.append((account, now))
+                    }
                 }
-                return ran
+                return (ran: ran, backlog: backlog)
             }
+            outcome.ran = run.ran
+            for b in run.backlog { try await pruneBacklog(account: b.account, now: b.now) }
         }
         outcome.attempted = drain ? try await deliveries.drain(account: account) : try await deliveries.deliverDue(account: account)
         return outcome
@@ -85,7 +89,7 @@ package struct WorkRunner: Sendable {
             let remaining = limit.map { max(0, $0 - ran) }
             // Up to the limit the chunk commits; the chunk that passes it rolls back and throws.
             let chunkSize = remaining.map { min(Self.chunkSize, max($0, 1)) } ?? Self.chunkSize
-            let chunk = try await database.writer.write { db in
+            let chunkRun = try await database.writer.write { db in
                 let ledger = Ledger.automatic(db: db, account: account, settings: settings)
                 let chunk = try Scheduler.runChunk(ledger, clock: "", until: stop, limit: remaining, maxItems: chunkSize,
                                                      maxDuration: Self.chunkDuration)
@@ -94,13 +98,26 @@ package struct WorkRunner: Sendable {
                 var state = try ledger.accountClock.state()
                 if state.frozenTime != nil { state.frozenTime = reached } else { state.offset = reached - settings.wallClock.now() }
                 try ledger.accountClock.set(state)
-                try EventRetention.prune(ledger, now: reached, days: settings.eventRetentionDays)
-                return chunk
+                let pruned = try EventRetention.prune(ledger, now: reached, days: settings.eventRetentionDays)
+                return (chunk: chunk, reached: reached, backlog: pruned == EventRetention.batch)
             }
+            if chunkRun.backlog { try await pruneBacklog(account: account, now: chunkRun.reached) }
+            let chunk = chunkRun.chunk
             ran += chunk.ran
             try await deliveries.drain(account: account)
             if chunk.finished, stop >= target { return ran }
         }
+    }
+
+    /// Removes the rest of an account's expired events, ``EventRetention/batch`` per transaction,
+    /// after a chunk of work found more than one batch of them: every renewal of one instant runs
+    /// in one chunk (10,000 subscriptions renewing together emit 100,000 events), and a month's
+    /// worth of them expires together a month later.
+    private func pruneBacklog(account: String, now: Int) async throws {
+        let settings = self.settings
+        while try await database.writer.write({ db in
+            try EventRetention.prune(Ledger.automatic(db: db, account: account, settings: settings), now: now, days: settings.eventRetentionDays)
+        }) == EventRetention.batch {}
     }
 
     /// Whether the account has deliveries or scheduled work due at `now` (two index probes, so

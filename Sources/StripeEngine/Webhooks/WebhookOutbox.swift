@@ -28,6 +28,7 @@ package enum WebhookOutbox {
     }
 
     package static func insert(_ ledger: Ledger, eventID: String, type: String, endpoint: String, due: Int, now: Int) throws {
+        ledger.cache.queuedWork = true
         try DeliveryQueue(db: ledger.db, account: ledger.account).enqueue(eventID: eventID, type: type, endpoint: endpoint, due: due, now: now)
     }
 

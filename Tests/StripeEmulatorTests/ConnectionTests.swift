@@ -30,8 +30,13 @@ import Glibc
         _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) }
     }
 
-    /// Everything the server sends until it closes (throws on the receive timeout).
-    static func readToClose(_ fd: Int32) throws -> String {
+    /// Everything the server sends until it closes (throws on the receive timeout), read off
+    /// the cooperative threads (see `RawHTTP.blocking`).
+    static func readToClose(_ fd: Int32) async throws -> String {
+        try await RawHTTP.blocking { try readToCloseBlocking(fd) }
+    }
+
+    static func readToCloseBlocking(_ fd: Int32) throws -> String {
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 16384)
         while true {
@@ -67,16 +72,18 @@ import Glibc
             defer { close(fd) }
             Self.send(fd, "GET /v1/customers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk_test_half\r\n\r\n")
             shutdown(fd, Int32(SHUT_WR))
-            let answer = try Self.readToClose(fd)
+            let answer = try await Self.readToClose(fd)
             #expect(answer.hasPrefix("HTTP/1.1 200"))
             // 1,000 connections the client closes first (half with a request, half without)
             // leave nothing open on the server.
-            for i in 0..<1000 {
-                let c = try Self.connect(port)
-                if i.isMultiple(of: 2) { Self.send(c, "GET /v1/customers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk_test_half\r\n\r\n") }
-                shutdown(c, Int32(SHUT_WR))
-                _ = try Self.readToClose(c)
-                close(c)
+            try await RawHTTP.blocking {
+                for i in 0..<1000 {
+                    let c = try Self.connect(port)
+                    if i.isMultiple(of: 2) { Self.send(c, "GET /v1/customers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk_test_half\r\n\r\n") }
+                    shutdown(c, Int32(SHUT_WR))
+                    _ = try Self.readToCloseBlocking(c)
+                    close(c)
+                }
             }
             #expect(try await Self.settled(count, to: base))
         }
@@ -91,7 +98,7 @@ import Glibc
             defer { close(fd) }
             // Nothing sent: the server closes the connection after the idle timeout (the test
             // client's own idle connection too).
-            #expect(try Self.readToClose(fd) == "")
+            #expect(try await Self.readToClose(fd) == "")
             #expect(try await Self.settled(count, to: 0))
         }
     }
@@ -106,7 +113,7 @@ import Glibc
             #expect(try await Self.settled(count, to: 3))
             let third = try Self.connect(port)
             defer { close(third) }
-            let refusal = try Self.readToClose(third)
+            let refusal = try await Self.readToClose(third)
             #expect(refusal.hasPrefix("HTTP/1.1 503"))
             #expect(refusal.contains("Stripe-Should-Retry: true"))
             let body = String(refusal[refusal.range(of: "\r\n\r\n")!.upperBound...])

@@ -12,6 +12,19 @@ import Testing
         #expect(EmulatorDatabase.pageCacheInstalled)
     }
 
+    /// SQLite's memory statistics are off (no mutex on every allocation): with a database open
+    /// and written, SQLite counts no bytes at all (with statistics on it counts every page).
+    @Test func memoryStatisticsAreOff() throws {
+        #expect(EmulatorDatabase.memoryStatisticsOff)
+        let db = try DatabaseQueue()
+        try db.write { db in
+            try db.execute(sql: "CREATE TABLE t (v TEXT)")
+            for i in 0..<100 { try db.execute(sql: "INSERT INTO t VALUES (?)", arguments: [String(repeating: "x", count: 1000 + i)]) }
+        }
+        #expect(EmulatorDatabase.sqliteMemoryCounted == 0)
+        #expect(try db.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM t") } == 100)
+    }
+
     @Test(arguments: [false, true])
     func rowsSurviveBalancesUpdatesAndRollbacks(onFile: Bool) throws {
         let path = onFile ? "/tmp/effinity-pagecache-\(UInt64.random(in: 0 ... .max)).sqlite" : nil

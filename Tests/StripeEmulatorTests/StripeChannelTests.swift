@@ -44,7 +44,7 @@ import Glibc
             let port = try #require(client.port)
             let auth = "Authorization: Bearer sk_test_pipe\r\nHost: x\r\n"
             let body = "email=p%40x.test"
-            let replies = try RawHTTP.exchange(port: port, send:
+            let replies = try await RawHTTP.exchangeOffPool(port: port, send:
                 "GET /v1/customers?limit=1 HTTP/1.1\r\n\(auth)\r\n"
                 + "POST /v1/customers HTTP/1.1\r\n\(auth)Content-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
                 + "GET /v1/customers/cus_missing HTTP/1.1\r\n\(auth)\r\n", responses: 3)
@@ -57,7 +57,7 @@ import Glibc
     @Test func connectionCloseIsHonoured() async throws {
         try await app().test(.live) { client in
             let port = try #require(client.port)
-            let replies = try RawHTTP.exchange(port: port, send:
+            let replies = try await RawHTTP.exchangeOffPool(port: port, send:
                 "GET /v1/customers HTTP/1.1\r\nAuthorization: Bearer sk_test_close\r\nConnection: close\r\n\r\n", responses: 1)
             #expect(replies.first?.status == 200)
             #expect(replies.first?.headers["connection"] == "close")
@@ -69,7 +69,7 @@ import Glibc
         try await app(maxBodySize: 64).test(.live) { client in
             let port = try #require(client.port)
             let body = String(repeating: "a", count: 200)
-            let replies = try RawHTTP.exchange(port: port, send:
+            let replies = try await RawHTTP.exchangeOffPool(port: port, send:
                 "POST /v1/customers HTTP/1.1\r\nAuthorization: Bearer sk_test_big\r\nContent-Length: 200\r\n\r\n\(body)", responses: 1)
             #expect(replies.first?.status == 413)
             let error = try JSONParser.parse(replies.first?.body ?? "")["error"]
@@ -81,7 +81,7 @@ import Glibc
     @Test func malformedRequestGets400() async throws {
         try await app().test(.live) { client in
             let port = try #require(client.port)
-            let replies = try RawHTTP.exchange(port: port, send: "THIS IS NOT HTTP\r\n\r\n", responses: 1)
+            let replies = try await RawHTTP.exchangeOffPool(port: port, send: "THIS IS NOT HTTP\r\n\r\n", responses: 1)
             #expect(replies.first?.status == 400)
             let error = try JSONParser.parse(replies.first?.body ?? "")["error"]
             #expect(error["type"] == "invalid_request_error")
@@ -93,7 +93,7 @@ import Glibc
     @Test func garbageAfterAValidRequestIsRefusedAfterItsAnswer() async throws {
         try await app().test(.live) { client in
             let port = try #require(client.port)
-            let replies = try RawHTTP.exchange(port: port, send:
+            let replies = try await RawHTTP.exchangeOffPool(port: port, send:
                 "GET /v1/customers HTTP/1.1\r\nAuthorization: Bearer sk_test_then\r\n\r\nNOT HTTP AT ALL\r\n\r\n", responses: 2)
             #expect(replies.map(\.status) == [200, 400])
             #expect(try JSONParser.parse(replies[0].body)["object"] == "list")
@@ -103,7 +103,7 @@ import Glibc
 
     @Test func connectIsRefusedWithAStripeErrorAndClosed() async throws {
         try await app().test(.live) { client in
-            let replies = try RawHTTP.exchange(port: client.port!, send: "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n",
+            let replies = try await RawHTTP.exchangeOffPool(port: client.port!, send: "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n",
                                             responses: 1)
             #expect(replies[0].status == 405)
             #expect(replies[0].closedAfter)
@@ -156,6 +156,22 @@ enum RawHTTP {
         }
         guard connected == 0 else { close(fd); throw Failure(description: "connect failed") }
         return fd
+    }
+
+    /// Runs blocking socket calls on a thread of their own. A test blocked in `recv` on one of
+    /// Swift's cooperative threads (two on a two-core machine) holds it while it waits for the
+    /// server, whose connection tasks need those threads too: two such tests at once (the idle
+    /// close and the 1,000 half-closed connections) stalled the whole suite until a receive
+    /// timeout fired, 30 s later, and failed the test that was waiting.
+    static func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try body() }) }.start()
+        }
+    }
+
+    /// ``exchange(port:send:responses:)`` off the cooperative threads (see ``blocking(_:)``).
+    static func exchangeOffPool(port: Int, send text: String, responses: Int) async throws -> [Reply] {
+        try await blocking { try exchange(port: port, send: text, responses: responses) }
     }
 
     static func exchange(port: Int, send text: String, responses: Int) throws -> [Reply] {

@@ -9,4 +9,11 @@ int effinity_page_cache_installed(void);
 /// in-memory database with pages of `pageSize` bytes (see SQLitePageCache.c), in this process.
 unsigned long long effinity_page_cache_scratch_moves(int pageSize);
 
+/// Whether SQLite's memory statistics were turned off before it initialized (see
+/// SQLiteMemoryStatus.c: every allocation took a process-wide mutex to count them).
+int effinity_sqlite_memory_status_off(void);
+
+/// SQLite's count of the bytes it has allocated: 0 while its memory statistics are off.
+long long effinity_sqlite_memory_used(void);
+
 #endif

@@ -61,6 +61,13 @@ public struct EmulatorDatabase: Sendable {
     /// an in-memory database's commits slow down as it grows (up to 1 GiB).
     package static var pageCacheInstalled: Bool { effinity_page_cache_installed() != 0 }
 
+    /// Whether SQLite's memory statistics are off (`CSQLitePageCache/SQLiteMemoryStatus.c`):
+    /// with them on, every SQLite allocation takes a process-wide mutex to count its bytes.
+    package static var memoryStatisticsOff: Bool { effinity_sqlite_memory_status_off() != 0 }
+
+    /// The bytes SQLite counts as allocated by this process: 0 while its statistics are off.
+    package static var sqliteMemoryCounted: Int64 { Int64(effinity_sqlite_memory_used()) }
+
     /// How many B-tree page swaps of in-memory databases with pages of `pageSize` bytes used a
     /// scratch page number next to the database's end instead of SQLite's one past 1 GiB (in this
     /// process; by page size, so a test with a page size of its own counts only its database).

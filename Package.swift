@@ -149,6 +149,8 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
+            // Read by path from the sources (`WireTranscriptTests`), not bundled.
+            exclude: ["Goldens"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

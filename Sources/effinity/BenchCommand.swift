@@ -49,6 +49,10 @@ struct ClockBench: AsyncParsableCommand {
     @Option(help: "Keep the objects in this SQLite file instead of in memory (removed first).") var db: String?
     @Option(help: "Days events are kept (30 as on Stripe; 0 keeps every event, as before retention).") var eventRetentionDays = 30
 
+    func validate() throws {
+        guard (0...36_500).contains(eventRetentionDays) else { throw ValidationError("--event-retention-days must be 0 (keep every event) to 36500.") }
+    }
+
     func run() async throws {
         let span = try TimeSpan(parsing: advance)
         let start = 1_800_000_000

@@ -61,6 +61,25 @@ import StripeWire
         #expect(events.filter { $0["type"] == "invoice.paid" }.count == 1)
     }
 
+    /// An event of a test clock set 60 days in the past carries that clock's time as `created`,
+    /// but counts its 30 days from the account time it was logged at.
+    @Test func aTestClockInThePastKeepsItsEventsThirtyDaysOfTheAccountClock() async throws {
+        let s = try TestStripe()
+        let past = TestStripe.start - 60 * Self.day
+        let clock = await s.post("/v1/test_helpers/test_clocks", [("frozen_time", String(past))])
+        #expect(clock.status == 200)
+        let customer = await s.post("/v1/customers", [("test_clock", clock.id)])
+        #expect(customer.status == 200)
+        let event = try #require(await s.allEvents().first { $0["type"] == "customer.created" })
+        #expect(event["created"] == .int(past))
+        let id = try #require(event["id"].stringValue)
+        #expect(await s.post("/_emulator/time/set", [("to", String(TestStripe.start + 29 * Self.day))]).status == 200)
+        #expect(await s.get("/v1/events/\(id)").status == 200)
+        // Freezing the clock past the 30 days expires it too.
+        #expect(await s.post("/_emulator/time/freeze", [("at", String(TestStripe.start + 30 * Self.day + 1))]).status == 200)
+        #expect(await s.get("/v1/events/\(id)").status == 404)
+    }
+
     @Test func zeroDaysKeepsEveryEvent() async throws {
         let s = try TestStripe(eventRetentionDays: 0)
         _ = await s.customer(card: nil)
@@ -102,8 +121,9 @@ extension EventRetentionTests {
         let account = s.key, count = EventRetention.batch * 2 + 7
         try await s.emulator.database.writer.write { db in
             for i in 0..<count {
-                try db.execute(sql: "INSERT INTO objects (account, id, type, created, data, tag) VALUES (?, ?, 'event', ?, '{}', 'customer.updated')",
-                               arguments: [account, "evt_bulk\(i)", TestStripe.start])
+                try db.execute(sql: """
+                    INSERT INTO objects (account, id, type, created, data, tag, logged) VALUES (?, ?, 'event', ?, '{}', 'customer.updated', ?)
+                    """, arguments: [account, "evt_bulk\(i)", TestStripe.start, TestStripe.start])
             }
         }
         func events() async throws -> Int {

@@ -34,6 +34,8 @@ enum ControlRoutes {
         let now = try req.clock.now()
         if at > now { try req.ledger.runDueInRequest(clock: "", until: at, param: "at") }
         try req.clock.set(.init(frozenTime: at, offset: 0))
+        // One batch within the request; time travel and due work take any rest.
+        try EventRetention.prune(req.ledger, now: at, days: req.settings.eventRetentionDays)
         return try timeJSON(req)
     }
 

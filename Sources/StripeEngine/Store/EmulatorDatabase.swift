@@ -245,6 +245,16 @@ public struct EmulatorDatabase: Sendable {
                 CREATE INDEX objects_customer ON objects(account, customer, type, created, seq) WHERE customer IS NOT NULL;
                 """)
         }
+        m.registerMigration("v11-event-logged-time") { db in
+            // See `EventRetention`: the account clock's time when an event was logged (its
+            // `created` is its test clock's time when its object follows one). Events logged
+            // before this migration are taken as logged when created.
+            try db.execute(sql: """
+                ALTER TABLE objects ADD COLUMN logged INTEGER;
+                UPDATE objects SET logged = created WHERE type = 'event';
+                CREATE INDEX objects_logged ON objects(account, logged) WHERE logged IS NOT NULL;
+                """)
+        }
         return m
     }
 }

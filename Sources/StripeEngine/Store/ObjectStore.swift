@@ -73,14 +73,15 @@ package struct ObjectStore {
     }
 
     /// Stores a new object already serialized (an event assembled around an object's stored bytes).
+    /// `logged` is an event's time on the account clock (see ``EventRetention``).
     package func insert(rendered bytes: [UInt8], id: String, type: String, created: Int, customer: String?, hidden: JSONValue? = nil,
-                tag: String?) throws {
+                tag: String?, logged: Int? = nil) throws {
         let account = self.account
         let data = String(decoding: bytes, as: UTF8.self)
         let hiddenText = hidden.map { JSONWriter.string($0) }
         try db.cachedStatement(sql: """
-            INSERT INTO objects (account, id, type, created, customer, data, private, tag) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [account, id, type, created, customer, data, hiddenText, tag])
+            INSERT INTO objects (account, id, type, created, customer, data, private, tag, logged) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [account, id, type, created, customer, data, hiddenText, tag, logged])
         try touchStamp()
     }
 

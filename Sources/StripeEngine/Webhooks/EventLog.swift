@@ -9,7 +9,10 @@ package enum EventLog {
     package static func emit(_ ledger: Ledger, type eventType: StripeEventType, object: JSONValue, previous: JSONValue?) throws -> String {
         let type = eventType.rawValue
         let id = try ledger.newID("evt")
-        let created = try ledger.now(for: object)
+        // `created` is the time of the clock the object follows; retention counts on the account's.
+        let clock = try ledger.clock(of: object)
+        let created = try ledger.now(clock: clock)
+        let logged = clock == nil ? created : try ledger.now(clock: nil)
         let endpoints = try WebhookOutbox.enqueue(ledger, eventID: id, type: type, created: created)
         let request: JSONValue = ["id": .from(ledger.request.id), "idempotency_key": .from(ledger.request.idempotencyKey)]
         // The object was almost always saved just before: its stored bytes are reused.
@@ -18,7 +21,7 @@ package enum EventLog {
         let envelope = Envelope(id: id, apiVersion: try APIVersion.accountDefault(ledger), created: created, previous: previous,
                                 pendingWebhooks: endpoints, request: request, type: type)
         try ledger.store.insert(rendered: envelope.render(object: objectBytes), id: id, type: "event", created: created,
-                                customer: nil, tag: type)
+                                customer: nil, tag: type, logged: logged)
         ledger.cache.remember(envelope)
         return id
     }

@@ -7,10 +7,13 @@ import GRDB
 /// Why: without it a long simulation keeps every event it ever emitted (a renewal emits about
 /// ten, each a full copy of its object), so a year of 10,000 subscriptions held 6.8 GiB in
 /// memory although the objects themselves are a third of that. Time here is the account's
-/// clock, which time travel moves; an event of a test-clock object, created at its clock's
-/// frozen time, is kept until the account's clock has passed that time by the retention too.
-/// An event still waiting to be delivered to an endpoint is kept until its delivery succeeds or
-/// fails for good, and the delivery log (`/_emulator/deliveries`, the console) keeps its rows.
+/// clock, which time travel moves: an event is kept for the retention after the account's time
+/// it was logged at (the `logged` column), also when its `created` is a test clock's time, which
+/// may lie years before or after the account's (a clock created in the past would otherwise
+/// lose its events at once). An event still waiting to be delivered to an endpoint is kept
+/// until its delivery succeeds or fails for good, and the delivery log (`/_emulator/deliveries`,
+/// the console) keeps its rows. Expired events are removed when the account's clock is moved
+/// (time travel, a freeze) and when its scheduled work runs.
 package enum EventRetention {
     /// Real Stripe's retention, in days (the default of ``EmulatorSettings/eventRetentionDays``).
     package static let stripeDays = 30
@@ -19,20 +22,20 @@ package enum EventRetention {
     /// backlog is worked off over a few chunks instead of one long transaction.
     package static let batch = 5_000
 
-    /// Removes the account's events created before `now` minus `days` whose deliveries have all
-    /// finished, oldest first, at most ``batch``; nothing when `days` is 0 (keep every event).
-    /// Returns how many were removed.
+    /// Removes the account's events logged before `now` minus `days` (on the account's clock)
+    /// whose deliveries have all finished, oldest first, at most ``batch``; nothing when `days`
+    /// is 0 (keep every event). Returns how many were removed.
     @discardableResult
     package static func prune(_ ledger: Ledger, now: Int, days: Int) throws -> Int {
         guard days > 0 else { return 0 }
-        let cutoff = now - days * 86_400
+        let cutoff = now - min(days, 36_500) * 86_400
         try ledger.db.cachedStatement(sql: """
             DELETE FROM objects WHERE seq IN (
-                SELECT o.seq FROM objects o
-                WHERE o.account = ? AND o.type = 'event' AND o.deleted = 0 AND o.created < ?
+                SELECT o.seq FROM objects o INDEXED BY objects_logged
+                WHERE o.account = ? AND o.logged < ? AND o.type = 'event'
                   AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d
                                   WHERE d.account = o.account AND d.event_id = o.id AND d.state = 'pending')
-                ORDER BY o.created, o.seq LIMIT ?)
+                ORDER BY o.logged LIMIT ?)
             """).execute(arguments: [ledger.account, cutoff, batch])
         let removed = ledger.db.changesCount
         // Kept answers of the account's reads (an event fetched by id) must not outlive it.

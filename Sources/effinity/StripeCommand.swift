@@ -60,7 +60,7 @@ struct StripeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Also write the forwarding endpoint's signing secret to this file (for CI).", valueName: "path"))
     var printSecretTo: String?
 
-    @Option(help: ArgumentHelp("Keep an event retrievable this many days of the account's clock after it was created, as Stripe keeps them 30 (0: keep every event).", valueName: "days"))
+    @Option(help: ArgumentHelp("Keep an event retrievable this many days of the account's clock after it was logged, as Stripe keeps them 30 (0: keep every event).", valueName: "days"))
     var eventRetentionDays = 30
 
     @Flag(help: "Enforce real Stripe's test-clock caps (3 customers per clock, advances of at most two intervals).")

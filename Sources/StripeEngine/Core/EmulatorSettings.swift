@@ -23,7 +23,7 @@ public struct EmulatorSettings: Sendable {
     /// The console (`/console`) asks for an account's API key before showing it, and offers no
     /// list of accounts: set when the server listens beyond loopback.
     public var consoleRequiresKey: Bool
-    /// Days an event stays retrievable after it was created on the account's clock (30, as real
+    /// Days an event stays retrievable after it was logged, on the account's clock (30, as real
     /// Stripe keeps them; 0 keeps every event): see ``EventRetention``. An advance of a year
     /// would otherwise keep every event it emitted, about ten full objects per renewal.
     public var eventRetentionDays: Int

@@ -185,6 +185,25 @@ package struct ObjectStore {
         cache?.enabledEndpoints = nil
     }
 
+    /// Deletes up to `limit` of the account's events logged on its clock before `cutoff`, oldest
+    /// first, except those a webhook delivery is still pending for (see ``EventRetention``);
+    /// returns how many went.
+    package func removeEvents(loggedBefore cutoff: Int, limit: Int) throws -> Int {
+        let account = self.account
+        try db.cachedStatement(sql: """
+            DELETE FROM objects WHERE seq IN (
+                SELECT o.seq FROM objects o INDEXED BY objects_logged
+                WHERE o.account = ? AND o.logged < ? AND o.type = 'event'
+                  AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d
+                                  WHERE d.account = o.account AND d.event_id = o.id AND d.state = 'pending')
+                ORDER BY o.logged LIMIT ?)
+            """).execute(arguments: [account, cutoff, limit])
+        let removed = db.changesCount
+        // Kept answers of the account's reads (an event fetched by id) must not outlive it.
+        if removed > 0 { try touchStamp() }
+        return removed
+    }
+
     /// Whether the account has a live object of this type (one index probe).
     package func hasLive(type: String) throws -> Bool {
         try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM objects WHERE account = ? AND type = ? AND deleted = 0)"),

@@ -2,7 +2,9 @@ import GRDB
 import StripeWire
 
 /// The owner of the `webhook_deliveries` and `webhook_attempts` tables: every statement on them
-/// is here, so the outbox, the worker, the control routes and time travel read one queue.
+/// is here, so the outbox, the worker, the control routes and time travel read one queue (one
+/// exception reads it: ``ObjectStore/removeEvents(loggedBefore:limit:)`` keeps an event a
+/// delivery is still pending for, in the statement that deletes expired events).
 ///
 /// A delivery is one event for one endpoint (`pending` until it `succeeded`, `failed` for good or
 /// was `canceled`); each try at it is an attempt, kept for the delivery log.

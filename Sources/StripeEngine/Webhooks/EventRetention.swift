@@ -1,5 +1,3 @@
-import GRDB
-
 /// How long an account's events stay retrievable, as real Stripe keeps them: `GET /v1/events`
 /// and `GET /v1/events/{id}` reach back about 30 days, after which an event is gone (its id
 /// answers Stripe's 404 `No such event`).
@@ -28,21 +26,6 @@ package enum EventRetention {
     @discardableResult
     package static func prune(_ ledger: Ledger, now: Int, days: Int) throws -> Int {
         guard days > 0 else { return 0 }
-        let cutoff = now - min(days, 36_500) * 86_400
-        try ledger.db.cachedStatement(sql: """
-            DELETE FROM objects WHERE seq IN (
-                SELECT o.seq FROM objects o INDEXED BY objects_logged
-                WHERE o.account = ? AND o.logged < ? AND o.type = 'event'
-                  AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d
-                                  WHERE d.account = o.account AND d.event_id = o.id AND d.state = 'pending')
-                ORDER BY o.logged LIMIT ?)
-            """).execute(arguments: [ledger.account, cutoff, batch])
-        let removed = ledger.db.changesCount
-        // Kept answers of the account's reads (an event fetched by id) must not outlive it.
-        if removed > 0, !ledger.cache.stampTouched {
-            try RenderStamp.touch(ledger.db, account: ledger.account)
-            ledger.cache.stampTouched = true
-        }
-        return removed
+        return try ledger.store.removeEvents(loggedBefore: now - min(days, 36_500) * 86_400, limit: batch)
     }
 }

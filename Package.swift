@@ -59,6 +59,8 @@ let package = Package(
             dependencies: [
                 "StripeWire", "CSQLitePageCache",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // SQLite's C API, for binding rendered JSON without a copy (`RenderedWrite`).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -83,6 +83,7 @@ public struct EmulatorDatabase: Sendable {
         self.writer = writer
         self.batches = GroupCommit(writer: writer)
         try Self.migrator.migrate(writer)
+        CommitHooks.install(on: writer)
     }
 
     package static func configuration() -> Configuration {

@@ -20,13 +20,13 @@ package enum RenderStamp {
     package static func touch(_ db: Database, account: String) throws {
         let stamp = Int64.random(in: .min ... .max)
         // Before the statement: outside a transaction it commits as it runs.
-        db.afterNextTransaction { _ in committed.withLock { $0[account] = stamp } }
+        CommitHooks.afterCommit(db) { committed.withLock { $0[account] = stamp } }
         try db.cachedStatement(sql: "INSERT OR REPLACE INTO render_stamps (account, stamp) VALUES (?, ?)")
             .execute(arguments: [account, stamp])
     }
 
     package static func deleteAccount(_ db: Database, account: String) throws {
-        db.afterNextTransaction { _ in committed.withLock { $0[account] = nil } }
+        CommitHooks.afterCommit(db) { committed.withLock { $0[account] = nil } }
         try db.cachedStatement(sql: "DELETE FROM render_stamps WHERE account = ?").execute(arguments: [account])
     }
 

@@ -28,12 +28,13 @@ package struct AccountClock {
     }
 
     /// Worked out by SQLite in one value: every request asks, and reading the row's two columns
-    /// into a `Row` cost more than finding the object a `GET` returns.
+    /// into a `Row` cost more than finding the object a `GET` returns; read with
+    /// ``DirectLookup`` because every event emitted asks again.
     package func now() throws -> Int {
         let wallNow = wall.now()
         let account = self.account
-        return try Int.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(frozen_time, ? + offset) FROM account_clocks WHERE account = ?"),
-                                arguments: [wallNow, account]) ?? wallNow
+        return try DirectLookup.int(db, sql: "SELECT COALESCE(frozen_time, ? + offset) FROM account_clocks WHERE account = ?",
+                                    [.int(wallNow), .text(account)]) ?? wallNow
     }
 
     package func set(_ state: State) throws {

@@ -70,6 +70,6 @@ extension APIVersion {
         // A reader of a file database that took the mark above but read the settings from a
         // snapshot older than this write found no version and marked the account unversioned
         // again: once the write is committed, the account is marked once more.
-        ledger.db.afterNextTransaction { _ in accounts.markVersioned(account) }
+        CommitHooks.afterCommit(ledger.db) { accounts.markVersioned(account) }
     }
 }

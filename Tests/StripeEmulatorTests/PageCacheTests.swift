@@ -25,6 +25,16 @@ import Testing
         #expect(try db.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM t") } == 100)
     }
 
+    /// New emulator databases take 4 KiB pages in memory and on a file (see
+    /// `EmulatorDatabase.configuration()`: every touched page is copied whole at each commit).
+    @Test func emulatorDatabasesUseFourKiBPages() throws {
+        let path = "/tmp/effinity-pagesize-\(UInt64.random(in: 0 ... .max)).sqlite"
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        for database in [try EmulatorDatabase.inMemory(), try EmulatorDatabase.file(path)] {
+            #expect(try database.writer.read { try Int.fetchOne($0, sql: "PRAGMA page_size") } == 4096)
+        }
+    }
+
     @Test(arguments: [false, true])
     func rowsSurviveBalancesUpdatesAndRollbacks(onFile: Bool) throws {
         let path = onFile ? "/tmp/effinity-pagecache-\(UInt64.random(in: 0 ... .max)).sqlite" : nil

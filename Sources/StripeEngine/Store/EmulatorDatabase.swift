@@ -89,8 +89,15 @@ public struct EmulatorDatabase: Sendable {
     package static func configuration() -> Configuration {
         var c = Configuration()
         c.prepareDatabase { db in
-            // Stripe objects and their events are a few KB each: larger pages avoid overflow chains.
-            try db.execute(sql: "PRAGMA page_size = 16384")
+            // SQLite's default size, chosen again after measuring: every page a transaction
+            // touches is copied whole, into the rollback journal in memory and into the WAL on a
+            // file, and a write touches about ten (the objects table, its indexes, the id
+            // counters). With 16 KiB pages (tried so that events of a few KB would not need
+            // overflow pages) `POST /v1/customers` on a file was 30% slower and
+            // `POST /v1/subscriptions` 10-25% slower in memory; the year of `bench clock` was 3%
+            // faster in memory with them (BENCHMARKS.md). Set before the first table exists, so
+            // only new databases take it; an older file keeps the size it was made with.
+            try db.execute(sql: "PRAGMA page_size = 4096")
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             // Statement journals (and any other temporary data) stay in memory: past 64 KiB
             // SQLite spills them to a file in /var/tmp, which a long clock advance (one

@@ -5,7 +5,7 @@ import Synchronization
 /// batch, each request in its own savepoint.
 ///
 /// Why: every commit costs a BEGIN and a COMMIT and, on a file, writes every page the
-/// transaction touched to the WAL (16 KiB pages: the objects table, its indexes, the id
+/// transaction touched to the WAL (whole pages: the objects table, its indexes, the id
 /// counters), so eight concurrent `POST /v1/customers` wrote about eight times the same pages.
 /// In a batch each page is written once. A request that fails rolls back its savepoint only, so
 /// it is exactly as if it ran alone; its answer (like every other in the batch) is given once

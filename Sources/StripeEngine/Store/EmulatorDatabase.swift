@@ -39,7 +39,7 @@ public struct EmulatorDatabase: Sendable {
     ///
     /// In memory, when no other request is writing, on the caller's thread: a lone client (a
     /// test suite, a billing flow) then pays no hand-off to GRDB's queue and back, about a tenth
-    /// of a small write. Otherwise the request joins the next batch of ``GroupCommit`` on the
+    /// of a small write (and its `BEGIN` and `COMMIT` are cached, ``CachedTransaction``). Otherwise the request joins the next batch of ``GroupCommit`` on the
     /// writer's queue, which lets the event loops go on parsing meanwhile (blocking them there
     /// halved throughput at 8 clients) and commits concurrent writes together. A file database
     /// always batches: its readers must not wait behind a writer that holds an event loop.
@@ -53,7 +53,7 @@ public struct EmulatorDatabase: Sendable {
     /// Not async on purpose: from an async function the compiler picks GRDB's async `write`,
     /// which hops to the writer's queue; here the synchronous one runs on the caller's thread.
     private static func writeNow<T>(_ queue: DatabaseQueue, _ block: (Database) throws -> T) throws -> T {
-        try queue.write(block)
+        try queue.writeWithoutTransaction { db in try CachedTransaction.run(db, block) }
     }
 
     /// Whether SQLite runs with the project's page cache (`CSQLitePageCache`): installed when

@@ -4,9 +4,9 @@
 //
 // Why: when SQLite balances a B-tree (`balance_nonroot`) it sorts the new pages by swapping
 // their numbers through a scratch number, `PENDING_BYTE / page_size + 1` (262,145 with the
-// emulator's 4 KiB pages, 65,537 with 16 KiB). The cache then remembers that number as the largest key it has held, so at the next
-// commit `pcache1Truncate(database size + 1)` believes pages past the end may exist and walks
-// the whole hash table looking for them. An in-memory database keeps every page in that table:
+// emulator's 4 KiB pages, 65,537 with 16 KiB). The cache then remembers that number as the
+// largest key it has held, so at the next commit `pcache1Truncate(database size + 1)` believes
+// pages past the end may exist and walks the whole hash table looking for them. An in-memory database keeps every page in that table:
 // each commit after a balance cost time in proportion to the database (1 ms at 500 MB, a tenth
 // of a `POST /v1/subscriptions`), until the database passes 1 GiB. A file database's cache is
 // bounded, so the scan is small there; its caches (purgeable ones) are left exactly as SQLite

@@ -80,6 +80,27 @@ import StripeWire
         #expect(ids == ["cus_dup", "cus_next", "cus_grdb"])
     }
 
+    /// After SQLite rolled a transaction back on its own, a write must not run (and commit alone,
+    /// half of a request): outside a transaction it is refused as GRDB refuses it, and stores nothing.
+    @Test func outsideATransactionNothingIsWritten() throws {
+        let database = try EmulatorDatabase.inMemory()
+        let account = "sk_test_rendered_\(UUID().uuidString)"
+        let error: DatabaseError? = try database.writer.writeWithoutTransaction { db in
+            do {
+                try RenderedWrite.execute(db, sql: Self.insert, json: Array("{}".utf8), [
+                    .text(account), .text("cus_alone"), .text("customer"), .int(1), .null, .json, .null, .null, .null,
+                ])
+                return nil
+            } catch let error as DatabaseError {
+                return error
+            }
+        }
+        #expect(error?.resultCode == .SQLITE_ABORT)
+        #expect(error?.message == "Transaction was aborted")
+        let count = try database.writer.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM objects WHERE account = ?", arguments: [account]) }
+        #expect(count == 0)
+    }
+
     @Test func anUpdateThroughTheStoreReadsBackItsBytes() throws {
         let database = try EmulatorDatabase.inMemory()
         let account = "sk_test_rendered_\(UUID().uuidString)"

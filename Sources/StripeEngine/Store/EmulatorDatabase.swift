@@ -39,9 +39,10 @@ public struct EmulatorDatabase: Sendable {
     ///
     /// In memory, when no other request is writing, on the caller's thread: a lone client (a
     /// test suite, a billing flow) then pays no hand-off to GRDB's queue and back, about a tenth
-    /// of a small write (and its `BEGIN` and `COMMIT` are cached, ``CachedTransaction``). Otherwise the request joins the next batch of ``GroupCommit`` on the
-    /// writer's queue, which lets the event loops go on parsing meanwhile (blocking them there
-    /// halved throughput at 8 clients) and commits concurrent writes together. A file database
+    /// of a small write (and its `BEGIN` and `COMMIT` are cached, ``CachedTransaction``).
+    /// Otherwise the request joins the next batch of ``GroupCommit`` on the writer's queue, which
+    /// lets the event loops go on parsing meanwhile (blocking them there halved throughput at 8
+    /// clients) and commits concurrent writes together. A file database
     /// always batches: its readers must not wait behind a writer that holds an event loop.
     package func writeRequest<T: Sendable>(_ block: @escaping @Sendable (Database) throws -> T) async throws -> T {
         let alone = requestWrites.enter() == 1
@@ -94,7 +95,7 @@ public struct EmulatorDatabase: Sendable {
             // file, and a write touches about ten (the objects table, its indexes, the id
             // counters). With 16 KiB pages (tried so that events of a few KB would not need
             // overflow pages) `POST /v1/customers` on a file was 30% slower and
-            // `POST /v1/subscriptions` 10-25% slower in memory; the year of `bench clock` was 3%
+            // `POST /v1/subscriptions` 10-15% slower in memory; the year of `bench clock` was 3%
             // faster in memory with them (BENCHMARKS.md). Set before the first table exists, so
             // only new databases take it; an older file keeps the size it was made with.
             try db.execute(sql: "PRAGMA page_size = 4096")

@@ -22,8 +22,15 @@ package enum RenderedWrite {
     }
 
     /// Runs `sql` once with `arguments`, where ``Argument/json`` stands for `json` (bound without
-    /// a copy for the duration of the statement); throws GRDB's `DatabaseError` as GRDB would.
+    /// a copy for the duration of the statement), inside the current transaction; throws GRDB's
+    /// `DatabaseError` as GRDB would, and `SQLITE_ABORT` when there is no transaction.
     package static func execute(_ db: Database, sql: String, json: [UInt8], _ arguments: [Argument]) throws {
+        // GRDB refuses a statement once SQLite has rolled the transaction back on its own (a full
+        // disk, an I/O error): run here it would commit alone, half of a request. Every caller
+        // writes inside a transaction, so outside one is that case.
+        guard db.isInsideTransaction else {
+            throw DatabaseError(resultCode: .SQLITE_ABORT, message: "Transaction was aborted", sql: sql)
+        }
         let statement = try db.cachedStatement(sql: sql)
         let handle = statement.sqliteStatement
         // The short texts go into one buffer, bound in place like the JSON: no copy by SQLite.

@@ -38,4 +38,27 @@ import Testing
         #expect(after == 7)
         #expect(grdb == 8)
     }
+
+    @Test func rowsAreReadInPlaceAsGRDBReadsThem() throws {
+        let database = try EmulatorDatabase.inMemory()
+        try database.writer.write { db in
+            try db.execute(sql: "INSERT INTO account_settings (account, data) VALUES ('sk_a', '{\"name\":\"Zoë\"}'), ('sk_b', '')")
+            let sql = "SELECT account, data, length(data), NULL FROM account_settings WHERE account = ?"
+            let a = try DirectLookup.row(db, sql: sql, [.text("sk_a")]) { columns in
+                (columns.text(0), Array(columns.bytes(1)), columns.int(2), columns.isNull(3), columns.isNull(1), columns.text(3), columns.bytes(3).count)
+            }
+            #expect(a?.0 == "sk_a")
+            #expect(a?.1 == Array(#"{"name":"Zoë"}"#.utf8))
+            #expect(a?.2 == 14)
+            #expect(a?.3 == true && a?.4 == false)
+            #expect(a?.5 == "" && a?.6 == 0)
+            let b = try DirectLookup.row(db, sql: sql, [.text("sk_b")]) { ($0.bytes(1).count, $0.isNull(1)) }
+            #expect(b?.0 == 0 && b?.1 == false)
+            #expect(try DirectLookup.row(db, sql: sql, [.text("sk_missing")]) { _ in true } == nil)
+            // An error thrown by the reader leaves the statement usable.
+            struct Refused: Error {}
+            #expect(throws: Refused.self) { try DirectLookup.row(db, sql: sql, [.text("sk_a")]) { _ in throw Refused() } }
+            #expect(try String.fetchOne(db.cachedStatement(sql: sql), arguments: ["sk_b"]) == "sk_b")
+        }
+    }
 }

@@ -66,6 +66,8 @@ package enum Invoicing {
 
     /// Pending (not yet invoiced) invoice items of a customer, optionally only those of one subscription.
     package static func pendingItems(_ ledger: Ledger, customer: String, subscription: String?) throws -> [JSONValue] {
+        // Most renewals have no item at all: one index probe instead of the filtered query.
+        guard try ledger.store.hasLive(type: "invoiceitem", customer: customer) else { return [] }
         var filters: [ListFilter] = [.column("customer", customer), .field("invoice", equals: .null)]
         if let subscription { filters.append(.field("parent.subscription_details.subscription", equals: .string(subscription))) }
         return try ledger.store.all(type: "invoiceitem", filters: filters)

@@ -10,10 +10,12 @@ package enum AccountAlias {
 
     /// The alias of the ledger's account, recorded so a page request can find the account again.
     package static func register(_ ledger: Ledger) throws -> String {
+        if let known = ledger.cache.registeredAlias { return known }
         let alias = alias(for: ledger.account)
         let account = ledger.account
         try ledger.db.cachedStatement(sql: "INSERT OR IGNORE INTO account_aliases (alias, account) VALUES (?, ?)")
             .execute(arguments: [alias, account])
+        ledger.cache.registeredAlias = alias
         return alias
     }
 

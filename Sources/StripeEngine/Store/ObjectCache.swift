@@ -27,6 +27,9 @@ package final class ObjectCache {
     package var enabledEndpoints: [JSONValue]?
     /// The account's default API version, read once per transaction (every event carries it).
     package var accountVersion: String?
+    /// The account's alias once this transaction has recorded it (``AccountAlias/register(_:)``):
+    /// a clock advance mints two document URLs for every invoice it finalizes.
+    package var registeredAlias: String?
     /// Whether this transaction has given the account a new ``RenderStamp`` (once is enough).
     package var stampTouched = false
     /// Whether the transaction read the account's clock, which moves with the wall clock without
@@ -86,6 +89,7 @@ package final class ObjectCache {
         enabledEndpoints = nil
         accountVersion = nil
         stampTouched = false
+        registeredAlias = nil
     }
 
     package func remember(_ id: String, rendered object: JSONValue, as bytes: [UInt8]) {

@@ -27,14 +27,13 @@ package struct ObjectStore {
     package func find(_ id: String) throws -> Row? {
         if let cached = cache?.row(id) { return cached }
         let account = self.account
-        let cursor = try GRDB.Row.fetchCursor(
-            db.cachedStatement(sql: "SELECT type, deleted, data FROM objects WHERE account = ? AND id = ?"),
-            arguments: [account, id])
-        guard let row = try cursor.next() else { return nil }
         // The row's bytes are compared with the parsed copy the process keeps, straight from
         // SQLite's buffer: an unchanged object is neither copied into a String nor parsed.
-        let parsed = try row.withStoredBytes(atIndex: 2) { try ParsedObjects.shared.value(account: account, id: id, stored: $0) }
-        let found = Row(type: row[0], deleted: row[1], object: parsed.value)
+        guard let (found, parsed) = try DirectLookup.row(db, sql: "SELECT type, deleted, data FROM objects WHERE account = ? AND id = ?",
+                                                        [.text(account), .text(id)], { columns in
+            let parsed = try ParsedObjects.shared.value(account: account, id: id, stored: columns.bytes(2))
+            return (Row(type: columns.text(0), deleted: columns.int(1) != 0, object: parsed.value), parsed)
+        }) else { return nil }
         if let cache {
             cache.remember(id, found)
             // The stored bytes are what the writer renders for the parsed value: a response that
@@ -207,6 +206,13 @@ package struct ObjectStore {
     package func hasLive(type: String) throws -> Bool {
         try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM objects WHERE account = ? AND type = ? AND deleted = 0)"),
                           arguments: [account, type]) ?? false
+    }
+
+    /// Whether the customer has a live object of this type: one probe of the customer index
+    /// through SQLite's C API (``DirectLookup``), for sweeps that usually find nothing.
+    package func hasLive(type: String, customer: String) throws -> Bool {
+        try DirectLookup.int(db, sql: "SELECT EXISTS(SELECT 1 FROM objects WHERE account = ? AND customer = ? AND type = ? AND deleted = 0)",
+                             [.text(account), .text(customer), .text(type)]) == 1
     }
 
     /// Every live object of a type matching the filters, oldest first (for search and engine sweeps).

@@ -6,9 +6,11 @@ package enum AccountSettings {
     package static func read(_ ledger: Ledger) throws -> JSONValue { try read(db: ledger.db, account: ledger.account) }
 
     package static func read(db: Database, account: String) throws -> JSONValue {
-        guard let text = try String.fetchOne(db.cachedStatement(sql: "SELECT data FROM account_settings WHERE account = ?"),
-                                             arguments: [account]) else { return [:] }
-        return try JSONParser.parse(text)
+        // Read in place through the C API: every charge asks for the card declines set here.
+        guard let stored = try DirectLookup.row(db, sql: "SELECT data FROM account_settings WHERE account = ?", [.text(account)], {
+            $0.isNull(0) ? nil : Array($0.bytes(0))
+        }), let stored else { return [:] }
+        return try JSONParser.parse(stored)
     }
 
     package static func write(_ key: String, _ value: JSONValue, _ ledger: Ledger) throws {

@@ -40,8 +40,8 @@ package struct IDMinter {
     private func nextSequential(_ prefix: String) throws -> Int {
         let account = self.account
         if let last = seen.numbers[prefix] {
-            try db.cachedStatement(sql: "UPDATE id_counters SET value = ? WHERE account = ? AND prefix = ? AND value = ?")
-                .execute(arguments: [last + 1, account, prefix, last])
+            try RenderedWrite.execute(db, sql: "UPDATE id_counters SET value = ? WHERE account = ? AND prefix = ? AND value = ?",
+                                      [.int(last + 1), .text(account), .text(prefix), .int(last)])
             if db.changesCount == 1 {
                 seen.numbers[prefix] = last + 1
                 return last + 1

@@ -119,17 +119,17 @@ package struct ObjectStore {
     package func hidden(_ id: String) throws -> JSONValue {
         if let kept = cache?.hidden(id) { return kept }
         let account = self.account
-        let text = try String.fetchOne(db.cachedStatement(sql: "SELECT private FROM objects WHERE account = ? AND id = ?"),
-                                       arguments: [account, id])
-        let value = try text.map { try JSONParser.parse($0) } ?? [:]
+        let stored = try DirectLookup.row(db, sql: "SELECT private FROM objects WHERE account = ? AND id = ?",
+                                          [.text(account), .text(id)]) { $0.isNull(0) ? nil : Array($0.bytes(0)) } ?? nil
+        let value = try stored.map { try JSONParser.parse($0) } ?? [:]
         cache?.remember(id, hidden: value)
         return value
     }
 
     package func setHidden(_ id: String, _ value: JSONValue) throws {
         let account = self.account
-        let text = JSONWriter.string(value)
-        try db.cachedStatement(sql: "UPDATE objects SET private = ? WHERE account = ? AND id = ?").execute(arguments: [text, account, id])
+        try RenderedWrite.execute(db, sql: "UPDATE objects SET private = ? WHERE account = ? AND id = ?", json: JSONWriter.data(value),
+                                  [.json, .text(account), .text(id)])
         // Only a row that exists holds it: the next read finds what the update left.
         if db.changesCount > 0 { cache?.remember(id, hidden: value) } else { cache?.forgetHidden(id) }
         try touchStamp()

@@ -39,12 +39,14 @@ package enum Scheduler {
     package static func schedule(_ ledger: Ledger, clock: String?, at due: Int, _ kind: Kind, target: String) throws {
         let account = ledger.account
         if (clock ?? "").isEmpty { ledger.cache.queuedWork = true }
-        try ledger.db.cachedStatement(sql: "INSERT INTO due_work (account, clock, due, kind, target) VALUES (?, ?, ?, ?, ?)").execute(arguments: [account, clock ?? "", due, kind.rawValue, target])
+        try RenderedWrite.execute(ledger.db, sql: "INSERT INTO due_work (account, clock, due, kind, target) VALUES (?, ?, ?, ?, ?)",
+                                  [.text(account), .text(clock ?? ""), .int(due), .text(kind.rawValue), .text(target)])
     }
 
     package static func cancel(_ ledger: Ledger, _ kind: Kind, target: String) throws {
         let account = ledger.account
-        try ledger.db.cachedStatement(sql: "DELETE FROM due_work WHERE account = ? AND target = ? AND kind = ?").execute(arguments: [account, target, kind.rawValue])
+        try RenderedWrite.execute(ledger.db, sql: "DELETE FROM due_work WHERE account = ? AND target = ? AND kind = ?",
+                                  [.text(account), .text(target), .text(kind.rawValue)])
     }
 
     package static func cancelAll(_ ledger: Ledger, target: String) throws {
@@ -85,8 +87,8 @@ package enum Scheduler {
 
     /// Whether an item on `clock` is due at `now` (one index probe).
     package static func hasDue(_ db: Database, account: String, clock: String, at now: Int) throws -> Bool {
-        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM due_work WHERE account = ? AND clock = ? AND due <= ?)"),
-                          arguments: [account, clock, now]) ?? false
+        try DirectLookup.int(db, sql: "SELECT EXISTS(SELECT 1 FROM due_work WHERE account = ? AND clock = ? AND due <= ?)",
+                             [.text(account), .text(clock), .int(now)]) == 1
     }
 
     /// When the next item on `clock` after `now` falls due, if any.
@@ -142,13 +144,17 @@ package enum Scheduler {
         let deadline = maxDuration.map { ContinuousClock.now + $0 }
         var chunk = Chunk()
         let account = ledger.account
-        while let row = try Row.fetchOne(ledger.db.cachedStatement(sql: """
+        // Read and deleted through SQLite's C API: two statements per item of a long advance.
+        while let (seq, next) = try DirectLookup.row(ledger.db, sql: """
             SELECT seq, clock, due, kind, target FROM due_work
             WHERE account = ? AND clock = ? AND due <= ? ORDER BY due, seq LIMIT 1
-            """), arguments: [account, clock, until]) {
-            let seq: Int = row["seq"]
-            try ledger.db.cachedStatement(sql: "DELETE FROM due_work WHERE seq = ?").execute(arguments: [seq])
-            guard let item = item(row) else { continue }
+            """, [.text(account), .text(clock), .int(until)], { columns in
+                (columns.int(0), Kind(rawValue: columns.text(3)).map {
+                    Item(seq: columns.int(0), clock: columns.text(1), due: columns.int(2), kind: $0, target: columns.text(4))
+                })
+            }) {
+            try RenderedWrite.execute(ledger.db, sql: "DELETE FROM due_work WHERE seq = ?", [.int(seq)])
+            guard let item = next else { continue }
             var l = ledger
             l.request = .automatic
             l.timeOverride = (clock, item.due)
@@ -171,8 +177,8 @@ package enum Scheduler {
 
     /// The earliest moment work is due at or before `until` (nil when none).
     static func nextDueTime(_ db: Database, account: String, clock: String, until: Int) throws -> Int? {
-        try Int.fetchOne(db.cachedStatement(sql: "SELECT MIN(due) FROM due_work WHERE account = ? AND clock = ? AND due <= ?"),
-                         arguments: [account, clock, until])
+        try DirectLookup.int(db, sql: "SELECT MIN(due) FROM due_work WHERE account = ? AND clock = ? AND due <= ?",
+                             [.text(account), .text(clock), .int(until)])
     }
 
     package static func perform(_ item: Item, _ ledger: inout Ledger) throws {

@@ -211,16 +211,15 @@ final class ScenarioRun {
     func parallel(_ steps: [Step], _ block: Step) async throws {
         let prepared = try steps.map { try prepare($0) }
         // Each step's answer or its transport error: one step's failure is that step's (soft or not).
-        let replies = await withTaskGroup(of: (Int, Result<HTTP.Reply, any Error>).self) { group in
+        let answers = ParallelAnswers(count: prepared.count)
+        await withTaskGroup(of: Void.self) { group in
             for (i, p) in prepared.enumerated() {
                 group.addTask {
-                    do { return (i, .success(try await p.send())) } catch { return (i, .failure(error)) }
+                    do { answers.keep(.success(try await p.send()), at: i) } catch { answers.keep(.failure(error), at: i) }
                 }
             }
-            var out = [Result<HTTP.Reply, any Error>?](repeating: nil, count: prepared.count)
-            for await (i, reply) in group { out[i] = reply }
-            return out.map { $0! }
         }
+        let replies = answers.all { i in .failure(StepFailure(step: steps[i], message: "the request got no answer")) }
         for (i, step) in steps.enumerated() {
             do {
                 try finish(prepared[i], try replies[i].get(), step)

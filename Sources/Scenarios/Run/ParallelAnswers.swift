@@ -2,11 +2,13 @@ import Synchronization
 
 /// The answers of a `parallel` block's requests, kept by each request's task at its index.
 ///
-/// Why not return `(index, Result)` from each child task and collect them from the group: the
-/// release build (Swift 6.3.1, `-O`) delivered the second child's tuple with a garbage index
-/// (`7287435672404635696` for a block of two), so `effinity scenarios run` from a release build
-/// trapped on `parallel_same_idempotency_key`; the debug build was right. Each task storing its
-/// own answer under a lock has no such tuple to get wrong.
+/// Why not return `(index, Result)` from each child task and collect them from the group: in the
+/// release build the second child's tuple arrived with the index `7287435672404635696`, which is
+/// the bytes `0001","e` (JSON text), so `out.map { $0! }` trapped and `effinity scenarios run`
+/// from a release build failed `parallel_same_idempotency_key` (the debug build passed). The
+/// memory was overwritten, not miscompiled: a minimal program with the same task group pattern
+/// is right under `-O`. What wrote there is not found yet; this keeps a lost or damaged answer
+/// from trapping (it becomes the step's failure) while that is looked for.
 final class ParallelAnswers: Sendable {
     private let answers: Mutex<[Result<HTTP.Reply, any Error>?]>
 

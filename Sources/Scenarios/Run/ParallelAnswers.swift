@@ -6,9 +6,12 @@ import Synchronization
 /// release build the second child's tuple arrived with the index `7287435672404635696`, which is
 /// the bytes `0001","e` (JSON text), so `out.map { $0! }` trapped and `effinity scenarios run`
 /// from a release build failed `parallel_same_idempotency_key` (the debug build passed). The
-/// memory was overwritten, not miscompiled: a minimal program with the same task group pattern
-/// is right under `-O`. What wrote there is not found yet; this keeps a lost or damaged answer
-/// from trapping (it becomes the step's failure) while that is looked for.
+/// slot held other data. A release build with AddressSanitizer (every Swift module instrumented)
+/// traps the same way and reports no invalid access before it, and a minimal program with the
+/// same task group pattern is right under `-O`: the wrong value comes from the compiler or the
+/// concurrency runtime for this result type, not reduced further. With no result crossing the
+/// group, the suite passes from a release build (this scenario also under the sanitizer); a lost answer
+/// would become the step's failure, not a trap.
 final class ParallelAnswers: Sendable {
     private let answers: Mutex<[Result<HTTP.Reply, any Error>?]>
 

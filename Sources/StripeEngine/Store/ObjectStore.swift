@@ -202,10 +202,11 @@ package struct ObjectStore {
         return removed
     }
 
-    /// Whether the account has a live object of this type (one index probe).
+    /// Whether the account has a live object of this type: one index probe through SQLite's C
+    /// API (``DirectLookup``), asked by every transaction that emits an event.
     package func hasLive(type: String) throws -> Bool {
-        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM objects WHERE account = ? AND type = ? AND deleted = 0)"),
-                          arguments: [account, type]) ?? false
+        try DirectLookup.int(db, sql: "SELECT EXISTS(SELECT 1 FROM objects WHERE account = ? AND type = ? AND deleted = 0)",
+                             [.text(account), .text(type)]) == 1
     }
 
     /// Whether the customer has a live object of this type: one probe of the customer index

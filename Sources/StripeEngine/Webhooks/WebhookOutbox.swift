@@ -22,12 +22,11 @@ package enum WebhookOutbox {
     /// The enabled endpoints, once per transaction (a request or an advance emits many events).
     ///
     /// An account without endpoints (every load test, most scenarios' fake before the app
-    /// registers) is answered by one index probe through SQLite's C API: the filtered query
-    /// through GRDB was 6% of `POST /v1/customers` with nothing to find.
+    /// registers) is answered by one index probe (``ObjectStore/hasLive(type:)``): the filtered
+    /// query was 6% of `POST /v1/customers` with nothing to find.
     package static func enabledEndpoints(_ ledger: Ledger) throws -> [JSONValue] {
         if let known = ledger.cache.enabledEndpoints { return known }
-        guard try DirectLookup.int(ledger.db, sql: "SELECT EXISTS(SELECT 1 FROM objects WHERE account = ? AND type = 'webhook_endpoint' AND deleted = 0)",
-                                   [.text(ledger.account)]) == 1 else {
+        guard try ledger.store.hasLive(type: "webhook_endpoint") else {
             ledger.cache.enabledEndpoints = []
             return []
         }

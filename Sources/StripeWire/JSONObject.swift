@@ -160,6 +160,25 @@ public struct JSONObject: Sendable, Hashable {
         return (low < members.count && members[low].prefix == p && members[low].key == key, low)
     }
 
+    /// Where the members `id` and `object` are (-1 where absent), which the writer renders
+    /// first: two searches on a constant prefix, without hashing or reading either key.
+    @inlinable
+    var leadingPositions: (id: Int, object: Int) {
+        (position(prefix: 0x6964_0000_0000_0000, length: 2), position(prefix: 0x6F62_6A65_6374_0000, length: 6))
+    }
+
+    /// The member whose key is the one of `length` bytes (at most eight) with this prefix, or -1.
+    /// Keys sharing a prefix are in byte order, so a key padded by the prefix's zeros comes first.
+    @inlinable
+    func position(prefix p: UInt64, length: Int) -> Int {
+        var low = 0, high = members.count
+        while low < high {
+            let mid = (low + high) >> 1
+            if members[mid].prefix < p { low = mid + 1 } else { high = mid }
+        }
+        return low < members.count && members[low].prefix == p && members[low].key.utf8.count == length ? low : -1
+    }
+
     /// Sorts members appended in any order; the last of equal keys wins. Code writes its
     /// literals mostly in key order (with `id` and `object` first), and stored JSON is in key
     /// order but for those two, so members out of place are moved into the sorted run by a binary

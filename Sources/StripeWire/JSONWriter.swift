@@ -2,13 +2,16 @@
 ///
 /// Hand-written because rendering is on the hot path of every response and must be
 /// deterministic: `id` and `object` first, then keys in byte order.
+///
+/// It writes into a ``JSONOutput`` (raw memory it grows itself) rather than appending to an
+/// array byte by byte: every append to an array checks uniqueness and capacity, and a year of
+/// renewals renders hundreds of megabytes of JSON (`effinity bench clock` reports the rate).
 public enum JSONWriter {
     public static func data(_ value: JSONValue, pretty: Bool = false) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(1024)
+        var out = JSONOutput(capacity: 2048)
         write(value, into: &out, indent: pretty ? 0 : nil)
-        if pretty { out.append(0x0A) }
-        return out
+        if pretty { out.byte(0x0A) }
+        return out.array()
     }
 
     public static func string(_ value: JSONValue, pretty: Bool = false) -> String {
@@ -18,89 +21,147 @@ public enum JSONWriter {
     /// Appends a value (compact), for callers that assemble a document around bytes they
     /// already hold; they must emit members in this writer's order themselves.
     public static func append(_ value: JSONValue, to out: inout [UInt8]) {
-        write(value, into: &out, indent: nil)
+        switch value {
+        case .string(let s):
+            // The common case (ids, keys, event types): no buffer of its own.
+            appendString(s, to: &out)
+        default:
+            var o = JSONOutput(capacity: 256)
+            write(value, into: &o, indent: nil)
+            o.append(to: &out)
+        }
+    }
+
+    private static func appendString(_ s: String, to out: inout [UInt8]) {
+        var o = JSONOutput(capacity: s.utf8.count + 8)
+        writeString(s, into: &o)
+        o.append(to: &out)
     }
 
     /// Decimal digits of an integer, without an intermediate String.
-    static func writeInt(_ i: Int, into out: inout [UInt8]) {
-        if i == 0 { out.append(UInt8(ascii: "0")); return }
-        if i == .min { out.append(contentsOf: String(i).utf8); return }
+    static func writeInt(_ i: Int, into out: inout JSONOutput) {
+        if i == 0 { out.byte(UInt8(ascii: "0")); return }
+        if i == .min { out.literal("-9223372036854775808"); return }
         var v = i
-        if v < 0 { out.append(UInt8(ascii: "-")); v = -v }
+        out.reserve(21)
+        if v < 0 { out.byte(UInt8(ascii: "-")); v = -v }
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // up to 24 digits, stored in reverse
         var count = 0
         withUnsafeMutableBytes(of: &digits) { buf in
             while v > 0 {
-                buf[count] = UInt8(ascii: "0") + UInt8(v % 10)
+                buf[count] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v % 10)
                 v /= 10
                 count += 1
             }
-            for k in stride(from: count - 1, through: 0, by: -1) { out.append(buf[k]) }
+            for k in stride(from: count - 1, through: 0, by: -1) { out.byte(buf[k]) }
         }
     }
 
-    private static func newline(_ out: inout [UInt8], _ indent: Int?) {
+    private static func newline(_ out: inout JSONOutput, _ indent: Int?) {
         guard let indent else { return }
-        out.append(0x0A)
-        for _ in 0..<indent { out.append(0x20); out.append(0x20) }
+        out.byte(0x0A)
+        for _ in 0..<indent { out.byte(0x20); out.byte(0x20) }
     }
 
-    static func write(_ value: JSONValue, into out: inout [UInt8], indent: Int?) {
+    static func write(_ value: JSONValue, into out: inout JSONOutput, indent: Int?) {
+        guard indent != nil else { return writeCompact(value, into: &out) }
         switch value {
-        case .null: out.append(contentsOf: "null".utf8)
-        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .null: out.literal("null")
+        case .bool(let b): if b { out.literal("true") } else { out.literal("false") }
         case .int(let i): writeInt(i, into: &out)
         case .double(let d):
             if d.isFinite {
-                if d == d.rounded() && abs(d) < 1e15 { out.append(contentsOf: String(Int(d)).utf8) }
-                else { out.append(contentsOf: String(d).utf8) }
-            } else { out.append(contentsOf: "null".utf8) }
+                if d == d.rounded() && abs(d) < 1e15 { writeInt(Int(d), into: &out) }
+                else { out.bytes(String(d)) }
+            } else { out.literal("null") }
         case .string(let s): writeString(s, into: &out)
         case .array(let a):
-            out.append(UInt8(ascii: "["))
-            if a.isEmpty { out.append(UInt8(ascii: "]")); return }
-            for (i, v) in a.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                newline(&out, indent.map { $0 + 1 })
-                write(v, into: &out, indent: indent.map { $0 + 1 })
+            out.byte(UInt8(ascii: "["))
+            if a.isEmpty { out.byte(UInt8(ascii: "]")); return }
+            let inner = indent.map { $0 + 1 }
+            var first = true
+            for v in a {
+                if !first { out.byte(UInt8(ascii: ",")) }
+                first = false
+                newline(&out, inner)
+                write(v, into: &out, indent: inner)
             }
             newline(&out, indent)
-            out.append(UInt8(ascii: "]"))
+            out.byte(UInt8(ascii: "]"))
         case .object(let o):
             writeObject(o, into: &out, indent: indent) { value, out in write(value, into: &out, indent: indent.map { $0 + 1 }) }
         }
     }
 
+    /// `write` without indentation (every stored object and API answer): no indentation to
+    /// carry down, nothing between members but commas.
+    static func writeCompact(_ value: JSONValue, into out: inout JSONOutput) {
+        switch value {
+        case .string(let s): writeString(s, into: &out)
+        case .object(let o):
+            out.byte(UInt8(ascii: "{"))
+            let (idAt, objectAt) = o.leadingPositions
+            var first = true
+            if idAt >= 0 { writeCompactMember(o.members[idAt], first: &first, into: &out) }
+            if objectAt >= 0 { writeCompactMember(o.members[objectAt], first: &first, into: &out) }
+            for i in o.members.indices where i != idAt && i != objectAt {
+                writeCompactMember(o.members[i], first: &first, into: &out)
+            }
+            out.byte(UInt8(ascii: "}"))
+        case .int(let i): writeInt(i, into: &out)
+        case .null: out.literal("null")
+        case .bool(let b): if b { out.literal("true") } else { out.literal("false") }
+        case .array(let a):
+            out.byte(UInt8(ascii: "["))
+            var first = true
+            for v in a {
+                if !first { out.byte(UInt8(ascii: ",")) }
+                first = false
+                writeCompact(v, into: &out)
+            }
+            out.byte(UInt8(ascii: "]"))
+        case .double: write(value, into: &out, indent: 0)
+        }
+    }
+
+    @inline(__always)
+    private static func writeCompactMember(_ m: JSONObject.Member, first: inout Bool, into out: inout JSONOutput) {
+        if !first { out.byte(UInt8(ascii: ",")) }
+        first = false
+        writeString(m.key, into: &out)
+        out.byte(UInt8(ascii: ":"))
+        writeCompact(m.value, into: &out)
+    }
+
     /// An object's members in this writer's order, each value written by `writeValue`.
     @inline(__always)
-    private static func writeObject(_ o: JSONObject, into out: inout [UInt8], indent: Int?,
-                                    _ writeValue: (JSONValue, inout [UInt8]) -> Void) {
-        out.append(UInt8(ascii: "{"))
-        if o.isEmpty { out.append(UInt8(ascii: "}")); return }
+    private static func writeObject(_ o: JSONObject, into out: inout JSONOutput, indent: Int?,
+                                    _ writeValue: (JSONValue, inout JSONOutput) -> Void) {
+        out.byte(UInt8(ascii: "{"))
+        if o.isEmpty { out.byte(UInt8(ascii: "}")); return }
         var first = true
         let inner = indent.map { $0 + 1 }
         // Members are kept in key order (see ``JSONObject``): `id` and `object` lead, the
         // rest follow as they are.
-        let (hasID, idAt) = o.position(of: "id")
-        let (hasObject, objectAt) = o.position(of: "object")
-        if hasID { writeMember(o.members[idAt], first: &first, inner: inner, into: &out, writeValue) }
-        if hasObject { writeMember(o.members[objectAt], first: &first, inner: inner, into: &out, writeValue) }
-        for i in o.members.indices where !(hasID && i == idAt) && !(hasObject && i == objectAt) {
+        let (idAt, objectAt) = o.leadingPositions
+        if idAt >= 0 { writeMember(o.members[idAt], first: &first, inner: inner, into: &out, writeValue) }
+        if objectAt >= 0 { writeMember(o.members[objectAt], first: &first, inner: inner, into: &out, writeValue) }
+        for i in o.members.indices where i != idAt && i != objectAt {
             writeMember(o.members[i], first: &first, inner: inner, into: &out, writeValue)
         }
         newline(&out, indent)
-        out.append(UInt8(ascii: "}"))
+        out.byte(UInt8(ascii: "}"))
     }
 
     @inline(__always)
-    private static func writeMember(_ m: JSONObject.Member, first: inout Bool, inner: Int?, into out: inout [UInt8],
-                                    _ writeValue: (JSONValue, inout [UInt8]) -> Void) {
-        if !first { out.append(UInt8(ascii: ",")) }
+    private static func writeMember(_ m: JSONObject.Member, first: inout Bool, inner: Int?, into out: inout JSONOutput,
+                                    _ writeValue: (JSONValue, inout JSONOutput) -> Void) {
+        if !first { out.byte(UInt8(ascii: ",")) }
         first = false
         newline(&out, inner)
         writeString(m.key, into: &out)
-        out.append(UInt8(ascii: ":"))
-        if inner != nil { out.append(0x20) }
+        out.byte(UInt8(ascii: ":"))
+        if inner != nil { out.byte(0x20) }
         writeValue(m.value, &out)
     }
 
@@ -110,50 +171,156 @@ public enum JSONWriter {
     /// would write for the element.
     public static func data(_ value: JSONValue, storedElements stored: (JSONValue) -> [UInt8]?) -> [UInt8] {
         guard case .object(let o) = value else { return data(value) }
-        var out: [UInt8] = []
-        out.reserveCapacity(16_384)
+        var out = JSONOutput(capacity: 16_384)
         writeObject(o, into: &out, indent: nil) { member, out in
             guard case .array(let elements) = member else { write(member, into: &out, indent: nil); return }
-            out.append(UInt8(ascii: "["))
+            out.byte(UInt8(ascii: "["))
             for (i, element) in elements.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                if let bytes = stored(element) { out.append(contentsOf: bytes) } else { write(element, into: &out, indent: nil) }
+                if i > 0 { out.byte(UInt8(ascii: ",")) }
+                if let bytes = stored(element) { out.bytes(bytes) } else { write(element, into: &out, indent: nil) }
             }
-            out.append(UInt8(ascii: "]"))
+            out.byte(UInt8(ascii: "]"))
         }
-        return out
+        return out.array()
     }
 
-    static func writeString(_ s: String, into out: inout [UInt8]) {
-        // `withUTF8` gives a native string's bytes in place (a small one's from the stack), so
-        // the scan is over a buffer and the copy a `memcpy`: keys and ids are almost all plain.
-        var s = s
-        s.withUTF8 { bytes in
-            var plain = true
-            for b in bytes where b < 0x20 || b == 0x22 || b == 0x5C {
-                plain = false
-                break
-            }
-            out.append(0x22)
-            if plain { out.append(contentsOf: bytes) } else { writeEscaped(bytes, into: &out) }
-            out.append(0x22)
+    static func writeString(_ s: String, into out: inout JSONOutput) {
+        // A native or small string's bytes in place (a small one's from the stack): copied as
+        // they are scanned, and only a string that needs escaping is written again escaped.
+        if let done = s.utf8.withContiguousStorageIfAvailable({ out.quoted($0) }) {
+            if !done { writeEscaped(Array(s.utf8), into: &out) }
+            return
         }
+        let bytes = Array(s.utf8)
+        if !bytes.withUnsafeBufferPointer({ out.quoted($0) }) { writeEscaped(bytes, into: &out) }
     }
 
-    private static func writeEscaped(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+    private static func writeEscaped(_ bytes: [UInt8], into out: inout JSONOutput) {
+        out.byte(0x22)
         for b in bytes {
             switch b {
-            case UInt8(ascii: "\""): out.append(UInt8(ascii: "\\")); out.append(b)
-            case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(b)
-            case 0x0A: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "n"))
-            case 0x0D: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "r"))
-            case 0x09: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "t"))
+            case UInt8(ascii: "\""): out.byte(UInt8(ascii: "\\")); out.byte(b)
+            case UInt8(ascii: "\\"): out.byte(UInt8(ascii: "\\")); out.byte(b)
+            case 0x0A: out.byte(UInt8(ascii: "\\")); out.byte(UInt8(ascii: "n"))
+            case 0x0D: out.byte(UInt8(ascii: "\\")); out.byte(UInt8(ascii: "r"))
+            case 0x09: out.byte(UInt8(ascii: "\\")); out.byte(UInt8(ascii: "t"))
             case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: "\\u00".utf8)
-                out.append(hex[Int(b >> 4)]); out.append(hex[Int(b & 0xF)])
-            default: out.append(b)
+                out.literal("\\u00")
+                out.byte(hexDigits[Int(b >> 4)]); out.byte(hexDigits[Int(b & 0xF)])
+            default: out.byte(b)
             }
         }
+        out.byte(0x22)
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+}
+
+/// The bytes ``JSONWriter`` renders, in memory it owns and grows: one capacity check per
+/// write instead of an array's uniqueness and capacity checks per byte.
+struct JSONOutput: ~Copyable {
+    private var base: UnsafeMutablePointer<UInt8>
+    private var count = 0
+    private var capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = Swift.max(capacity, 16)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    /// Room for `extra` more bytes.
+    @inline(__always)
+    mutating func reserve(_ extra: Int) {
+        if count &+ extra > capacity { grow(count + extra) }
+    }
+
+    private mutating func grow(_ needed: Int) {
+        let newCapacity = Swift.max(needed, capacity * 2)
+        let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        bigger.update(from: base, count: count)
+        base.deallocate()
+        base = bigger
+        capacity = newCapacity
+    }
+
+    @inline(__always)
+    mutating func byte(_ b: UInt8) {
+        reserve(1)
+        base[count] = b
+        count &+= 1
+    }
+
+    mutating func bytes(_ b: UnsafeBufferPointer<UInt8>) {
+        guard let from = b.baseAddress, !b.isEmpty else { return }
+        reserve(b.count)
+        (base + count).update(from: from, count: b.count)
+        count &+= b.count
+    }
+
+    mutating func bytes(_ b: [UInt8]) { b.withUnsafeBufferPointer { bytes($0) } }
+
+    mutating func literal(_ s: StaticString) {
+        bytes(UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+    }
+
+    mutating func bytes(_ s: String) {
+        var s = s
+        s.withUTF8 { bytes($0) }
+    }
+
+    /// Writes `b` as a JSON string if none of its bytes needs escaping (the quotes included)
+    /// and says so; writes nothing and answers false otherwise. Eight bytes at a time: a word
+    /// has a byte to escape when one is below 0x20, a quote or a backslash (SWAR tests, exact
+    /// for every byte value).
+    @inline(__always)
+    mutating func quoted(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        let n = b.count
+        reserve(n &+ 2)
+        let to = base + count
+        to[0] = 0x22
+        var i = 0
+        if let from = b.baseAddress {
+            let raw = UnsafeRawPointer(from), out = UnsafeMutableRawPointer(to + 1)
+            while i &+ 8 <= n {
+                let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                if Self.needsEscape(w) { return false }
+                out.storeBytes(of: w, toByteOffset: i, as: UInt64.self)
+                i &+= 8
+            }
+            while i < n {
+                let x = from[i]
+                if x < 0x20 || x == 0x22 || x == 0x5C { return false }
+                to[i &+ 1] = x
+                i &+= 1
+            }
+        }
+        to[n &+ 1] = 0x22
+        count &+= n &+ 2
+        return true
+    }
+
+    @inline(__always)
+    private static func needsEscape(_ w: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        let quote = w ^ 0x2222_2222_2222_2222, backslash = w ^ 0x5C5C_5C5C_5C5C_5C5C
+        let control = (w &- 0x20 &* ones) & ~w
+        let zeros = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)
+        return (control | zeros) & highs != 0
+    }
+
+    /// The bytes as an array (one copy).
+    consuming func array() -> [UInt8] {
+        let n = count, from = base
+        return [UInt8](unsafeUninitializedCapacity: n) { buffer, initialized in
+            buffer.baseAddress?.update(from: from, count: n)
+            initialized = n
+        }
+    }
+
+    /// Appends the bytes to an array.
+    func append(to out: inout [UInt8]) {
+        out.append(contentsOf: UnsafeBufferPointer(start: base, count: count))
     }
 }

@@ -8,8 +8,9 @@ import Synchronization
 /// `charge` comes from its payment intent, a line's `plan` from its price), so its rendering can
 /// only be reused while none of the account's objects changed. The stamp is read in the reader's
 /// own transaction, so it always matches the snapshot the reader renders from (a file database's
-/// readers see older snapshots than its writer); it is random rather than a counter, so two
-/// databases in one process never share one.
+/// readers see older snapshots than its writer); it is drawn from the process-wide ``IDSequence`` (a
+/// one-to-one mix of one counter) rather than counted per database, so two databases in one
+/// process never share one.
 package enum RenderStamp {
     /// The account's stamp as this transaction sees it; nil before its first write.
     package static func read(_ db: Database, account: String) throws -> Int64? {
@@ -18,12 +19,19 @@ package enum RenderStamp {
 
     /// Gives the account a new stamp (rolled back with the transaction that wrote).
     package static func touch(_ db: Database, account: String) throws {
-        let stamp = Int64.random(in: .min ... .max)
+        // The process's id sequence, not the system generator: a system call per write, and the
+        // sequence never repeats a value within the process, which is what a stamp needs.
+        let stamp = Int64(bitPattern: IDSequence.next())
         // Before the statement: outside a transaction it commits as it runs.
         CommitHooks.afterCommit(db) { committed.withLock { $0[account] = stamp } }
         // An update in place, and an insert only for the account's first write: `INSERT OR
         // REPLACE` deleted and re-inserted the row every time (5% of `POST /v1/customers`).
-        try db.cachedStatement(sql: "UPDATE render_stamps SET stamp = ? WHERE account = ?").execute(arguments: [stamp, account])
+        let update = "UPDATE render_stamps SET stamp = ? WHERE account = ?"
+        if db.isInsideTransaction {
+            try RenderedWrite.execute(db, sql: update, [.int(Int(stamp)), .text(account)])
+        } else {
+            try db.cachedStatement(sql: update).execute(arguments: [stamp, account])
+        }
         if db.changesCount == 0 {
             try db.cachedStatement(sql: "INSERT INTO render_stamps (account, stamp) VALUES (?, ?)").execute(arguments: [account, stamp])
         }

@@ -139,10 +139,12 @@ public struct FormDecoder: Sendable {
         }
     }
 
-    static func percentDecode(_ bytes: ArraySlice<UInt8>, what: String) throws(FormDecodingError) -> String {
+    /// `what` names the part in an error message; built only for an error (every value of every
+    /// request is decoded here).
+    static func percentDecode(_ bytes: ArraySlice<UInt8>, what: @autoclosure () -> String) throws(FormDecodingError) -> String {
         if !bytes.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) {
             guard let s = String(validating: bytes, as: UTF8.self) else {
-                throw FormDecodingError("Invalid UTF-8 in the \(what).", param: nil)
+                throw FormDecodingError("Invalid UTF-8 in the \(what()).", param: nil)
             }
             return s
         }
@@ -155,7 +157,7 @@ public struct FormDecoder: Sendable {
                 out.append(0x20); i += 1
             } else if b == UInt8(ascii: "%") {
                 guard i + 2 < bytes.endIndex, let h = hexValue(bytes[i + 1]), let l = hexValue(bytes[i + 2]) else {
-                    throw FormDecodingError("Invalid percent-encoding in the \(what).", param: nil)
+                    throw FormDecodingError("Invalid percent-encoding in the \(what()).", param: nil)
                 }
                 out.append(h << 4 | l); i += 3
             } else {
@@ -163,7 +165,7 @@ public struct FormDecoder: Sendable {
             }
         }
         guard let s = String(validating: out, as: UTF8.self) else {
-            throw FormDecodingError("Invalid UTF-8 in the \(what).", param: nil)
+            throw FormDecodingError("Invalid UTF-8 in the \(what()).", param: nil)
         }
         return s
     }

@@ -95,7 +95,7 @@ import Testing
     /// Random documents from a fixed seed: compact, pretty, appended to bytes already held, and
     /// with stored bytes for list elements, all as the reference writes them.
     @Test func randomDocumentsMatchTheReference() {
-        var g = SplitMix(seed: 0x5EED)
+        var g = SplitMix(seed: 0x5EED)  // the target's seeded generator (FormDecoderTests.swift)
         let alphabet = Array("abcdefghijklmnopqrstuvwxyz_ \"\\\n\t\u{1}é😀0123456789".unicodeScalars)
         func string() -> String {
             String(String.UnicodeScalarView((0..<Int(g.next() % 20)).map { _ in alphabet[Int(g.next() % UInt64(alphabet.count))] }))
@@ -137,17 +137,5 @@ import Testing
         #expect(Self.written(big) == Self.reference(big))
         let long = JSONValue.string(String(repeating: "abcdefgh", count: 10_000) + "\"")
         #expect(Self.written(long) == Self.reference(long))
-    }
-
-    struct SplitMix {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
     }
 }

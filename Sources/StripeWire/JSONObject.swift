@@ -161,7 +161,7 @@ public struct JSONObject: Sendable, Hashable {
     }
 
     /// Where the members `id` and `object` are (-1 where absent), which the writer renders
-    /// first: two searches on a constant prefix, without hashing or reading either key.
+    /// first: two binary searches comparing integers, then the length of the key found.
     @inlinable
     var leadingPositions: (id: Int, object: Int) {
         (position(prefix: 0x6964_0000_0000_0000, length: 2), position(prefix: 0x6F62_6A65_6374_0000, length: 6))

@@ -21,20 +21,8 @@ public enum JSONWriter {
     /// Appends a value (compact), for callers that assemble a document around bytes they
     /// already hold; they must emit members in this writer's order themselves.
     public static func append(_ value: JSONValue, to out: inout [UInt8]) {
-        switch value {
-        case .string(let s):
-            // The common case (ids, keys, event types): no buffer of its own.
-            appendString(s, to: &out)
-        default:
-            var o = JSONOutput(capacity: 256)
-            write(value, into: &o, indent: nil)
-            o.append(to: &out)
-        }
-    }
-
-    private static func appendString(_ s: String, to out: inout [UInt8]) {
-        var o = JSONOutput(capacity: s.utf8.count + 8)
-        writeString(s, into: &o)
+        var o = JSONOutput(capacity: 256)
+        writeCompact(value, into: &o)
         o.append(to: &out)
     }
 
@@ -69,11 +57,7 @@ public enum JSONWriter {
         case .null: out.literal("null")
         case .bool(let b): if b { out.literal("true") } else { out.literal("false") }
         case .int(let i): writeInt(i, into: &out)
-        case .double(let d):
-            if d.isFinite {
-                if d == d.rounded() && abs(d) < 1e15 { writeInt(Int(d), into: &out) }
-                else { out.bytes(String(d)) }
-            } else { out.literal("null") }
+        case .double(let d): writeDouble(d, into: &out)
         case .string(let s): writeString(s, into: &out)
         case .array(let a):
             out.byte(UInt8(ascii: "["))
@@ -99,15 +83,7 @@ public enum JSONWriter {
         switch value {
         case .string(let s): writeString(s, into: &out)
         case .object(let o):
-            out.byte(UInt8(ascii: "{"))
-            let (idAt, objectAt) = o.leadingPositions
-            var first = true
-            if idAt >= 0 { writeCompactMember(o.members[idAt], first: &first, into: &out) }
-            if objectAt >= 0 { writeCompactMember(o.members[objectAt], first: &first, into: &out) }
-            for i in o.members.indices where i != idAt && i != objectAt {
-                writeCompactMember(o.members[i], first: &first, into: &out)
-            }
-            out.byte(UInt8(ascii: "}"))
+            writeObject(o, into: &out, indent: nil) { value, out in writeCompact(value, into: &out) }
         case .int(let i): writeInt(i, into: &out)
         case .null: out.literal("null")
         case .bool(let b): if b { out.literal("true") } else { out.literal("false") }
@@ -120,17 +96,15 @@ public enum JSONWriter {
                 writeCompact(v, into: &out)
             }
             out.byte(UInt8(ascii: "]"))
-        case .double: write(value, into: &out, indent: 0)
+        case .double(let d): writeDouble(d, into: &out)
         }
     }
 
-    @inline(__always)
-    private static func writeCompactMember(_ m: JSONObject.Member, first: inout Bool, into out: inout JSONOutput) {
-        if !first { out.byte(UInt8(ascii: ",")) }
-        first = false
-        writeString(m.key, into: &out)
-        out.byte(UInt8(ascii: ":"))
-        writeCompact(m.value, into: &out)
+    /// A whole number below 10^15 as an integer, any other finite number as Swift prints it,
+    /// and a non-finite one as null (JSON has no NaN or infinity).
+    private static func writeDouble(_ d: Double, into out: inout JSONOutput) {
+        guard d.isFinite else { return out.literal("null") }
+        if d == d.rounded() && abs(d) < 1e15 { writeInt(Int(d), into: &out) } else { out.bytes(String(d)) }
     }
 
     /// An object's members in this writer's order, each value written by `writeValue`.
@@ -173,11 +147,11 @@ public enum JSONWriter {
         guard case .object(let o) = value else { return data(value) }
         var out = JSONOutput(capacity: 16_384)
         writeObject(o, into: &out, indent: nil) { member, out in
-            guard case .array(let elements) = member else { write(member, into: &out, indent: nil); return }
+            guard case .array(let elements) = member else { writeCompact(member, into: &out); return }
             out.byte(UInt8(ascii: "["))
             for (i, element) in elements.enumerated() {
                 if i > 0 { out.byte(UInt8(ascii: ",")) }
-                if let bytes = stored(element) { out.bytes(bytes) } else { write(element, into: &out, indent: nil) }
+                if let bytes = stored(element) { out.bytes(bytes) } else { writeCompact(element, into: &out) }
             }
             out.byte(UInt8(ascii: "]"))
         }

@@ -264,6 +264,52 @@ public struct EmulatorDatabase: Sendable {
                 CREATE INDEX objects_logged ON objects(account, logged) WHERE logged IS NOT NULL;
                 """)
         }
+        m.registerMigration("v12-objects-and-due-work-without-autoincrement") { db in
+            // `AUTOINCREMENT` made every insert read and rewrite the table's row in
+            // `sqlite_sequence`: about a tenth of storing an event, and a clock advance stores
+            // ten events and four objects per renewal. Without it a new row's `seq` is one more
+            // than the largest left, which is all that listing (`created, seq`) and due work
+            // (`due, seq`) order by; nothing keeps a deleted row's `seq`.
+            try db.execute(sql: """
+                CREATE TABLE objects_v12 (
+                    seq INTEGER PRIMARY KEY,
+                    account TEXT NOT NULL,
+                    id TEXT NOT NULL,
+                    type TEXT NOT NULL,
+                    created INTEGER NOT NULL,
+                    customer TEXT,
+                    deleted INTEGER NOT NULL DEFAULT 0,
+                    data TEXT NOT NULL,
+                    private TEXT,
+                    tag TEXT,
+                    logged INTEGER
+                );
+                INSERT INTO objects_v12 (seq, account, id, type, created, customer, deleted, data, private, tag, logged)
+                    SELECT seq, account, id, type, created, customer, deleted, data, private, tag, logged FROM objects;
+                DROP TABLE objects;
+                ALTER TABLE objects_v12 RENAME TO objects;
+                CREATE UNIQUE INDEX objects_id ON objects(account, id);
+                CREATE INDEX objects_list ON objects(account, type, deleted, created, seq);
+                CREATE INDEX objects_customer ON objects(account, customer, type, created, seq) WHERE customer IS NOT NULL;
+                CREATE INDEX objects_tag ON objects(account, type, tag, created, seq) WHERE tag IS NOT NULL;
+                CREATE INDEX objects_logged ON objects(account, logged) WHERE logged IS NOT NULL;
+                CREATE TABLE due_work_v12 (
+                    seq INTEGER PRIMARY KEY,
+                    account TEXT NOT NULL,
+                    clock TEXT NOT NULL,
+                    due INTEGER NOT NULL,
+                    kind TEXT NOT NULL,
+                    target TEXT NOT NULL,
+                    payload TEXT
+                );
+                INSERT INTO due_work_v12 (seq, account, clock, due, kind, target, payload)
+                    SELECT seq, account, clock, due, kind, target, payload FROM due_work;
+                DROP TABLE due_work;
+                ALTER TABLE due_work_v12 RENAME TO due_work;
+                CREATE INDEX due_work_next ON due_work(account, clock, due, seq);
+                CREATE INDEX due_work_target ON due_work(account, target, kind);
+                """)
+        }
         return m
     }
 }

@@ -122,13 +122,13 @@ extension EventRetentionTests {
         try await s.emulator.database.writer.write { db in
             for i in 0..<count {
                 try db.execute(sql: """
-                    INSERT INTO objects (account, id, type, created, data, tag, logged) VALUES (?, ?, 'event', ?, '{}', 'customer.updated', ?)
+                    INSERT INTO events (account, id, created, data, tag, logged) VALUES (?, ?, ?, '{}', 'customer.updated', ?)
                     """, arguments: [account, "evt_bulk\(i)", TestStripe.start, TestStripe.start])
             }
         }
         func events() async throws -> Int {
             try await s.emulator.database.writer.read { db in
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM objects WHERE account = ? AND type = 'event'", arguments: [account]) ?? -1
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events WHERE account = ?", arguments: [account]) ?? -1
             }
         }
         #expect(try await events() == count)

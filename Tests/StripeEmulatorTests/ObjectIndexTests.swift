@@ -40,3 +40,53 @@ import StripeWire
         #expect(indexed == 2)
     }
 }
+
+/// Events live in their own table: found by id, listed newest first with their type filter and
+/// cursors, amended and reset with the account; an object that was given an `evt_` id of its own
+/// (ids of products and prices are the caller's choice) is still found among objects.
+@Suite struct EventTableTests {
+    @Test func eventsAreStoredListedAndFoundApartFromObjects() throws {
+        let database = try EmulatorDatabase.inMemory()
+        let account = "sk_test_events_\(UUID().uuidString)"
+        try database.writer.write { db in
+            let store = ObjectStore(db: db, account: account)
+            for (i, type) in ["customer.created", "invoice.paid", "invoice.created", "invoice.paid"].enumerated() {
+                let id = "evt_\(i)"
+                let event: JSONValue = ["id": .string(id), "object": "event", "created": .int(100 + i / 2), "type": .string(type)]
+                try store.insert(rendered: JSONWriter.data(event), id: id, type: "event", created: 100 + i / 2, customer: nil,
+                                 tag: type, logged: 100 + i / 2)
+            }
+            try store.insert(["id": "evt_custom", "object": "product", "created": 1], type: "product")
+        }
+        try database.writer.write { db in
+            let store = ObjectStore(db: db, account: account)
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events WHERE account = ?", arguments: [account]) == 4)
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM objects WHERE account = ?", arguments: [account]) == 1)
+            #expect(try store.get("evt_2", type: "event")["type"] == "invoice.created")
+            #expect(try store.get("evt_custom", type: "product")["object"] == "product")
+            #expect(throws: StripeError.self) { try store.get("evt_9", type: "event") }
+            // Newest first: created, then insertion order within a second.
+            func ids(_ filters: [ListFilter], _ page: ListPage = ListPage(), limit: Int = 10) throws -> [String] {
+                var page = page
+                page.limit = limit
+                return try store.list(type: "event", filters: filters, page: page, url: "/v1/events", noun: "event")["data"]
+                    .arrayValue!.map { $0["id"].stringValue! }
+            }
+            #expect(try ids([]) == ["evt_3", "evt_2", "evt_1", "evt_0"])
+            #expect(try ids([.column("tag", "invoice.paid")]) == ["evt_3", "evt_1"])
+            #expect(try ids([], ListPage(startingAfter: "evt_2"), limit: 1) == ["evt_1"])
+            #expect(try ids([], ListPage(endingBefore: "evt_1")) == ["evt_3", "evt_2"])
+            #expect(throws: StripeError.self) { try ids([], ListPage(startingAfter: "evt_custom")) }
+            // An amended event is read back amended.
+            var amended = try store.get("evt_0", type: "event")
+            amended["pending_webhooks"] = 0
+            try store.update(amended)
+            #expect(try store.get("evt_0", type: "event")["pending_webhooks"] == 0)
+            try store.replaceData(of: "evt_1", with: Array(#"{"id":"evt_1","object":"event","created":100,"type":"x"}"#.utf8))
+            #expect(try store.get("evt_1", type: "event")["type"] == "x")
+            #expect(try store.storedSize().objects == 5)
+            try ObjectStore.deleteAccount(db, account: account)
+            #expect(try store.storedSize().objects == 0)
+        }
+    }
+}

@@ -4,8 +4,9 @@ import Testing
 @testable import StripeEngine
 
 /// A database file written by an older version keeps its rows when it is opened by this one:
-/// the v12 migration rebuilds `objects` and `due_work` without `AUTOINCREMENT` and must carry
-/// every column of every row, every index, and leave new rows ordered after the old ones.
+/// the v12 migration moves events to their own table and rebuilds `objects` and `due_work`
+/// without `AUTOINCREMENT`; it must carry every column of every row, make every index, and
+/// leave new rows ordered after the old ones.
 @Suite struct SchemaMigrationTests {
     private static func temporaryFile() -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("migration-\(UUID().uuidString).sqlite").path
@@ -38,24 +39,32 @@ import Testing
             let objects = try Row.fetchAll(db, sql: """
                 SELECT seq, account, id, type, created, customer, deleted, data, private, tag, logged FROM objects ORDER BY seq
                 """)
-            #expect(objects.map { $0["seq"] as Int } == [1, 3, 4])
-            #expect(objects.map { $0["id"] as String } == ["cus_1", "evt_1", "cus_2"])
+            #expect(objects.map { $0["seq"] as Int } == [1, 4])
+            #expect(objects.map { $0["id"] as String } == ["cus_1", "cus_2"])
             #expect(objects[0]["private"] as String? == #"{"card":"4242"}"#)
-            #expect(objects[1]["tag"] as String? == "invoice.paid")
-            #expect(objects[1]["logged"] as Int? == 5000)
-            #expect(objects[2]["deleted"] as Int == 1)
-            #expect(objects[2]["account"] as String == "sk_b")
+            #expect(objects[1]["deleted"] as Int == 1)
+            #expect(objects[1]["account"] as String == "sk_b")
+            let events = try Row.fetchAll(db, sql: "SELECT seq, account, id, created, tag, logged, data FROM events")
+            #expect(events.count == 1)
+            #expect(events.first?["id"] as String? == "evt_1")
+            #expect(events.first?["account"] as String? == "sk_a")
+            #expect(events.first?["created"] as Int? == 102)
+            #expect(events.first?["tag"] as String? == "invoice.paid")
+            #expect(events.first?["logged"] as Int? == 5000)
+            #expect(events.first?["data"] as String? == #"{"id":"evt_1"}"#)
             let work = try Row.fetchAll(db, sql: "SELECT seq, account, clock, due, kind, target, payload FROM due_work ORDER BY seq")
             #expect(work.map { $0["seq"] as Int } == [1, 2])
             #expect(work[1]["clock"] as String == "clock_1")
             #expect(work[1]["payload"] as String? == #"{"x":1}"#)
 
-            // Every index the queries name (`INDEXED BY objects_logged` fails without it).
-            let indexes = Set(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('objects', 'due_work')"))
-            #expect(indexes.isSuperset(of: ["objects_id", "objects_list", "objects_customer", "objects_tag", "objects_logged",
-                                           "due_work_next", "due_work_target"]))
-            let tables = try String.fetchAll(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name IN ('objects', 'due_work')")
-            #expect(tables.count == 2)
+            // Every index the queries name (`INDEXED BY events_logged` fails without it).
+            let indexes = Set(try String.fetchAll(db, sql: """
+                SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('objects', 'events', 'due_work')
+                """))
+            #expect(indexes == ["objects_id", "objects_list", "objects_customer", "events_id", "events_list", "events_tag", "events_logged",
+                                "due_work_next", "due_work_target"])
+            let tables = try String.fetchAll(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name IN ('objects', 'events', 'due_work')")
+            #expect(tables.count == 3)
             #expect(tables.allSatisfy { !$0.uppercased().contains("AUTOINCREMENT") })
 
             // A new row comes after every row left, so it lists as the newest of its second.
@@ -63,6 +72,12 @@ import Testing
                 INSERT INTO objects (account, id, type, created, data) VALUES ('sk_a', 'cus_3', 'customer', 103, '{"id":"cus_3"}')
                 """)
             #expect(try Int.fetchOne(db, sql: "SELECT seq FROM objects WHERE id = 'cus_3'") == 5)
+            // The moved event is found, listed and pruned through the store like a new one.
+            let store = ObjectStore(db: db, account: "sk_a")
+            #expect(try store.find("evt_1")?.type == "event")
+            #expect(try store.find("evt_1")?.object["id"] == "evt_1")
+            #expect(try store.removeEvents(loggedBefore: 5001, limit: 10) == 1)
+            #expect(try store.find("evt_1") == nil)
             // The account's id stays unique.
             #expect(throws: DatabaseError.self) {
                 try db.execute(sql: "INSERT INTO objects (account, id, type, created, data) VALUES ('sk_a', 'cus_3', 'customer', 1, '{}')")

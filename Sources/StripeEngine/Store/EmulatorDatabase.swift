@@ -264,12 +264,17 @@ public struct EmulatorDatabase: Sendable {
                 CREATE INDEX objects_logged ON objects(account, logged) WHERE logged IS NOT NULL;
                 """)
         }
-        m.registerMigration("v12-objects-and-due-work-without-autoincrement") { db in
+        m.registerMigration("v12-events-table-and-no-autoincrement") { db in
             // `AUTOINCREMENT` made every insert read and rewrite the table's row in
             // `sqlite_sequence`: about a tenth of storing an event, and a clock advance stores
             // ten events and four objects per renewal. Without it a new row's `seq` is one more
             // than the largest left, which is all that listing (`created, seq`) and due work
             // (`due, seq`) order by; nothing keeps a deleted row's `seq`.
+            //
+            // Events move to a table of their own (see `ObjectStore`): four index entries each
+            // (id, list order, type, retention time) with shorter keys, instead of five in the
+            // objects' indexes, which no longer hold them. `tag` and `logged` stay as (unused)
+            // columns of `objects`.
             try db.execute(sql: """
                 CREATE TABLE objects_v12 (
                     seq INTEGER PRIMARY KEY,
@@ -285,14 +290,29 @@ public struct EmulatorDatabase: Sendable {
                     logged INTEGER
                 );
                 INSERT INTO objects_v12 (seq, account, id, type, created, customer, deleted, data, private, tag, logged)
-                    SELECT seq, account, id, type, created, customer, deleted, data, private, tag, logged FROM objects;
+                    SELECT seq, account, id, type, created, customer, deleted, data, private, tag, logged FROM objects
+                    WHERE type != 'event';
+                CREATE TABLE events (
+                    seq INTEGER PRIMARY KEY,
+                    account TEXT NOT NULL,
+                    id TEXT NOT NULL,
+                    created INTEGER NOT NULL,
+                    tag TEXT NOT NULL,
+                    logged INTEGER NOT NULL,
+                    data TEXT NOT NULL
+                );
+                INSERT INTO events (seq, account, id, created, tag, logged, data)
+                    SELECT seq, account, id, created, COALESCE(tag, json_extract(data, '$.type'), ''), COALESCE(logged, created), data
+                    FROM objects WHERE type = 'event' AND deleted = 0;
                 DROP TABLE objects;
                 ALTER TABLE objects_v12 RENAME TO objects;
                 CREATE UNIQUE INDEX objects_id ON objects(account, id);
                 CREATE INDEX objects_list ON objects(account, type, deleted, created, seq);
                 CREATE INDEX objects_customer ON objects(account, customer, type, created, seq) WHERE customer IS NOT NULL;
-                CREATE INDEX objects_tag ON objects(account, type, tag, created, seq) WHERE tag IS NOT NULL;
-                CREATE INDEX objects_logged ON objects(account, logged) WHERE logged IS NOT NULL;
+                CREATE UNIQUE INDEX events_id ON events(account, id);
+                CREATE INDEX events_list ON events(account, created, seq);
+                CREATE INDEX events_tag ON events(account, tag, created, seq);
+                CREATE INDEX events_logged ON events(account, logged);
                 CREATE TABLE due_work_v12 (
                     seq INTEGER PRIMARY KEY,
                     account TEXT NOT NULL,

@@ -6,6 +6,12 @@ import StripeWire
 /// Objects are stored as the JSON Stripe would render, with a few columns lifted out for
 /// indexed lookups (type, creation time, customer). Every query is scoped to the account, so
 /// tenants never see each other.
+///
+/// Events have a table of their own (`events`): ten are stored for every renewal a clock
+/// advance bills and most are deleted a month later, so each one's index entries count. Theirs
+/// are the id, the list order, the event type and the retention time, without the type,
+/// deleted flag and customer every object row carries. An event is known by its id's `evt_`
+/// prefix, which every id ``EventLog`` mints has.
 package struct ObjectStore {
     package let db: Database
     package let account: String
@@ -26,6 +32,9 @@ package struct ObjectStore {
 
     package func find(_ id: String) throws -> Row? {
         if let cached = cache?.row(id) { return cached }
+        // An object may have been given an `evt_` id of its own (a product's id is the caller's
+        // choice): not found among events, it is looked for among objects.
+        if Self.isEvent(id), let event = try findEvent(id) { return event }
         let account = self.account
         // The row's bytes are compared with the parsed copy the process keeps, straight from
         // SQLite's buffer: an unchanged object is neither copied into a String nor parsed.
@@ -42,6 +51,16 @@ package struct ObjectStore {
         }
         return found
     }
+
+    private func findEvent(_ id: String) throws -> Row? {
+        let account = self.account
+        return try DirectLookup.row(db, sql: "SELECT data FROM events WHERE account = ? AND id = ?", [.text(account), .text(id)]) { columns in
+            Row(type: "event", deleted: false, object: try ParsedObjects.shared.value(account: account, id: id, stored: columns.bytes(0)).value)
+        }
+    }
+
+    /// Whether `id` is looked for among events first.
+    package static func isEvent(_ id: String) -> Bool { id.utf8.starts(with: "evt_".utf8) }
 
     /// The live object of this type, or Stripe's 404 `No such <noun>: '<id>'`.
     package func get(_ id: String, type: String, noun: String? = nil, param: String? = "id") throws -> JSONValue {
@@ -75,6 +94,12 @@ package struct ObjectStore {
     /// `logged` is an event's time on the account clock (see ``EventRetention``).
     package func insert(rendered bytes: [UInt8], id: String, type: String, created: Int, customer: String?, hidden: JSONValue? = nil,
                 tag: String?, logged: Int? = nil) throws {
+        if type == "event" {
+            try RenderedWrite.execute(db, sql: "INSERT INTO events (account, id, created, tag, logged, data) VALUES (?, ?, ?, ?, ?, ?)",
+                                      json: bytes, [.text(account), .text(id), .int(created), .text(tag ?? ""), .int(logged ?? created), .json])
+            try touchStamp()
+            return
+        }
         try RenderedWrite.execute(db, sql: """
             INSERT INTO objects (account, id, type, created, customer, data, private, tag, logged) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, json: bytes, [
@@ -140,6 +165,13 @@ package struct ObjectStore {
         let id = object["id"].stringValue ?? ""
         let customer = object["customer"].stringValue
         let bytes = JSONWriter.data(object)
+        if object["object"] == "event" {
+            try RenderedWrite.execute(db, sql: "UPDATE events SET data = ? WHERE account = ? AND id = ?", json: bytes,
+                                      [.json, .text(account), .text(id)])
+            try touchStamp()
+            cache?.forget(id)
+            return
+        }
         if let kept = cache?.row(id), kept.object["customer"].stringValue == customer {
             // The customer column is indexed: setting it, even to the value it holds, rewrites the
             // index entry (an update took 19 µs instead of 32 in SQLite with it left out).
@@ -161,8 +193,15 @@ package struct ObjectStore {
     /// Rewrites an object's stored JSON with bytes assembled by the caller (an amended event);
     /// its lifted columns stay as they are.
     package func replaceData(of id: String, with bytes: [UInt8]) throws {
-        try RenderedWrite.execute(db, sql: "UPDATE objects SET data = ? WHERE account = ? AND id = ?", json: bytes,
-                                  [.json, .text(account), .text(id)])
+        let account = self.account
+        if Self.isEvent(id) {
+            try RenderedWrite.execute(db, sql: "UPDATE events SET data = ? WHERE account = ? AND id = ?", json: bytes,
+                                      [.json, .text(account), .text(id)])
+        }
+        if !Self.isEvent(id) || db.changesCount == 0 {
+            try RenderedWrite.execute(db, sql: "UPDATE objects SET data = ? WHERE account = ? AND id = ?", json: bytes,
+                                      [.json, .text(account), .text(id)])
+        }
         try touchStamp()
         cache?.forget(id)
     }
@@ -189,9 +228,9 @@ package struct ObjectStore {
     package func removeEvents(loggedBefore cutoff: Int, limit: Int) throws -> Int {
         let account = self.account
         try db.cachedStatement(sql: """
-            DELETE FROM objects WHERE seq IN (
-                SELECT o.seq FROM objects o INDEXED BY objects_logged
-                WHERE o.account = ? AND o.logged < ? AND o.type = 'event'
+            DELETE FROM events WHERE seq IN (
+                SELECT o.seq FROM events o INDEXED BY events_logged
+                WHERE o.account = ? AND o.logged < ?
                   AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d
                                   WHERE d.account = o.account AND d.event_id = o.id AND d.state = 'pending')
                 ORDER BY o.logged LIMIT ?)
@@ -228,8 +267,9 @@ package struct ObjectStore {
 
     /// One page of a Stripe list, newest first, with an exact `has_more`.
     package func list(type: String, filters: [ListFilter], page: ListPage, url: String, noun: String) throws -> JSONValue {
-        var sql = "SELECT id, data FROM objects WHERE account = ? AND type = ? AND deleted = 0"
-        var args: [any DatabaseValueConvertible & Sendable] = [account, type]
+        let events = type == "event"
+        var sql = events ? "SELECT id, data FROM events WHERE account = ?" : "SELECT id, data FROM objects WHERE account = ? AND type = ? AND deleted = 0"
+        var args: [any DatabaseValueConvertible & Sendable] = events ? [account] : [account, type]
         for f in filters { sql += " AND " + f.sql; args.append(contentsOf: f.arguments) }
         var backward = false
         if let cursor = page.startingAfter ?? page.endingBefore {
@@ -237,8 +277,9 @@ package struct ObjectStore {
             let param = backward ? "ending_before" : "starting_after"
             let accountID = account
             guard let anchor = try GRDB.Row.fetchOne(
-                db.cachedStatement(sql: "SELECT created, seq FROM objects WHERE account = ? AND id = ? AND type = ?"),
-                arguments: [accountID, cursor, type]) else {
+                db.cachedStatement(sql: events ? "SELECT created, seq FROM events WHERE account = ? AND id = ?"
+                                               : "SELECT created, seq FROM objects WHERE account = ? AND id = ? AND type = ?"),
+                arguments: events ? [accountID, cursor] : [accountID, cursor, type]) else {
                 throw StripeError.noSuch(noun, cursor, param: param)
             }
             let c: Int = anchor["created"], s: Int = anchor["seq"]
@@ -327,24 +368,39 @@ extension ObjectStore {
     /// Forgets the account's objects and events (`POST /_emulator/reset`).
     package static func deleteAccount(_ db: Database, account: String) throws {
         try db.cachedStatement(sql: "DELETE FROM objects WHERE account = ?").execute(arguments: [account])
+        try db.cachedStatement(sql: "DELETE FROM events WHERE account = ?").execute(arguments: [account])
     }
 
     /// The accounts (API keys) that hold objects, with how many each (the console's account picker).
     package static func accounts(_ db: Database, limit: Int = 100) throws -> [(account: String, objects: Int)] {
         try GRDB.Row.fetchAll(db.cachedStatement(sql: """
-            SELECT account, COUNT(*) AS n FROM objects WHERE deleted = 0 GROUP BY account ORDER BY MAX(seq) DESC LIMIT ?
+            SELECT account, SUM(n) AS n FROM (
+                SELECT account, COUNT(*) AS n, MAX(seq) AS newest FROM objects WHERE deleted = 0 GROUP BY account
+                UNION ALL SELECT account, COUNT(*), 0 FROM events GROUP BY account)
+            GROUP BY account ORDER BY MAX(newest) DESC LIMIT ?
             """), arguments: [limit]).map { row -> (account: String, objects: Int) in (row["account"], row["n"]) }
     }
 
     /// How many objects and events the account stores, and the bytes of their JSON.
     package func storedSize() throws -> (objects: Int, bytes: Int) {
-        let row = try GRDB.Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(data)), 0) AS bytes FROM objects WHERE account = ?",
-                                        arguments: [account])
+        let row = try GRDB.Row.fetchOne(db, sql: """
+            SELECT SUM(n) AS n, SUM(bytes) AS bytes FROM (
+                SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(data)), 0) AS bytes FROM objects WHERE account = ?
+                UNION ALL SELECT COUNT(*), COALESCE(SUM(LENGTH(data)), 0) FROM events WHERE account = ?)
+            """, arguments: [account, account])
         return (row?["n"] ?? 0, row?["bytes"] ?? 0)
     }
 
-    /// The JSON of the `limit` most recently stored objects and events.
+    /// The JSON of up to `limit` recently stored objects and events: the newest of each, taken
+    /// in turn (the two tables number their rows apart, so which came first is not known).
     package func newestJSON(limit: Int) throws -> [String] {
-        try String.fetchAll(db, sql: "SELECT data FROM objects WHERE account = ? ORDER BY seq DESC LIMIT ?", arguments: [account, limit])
+        let objects = try String.fetchAll(db, sql: "SELECT data FROM objects WHERE account = ? ORDER BY seq DESC LIMIT ?", arguments: [account, limit])
+        let events = try String.fetchAll(db, sql: "SELECT data FROM events WHERE account = ? ORDER BY seq DESC LIMIT ?", arguments: [account, limit])
+        var sample: [String] = []
+        for i in 0..<max(objects.count, events.count) where sample.count < limit {
+            if i < objects.count { sample.append(objects[i]) }
+            if i < events.count, sample.count < limit { sample.append(events[i]) }
+        }
+        return sample
     }
 }

@@ -53,8 +53,7 @@ import StripeWire
             for (i, type) in ["customer.created", "invoice.paid", "invoice.created", "invoice.paid"].enumerated() {
                 let id = "evt_\(i)"
                 let event: JSONValue = ["id": .string(id), "object": "event", "created": .int(100 + i / 2), "type": .string(type)]
-                try store.insert(rendered: JSONWriter.data(event), id: id, type: "event", created: 100 + i / 2, customer: nil,
-                                 tag: type, logged: 100 + i / 2)
+                try store.insertEvent(rendered: JSONWriter.data(event), id: id, type: type, created: 100 + i / 2, logged: 100 + i / 2)
             }
             try store.insert(["id": "evt_custom", "object": "product", "created": 1], type: "product")
         }
@@ -82,7 +81,7 @@ import StripeWire
             amended["pending_webhooks"] = 0
             try store.update(amended)
             #expect(try store.get("evt_0", type: "event")["pending_webhooks"] == 0)
-            try store.replaceData(of: "evt_1", with: Array(#"{"id":"evt_1","object":"event","created":100,"type":"x"}"#.utf8))
+            try store.replaceEvent("evt_1", with: Array(#"{"id":"evt_1","object":"event","created":100,"type":"x"}"#.utf8))
             #expect(try store.get("evt_1", type: "event")["type"] == "x")
             #expect(try store.storedSize().objects == 5)
             try ObjectStore.deleteAccount(db, account: account)

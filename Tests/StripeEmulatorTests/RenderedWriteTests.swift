@@ -9,7 +9,8 @@ import StripeWire
 /// statement must throw GRDB's error (and leave nothing bound), and GRDB must be able to run the
 /// same cached statement afterwards.
 @Suite struct RenderedWriteTests {
-    static let insert = "INSERT INTO objects (account, id, type, created, customer, data, private, tag, logged) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    static let insert = "INSERT INTO objects (account, id, type, created, customer, data, private) VALUES (?, ?, ?, ?, ?, ?, ?)"
+    static let insertEvent = "INSERT INTO events (account, id, created, tag, logged, data) VALUES (?, ?, ?, ?, ?, ?)"
 
     @Test func storesTheBytesAndTextsAsGiven() throws {
         let database = try EmulatorDatabase.inMemory()
@@ -18,12 +19,19 @@ import StripeWire
         let json = Array(#"{"id":"cus_é1","object":"customer","name":"Zoë Ünal 🚀"}"#.utf8)
         try database.writer.write { db in
             try RenderedWrite.execute(db, sql: Self.insert, json: json, [
-                .text(account), .text("cus_é1"), .text("customer"), .int(1_800_000_123), .null, .json, .null, .text("ünïcode tag"), .int(-5),
+                .text(account), .text("cus_é1"), .text("customer"), .int(1_800_000_123), .null, .json, .null,
+            ])
+            // The JSON need not be the last argument.
+            try RenderedWrite.execute(db, sql: Self.insertEvent, json: json, [
+                .text(account), .text("evt_é1"), .int(1_800_000_124), .text("ünïcode tag"), .int(-5), .json,
             ])
         }
         let row = try database.writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT id, type, created, customer, data, private, tag, logged, typeof(customer) AS t FROM objects WHERE account = ?",
+            try Row.fetchOne(db, sql: "SELECT id, type, created, customer, data, private, typeof(customer) AS t FROM objects WHERE account = ?",
                              arguments: [account])
+        }
+        let event = try database.writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT id, created, tag, logged, data FROM events WHERE account = ?", arguments: [account])
         }
         let r = try #require(row)
         #expect(r["id"] as String == "cus_é1")
@@ -32,8 +40,12 @@ import StripeWire
         #expect(r["t"] as String == "null")
         #expect(Array((r["data"] as String).utf8) == json)
         #expect(r["private"] as String? == nil)
-        #expect(r["tag"] as String == "ünïcode tag")
-        #expect(r["logged"] as Int == -5)
+        let e = try #require(event)
+        #expect(e["id"] as String == "evt_é1")
+        #expect(e["created"] as Int == 1_800_000_124)
+        #expect(e["tag"] as String == "ünïcode tag")
+        #expect(e["logged"] as Int == -5)
+        #expect(Array((e["data"] as String).utf8) == json)
     }
 
     @Test func anEmptyDocumentAndEmptyTextsAreEmptyStringsNotNull() throws {
@@ -41,7 +53,7 @@ import StripeWire
         let account = "sk_test_rendered_\(UUID().uuidString)"
         try database.writer.write { db in
             try RenderedWrite.execute(db, sql: Self.insert, json: [], [
-                .text(account), .text("x_1"), .text(""), .int(0), .text(""), .json, .null, .null, .null,
+                .text(account), .text("x_1"), .text(""), .int(0), .text(""), .json, .null,
             ])
         }
         let types = try database.writer.read { db in
@@ -58,7 +70,7 @@ import StripeWire
         let database = try EmulatorDatabase.inMemory()
         let account = "sk_test_rendered_\(UUID().uuidString)"
         func row(_ id: String) -> [RenderedWrite.Argument] {
-            [.text(account), .text(id), .text("customer"), .int(1), .null, .json, .null, .null, .null]
+            [.text(account), .text(id), .text("customer"), .int(1), .null, .json, .null]
         }
         try database.writer.write { db in
             try RenderedWrite.execute(db, sql: Self.insert, json: Array("{}".utf8), row("cus_dup"))
@@ -72,7 +84,7 @@ import StripeWire
             }
             // The cached statement runs again, here and through GRDB itself.
             try RenderedWrite.execute(db, sql: Self.insert, json: Array("{\"a\":1}".utf8), row("cus_next"))
-            try db.cachedStatement(sql: Self.insert).execute(arguments: [account, "cus_grdb", "customer", 2, nil, "{}", nil, nil, nil])
+            try db.cachedStatement(sql: Self.insert).execute(arguments: [account, "cus_grdb", "customer", 2, nil, "{}", nil])
         }
         let ids = try database.writer.read { db in
             try String.fetchAll(db, sql: "SELECT id FROM objects WHERE account = ? ORDER BY seq", arguments: [account])
@@ -88,7 +100,7 @@ import StripeWire
         let error: DatabaseError? = try database.writer.writeWithoutTransaction { db in
             do {
                 try RenderedWrite.execute(db, sql: Self.insert, json: Array("{}".utf8), [
-                    .text(account), .text("cus_alone"), .text("customer"), .int(1), .null, .json, .null, .null, .null,
+                    .text(account), .text("cus_alone"), .text("customer"), .int(1), .null, .json, .null,
                 ])
                 return nil
             } catch let error as DatabaseError {

@@ -37,7 +37,7 @@ import Testing
         let database = try EmulatorDatabase.file(path)
         try database.writer.write { db in
             let objects = try Row.fetchAll(db, sql: """
-                SELECT seq, account, id, type, created, customer, deleted, data, private, tag, logged FROM objects ORDER BY seq
+                SELECT seq, account, id, type, created, customer, deleted, data, private FROM objects ORDER BY seq
                 """)
             #expect(objects.map { $0["seq"] as Int } == [1, 4])
             #expect(objects.map { $0["id"] as String } == ["cus_1", "cus_2"])
@@ -66,6 +66,9 @@ import Testing
             let tables = try String.fetchAll(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name IN ('objects', 'events', 'due_work')")
             #expect(tables.count == 3)
             #expect(tables.allSatisfy { !$0.uppercased().contains("AUTOINCREMENT") })
+            // The columns only events used are gone from objects.
+            let objectColumns = try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info('objects') ORDER BY cid")
+            #expect(objectColumns == ["seq", "account", "id", "type", "created", "customer", "deleted", "data", "private"])
 
             // A new row comes after every row left, so it lists as the newest of its second.
             try db.execute(sql: """

@@ -278,8 +278,8 @@ public struct EmulatorDatabase: Sendable {
             //
             // Events move to a table of their own (see `ObjectStore`): four index entries each
             // (id, list order, type, retention time) with shorter keys, instead of five in the
-            // objects' indexes, which no longer hold them. `tag` and `logged` stay as (unused)
-            // columns of `objects`.
+            // objects' indexes, which no longer hold them; `objects` loses the two columns only
+            // events used (`tag`, `logged`).
             try db.execute(sql: """
                 CREATE TABLE objects_v12 (
                     seq INTEGER PRIMARY KEY,
@@ -290,12 +290,10 @@ public struct EmulatorDatabase: Sendable {
                     customer TEXT,
                     deleted INTEGER NOT NULL DEFAULT 0,
                     data TEXT NOT NULL,
-                    private TEXT,
-                    tag TEXT,
-                    logged INTEGER
+                    private TEXT
                 );
-                INSERT INTO objects_v12 (seq, account, id, type, created, customer, deleted, data, private, tag, logged)
-                    SELECT seq, account, id, type, created, customer, deleted, data, private, tag, logged FROM objects
+                INSERT INTO objects_v12 (seq, account, id, type, created, customer, deleted, data, private)
+                    SELECT seq, account, id, type, created, customer, deleted, data, private FROM objects
                     WHERE type != 'event';
                 CREATE TABLE events (
                     seq INTEGER PRIMARY KEY,

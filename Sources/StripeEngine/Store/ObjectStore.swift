@@ -72,17 +72,18 @@ package struct ObjectStore {
 
     /// Stores a new object. `hidden` is state real Stripe keeps but never renders (a card's full
     /// number, which test behaviour it has); it is never part of a response.
+    /// An event goes to the events table (``insertEvent(rendered:id:type:created:logged:)``),
+    /// logged when it was created.
     package func insert(_ object: JSONValue, type: String, hidden: JSONValue? = nil) throws {
         let bytes = JSONWriter.data(object)
-        try insert(rendered: bytes, id: object["id"].stringValue ?? "", type: type, created: object["created"].intValue ?? 0,
-                   customer: object["customer"].stringValue, hidden: hidden,
-                   // Events are listed by their type: it is lifted into an indexed column.
-                   tag: type == "event" ? object["type"].stringValue : nil)
-        // Events are written once and rarely read back: not kept.
-        if type != "event" {
-            ParsedObjects.shared.remember(account: account, id: id(of: object), bytes: bytes, value: object)
+        let created = object["created"].intValue ?? 0
+        if type == "event" {
+            // Written once and rarely read back: not kept parsed.
+            return try insertEvent(rendered: bytes, id: id(of: object), type: object["type"].stringValue ?? "", created: created, logged: created)
         }
-        if type != "event", let cache {
+        try insert(rendered: bytes, id: id(of: object), type: type, created: created, customer: object["customer"].stringValue, hidden: hidden)
+        ParsedObjects.shared.remember(account: account, id: id(of: object), bytes: bytes, value: object)
+        if let cache {
             cache.remember(id(of: object), hidden: hidden ?? [:])
             cache.remember(id(of: object), Row(type: type, deleted: false, object: object))
             cache.remember(id(of: object), rendered: object, as: bytes)
@@ -90,22 +91,22 @@ package struct ObjectStore {
         }
     }
 
-    /// Stores a new object already serialized (an event assembled around an object's stored bytes).
-    /// `logged` is an event's time on the account clock (see ``EventRetention``).
-    package func insert(rendered bytes: [UInt8], id: String, type: String, created: Int, customer: String?, hidden: JSONValue? = nil,
-                tag: String?, logged: Int? = nil) throws {
-        if type == "event" {
-            try RenderedWrite.execute(db, sql: "INSERT INTO events (account, id, created, tag, logged, data) VALUES (?, ?, ?, ?, ?, ?)",
-                                      json: bytes, [.text(account), .text(id), .int(created), .text(tag ?? ""), .int(logged ?? created), .json])
-            try touchStamp()
-            return
-        }
-        try RenderedWrite.execute(db, sql: """
-            INSERT INTO objects (account, id, type, created, customer, data, private, tag, logged) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, json: bytes, [
-                .text(account), .text(id), .text(type), .int(created), customer.map { .text($0) } ?? .null, .json,
-                hidden.map { .text(JSONWriter.string($0)) } ?? .null, tag.map { .text($0) } ?? .null, logged.map { .int($0) } ?? .null,
-            ])
+    /// Stores a new object already serialized.
+    package func insert(rendered bytes: [UInt8], id: String, type: String, created: Int, customer: String?, hidden: JSONValue? = nil) throws {
+        try RenderedWrite.execute(db, sql: "INSERT INTO objects (account, id, type, created, customer, data, private) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                  json: bytes, [
+                                      .text(account), .text(id), .text(type), .int(created), customer.map { .text($0) } ?? .null, .json,
+                                      hidden.map { .text(JSONWriter.string($0)) } ?? .null,
+                                  ])
+        try touchStamp()
+    }
+
+    /// Stores a new event already serialized (assembled around its object's stored bytes).
+    /// `type` is the event's type, which lists filter on; `logged` its time on the account clock
+    /// (see ``EventRetention``).
+    package func insertEvent(rendered bytes: [UInt8], id: String, type: String, created: Int, logged: Int) throws {
+        try RenderedWrite.execute(db, sql: "INSERT INTO events (account, id, created, tag, logged, data) VALUES (?, ?, ?, ?, ?, ?)",
+                                  json: bytes, [.text(account), .text(id), .int(created), .text(type), .int(logged), .json])
         try touchStamp()
     }
 
@@ -182,7 +183,7 @@ package struct ObjectStore {
                                       [.json, customer.map { .text($0) } ?? .null, .text(account), .text(id)])
         }
         try touchStamp()
-        if object["object"] != "event" { ParsedObjects.shared.remember(account: account, id: id, bytes: bytes, value: object) }
+        ParsedObjects.shared.remember(account: account, id: id, bytes: bytes, value: object)
         if let cache {
             if let row = cache.row(id) { cache.remember(id, Row(type: row.type, deleted: row.deleted, object: object)) }
             cache.remember(id, rendered: object, as: bytes)
@@ -190,18 +191,11 @@ package struct ObjectStore {
         }
     }
 
-    /// Rewrites an object's stored JSON with bytes assembled by the caller (an amended event);
-    /// its lifted columns stay as they are.
-    package func replaceData(of id: String, with bytes: [UInt8]) throws {
-        let account = self.account
-        if Self.isEvent(id) {
-            try RenderedWrite.execute(db, sql: "UPDATE events SET data = ? WHERE account = ? AND id = ?", json: bytes,
-                                      [.json, .text(account), .text(id)])
-        }
-        if !Self.isEvent(id) || db.changesCount == 0 {
-            try RenderedWrite.execute(db, sql: "UPDATE objects SET data = ? WHERE account = ? AND id = ?", json: bytes,
-                                      [.json, .text(account), .text(id)])
-        }
+    /// Rewrites an event's stored JSON with bytes assembled by the caller (an amended event);
+    /// its type and times stay as they are.
+    package func replaceEvent(_ id: String, with bytes: [UInt8]) throws {
+        try RenderedWrite.execute(db, sql: "UPDATE events SET data = ? WHERE account = ? AND id = ?", json: bytes,
+                                  [.json, .text(account), .text(id)])
         try touchStamp()
         cache?.forget(id)
     }

@@ -20,8 +20,7 @@ package enum EventLog {
         // The version its `data` is read at through /v1/events: the account's default now.
         let envelope = Envelope(id: id, apiVersion: try APIVersion.accountDefault(ledger), created: created, previous: previous,
                                 pendingWebhooks: endpoints, request: request, type: type)
-        try ledger.store.insert(rendered: envelope.render(object: objectBytes), id: id, type: "event", created: created,
-                                customer: nil, tag: type, logged: logged)
+        try ledger.store.insertEvent(rendered: envelope.render(object: objectBytes), id: id, type: type, created: created, logged: logged)
         ledger.cache.remember(envelope)
         return id
     }
@@ -104,7 +103,7 @@ package enum EventLog {
 
     private static func rewrite(_ ledger: Ledger, _ envelope: Envelope, object: JSONValue) throws {
         let objectBytes = ledger.cache.bytes(of: object) ?? JSONWriter.data(object)
-        try ledger.store.replaceData(of: envelope.id, with: envelope.render(object: objectBytes))
+        try ledger.store.replaceEvent(envelope.id, with: envelope.render(object: objectBytes))
         ledger.cache.remember(envelope)
     }
 }
